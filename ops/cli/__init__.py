@@ -1,0 +1,40 @@
+"""The `rax` command: one entry point whose sub-command groups live in sibling modules."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import click
+
+__all__ = ["main"]
+
+# sub-command name -> module that defines a click command or group called `command`
+_SUBCOMMANDS = {
+    "broker": "ops.cli.broker_cmd",
+    "plates": "ops.cli.plates_cmd",
+    "zone": "ops.cli.zone_cmd",
+    "check": "ops.cli.check_cmd",
+}
+
+
+class _LazyGroup(click.Group):
+    """Imports a sub-command's module only when it is used, so `rax --help` stays fast."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_SUBCOMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _SUBCOMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        cmd: click.Command = importlib.import_module(module).command
+        return cmd
+
+
+@click.group(cls=_LazyGroup)
+@click.option("-v", "--verbose", count=True, help="More log output (-v info, -vv debug).")
+def main(verbose: int) -> None:
+    """RAX, the Regional Alert eXchange."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -1,0 +1,45 @@
+"""`rax check`: the one check command — format, lint, types and every test — the same locally and in CI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import click
+
+__all__ = ["command"]
+
+_CODE = ["schemas", "streams", "connectors", "ops", "tests", "bench"]
+
+
+def _run(title: str, argv: list[str]) -> bool:
+    click.secho(f"== {title}: {' '.join(argv)}", bold=True)
+    t0 = time.monotonic()
+    ok = subprocess.run(argv, check=False).returncode == 0
+    click.secho(f"== {title}: {'ok' if ok else 'FAILED'} ({time.monotonic() - t0:.0f} s)",
+                fg="green" if ok else "red")
+    return ok
+
+
+@click.command("check", context_settings={"ignore_unknown_options": True})
+@click.option("--only", type=click.Choice(["lint", "unit", "integration", "faults", "tests"]), default=None,
+              help="Run one part: lint (format+ruff+mypy), or one test suite, or all tests.")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def command(only: str | None, pytest_args: tuple[str, ...]) -> None:
+    """Format check, lint, types, then unit, integration and fault tests against a real local Kafka.
+
+    Extra arguments go to pytest (e.g. `rax check -- -k zone`). Exits non-zero if anything failed.
+    """
+    py = sys.executable
+    results: list[bool] = []
+    if only in (None, "lint"):
+        results.append(_run("format", [py, "-m", "ruff", "format", "--check", *_CODE]))
+        results.append(_run("lint", [py, "-m", "ruff", "check", *_CODE]))
+        results.append(_run("types", [py, "-m", "mypy"]))
+    if only != "lint":
+        suites = {"unit": ["tests/unit"], "integration": ["tests/integration"], "faults": ["tests/faults"]}
+        paths = suites.get(only or "", ["tests"])
+        results.append(_run("tests", [py, "-m", "pytest", "-p", "no:cacheprovider", *paths, *pytest_args]))
+    if not all(results):
+        raise SystemExit(1)

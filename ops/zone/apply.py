@@ -1,0 +1,175 @@
+"""Applies a zone plan to a cluster idempotently: missing topics, identities and ACLs, then the zone record."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from confluent_kafka import KafkaException, Producer
+from confluent_kafka.admin import (
+    AclBinding,
+    AclBindingFilter,
+    AclOperation,
+    AclPermissionType,
+    AdminClient,
+    NewTopic,
+    ResourcePatternType,
+    ResourceType,
+    ScramCredentialInfo,
+    ScramMechanism,
+    UserScramCredentialUpsertion,
+)
+
+from ops.zone.plan import AclRule, ZonePlan, plan_zone
+from ops.zone.zone_topic import read_latest_zone
+from schemas.codec import encode
+from schemas.kafka_settings import KafkaSettings
+from schemas.topics import Catalogue
+from schemas.zone import Zone, ZoneObject
+
+__all__ = ["ApplyReport", "apply_zone"]
+
+log = logging.getLogger(__name__)
+
+_RESOURCES = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP,
+              "transactional_id": ResourceType.TRANSACTIONAL_ID, "cluster": ResourceType.BROKER}
+_OPERATIONS = {"read": AclOperation.READ, "write": AclOperation.WRITE, "describe": AclOperation.DESCRIBE,
+               "create": AclOperation.CREATE, "idempotent_write": AclOperation.IDEMPOTENT_WRITE,
+               "all": AclOperation.ALL}
+_PATTERNS = {"literal": ResourcePatternType.LITERAL, "prefixed": ResourcePatternType.PREFIXED}
+
+
+@dataclass
+class ApplyReport:
+    """What one `zone apply` changed; all lists empty and ``zone_revision`` unchanged means a no-op."""
+
+    created_topics: list[str] = field(default_factory=list)
+    existing_topics: list[str] = field(default_factory=list)
+    created_users: list[str] = field(default_factory=list)
+    created_acls: int = 0
+    zone_published: bool = False
+    zone_revision: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created_topics or self.created_users or self.created_acls or self.zone_published)
+
+
+def _binding(rule: AclRule) -> AclBinding:
+    return AclBinding(_RESOURCES[rule.resource], rule.name, _PATTERNS[rule.pattern], rule.principal, "*",
+                      _OPERATIONS[rule.operation], AclPermissionType.ALLOW)
+
+
+def _ensure_topics(admin: AdminClient, plan: ZonePlan, replication: int | None, report: ApplyReport) -> None:
+    existing = admin.list_topics(timeout=15).topics
+    missing = [t for t in plan.topics if t.name not in existing]
+    for spec in plan.topics:
+        if spec.name in existing:
+            report.existing_topics.append(spec.name)
+            have = len(existing[spec.name].partitions)
+            if have != spec.partitions:
+                report.warnings.append(f"{spec.name} has {have} partitions, the zone asks for {spec.partitions} "
+                                       "(not changed: adding partitions moves keys)")
+    if not missing:
+        return
+    new = [NewTopic(t.name, t.partitions, replication if replication is not None else -1, config=t.configs())
+           for t in missing]
+    for name, fut in admin.create_topics(new, operation_timeout=30).items():
+        try:
+            fut.result()
+            report.created_topics.append(name)
+        except KafkaException as exc:
+            if exc.args[0].code() != 36:  # TOPIC_ALREADY_EXISTS: another apply raced us, fine
+                raise
+    _wait_for_leaders(admin, [t.name for t in missing])
+
+
+def _wait_for_leaders(admin: AdminClient, names: list[str], timeout: float = 30.0) -> None:
+    """Returns once every partition of ``names`` has a leader, so the first write to them succeeds."""
+    deadline = time.monotonic() + timeout
+    pending = set(names)
+    while pending and time.monotonic() < deadline:
+        topics = admin.list_topics(timeout=10).topics
+        pending = {n for n in pending if n not in topics or topics[n].error is not None
+                   or any(p.leader < 0 for p in topics[n].partitions.values())}
+        if pending:
+            time.sleep(0.1)
+    if pending:
+        raise TimeoutError(f"{len(pending)} new topics have no leader after {timeout:.0f} s: {sorted(pending)[:3]}")
+
+
+def _ensure_users(admin: AdminClient, plan: ZonePlan, credentials: Path, report: ApplyReport) -> None:
+    known: dict[str, str] = orjson.loads(credentials.read_bytes()) if credentials.exists() else {}
+    described = admin.describe_user_scram_credentials(plan.users)
+    to_create = []
+    for user, fut in described.items():
+        try:
+            fut.result()
+            if user in known:
+                continue  # exists, and we know its password: leave it alone
+        except KafkaException:
+            pass  # RESOURCE_NOT_FOUND: a new identity
+        known[user] = secrets.token_urlsafe(24)
+        to_create.append(UserScramCredentialUpsertion(
+            user, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), known[user].encode()))
+    if not to_create:
+        return
+    for user, fut in admin.alter_user_scram_credentials(to_create).items():
+        fut.result()
+        report.created_users.append(user)
+    credentials.parent.mkdir(parents=True, exist_ok=True)
+    credentials.touch(0o600)
+    credentials.write_bytes(orjson.dumps(known, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+
+
+def _ensure_acls(admin: AdminClient, plan: ZonePlan, report: ApplyReport) -> None:
+    any_filter = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
+                                  AclOperation.ANY, AclPermissionType.ANY)
+    present = set(admin.describe_acls(any_filter).result())
+    missing = [b for b in map(_binding, plan.acls) if b not in present]
+    if not missing:
+        return
+    for fut in admin.create_acls(missing).values():
+        fut.result()
+    report.created_acls = len(missing)
+
+
+def _publish_zone(settings: KafkaSettings, cat: Catalogue, zone: Zone, who: str, report: ApplyReport) -> None:
+    latest = read_latest_zone(settings, cat, zone.name)
+    if latest is not None and latest.zone == zone:
+        report.zone_revision = latest.revision
+        return
+    obj = ZoneObject(revision=(latest.revision + 1) if latest else 1, published_at=datetime.now(UTC),
+                     published_by=who, zone=zone)
+    producer = Producer({**settings.client_config(), "enable.idempotence": True, "acks": "all"})
+    errors: list[object] = []
+    producer.produce(cat.zone, key=obj.key.encode(), value=encode(obj),
+                     on_delivery=lambda err, _msg: errors.append(err) if err else None)
+    if producer.flush(30) or errors:
+        raise RuntimeError(f"publishing the zone to {cat.zone} failed: {errors or 'timed out'}")
+    report.zone_published = True
+    report.zone_revision = obj.revision
+
+
+def apply_zone(zone: Zone, settings: KafkaSettings, cat: Catalogue, *, secure: bool,
+               credentials: Path | None = None) -> ApplyReport:
+    """Creates what is missing for ``zone``; applying the same zone again changes nothing."""
+    plan = plan_zone(zone, cat, secure=secure)
+    admin = AdminClient(settings.client_config())
+    report = ApplyReport()
+    _ensure_topics(admin, plan, zone.topics.replication_factor, report)
+    if secure:
+        if credentials is None:
+            raise ValueError("a secured cluster needs a credentials file for the identities it creates")
+        _ensure_users(admin, plan, credentials, report)
+        _ensure_acls(admin, plan, report)
+        time.sleep(0.5 if report.created_acls else 0)  # ACLs reach the brokers asynchronously
+    _publish_zone(settings, cat, zone, settings.username or "operator", report)
+    log.info("zone %s applied: %s", zone.name, report)
+    return report

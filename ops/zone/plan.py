@@ -1,0 +1,94 @@
+"""What a zone needs on a cluster — topics, identities and ACLs — computed without touching Kafka."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schemas.topics import Catalogue, TopicSpec
+from schemas.zone import Zone
+
+__all__ = ["PROCESSORS_USER", "AclRule", "ZonePlan", "plan_zone", "region_user"]
+
+PROCESSORS_USER = "rax-processors"
+
+
+def region_user(region: str) -> str:
+    """The SASL identity of one member region (its connectors and its command centre)."""
+    return f"region-{region}"
+
+
+@dataclass(frozen=True, order=True)
+class AclRule:
+    """One ALLOW rule: principal may do ``operation`` on a resource named literally or by prefix."""
+
+    principal: str  # "User:region-510000"
+    resource: str  # "topic" | "group" | "transactional_id" | "cluster"
+    name: str
+    pattern: str  # "literal" | "prefixed"
+    operation: str  # "read" | "write" | "describe" | "create" | "idempotent_write" | "all"
+
+    def __post_init__(self) -> None:
+        # a prefix that does not end in a dot would also cover longer codes: rax.in.51 ⊃ rax.in.510000
+        if self.pattern == "prefixed" and not self.name.endswith((".", "-")):
+            raise ValueError(f"ACL prefix {self.name!r} must end in '.' or '-'")
+
+
+@dataclass(frozen=True)
+class ZonePlan:
+    """Everything `zone apply` makes sure exists for one zone."""
+
+    topics: list[TopicSpec]
+    users: list[str]
+    acls: list[AclRule]
+
+
+def _region_acls(cat: Catalogue, region: str) -> list[AclRule]:
+    p = f"User:{region_user(region)}"
+    return [
+        # publish only as itself: every rax.in.<its code>.* topic, and nothing else
+        AclRule(p, "topic", cat.region_in_prefix(region), "prefixed", "write"),
+        AclRule(p, "topic", cat.region_in_prefix(region), "prefixed", "describe"),
+        # read only what was delivered to it
+        AclRule(p, "topic", cat.out(region), "literal", "read"),
+        AclRule(p, "topic", cat.out(region), "literal", "describe"),
+        AclRule(p, "group", cat.region_group_prefix(region), "prefixed", "read"),
+        # its connectors dead-letter their own bad input
+        AclRule(p, "topic", cat.dlq("connector"), "literal", "write"),
+        AclRule(p, "topic", cat.dlq("connector"), "literal", "describe"),
+    ]
+
+
+def _processor_acls(cat: Catalogue) -> list[AclRule]:
+    p = f"User:{PROCESSORS_USER}"
+    rules = [AclRule(p, "cluster", "kafka-cluster", "literal", "idempotent_write")]
+    for op in ("read", "describe"):
+        rules += [AclRule(p, "topic", cat.in_prefix, "prefixed", op),
+                  AclRule(p, "topic", cat.watchlist, "literal", op),
+                  AclRule(p, "topic", cat.zone, "literal", op)]
+    for op in ("write", "describe"):
+        rules += [AclRule(p, "topic", cat.out_prefix, "prefixed", op),
+                  AclRule(p, "topic", cat.watchlist, "literal", op),
+                  AclRule(p, "topic", cat.matches, "literal", op),
+                  AclRule(p, "topic", cat.audit, "literal", op),
+                  AclRule(p, "topic", f"{cat.namespace}.dlq.", "prefixed", op)]
+    rules += [
+        AclRule(p, "topic", cat.internal_prefix, "prefixed", "all"),  # faust changelog topics
+        AclRule(p, "group", cat.processor_prefix, "prefixed", "read"),
+        AclRule(p, "group", cat.internal_prefix, "prefixed", "read"),
+        AclRule(p, "transactional_id", cat.processor_prefix, "prefixed", "write"),
+        AclRule(p, "transactional_id", cat.processor_prefix, "prefixed", "describe"),
+    ]
+    return rules
+
+
+def plan_zone(zone: Zone, cat: Catalogue, *, secure: bool) -> ZonePlan:
+    """The topics of the catalogue for the zone's regions, plus identities and ACLs on a secured cluster."""
+    codes = sorted(zone.codes)
+    topics = cat.all_topics(codes, zone.topics.hit_partitions, zone.topics.shared_partitions)
+    if not secure:
+        return ZonePlan(topics, [], [])
+    users = [PROCESSORS_USER, *(region_user(c) for c in codes)]
+    acls = _processor_acls(cat)
+    for code in codes:
+        acls += _region_acls(cat, code)
+    return ZonePlan(topics, users, sorted(set(acls)))

@@ -1,0 +1,59 @@
+"""Reads the compacted zone topic to its end and returns the newest record of a zone."""
+
+from __future__ import annotations
+
+import time
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+from schemas.codec import DecodeError, decode
+from schemas.kafka_settings import KafkaSettings
+from schemas.topics import Catalogue
+from schemas.zone import ZoneObject
+
+__all__ = ["read_latest_zone"]
+
+# errors of a partition whose leadership is still settling right after the topic was created
+_SETTLING = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
+             KafkaError.UNKNOWN_TOPIC_OR_PART}
+
+
+def read_latest_zone(settings: KafkaSettings, cat: Catalogue, name: str, timeout: float = 15.0) -> ZoneObject | None:
+    """The last valid ZoneObject of zone ``name`` on the zone topic, or None."""
+    key = f"zone:{name}".encode()
+    consumer = Consumer({**settings.client_config(), "group.id": f"{cat.processor_prefix}zone-reader",
+                         "enable.auto.commit": False, "isolation.level": "read_committed"})
+    try:
+        low, high = _watermarks(consumer, TopicPartition(cat.zone, 0), timeout)
+        if high <= low:
+            return None
+        consumer.assign([TopicPartition(cat.zone, 0, low)])
+        latest: ZoneObject | None = None
+        while True:
+            msg = consumer.poll(timeout)
+            if msg is None:
+                raise TimeoutError(f"{cat.zone} did not deliver up to offset {high} within {timeout} s")
+            if msg.error():
+                continue
+            if msg.key() == key and msg.value() is not None:
+                try:
+                    latest = decode(msg.value(), ZoneObject)
+                except DecodeError:
+                    pass  # a record of an older contract: a newer one replaces it
+            if msg.offset() >= high - 1:
+                return latest
+    finally:
+        consumer.close()
+
+
+def _watermarks(consumer: Consumer, tp: TopicPartition, timeout: float) -> tuple[int, int]:
+    """Low and high offsets, retried while a new topic's leader is still being elected."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            low, high = consumer.get_watermark_offsets(tp, timeout=timeout)
+            return int(low), int(high)
+        except KafkaException as exc:
+            if not exc.args[0].retriable() and exc.args[0].code() not in _SETTLING or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -1,0 +1,1 @@
+"""Helpers shared by the integration and fault tests (a real broker, unique names, consume-all)."""
