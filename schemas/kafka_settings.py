@@ -16,9 +16,11 @@ class KafkaSettings(BaseModel):
 
     bootstrap_servers: str = Field("127.0.0.1:9092", description="host:port[,host:port…] of the brokers")
     security_protocol: Literal["PLAINTEXT", "SASL_PLAINTEXT", "SASL_SSL", "SSL"] = Field(
-        "PLAINTEXT", description="how clients talk to the brokers")
+        "PLAINTEXT", description="how clients talk to the brokers"
+    )
     sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN"] = Field(
-        "SCRAM-SHA-512", description="SASL mechanism when the protocol is SASL_*")
+        "SCRAM-SHA-512", description="SASL mechanism when the protocol is SASL_*"
+    )
     username: str | None = Field(None, description="SASL user name (a region's identity or the processors')")
     password: SecretStr | None = Field(None, description="SASL password")
     ssl_ca_location: str | None = Field(None, description="PEM file of the CA that signed the brokers' certs")

@@ -129,11 +129,11 @@ class Catalogue:
     def parse_region_topic(self, topic: str) -> tuple[str, TopicKind] | None:
         """The region and kind of a per-region topic name, or None for any other topic."""
         if topic.startswith(self.in_prefix):
-            region, _, suffix = topic[len(self.in_prefix):].partition(".")
+            region, _, suffix = topic[len(self.in_prefix) :].partition(".")
             if _REGION_RE.fullmatch(region) and suffix in {k.value for k in IN_KINDS}:
                 return region, TopicKind(suffix)
         elif topic.startswith(self.out_prefix):
-            region = topic[len(self.out_prefix):]
+            region = topic[len(self.out_prefix) :]
             if _REGION_RE.fullmatch(region):
                 return region, TopicKind.OUT
         return None
@@ -184,12 +184,25 @@ class Catalogue:
     def region_topics(self, region: str, hit_partitions: int = 6) -> list[TopicSpec]:
         """The five topics every member region owns."""
         return [
-            TopicSpec(self.in_hits(region), TopicKind.HITS, "normalised plate", hit_partitions, 3 * _DAY_MS,
-                      region=region),
-            TopicSpec(self.in_alerts(region), TopicKind.ALERTS, "alert identifier", 3, 30 * _DAY_MS,
-                      region=region),
-            TopicSpec(self.in_watchlist(region), TopicKind.WATCHLIST_COMMANDS, "entry id", 3, 30 * _DAY_MS,
-                      region=region),
+            TopicSpec(
+                self.in_hits(region),
+                TopicKind.HITS,
+                "normalised plate",
+                hit_partitions,
+                3 * _DAY_MS,
+                region=region,
+            ),
+            TopicSpec(
+                self.in_alerts(region), TopicKind.ALERTS, "alert identifier", 3, 30 * _DAY_MS, region=region
+            ),
+            TopicSpec(
+                self.in_watchlist(region),
+                TopicKind.WATCHLIST_COMMANDS,
+                "entry id",
+                3,
+                30 * _DAY_MS,
+                region=region,
+            ),
             TopicSpec(self.in_acks(region), TopicKind.ACKS, "delivery id", 3, 30 * _DAY_MS, region=region),
             TopicSpec(self.out(region), TopicKind.OUT, "delivery id", 3, 7 * _DAY_MS, region=region),
         ]
@@ -203,10 +216,14 @@ class Catalogue:
             # disclosure logs: a year and a month (MLPS 2.0 level 3 asks for at least six months)
             TopicSpec(self.audit, TopicKind.AUDIT, "delivery id", partitions, 400 * _DAY_MS),
         ]
-        specs += [TopicSpec(self.dlq(c), TopicKind.DLQ, "original key", 3, 14 * _DAY_MS) for c in DLQ_COMPONENTS]
+        specs += [
+            TopicSpec(self.dlq(c), TopicKind.DLQ, "original key", 3, 14 * _DAY_MS) for c in DLQ_COMPONENTS
+        ]
         return specs
 
-    def all_topics(self, regions: list[str], hit_partitions: int = 6, shared_partitions: int = 6) -> list[TopicSpec]:
+    def all_topics(
+        self, regions: list[str], hit_partitions: int = 6, shared_partitions: int = 6
+    ) -> list[TopicSpec]:
         """Every topic of the catalogue for a zone of ``regions``."""
         specs = self.shared_topics(shared_partitions)
         for region in regions:

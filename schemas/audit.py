@@ -1,0 +1,80 @@
+"""The audit record on ``rax.audit``: every decision to disclose (or not) a record to a region, and why."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from schemas.base import DigestId, ShortText, Text, UtcDatetime, WireModel, digest_id
+from schemas.delivery import DeliveryKind
+from schemas.fields import RegionCode
+from schemas.sharing import ObjectName, Purpose, RedactField
+
+__all__ = ["AuditReason", "AuditRecord", "Decision", "audit_id"]
+
+
+class Decision(StrEnum):
+    """Whether the record was disclosed to the recipient."""
+
+    DISCLOSED = "disclosed"
+    REFUSED = "refused"
+
+
+class AuditReason(StrEnum):
+    """Why: the basis of a disclosure, or what was missing for a refusal (a bounded metric label)."""
+
+    OWNER = "owner"  # disclosed: the recipient owns the data
+    AGREEMENT = "agreement"  # disclosed under `agreement_id` for `purpose`
+    NO_AGREEMENT = "no_agreement"  # refused: no agreement from the owner to the recipient
+    CATEGORY_NOT_ALLOWED = "category_not_allowed"  # refused: agreements exist, none selects the category
+    AGREEMENT_NOT_IN_FORCE = "agreement_not_in_force"  # refused: the agreement is not yet or no longer valid
+    OUT_OF_SCOPE = "out_of_scope"  # refused: the entry's scope or the alert's addressing excludes it
+
+
+_DISCLOSING = frozenset({AuditReason.OWNER, AuditReason.AGREEMENT})
+
+
+def audit_id(delivery_id: str) -> str:
+    """The deterministic id of the audit record of one delivery decision: ``digest_id("audit", id)``."""
+    return digest_id("audit", delivery_id)
+
+
+class AuditRecord(WireModel):
+    """Who was given (or refused) what, when, on which basis and for which purpose.
+
+    One per delivery decision, written by the processor that made it, in the same transaction as the
+    delivery. Refusals are recorded too, so the log answers "who saw this plate's whereabouts, and who
+    asked for it without a basis". Retained for 400 days on ``rax.audit``.
+    """
+
+    audit_id: DigestId = Field(description="audit_id(delivery_id): deterministic.")
+    delivery_id: DigestId = Field(description="The delivery decided on (for a refusal: the would-be id).")
+    kind: DeliveryKind = Field(description="What would be delivered.")
+    recipient: RegionCode = Field(description="Who: the region that received it or was refused.")
+    owner: RegionCode = Field(description="Whose data: the entry's owner or the alert's sender region.")
+    subject_id: ShortText = Field(description="What: the watchlist entry id or alert identifier.")
+    plates: tuple[ShortText, ...] = Field(
+        default=(), description="What: the plates whose whereabouts it concerns."
+    )
+    hit_region: RegionCode | None = Field(default=None, description="Where the plate was seen (matches).")
+    decision: Decision = Field(description="disclosed or refused.")
+    reason: AuditReason = Field(description="The basis of a disclosure or the cause of a refusal.")
+    agreement_id: ObjectName | None = Field(default=None, description="The agreement disclosed under.")
+    purpose: Purpose | None = Field(default=None, description="The purpose disclosed for.")
+    redacted: tuple[RedactField, ...] = Field(default=(), description="Fields removed before disclosure.")
+    at: UtcDatetime = Field(description="When: the moment of the decision, UTC.")
+    source_time: UtcDatetime = Field(description="When the source event happened (pass_time, sent), UTC.")
+    detail: Text | None = Field(default=None, max_length=1000, description="Free text for a person.")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> AuditRecord:
+        if self.audit_id != audit_id(self.delivery_id):
+            raise ValueError(f"audit_id: must be audit_id(delivery_id) = {audit_id(self.delivery_id)}")
+        if (self.decision == Decision.DISCLOSED) != (self.reason in _DISCLOSING):
+            raise ValueError(f"reason: {self.reason} does not go with decision {self.decision}")
+        if self.reason == AuditReason.AGREEMENT and (self.agreement_id is None or self.purpose is None):
+            raise ValueError("agreement_id: a disclosure under an agreement names the agreement and purpose")
+        if self.reason == AuditReason.OWNER and self.recipient != self.owner:
+            raise ValueError("reason: owner only when the recipient is the owner")
+        return self

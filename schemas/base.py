@@ -1,0 +1,126 @@
+"""The shared base of every wire model: frozen, strict about extra fields, versioned, UTC times, ids."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+
+__all__ = [
+    "DigestId",
+    "EventId",
+    "ShortText",
+    "Text",
+    "UtcDatetime",
+    "WireModel",
+    "WirePart",
+    "digest_id",
+    "new_event_id",
+    "stable_event_id",
+    "to_utc",
+]
+
+#: The namespace of ``stable_event_id``: a fixed uuid5 namespace so every connector derives the same ids.
+RAX_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:rax:event")
+
+_UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_SEP = "\x1f"  # ASCII unit separator: cannot occur in ids, so joined parts never collide
+
+
+class WirePart(BaseModel):
+    """Base of the parts nested inside wire models (an approval, a CAP area): frozen, no extra fields.
+
+    Instances are immutable values: built once (by a producer or by ``schemas.codec.decode``) and never
+    changed; to change one, build a new one (``model_copy(update=...)`` skips validation). Unknown
+    fields are rejected so a typo or a field from a newer schema fails loudly instead of being dropped.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        allow_inf_nan=False,
+        str_strip_whitespace=True,
+        use_enum_values=False,
+    )
+
+
+class WireModel(WirePart):
+    """Base of every RAX wire model: a ``WirePart`` that says which version of its contract it follows."""
+
+    schema_version: Literal[1] = Field(
+        default=1, description="Version of this wire contract; a reader rejects versions it does not know."
+    )
+
+
+def to_utc(value: datetime) -> datetime:
+    """Convert an aware datetime to UTC; reject a naive one (its meaning depends on the reader's clock)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("datetime must carry a UTC offset (e.g. 2024-05-01T08:30:00+08:00 or ...Z)")
+    return value.astimezone(UTC)
+
+
+#: A timezone-aware instant, stored in UTC. Naive inputs are rejected; serialised as ISO 8601 with ``Z``.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]
+
+
+def _canonical_uuid(value: object) -> object:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str) and _UUID_RE.fullmatch(value.strip()):
+        return value.strip().lower()
+    return value
+
+
+#: An event id: a UUID in canonical form (lower-case, hyphenated), set by the producer of the event.
+EventId = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+        examples=["0b6f3c52-93a1-4d0e-8f7a-2c4e5b6a7d81"],
+    ),
+    BeforeValidator(_canonical_uuid),
+]
+
+#: A deterministic id: 32 lower-case hex characters of a SHA-256 digest (see ``digest_id``).
+DigestId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
+
+#: A short single-line label (names, ids from other systems, operator numbers).
+ShortText = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+#: Free text (notes, reasons, descriptions); bounded so a record stays far below Kafka's size limit.
+Text = Annotated[str, Field(min_length=1, max_length=8000)]
+
+
+def new_event_id() -> str:
+    """A fresh random event id (UUID4) for an event that has no natural identity at its source."""
+    return str(uuid.uuid4())
+
+
+def stable_event_id(*parts: str) -> str:
+    """A deterministic event id (UUID5) from the identity of a record at its source.
+
+    A connector that re-reads the same source record (after a restart, a retry) must publish the same
+    event id, so that dedup recognises it: derive the id from what identifies the record at the source,
+    e.g. ``stable_event_id("510000", "kkbh-0042", "2024-05-01T00:30:00Z", "川A12345", "lane-2")``.
+    """
+    if not parts:
+        raise ValueError("stable_event_id needs at least one part")
+    return str(uuid.uuid5(RAX_NAMESPACE, _SEP.join(parts)))
+
+
+def digest_id(*parts: str) -> str:
+    """First 32 hex characters (128 bits) of SHA-256 over ``parts`` joined by the unit separator 0x1F.
+
+    The separator cannot occur inside RAX ids, so ``("ab", "c")`` and ``("a", "bc")`` never collide.
+    """
+    if not parts:
+        raise ValueError("digest_id needs at least one part")
+    for part in parts:
+        if _SEP in part:
+            raise ValueError(f"id part {part!r} contains the separator 0x1F")
+    return hashlib.sha256(_SEP.join(parts).encode("utf-8")).hexdigest()[:32]

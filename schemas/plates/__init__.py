@@ -1,0 +1,44 @@
+"""Chinese, Hong Kong and Macau plate normalisation and validation; pure code, no Kafka.
+
+Canonical forms (the ``Plate.text`` that is the identity of a plate and the Kafka key):
+
+* mainland plates: the characters alone, no separators, upper case, simplified characters:
+  ``川A12345``, ``川AD12345`` / ``川A12345D`` (new energy), ``粤Z1234港``, ``川A1234警``,
+  ``沪A1234领``, ``川A1234应急``. NFKC folds full-width forms; ``·`` ``•`` ``-`` ``.`` and spaces
+  are dropped; traditional forms (``粵 滬 學`` …) and the formal abbreviations ``黔`` ``滇`` become
+  the plate characters ``粤 沪 学`` ``贵`` ``云``;
+* I and O never occur in a serial, so a serial I is read as 1 and a serial O as 0;
+* the organ letter: O in the authority position (``川O12345``) marks organ plates and is kept as the
+  letter O; a digit 0 there (``川012345``, how some readers and datasets write it) becomes O, since 0
+  can never be an authority letter;
+* embassy plates: ``使`` then 6 digits (``使224009``), also from the dataset form ``224009使``;
+* armed police: ``WJ`` + province character (or 2-digit code) + 4-5 digits + optional service
+  letter: ``WJ粤1609X``;
+* military: 2 letters + 5 digits: ``JA12345``;
+* Hong Kong: the mark as written, up to 2 letters (no I, O, Q) and 1-4 digits: ``LW2468``
+  (personalised marks are not accepted: almost any short Latin text would be one);
+* Macau: letters and digit pairs joined by hyphens, as on the plate: ``MA-12-34``, ``M-00-01``,
+  ``AA-12-34`` (the series after MZ). The hyphens are kept because ``MA1234`` is a Hong Kong mark:
+  Macau is only recognised when the input separates the digit pairs (``MA 12 34``, ``MA-12-34``).
+  Macau motorcycle plates (``CM-12345``) are not recognised: with separators dropped they are the
+  military plate ``CM12345``.
+
+Replacing a character (serial I/O, authority 0) sets ``Plate.corrected``; a watchlist hit on a
+corrected plate is a hit on a misread and must be shown as one. The plate's colour is not in its
+text: a blue and a yellow ``川A12345`` are two vehicles with one key.
+
+Exceptions: ``PlateError`` (a ``ValueError``) for every input that is not a plate.
+"""
+
+from schemas.plates.model import Plate, PlateError, PlateKind
+from schemas.plates.normalise import PlateCheck, check_plate, normalise_plate, plate_key
+
+__all__ = [
+    "Plate",
+    "PlateCheck",
+    "PlateError",
+    "PlateKind",
+    "check_plate",
+    "normalise_plate",
+    "plate_key",
+]

@@ -1,0 +1,164 @@
+"""Watchlist entries (布控) and the place / withdraw (撤控) commands of ``rax.in.<region>.watchlist``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+
+from schemas.base import EventId, ShortText, Text, UtcDatetime, WireModel, WirePart
+from schemas.fields import RegionCode
+from schemas.plate_pattern import is_partial, normalise_pattern
+from schemas.vocab import Action, Category, ColourField, Priority
+
+__all__ = [
+    "MAX_TOLERANCE",
+    "Approval",
+    "PlaceCommand",
+    "PlatePattern",
+    "WatchlistCommand",
+    "WatchlistEntry",
+    "WithdrawCommand",
+]
+
+#: The largest misread tolerance an entry may ask for (see ``WatchlistEntry.tolerance``).
+MAX_TOLERANCE = 2
+
+#: A watchlist plate: an exact plate, or a partial plate with ``?`` (one character) and ``*`` (any run).
+PlatePattern = Annotated[
+    str,
+    Field(min_length=1, max_length=24, examples=["川A12345", "川A?23*", "渝*88"]),
+    AfterValidator(normalise_pattern),
+]
+
+
+class Approval(WirePart):
+    """Who approved a placement or a withdrawal (审批), as recorded in the owner's system."""
+
+    unit: ShortText = Field(description="Approving unit (审批单位).")
+    approver: ShortText = Field(description="Name or police number of the approving officer (审批人).")
+    approved_at: UtcDatetime = Field(description="When it was approved, UTC.")
+    reference: ShortText = Field(description="Reference of the approval document (审批文号).")
+
+
+class WatchlistEntry(WireModel):
+    """A plate an owner region wants found, with what to do when it is.
+
+    Placed by a ``PlaceCommand`` (a later place with the same ``entry_id`` replaces the entry), kept on
+    the compacted ``rax.watchlist`` topic while active, removed (tombstone) by a ``WithdrawCommand`` or
+    when ``expires_at`` passes.
+    """
+
+    entry_id: EventId = Field(
+        description="Id of the entry (UUID), chosen by the owner and stable over its life: the key of "
+        "rax.watchlist. Derive it from the owner's own reference with schemas.base.stable_event_id."
+    )
+    owner: RegionCode = Field(description="GB/T 2260 code of the region that placed the entry.")
+    operator: ShortText = Field(description="Police number or id of the officer who placed it.")
+    approval: Approval = Field(description="The approval of the placement.")
+    category: Category = Field(description="What the entry is about; agreements are written in these.")
+    action: Action = Field(description="What the owner asks a region to do when the vehicle is found.")
+    priority: Priority = Field(description="How urgently the owner needs an answer.")
+    plate: PlatePattern = Field(
+        description="The plate sought: an exact plate (normalised on input), or a partial plate from a "
+        "witness with '?' for one unknown character and '*' for any run (at least 3 known characters)."
+    )
+    plate_colour: ColourField | None = Field(
+        default=None, description="Colour of the plate sought; absent when unknown (then any colour matches)."
+    )
+    tolerance: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_TOLERANCE,
+        description="How many characters of a read may differ from the plate and still match, each only "
+        "within an OCR look-alike class (0/D/Q, 8/B, 1/7, 2/Z, 5/S, 6/G; province characters as their "
+        "own class). 0 = exact only. Such a match is reported as a misread, for a person to verify. For "
+        "a partial plate it applies to the known characters.",
+    )
+    legal_basis: Text = Field(max_length=1000, description="The legal basis of the placement.")
+    description: Text | None = Field(
+        default=None,
+        max_length=1000,
+        description="What the vehicle looks like (brand, colour, marks), to verify.",
+    )
+    scope: tuple[RegionCode, ...] = Field(
+        default=(),
+        description="Regions where the entry applies (布控范围); empty = the whole zone. A province "
+        "includes its cities and counties.",
+    )
+    placed_at: UtcDatetime = Field(description="When the entry was placed, UTC.")
+    expires_at: UtcDatetime = Field(description="When the entry expires (布控到期时间), UTC; required.")
+    review_at: UtcDatetime | None = Field(
+        default=None, description="When the owner must review whether the entry is still needed, UTC."
+    )
+
+    @property
+    def is_partial(self) -> bool:
+        """True for a partial (wildcard) plate."""
+        return is_partial(self.plate)
+
+    def is_active(self, at: datetime) -> bool:
+        """True if the entry applies at ``at`` (placed and not yet expired)."""
+        return self.placed_at <= at < self.expires_at
+
+    @field_validator("scope")
+    @classmethod
+    def _scope_unique(cls, scope: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(scope)) != len(scope):
+            raise ValueError("lists a region more than once")
+        return scope
+
+    @field_validator("expires_at")
+    @classmethod
+    def _expires_after_placed(cls, expires_at: datetime, info: ValidationInfo) -> datetime:
+        placed_at = info.data.get("placed_at")
+        if placed_at is not None and expires_at <= placed_at:
+            raise ValueError("must be after placed_at")
+        return expires_at
+
+    @field_validator("review_at")
+    @classmethod
+    def _review_within_life(cls, review_at: datetime | None, info: ValidationInfo) -> datetime | None:
+        placed_at, expires_at = info.data.get("placed_at"), info.data.get("expires_at")
+        if review_at is None or placed_at is None or expires_at is None:
+            return review_at
+        if not placed_at <= review_at <= expires_at:
+            raise ValueError("must lie between placed_at and expires_at")
+        return review_at
+
+
+class PlaceCommand(WireModel):
+    """Place (or replace) a watchlist entry; published by the owner on its watchlist input topic."""
+
+    op: Literal["place"] = Field(default="place", description="The command: place.")
+    command_id: EventId = Field(description="Id of this command (UUID), identical on every re-send.")
+    issued_at: UtcDatetime = Field(description="When the owner issued the command, UTC.")
+    entry: WatchlistEntry = Field(description="The entry to place.")
+
+    @property
+    def region(self) -> str:
+        """The region that issued the command (must equal the region of its topic)."""
+        return self.entry.owner
+
+
+class WithdrawCommand(WireModel):
+    """Withdraw a watchlist entry everywhere (撤控); has its own approval."""
+
+    op: Literal["withdraw"] = Field(default="withdraw", description="The command: withdraw.")
+    command_id: EventId = Field(description="Id of this command (UUID), identical on every re-send.")
+    issued_at: UtcDatetime = Field(description="When the owner issued the command, UTC.")
+    entry_id: EventId = Field(description="The entry to withdraw.")
+    owner: RegionCode = Field(description="The owner of the entry; only the owner may withdraw it.")
+    operator: ShortText = Field(description="Police number or id of the officer who withdrew it.")
+    approval: Approval = Field(description="The approval of the withdrawal.")
+    reason: Text = Field(max_length=1000, description="Why the entry is withdrawn (found, error, closed).")
+
+    @property
+    def region(self) -> str:
+        """The region that issued the command (must equal the region of its topic)."""
+        return self.owner
+
+
+#: A watchlist command, told apart by ``op``; decode with ``schemas.codec.decode_command``.
+WatchlistCommand = Annotated[PlaceCommand | WithdrawCommand, Field(discriminator="op")]
