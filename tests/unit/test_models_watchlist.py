@@ -1,0 +1,135 @@
+"""Watchlist entries, plate patterns and the place / withdraw command union."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from schemas.codec import DecodeError, decode_command, encode
+from schemas.plate_pattern import is_partial, normalise_pattern, pattern_regex
+from schemas.watchlist import PlaceCommand, WithdrawCommand
+from tests.unit.models_factories import entry, place, withdraw
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("川A·12345", "川A12345"),
+        ("川ａ12345", "川A12345"),
+        ("川A?23*", "川A?23*"),
+        ("川a-?2 3＊", "川A?23*"),
+        ("渝*88", "渝*88"),
+        ("川A**5", "川A*5"),
+        ("川AI2?O*", "川A12?0*"),
+        ("粤0?23*", "粤O?23*"),
+        ("粵A?12*", "粤A?12*"),
+    ],
+)
+def test_patterns_are_normalised(raw: str, canonical: str) -> None:
+    assert normalise_pattern(raw) == canonical
+    assert entry(plate=raw).plate == canonical
+
+
+@pytest.mark.parametrize(
+    ("raw", "why"),
+    [
+        ("", "empty"),
+        ("*", "fixes only 0"),
+        ("川?*", "fixes only 1"),
+        ("A1?", "fixes only 2"),
+        ("川A12#4*", "cannot occur"),
+        ("川A1234567890*", "longer than any plate"),
+        ("川A12", "no wildcards"),
+    ],
+)
+def test_bad_patterns_are_rejected_with_the_reason(raw: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        normalise_pattern(raw)
+    with pytest.raises(ValidationError) as info:
+        entry(plate=raw)
+    assert info.value.errors()[0]["loc"] == ("plate",)
+
+
+def test_pattern_regex_matches_what_the_wildcards_say() -> None:
+    regex = pattern_regex("川A?23*")
+    assert regex.match("川AB2345") and regex.match("川A123")
+    assert not regex.match("川A2345")  # ? is exactly one character
+    assert not regex.match("渝AB2345")
+    exact = pattern_regex("川A12345")
+    assert exact.match("川A12345") and not exact.match("川A123456")
+
+
+def test_partial_flag() -> None:
+    assert entry(plate="川A?23*").is_partial and is_partial("渝*88")
+    assert not entry().is_partial
+
+
+def test_tolerance_is_bounded() -> None:
+    assert entry(tolerance=0).tolerance == 0
+    for bad in (-1, 3):
+        with pytest.raises(ValidationError) as info:
+            entry(tolerance=bad)
+        assert info.value.errors()[0]["loc"] == ("tolerance",)
+
+
+def test_expiry_must_follow_placement() -> None:
+    with pytest.raises(ValidationError) as info:
+        entry(expires_at="2024-04-30T11:00:00Z")
+    assert info.value.errors()[0]["loc"] == ("expires_at",)
+    assert "after placed_at" in info.value.errors()[0]["msg"]
+
+
+def test_review_must_fall_within_the_life_of_the_entry() -> None:
+    assert entry(review_at="2024-06-01T00:00:00Z").review_at is not None
+    with pytest.raises(ValidationError) as info:
+        entry(review_at="2024-08-01T00:00:00Z")
+    assert info.value.errors()[0]["loc"] == ("review_at",)
+
+
+def test_scope_is_checked() -> None:
+    assert entry(scope=[]).scope == ()
+    with pytest.raises(ValidationError) as info:
+        entry(scope=["510000", "510000"])
+    assert info.value.errors()[0]["loc"] == ("scope",)
+    with pytest.raises(ValidationError) as info:
+        entry(scope=["510000", "123456"])
+    assert info.value.errors()[0]["loc"] == ("scope", 1)
+
+
+def test_entry_is_active_between_placement_and_expiry() -> None:
+    e = entry()
+    assert e.is_active(datetime(2024, 5, 1, tzinfo=UTC))
+    assert not e.is_active(datetime(2024, 7, 30, 12, tzinfo=UTC))
+    assert not e.is_active(datetime(2024, 4, 30, tzinfo=UTC))
+
+
+def test_commands_decode_by_op() -> None:
+    placed = decode_command(encode(place()))
+    assert isinstance(placed, PlaceCommand) and placed == place()
+    assert placed.region == "510521"
+    withdrawn = decode_command(encode(withdraw()))
+    assert isinstance(withdrawn, WithdrawCommand) and withdrawn == withdraw()
+    assert withdrawn.region == "510521"
+
+
+def test_unknown_op_is_a_decode_error_naming_op() -> None:
+    data = encode(withdraw()).replace(b'"op":"withdraw"', b'"op":"pause"')
+    with pytest.raises(DecodeError, match="op"):
+        decode_command(data)
+
+
+def test_command_errors_name_the_nested_field() -> None:
+    data = encode(place()).replace("川A12345".encode(), b"?")
+    with pytest.raises(DecodeError) as info:
+        decode_command(data)
+    assert [e.path for e in info.value.errors] == ["place.entry.plate"]
+
+
+def test_withdrawal_needs_its_own_approval_and_reason() -> None:
+    data = withdraw().model_dump(mode="json")
+    del data["approval"], data["reason"]
+    with pytest.raises(ValidationError) as info:
+        WithdrawCommand.model_validate(data)
+    assert {e["loc"] for e in info.value.errors()} == {("approval",), ("reason",)}
