@@ -1,4 +1,4 @@
-"""Pytest set-up: one real broker per test session, unique namespaces and groups per test, markers by folder."""
+"""Pytest set-up: one real broker per session, a unique namespace and group per test, markers by folder."""
 
 from __future__ import annotations
 

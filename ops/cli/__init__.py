@@ -15,6 +15,10 @@ _SUBCOMMANDS = {
     "plates": "ops.cli.plates_cmd",
     "zone": "ops.cli.zone_cmd",
     "check": "ops.cli.check_cmd",
+    "demo": "ops.cli.demo_cmd",
+    "run": "ops.cli.run_cmd",
+    "connector": "ops.cli.connector_cmd",
+    "watchlist": "ops.cli.watchlist_cmd",
 }
 
 

@@ -17,14 +17,19 @@ def _run(title: str, argv: list[str]) -> bool:
     click.secho(f"== {title}: {' '.join(argv)}", bold=True)
     t0 = time.monotonic()
     ok = subprocess.run(argv, check=False).returncode == 0
-    click.secho(f"== {title}: {'ok' if ok else 'FAILED'} ({time.monotonic() - t0:.0f} s)",
-                fg="green" if ok else "red")
+    click.secho(
+        f"== {title}: {'ok' if ok else 'FAILED'} ({time.monotonic() - t0:.0f} s)", fg="green" if ok else "red"
+    )
     return ok
 
 
 @click.command("check", context_settings={"ignore_unknown_options": True})
-@click.option("--only", type=click.Choice(["lint", "unit", "integration", "faults", "tests"]), default=None,
-              help="Run one part: lint (format+ruff+mypy), or one test suite, or all tests.")
+@click.option(
+    "--only",
+    type=click.Choice(["lint", "unit", "integration", "faults", "tests"]),
+    default=None,
+    help="Run one part: lint (format+ruff+mypy), or one test suite, or all tests.",
+)
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def command(only: str | None, pytest_args: tuple[str, ...]) -> None:
     """Format check, lint, types, then unit, integration and fault tests against a real local Kafka.

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import click
+from pydantic import SecretStr
 
 from ops.kafka import LocalCluster
 from schemas.kafka_settings import KafkaSettings
@@ -27,8 +28,12 @@ def cache_dir() -> Path:
 
 
 def local_cluster(jvm_profile: str = "quick") -> LocalCluster:
-    return LocalCluster(rax_home() / "broker", cache_dir=cache_dir(),
-                        kafka_home=os.environ.get("KAFKA_HOME") or None, jvm_profile=jvm_profile)
+    return LocalCluster(
+        rax_home() / "broker",
+        cache_dir=cache_dir(),
+        kafka_home=os.environ.get("KAFKA_HOME") or None,
+        jvm_profile=jvm_profile,
+    )
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -38,24 +43,35 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def kafka_options(f: click.decorators.FC) -> click.decorators.FC:
-    """--bootstrap / --username / --password / --ca options; default: the local broker of `rax broker start`."""
-    f = click.option("--ca", "ssl_ca", envvar="RAX_KAFKA_CA", default=None,
-                     help="PEM CA file for TLS (implies SASL_SSL).")(f)
+    """--bootstrap / --username / --password / --ca; default: the local broker of `rax broker start`."""
+    f = click.option(
+        "--ca", "ssl_ca", envvar="RAX_KAFKA_CA", default=None, help="PEM CA file for TLS (implies SASL_SSL)."
+    )(f)
     f = click.option("--password", envvar="RAX_KAFKA_PASSWORD", default=None, help="SASL/SCRAM password.")(f)
     f = click.option("--username", envvar="RAX_KAFKA_USERNAME", default=None, help="SASL/SCRAM user name.")(f)
-    f = click.option("--bootstrap", envvar="RAX_BOOTSTRAP", default=None,
-                     help="Kafka bootstrap servers; default: the local broker started by `rax broker start`.")(f)
+    f = click.option(
+        "--bootstrap",
+        envvar="RAX_BOOTSTRAP",
+        default=None,
+        help="Kafka bootstrap servers; default: the local broker started by `rax broker start`.",
+    )(f)
     return f
 
 
-def resolve_kafka(bootstrap: str | None, username: str | None, password: str | None,
-                  ssl_ca: str | None) -> KafkaSettings:
+def resolve_kafka(
+    bootstrap: str | None, username: str | None, password: str | None, ssl_ca: str | None
+) -> KafkaSettings:
     """Settings from explicit options, else the local broker's recorded admin settings."""
     if bootstrap:
         if not username:
             return KafkaSettings(bootstrap_servers=bootstrap)
-        return KafkaSettings(bootstrap_servers=bootstrap, security_protocol="SASL_SSL" if ssl_ca else "SASL_PLAINTEXT",
-                             username=username, password=password, ssl_ca_location=ssl_ca)  # type: ignore[arg-type]
+        return KafkaSettings(
+            bootstrap_servers=bootstrap,
+            security_protocol="SASL_SSL" if ssl_ca else "SASL_PLAINTEXT",
+            username=username,
+            password=SecretStr(password or ""),
+            ssl_ca_location=ssl_ca,
+        )
     state = local_cluster().load_state()
     if state is None:
         fail("no --bootstrap given and no local broker is running; start one with `rax broker start`")

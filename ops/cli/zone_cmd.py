@@ -7,6 +7,7 @@ import click
 from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
 from ops.zone import ZoneFileError, apply_zone, load_zone_file, plan_zone
 from schemas.topics import Catalogue
+from schemas.zone import Zone
 
 __all__ = ["command"]
 
@@ -16,7 +17,7 @@ def command() -> None:
     """Zones: member regions, adjacency, agreements, subscriptions."""
 
 
-def _load(path: str):  # type: ignore[no-untyped-def]
+def _load(path: str) -> Zone:
     try:
         return load_zone_file(path)
     except ZoneFileError as exc:
@@ -30,31 +31,52 @@ def check(path: str, namespace: str) -> None:
     """Validate a zone file and print what applying it would create."""
     zone = _load(path)
     plan = plan_zone(zone, Catalogue(namespace), secure=True)
-    click.echo(f"zone {zone.name}: {len(zone.regions)} regions, {len(zone.agreements)} agreements, "
-               f"{len(zone.subscriptions)} subscriptions")
-    click.echo(f"  {len(plan.topics)} topics, {len(plan.users)} identities, {len(plan.acls)} ACLs (when secured)")
+    click.echo(
+        f"zone {zone.name}: {len(zone.regions)} regions, {len(zone.agreements)} agreements, "
+        f"{len(zone.subscriptions)} subscriptions"
+    )
+    click.echo(
+        f"  {len(plan.topics)} topics, {len(plan.users)} identities, {len(plan.acls)} ACLs (when secured)"
+    )
 
 
 @command.command("apply")
 @click.argument("path", type=click.Path(dir_okay=False))
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
 @kafka_options
-def apply(path: str, namespace: str, bootstrap: str | None, username: str | None, password: str | None,
-          ssl_ca: str | None) -> None:
+def apply(
+    path: str,
+    namespace: str,
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+) -> None:
     """Create every topic of the catalogue for the zone's regions (and, when secured, identities and ACLs)."""
     zone = _load(path)
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
     secure = settings.security_protocol.startswith("SASL")
     try:
-        report = apply_zone(zone, settings, Catalogue(namespace), secure=secure,
-                            credentials=rax_home() / "credentials" / f"{namespace}.json")
+        report = apply_zone(
+            zone,
+            settings,
+            Catalogue(namespace),
+            secure=secure,
+            credentials=rax_home() / "credentials" / f"{namespace}.json",
+        )
     except Exception as exc:  # KafkaException and friends: a message, not a stack trace
         fail(f"applying zone {zone.name} failed: {exc}")
-    click.echo(f"zone {zone.name} on {settings.bootstrap_servers}: "
-               + ("no change" if not report.changed else
-                  f"{len(report.created_topics)} topics created, {len(report.created_users)} identities, "
-                  f"{report.created_acls} ACLs") + f" (zone revision {report.zone_revision}, "
-               f"{len(report.existing_topics)} topics already there)")
+    click.echo(
+        f"zone {zone.name} on {settings.bootstrap_servers}: "
+        + (
+            "no change"
+            if not report.changed
+            else f"{len(report.created_topics)} topics created, {len(report.created_users)} identities, "
+            f"{report.created_acls} ACLs"
+        )
+        + f" (zone revision {report.zone_revision}, "
+        f"{len(report.existing_topics)} topics already there)"
+    )
     for warning in report.warnings:
         click.secho(f"  warning: {warning}", fg="yellow")
     if report.created_users:

@@ -16,9 +16,11 @@ import signal
 import subprocess
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import orjson
+from pydantic import SecretStr
 
 from ops.kafka.errors import BrokerError
 from ops.kafka.install import DEFAULT_KAFKA_VERSION, KafkaInstall, java_binary, resolve_install
@@ -92,7 +94,8 @@ class ClusterState:
         return KafkaSettings(
             bootstrap_servers=self.bootstrap_servers,
             security_protocol="SASL_SSL" if self.tls else "SASL_PLAINTEXT",
-            username="admin", password=self.admin_password,  # type: ignore[arg-type]
+            username="admin",
+            password=SecretStr(self.admin_password),
             ssl_ca_location=str(run_dir / "tls" / "ca.pem") if self.tls else None,
         )
 
@@ -100,8 +103,15 @@ class ClusterState:
 class LocalCluster:
     """Starts and stops a local Kafka whose state lives in ``run_dir``."""
 
-    def __init__(self, run_dir: Path, *, cache_dir: Path, kafka_home: str | None = None,
-                 version: str = DEFAULT_KAFKA_VERSION, jvm_profile: str = "quick") -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        *,
+        cache_dir: Path,
+        kafka_home: str | None = None,
+        version: str = DEFAULT_KAFKA_VERSION,
+        jvm_profile: str = "quick",
+    ) -> None:
         self.run_dir = Path(run_dir)
         self.cache_dir = Path(cache_dir)
         self.kafka_home = kafka_home
@@ -126,19 +136,30 @@ class LocalCluster:
     def settings(self) -> KafkaSettings:
         state = self.load_state()
         if state is None:
-            raise BrokerError(f"no local broker recorded in {self.run_dir}; start one with `rax broker start`")
+            raise BrokerError(
+                f"no local broker recorded in {self.run_dir}; start one with `rax broker start`"
+            )
         return state.admin_settings(self.run_dir)
 
     # ---- start ---------------------------------------------------------------------------------
-    def start(self, *, nodes: int = 1, secure: bool = False, tls: bool = True, port: int | None = None,
-              timeout: float = 120.0) -> ClusterState:
+    def start(
+        self,
+        *,
+        nodes: int = 1,
+        secure: bool = False,
+        tls: bool = True,
+        port: int | None = None,
+        timeout: float = 120.0,
+    ) -> ClusterState:
         """Formats and starts ``nodes`` nodes, returns once every one answers a metadata request."""
         if nodes not in (1, 3):
             raise BrokerError("a local cluster has 1 or 3 nodes")
         existing = self.load_state()
         if existing and any(_alive(n.pid, n.config_file) for n in existing.nodes):
-            raise BrokerError(f"a local broker is already running from {self.run_dir} "
-                              f"({existing.bootstrap_servers}); `rax broker stop` first")
+            raise BrokerError(
+                f"a local broker is already running from {self.run_dir} "
+                f"({existing.bootstrap_servers}); `rax broker stop` first"
+            )
         install = resolve_install(self.cache_dir, self.version, self.kafka_home)
         t0 = time.monotonic()
         layouts = self._layouts(nodes, port)
@@ -147,26 +168,38 @@ class LocalCluster:
         cluster_id = base64.urlsafe_b64encode(b"\x10" + secrets.token_bytes(15)).decode().rstrip("=")
         jvm = [java_binary(), *_JVM_PROFILES[self.jvm_profile]]
         started: list[NodeState] = []
-        state = ClusterState(nodes=started, secure=secure, tls=tls_dir is not None, cluster_id=cluster_id,
-                             kafka_version=install.version, admin_password=admin_password, jvm=jvm,
-                             classpath=install.classpath)
+        state = ClusterState(
+            nodes=started,
+            secure=secure,
+            tls=tls_dir is not None,
+            cluster_id=cluster_id,
+            kafka_version=install.version,
+            admin_password=admin_password,
+            jvm=jvm,
+            classpath=install.classpath,
+        )
         try:
             for layout in layouts:
                 node_dir = layout.data_dir.parent
                 if node_dir.exists():
                     _rmtree(node_dir)
                 node_dir.mkdir(parents=True)
-                (node_dir / "server.properties").write_text(render_properties(
-                    layout, layouts, secure=secure, admin_password=admin_password, tls_dir=tls_dir))
+                (node_dir / "server.properties").write_text(
+                    render_properties(
+                        layout, layouts, secure=secure, admin_password=admin_password, tls_dir=tls_dir
+                    )
+                )
                 (node_dir / "log4j2.xml").write_text(_LOG4J.format(log=node_dir / "server.log"))
                 self._format(install, jvm, node_dir, cluster_id, admin_password if secure else None)
             for layout in layouts:
                 node_dir = layout.data_dir.parent
                 pid = self._launch(jvm, install.classpath, node_dir)
-                started.append(NodeState(layout.node_id, layout.port, layout.controller_port, pid, str(node_dir)))
+                started.append(
+                    NodeState(layout.node_id, layout.port, layout.controller_port, pid, str(node_dir))
+                )
             self._save_state(state)
             for node in started:
-                wait_for_port(node.port, timeout - (time.monotonic() - t0), lambda n=node: self._check_alive(n))
+                wait_for_port(node.port, timeout - (time.monotonic() - t0), partial(self._check_alive, node))
             self._wait_metadata(state, timeout - (time.monotonic() - t0))
         except BaseException:
             for node in started:
@@ -176,7 +209,9 @@ class LocalCluster:
             raise
         state.startup_seconds = round(time.monotonic() - t0, 2)
         self._save_state(state)
-        log.info("kafka %s up on %s in %.1f s", install.version, state.bootstrap_servers, state.startup_seconds)
+        log.info(
+            "kafka %s up on %s in %.1f s", install.version, state.bootstrap_servers, state.startup_seconds
+        )
         return state
 
     def _layouts(self, nodes: int, port: int | None) -> list[NodeLayout]:
@@ -184,16 +219,34 @@ class LocalCluster:
         for i in range(1, nodes + 1):
             client = port + i - 1 if port is not None else free_port()
             if port is not None and not port_is_free(client):
-                raise BrokerError(f"port {client} on 127.0.0.1 is in use (another broker? try "
-                                  "`rax broker status`, or choose another with --port)")
+                raise BrokerError(
+                    f"port {client} on 127.0.0.1 is in use (another broker? try "
+                    "`rax broker status`, or choose another with --port)"
+                )
             node_dir = self.run_dir / f"node-{i}"
             layouts.append(NodeLayout(i, client, free_port(exclude={client}), node_dir / "data"))
         return layouts
 
-    def _format(self, install: KafkaInstall, jvm: list[str], node_dir: Path, cluster_id: str,
-                admin_password: str | None) -> None:
-        cmd = [*jvm, f"-Dlog4j2.configurationFile={node_dir / 'log4j2.xml'}", "-cp", install.classpath,
-               "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(node_dir / "server.properties")]
+    def _format(
+        self,
+        install: KafkaInstall,
+        jvm: list[str],
+        node_dir: Path,
+        cluster_id: str,
+        admin_password: str | None,
+    ) -> None:
+        cmd = [
+            *jvm,
+            f"-Dlog4j2.configurationFile={node_dir / 'log4j2.xml'}",
+            "-cp",
+            install.classpath,
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(node_dir / "server.properties"),
+        ]
         if admin_password:
             cmd += ["--add-scram", f"SCRAM-SHA-512=[name=admin,password={admin_password}]"]
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -203,9 +256,18 @@ class LocalCluster:
     def _launch(self, jvm: list[str], classpath: str, node_dir: Path) -> int:
         out = (node_dir / "stdout.log").open("ab")
         proc = subprocess.Popen(
-            [*jvm, f"-Dlog4j2.configurationFile={node_dir / 'log4j2.xml'}",
-             f"-Dkafka.logs.dir={node_dir}", "-cp", classpath, "kafka.Kafka", str(node_dir / "server.properties")],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                *jvm,
+                f"-Dlog4j2.configurationFile={node_dir / 'log4j2.xml'}",
+                f"-Dkafka.logs.dir={node_dir}",
+                "-cp",
+                classpath,
+                "kafka.Kafka",
+                str(node_dir / "server.properties"),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives `rax broker start`; Ctrl-C in a shell does not reach it
         )
         out.close()
@@ -226,8 +288,9 @@ class LocalCluster:
             except Exception as exc:  # KafkaException while the cluster forms
                 last = exc
             time.sleep(0.2)
-        raise BrokerError(f"the brokers did not answer a metadata request in time ({last}); "
-                          f"see {state.nodes[0].log_file}")
+        raise BrokerError(
+            f"the brokers did not answer a metadata request in time ({last}); see {state.nodes[0].log_file}"
+        )
 
     # ---- stop / status / faults ----------------------------------------------------------------
     def stop(self, timeout: float = 30.0) -> list[int]:
@@ -250,11 +313,26 @@ class LocalCluster:
         state = self.load_state()
         if state is None:
             return {"running": False, "run_dir": str(self.run_dir)}
-        nodes = [{"node_id": n.node_id, "port": n.port, "pid": n.pid, "alive": _alive(n.pid, n.config_file),
-                  "log": str(n.log_file)} for n in state.nodes]
-        return {"running": all(n["alive"] for n in nodes), "bootstrap_servers": state.bootstrap_servers,
-                "secure": state.secure, "tls": state.tls, "kafka_version": state.kafka_version,
-                "startup_seconds": state.startup_seconds, "nodes": nodes, "run_dir": str(self.run_dir)}
+        nodes = [
+            {
+                "node_id": n.node_id,
+                "port": n.port,
+                "pid": n.pid,
+                "alive": _alive(n.pid, n.config_file),
+                "log": str(n.log_file),
+            }
+            for n in state.nodes
+        ]
+        return {
+            "running": all(n["alive"] for n in nodes),
+            "bootstrap_servers": state.bootstrap_servers,
+            "secure": state.secure,
+            "tls": state.tls,
+            "kafka_version": state.kafka_version,
+            "startup_seconds": state.startup_seconds,
+            "nodes": nodes,
+            "run_dir": str(self.run_dir),
+        }
 
     def kill_node(self, node_id: int) -> None:
         """SIGKILLs one node (fault tests): no controlled shutdown."""
@@ -311,8 +389,11 @@ def _failure_lines(node: NodeState) -> str:
     lines: list[str] = []
     for f in (node.log_file, Path(node.node_dir) / "stdout.log"):
         if f.exists():
-            lines += [ln for ln in f.read_text(errors="replace").splitlines() if " ERROR " in ln or "FATAL" in ln
-                      or "Exception" in ln or ln.startswith("Error")]
+            lines += [
+                ln
+                for ln in f.read_text(errors="replace").splitlines()
+                if " ERROR " in ln or "FATAL" in ln or "Exception" in ln or ln.startswith("Error")
+            ]
     if not lines:
         out = Path(node.node_dir) / "stdout.log"
         lines = out.read_text(errors="replace").splitlines()[-10:] if out.exists() else ["(no log output)"]
@@ -342,7 +423,9 @@ def _terminate(node: NodeState, timeout: float) -> bool:
         return False
     os.kill(node.pid, signal.SIGTERM)  # controlled shutdown; a second SIGTERM is harmless
     if not _reap(node.pid, timeout):
-        log.warning("node %d (pid %d) ignored SIGTERM for %.0f s: killing it", node.node_id, node.pid, timeout)
+        log.warning(
+            "node %d (pid %d) ignored SIGTERM for %.0f s: killing it", node.node_id, node.pid, timeout
+        )
         os.kill(node.pid, signal.SIGKILL)
         _reap(node.pid, 10.0)
     return True

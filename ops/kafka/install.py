@@ -44,13 +44,16 @@ def java_binary() -> str:
     return java
 
 
-def resolve_install(cache_dir: Path, version: str = DEFAULT_KAFKA_VERSION,
-                    kafka_home: str | None = None) -> KafkaInstall:
+def resolve_install(
+    cache_dir: Path, version: str = DEFAULT_KAFKA_VERSION, kafka_home: str | None = None
+) -> KafkaInstall:
     """An install from ``kafka_home`` when given, else the cached Maven resolution of ``version``."""
     if kafka_home:
         libs = Path(kafka_home) / "libs"
         if not any(libs.glob("kafka_2.13-*.jar")):
-            raise KafkaSetupError(f"KAFKA_HOME={kafka_home} has no libs/kafka_2.13-*.jar: not a Kafka install")
+            raise KafkaSetupError(
+                f"KAFKA_HOME={kafka_home} has no libs/kafka_2.13-*.jar: not a Kafka install"
+            )
         return KafkaInstall(libs, version="KAFKA_HOME", source="KAFKA_HOME")
     lib_dir = cache_dir / f"kafka-{version}" / "lib"
     if (lib_dir / _MARKER).exists():
@@ -75,14 +78,25 @@ def _resolve_with_maven(lib_dir: Path, version: str) -> None:
         (Path(work) / "pom.xml").write_text(pom.replace("@KAFKA_VERSION@", version))
         log.info("resolving Kafka %s from Maven Central into %s", version, lib_dir)
         proc = subprocess.run(
-            [mvn, "-B", "-q", "dependency:copy-dependencies", "-DincludeScope=runtime",
-             f"-DoutputDirectory={staging}"],
-            cwd=work, capture_output=True, text=True, check=False,
+            [
+                mvn,
+                "-B",
+                "-q",
+                "dependency:copy-dependencies",
+                "-DincludeScope=runtime",
+                f"-DoutputDirectory={staging}",
+            ],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            check=False,
         )
     if proc.returncode != 0:
         shutil.rmtree(staging, ignore_errors=True)
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise KafkaSetupError(f"Maven could not resolve Kafka {version} (is Maven Central reachable?):\n{tail}")
+        raise KafkaSetupError(
+            f"Maven could not resolve Kafka {version} (is Maven Central reachable?):\n{tail}"
+        )
     (staging / _MARKER).write_text(version)
     if lib_dir.exists():
         shutil.rmtree(lib_dir)

@@ -18,8 +18,14 @@ class NodeLayout:
     data_dir: Path
 
 
-def render_properties(node: NodeLayout, voters: list[NodeLayout], *, secure: bool,
-                      admin_password: str = "", tls_dir: Path | None = None) -> str:
+def render_properties(
+    node: NodeLayout,
+    voters: list[NodeLayout],
+    *,
+    secure: bool,
+    admin_password: str = "",
+    tls_dir: Path | None = None,
+) -> str:
     """server.properties for ``node`` in a cluster whose controllers are ``voters``."""
     n = len(voters)
     replication = min(n, 3)
@@ -61,28 +67,32 @@ def render_properties(node: NodeLayout, voters: list[NodeLayout], *, secure: boo
         props["broker.session.timeout.ms"] = "4000"
     if secure:
         protocol = "SASL_SSL" if tls_dir else "SASL_PLAINTEXT"
-        props.update({
-            "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,CLIENT:{protocol}",
-            "sasl.enabled.mechanisms": "SCRAM-SHA-512",
-            "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
-            "listener.name.client.scram-sha-512.sasl.jaas.config": (
-                "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                f'username="admin" password="{admin_password}";'
-            ),
-            "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-            # over the PLAINTEXT controller listener a broker reaches its controller as ANONYMOUS;
-            # no client listener is PLAINTEXT, so ANONYMOUS is only ever the cluster itself
-            "super.users": "User:admin;User:ANONYMOUS",
-            "allow.everyone.if.no.acl.found": "false",
-        })
+        props.update(
+            {
+                "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,CLIENT:{protocol}",
+                "sasl.enabled.mechanisms": "SCRAM-SHA-512",
+                "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
+                "listener.name.client.scram-sha-512.sasl.jaas.config": (
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required "
+                    f'username="admin" password="{admin_password}";'
+                ),
+                "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                # over the PLAINTEXT controller listener a broker reaches its controller as ANONYMOUS;
+                # no client listener is PLAINTEXT, so ANONYMOUS is only ever the cluster itself
+                "super.users": "User:admin;User:ANONYMOUS",
+                "allow.everyone.if.no.acl.found": "false",
+            }
+        )
         if tls_dir:
-            props.update({
-                "listener.name.client.ssl.keystore.type": "PEM",
-                "listener.name.client.ssl.keystore.location": str(tls_dir / "broker.pem"),
-                "listener.name.client.ssl.truststore.type": "PEM",
-                "listener.name.client.ssl.truststore.location": str(tls_dir / "ca.pem"),
-                "ssl.endpoint.identification.algorithm": "https",
-            })
+            props.update(
+                {
+                    "listener.name.client.ssl.keystore.type": "PEM",
+                    "listener.name.client.ssl.keystore.location": str(tls_dir / "broker.pem"),
+                    "listener.name.client.ssl.truststore.type": "PEM",
+                    "listener.name.client.ssl.truststore.location": str(tls_dir / "ca.pem"),
+                    "ssl.endpoint.identification.algorithm": "https",
+                }
+            )
     else:
         props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
     return "".join(f"{k}={v}\n" for k, v in props.items())

@@ -1,4 +1,4 @@
-"""Applies a zone plan to a cluster idempotently: missing topics, identities and ACLs, then the zone record."""
+"""Applies a zone to a cluster idempotently: missing topics, identities and ACLs, then the zone record."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 from confluent_kafka import KafkaException, Producer
@@ -22,6 +23,7 @@ from confluent_kafka.admin import (
     ResourceType,
     ScramCredentialInfo,
     ScramMechanism,
+    UserScramCredentialAlteration,
     UserScramCredentialUpsertion,
 )
 
@@ -36,11 +38,20 @@ __all__ = ["ApplyReport", "apply_zone"]
 
 log = logging.getLogger(__name__)
 
-_RESOURCES = {"topic": ResourceType.TOPIC, "group": ResourceType.GROUP,
-              "transactional_id": ResourceType.TRANSACTIONAL_ID, "cluster": ResourceType.BROKER}
-_OPERATIONS = {"read": AclOperation.READ, "write": AclOperation.WRITE, "describe": AclOperation.DESCRIBE,
-               "create": AclOperation.CREATE, "idempotent_write": AclOperation.IDEMPOTENT_WRITE,
-               "all": AclOperation.ALL}
+_RESOURCES = {
+    "topic": ResourceType.TOPIC,
+    "group": ResourceType.GROUP,
+    "transactional_id": ResourceType.TRANSACTIONAL_ID,
+    "cluster": ResourceType.BROKER,
+}
+_OPERATIONS = {
+    "read": AclOperation.READ,
+    "write": AclOperation.WRITE,
+    "describe": AclOperation.DESCRIBE,
+    "create": AclOperation.CREATE,
+    "idempotent_write": AclOperation.IDEMPOTENT_WRITE,
+    "all": AclOperation.ALL,
+}
 _PATTERNS = {"literal": ResourcePatternType.LITERAL, "prefixed": ResourcePatternType.PREFIXED}
 
 
@@ -62,8 +73,15 @@ class ApplyReport:
 
 
 def _binding(rule: AclRule) -> AclBinding:
-    return AclBinding(_RESOURCES[rule.resource], rule.name, _PATTERNS[rule.pattern], rule.principal, "*",
-                      _OPERATIONS[rule.operation], AclPermissionType.ALLOW)
+    return AclBinding(
+        _RESOURCES[rule.resource],
+        rule.name,
+        _PATTERNS[rule.pattern],
+        rule.principal,
+        "*",
+        _OPERATIONS[rule.operation],
+        AclPermissionType.ALLOW,
+    )
 
 
 def _ensure_topics(admin: AdminClient, plan: ZonePlan, replication: int | None, report: ApplyReport) -> None:
@@ -74,12 +92,16 @@ def _ensure_topics(admin: AdminClient, plan: ZonePlan, replication: int | None, 
             report.existing_topics.append(spec.name)
             have = len(existing[spec.name].partitions)
             if have != spec.partitions:
-                report.warnings.append(f"{spec.name} has {have} partitions, the zone asks for {spec.partitions} "
-                                       "(not changed: adding partitions moves keys)")
+                report.warnings.append(
+                    f"{spec.name} has {have} partitions, the zone asks for {spec.partitions} "
+                    "(not changed: adding partitions moves keys)"
+                )
     if not missing:
         return
-    new = [NewTopic(t.name, t.partitions, replication if replication is not None else -1, config=t.configs())
-           for t in missing]
+    new = [
+        NewTopic(t.name, t.partitions, replication if replication is not None else -1, config=t.configs())
+        for t in missing
+    ]
     for name, fut in admin.create_topics(new, operation_timeout=30).items():
         try:
             fut.result()
@@ -96,18 +118,26 @@ def _wait_for_leaders(admin: AdminClient, names: list[str], timeout: float = 30.
     pending = set(names)
     while pending and time.monotonic() < deadline:
         topics = admin.list_topics(timeout=10).topics
-        pending = {n for n in pending if n not in topics or topics[n].error is not None
-                   or any(p.leader < 0 for p in topics[n].partitions.values())}
+        pending = {
+            n
+            for n in pending
+            if n not in topics
+            or topics[n].error is not None
+            or any(p.leader < 0 for p in topics[n].partitions.values())
+        }
         if pending:
             time.sleep(0.1)
     if pending:
-        raise TimeoutError(f"{len(pending)} new topics have no leader after {timeout:.0f} s: {sorted(pending)[:3]}")
+        raise TimeoutError(
+            f"{len(pending)} new topics have no leader after {timeout:.0f} s: {sorted(pending)[:3]}"
+        )
 
 
 def _ensure_users(admin: AdminClient, plan: ZonePlan, credentials: Path, report: ApplyReport) -> None:
     known: dict[str, str] = orjson.loads(credentials.read_bytes()) if credentials.exists() else {}
     described = admin.describe_user_scram_credentials(plan.users)
-    to_create = []
+    assert isinstance(described, dict)  # one future per user when users are named
+    to_create: list[UserScramCredentialAlteration] = []
     for user, fut in described.items():
         try:
             fut.result()
@@ -116,8 +146,11 @@ def _ensure_users(admin: AdminClient, plan: ZonePlan, credentials: Path, report:
         except KafkaException:
             pass  # RESOURCE_NOT_FOUND: a new identity
         known[user] = secrets.token_urlsafe(24)
-        to_create.append(UserScramCredentialUpsertion(
-            user, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), known[user].encode()))
+        to_create.append(
+            UserScramCredentialUpsertion(
+                user, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), known[user].encode()
+            )
+        )
     if not to_create:
         return
     for user, fut in admin.alter_user_scram_credentials(to_create).items():
@@ -129,8 +162,17 @@ def _ensure_users(admin: AdminClient, plan: ZonePlan, credentials: Path, report:
 
 
 def _ensure_acls(admin: AdminClient, plan: ZonePlan, report: ApplyReport) -> None:
-    any_filter = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
-                                  AclOperation.ANY, AclPermissionType.ANY)
+    # None matches any name, principal and host (the stubs say str)
+    anything: Any = None
+    any_filter = AclBindingFilter(
+        ResourceType.ANY,
+        anything,
+        ResourcePatternType.ANY,
+        anything,
+        anything,
+        AclOperation.ANY,
+        AclPermissionType.ANY,
+    )
     present = set(admin.describe_acls(any_filter).result())
     missing = [b for b in map(_binding, plan.acls) if b not in present]
     if not missing:
@@ -145,20 +187,29 @@ def _publish_zone(settings: KafkaSettings, cat: Catalogue, zone: Zone, who: str,
     if latest is not None and latest.zone == zone:
         report.zone_revision = latest.revision
         return
-    obj = ZoneObject(revision=(latest.revision + 1) if latest else 1, published_at=datetime.now(UTC),
-                     published_by=who, zone=zone)
+    obj = ZoneObject(
+        revision=(latest.revision + 1) if latest else 1,
+        published_at=datetime.now(UTC),
+        published_by=who,
+        zone=zone,
+    )
     producer = Producer({**settings.client_config(), "enable.idempotence": True, "acks": "all"})
     errors: list[object] = []
-    producer.produce(cat.zone, key=obj.key.encode(), value=encode(obj),
-                     on_delivery=lambda err, _msg: errors.append(err) if err else None)
+    producer.produce(
+        cat.zone,
+        key=obj.key.encode(),
+        value=encode(obj),
+        on_delivery=lambda err, _msg: errors.append(err) if err else None,
+    )
     if producer.flush(30) or errors:
         raise RuntimeError(f"publishing the zone to {cat.zone} failed: {errors or 'timed out'}")
     report.zone_published = True
     report.zone_revision = obj.revision
 
 
-def apply_zone(zone: Zone, settings: KafkaSettings, cat: Catalogue, *, secure: bool,
-               credentials: Path | None = None) -> ApplyReport:
+def apply_zone(
+    zone: Zone, settings: KafkaSettings, cat: Catalogue, *, secure: bool, credentials: Path | None = None
+) -> ApplyReport:
     """Creates what is missing for ``zone``; applying the same zone again changes nothing."""
     plan = plan_zone(zone, cat, secure=secure)
     admin = AdminClient(settings.client_config())

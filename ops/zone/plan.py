@@ -62,15 +62,19 @@ def _processor_acls(cat: Catalogue) -> list[AclRule]:
     p = f"User:{PROCESSORS_USER}"
     rules = [AclRule(p, "cluster", "kafka-cluster", "literal", "idempotent_write")]
     for op in ("read", "describe"):
-        rules += [AclRule(p, "topic", cat.in_prefix, "prefixed", op),
-                  AclRule(p, "topic", cat.watchlist, "literal", op),
-                  AclRule(p, "topic", cat.zone, "literal", op)]
+        rules += [
+            AclRule(p, "topic", cat.in_prefix, "prefixed", op),
+            AclRule(p, "topic", cat.watchlist, "literal", op),
+            AclRule(p, "topic", cat.zone, "literal", op),
+        ]
     for op in ("write", "describe"):
-        rules += [AclRule(p, "topic", cat.out_prefix, "prefixed", op),
-                  AclRule(p, "topic", cat.watchlist, "literal", op),
-                  AclRule(p, "topic", cat.matches, "literal", op),
-                  AclRule(p, "topic", cat.audit, "literal", op),
-                  AclRule(p, "topic", f"{cat.namespace}.dlq.", "prefixed", op)]
+        rules += [
+            AclRule(p, "topic", cat.out_prefix, "prefixed", op),
+            AclRule(p, "topic", cat.watchlist, "literal", op),
+            AclRule(p, "topic", cat.matches, "literal", op),
+            AclRule(p, "topic", cat.audit, "literal", op),
+            AclRule(p, "topic", f"{cat.namespace}.dlq.", "prefixed", op),
+        ]
     rules += [
         AclRule(p, "topic", cat.internal_prefix, "prefixed", "all"),  # faust changelog topics
         AclRule(p, "group", cat.processor_prefix, "prefixed", "read"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
@@ -14,15 +15,26 @@ from schemas.zone import ZoneObject
 __all__ = ["read_latest_zone"]
 
 # errors of a partition whose leadership is still settling right after the topic was created
-_SETTLING = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE,
-             KafkaError.UNKNOWN_TOPIC_OR_PART}
+_SETTLING = {
+    KafkaError.NOT_LEADER_FOR_PARTITION,
+    KafkaError.LEADER_NOT_AVAILABLE,
+    KafkaError.UNKNOWN_TOPIC_OR_PART,
+}
 
 
-def read_latest_zone(settings: KafkaSettings, cat: Catalogue, name: str, timeout: float = 15.0) -> ZoneObject | None:
+def read_latest_zone(
+    settings: KafkaSettings, cat: Catalogue, name: str, timeout: float = 15.0
+) -> ZoneObject | None:
     """The last valid ZoneObject of zone ``name`` on the zone topic, or None."""
     key = f"zone:{name}".encode()
-    consumer = Consumer({**settings.client_config(), "group.id": f"{cat.processor_prefix}zone-reader",
-                         "enable.auto.commit": False, "isolation.level": "read_committed"})
+    consumer = Consumer(
+        {
+            **settings.client_config(),
+            "group.id": f"{cat.processor_prefix}zone-reader",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+        }
+    )
     try:
         low, high = _watermarks(consumer, TopicPartition(cat.zone, 0), timeout)
         if high <= low:
@@ -36,11 +48,9 @@ def read_latest_zone(settings: KafkaSettings, cat: Catalogue, name: str, timeout
             if msg.error():
                 continue
             if msg.key() == key and msg.value() is not None:
-                try:
+                with contextlib.suppress(DecodeError):  # an older contract's record: a newer one replaces it
                     latest = decode(msg.value(), ZoneObject)
-                except DecodeError:
-                    pass  # a record of an older contract: a newer one replaces it
-            if msg.offset() >= high - 1:
+            if (msg.offset() or 0) >= high - 1:
                 return latest
     finally:
         consumer.close()
@@ -54,6 +64,8 @@ def _watermarks(consumer: Consumer, tp: TopicPartition, timeout: float) -> tuple
             low, high = consumer.get_watermark_offsets(tp, timeout=timeout)
             return int(low), int(high)
         except KafkaException as exc:
-            if not exc.args[0].retriable() and exc.args[0].code() not in _SETTLING or time.monotonic() > deadline:
+            if (
+                not exc.args[0].retriable() and exc.args[0].code() not in _SETTLING
+            ) or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

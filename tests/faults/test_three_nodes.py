@@ -38,8 +38,16 @@ def test_killed_broker_loses_nothing_acked(cluster: LocalCluster, tmp_path: Path
     create_topics(settings, [TopicSpec(topic, TopicKind.HITS, "k", 3, 3_600_000)], replication=3)
     victim = _leader_of(settings, topic)
 
-    producer = Producer({**settings.client_config(), "enable.idempotence": True, "acks": "all",
-                         "partitioner": "murmur2_random", "linger.ms": 5, "message.timeout.ms": 60000})
+    producer = Producer(
+        {
+            **settings.client_config(),
+            "enable.idempotence": True,
+            "acks": "all",
+            "partitioner": "murmur2_random",
+            "linger.ms": 5,
+            "message.timeout.ms": 60000,
+        }
+    )
     acked: set[bytes] = set()
     failed: list[KafkaError] = []
 
@@ -56,7 +64,9 @@ def test_killed_broker_loses_nothing_acked(cluster: LocalCluster, tmp_path: Path
     for i in range(total):
         while True:
             try:
-                producer.produce(topic, key=f"plate-{i % 997}".encode(), value=f"{i}".encode(), on_delivery=report)
+                producer.produce(
+                    topic, key=f"plate-{i % 997}".encode(), value=f"{i}".encode(), on_delivery=report
+                )
                 break
             except BufferError:
                 producer.poll(0.05)
@@ -71,7 +81,9 @@ def test_killed_broker_loses_nothing_acked(cluster: LocalCluster, tmp_path: Path
     assert len(acked) == total
     records = consume_all(settings, topic, expect=total, timeout=60)
     values = [m.value() for m in records]
-    assert len(values) == total, f"read {len(values)} of {total} after killing node {victim} ({elapsed:.1f} s)"
+    assert len(values) == total, (
+        f"read {len(values)} of {total} after killing node {victim} ({elapsed:.1f} s)"
+    )
     assert set(values) == acked  # nothing lost, nothing written twice
 
     cluster.restart_node(victim)

@@ -16,8 +16,14 @@ from tests.support.kafka import cache_dir
 
 def _rax(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAX_HOME": str(home), "RAX_CACHE": str(cache_dir())}
-    return subprocess.run([sys.executable, "-m", "ops.cli", *args], env=env, capture_output=True, text=True,
-                          timeout=180, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "ops.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -55,9 +61,20 @@ def test_start_status_stop_leaves_nothing_running(tmp_path: Path) -> None:
 
 
 def test_missing_java_is_a_message_not_a_traceback(tmp_path: Path) -> None:
-    env = {**os.environ, "RAX_HOME": str(tmp_path), "RAX_CACHE": str(tmp_path / "empty-cache"), "PATH": "/nonexistent"}
-    proc = subprocess.run([sys.executable, "-m", "ops.cli", "broker", "start", "--port", str(free_port())],
-                          env=env, capture_output=True, text=True, timeout=60, check=False)
+    env = {
+        **os.environ,
+        "RAX_HOME": str(tmp_path),
+        "RAX_CACHE": str(tmp_path / "empty-cache"),
+        "PATH": "/nonexistent",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "ops.cli", "broker", "start", "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert "Maven" in proc.stderr or "Java" in proc.stderr

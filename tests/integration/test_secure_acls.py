@@ -23,16 +23,22 @@ GROUP_AUTHORIZATION_FAILED = 30
 
 
 @pytest.fixture(scope="module")
-def secured(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCluster, dict[str, str], Catalogue]]:
+def secured(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LocalCluster, dict[str, str], Catalogue]]:
     run_dir = tmp_path_factory.mktemp("kafka-secure")
     cluster = new_cluster(run_dir)
     cluster.start(nodes=1, secure=True)
     try:
         cat = Catalogue("rax")
         credentials = run_dir / "credentials.json"
-        report = apply_zone(load_zone_file(EXAMPLE), cluster.settings(), cat, secure=True, credentials=credentials)
+        report = apply_zone(
+            load_zone_file(EXAMPLE), cluster.settings(), cat, secure=True, credentials=credentials
+        )
         assert report.created_acls > 0 and PROCESSORS_USER in report.created_users
-        again = apply_zone(load_zone_file(EXAMPLE), cluster.settings(), cat, secure=True, credentials=credentials)
+        again = apply_zone(
+            load_zone_file(EXAMPLE), cluster.settings(), cat, secure=True, credentials=credentials
+        )
         assert not again.changed, again  # idempotent on a secured broker too
         yield cluster, orjson.loads(credentials.read_bytes()), cat
     finally:
@@ -44,8 +50,9 @@ def _as(cluster: LocalCluster, passwords: dict[str, str], user: str) -> KafkaSet
 
 
 def _produce(settings: KafkaSettings, topic: str) -> KafkaError | None:
-    producer = Producer({**settings.client_config(), "enable.idempotence": True, "acks": "all",
-                         "message.timeout.ms": 10000})
+    producer = Producer(
+        {**settings.client_config(), "enable.idempotence": True, "acks": "all", "message.timeout.ms": 10000}
+    )
     result: list[KafkaError | None] = []
     producer.produce(topic, key=b"k", value=b"{}", on_delivery=lambda err, _m: result.append(err))
     producer.flush(15)
@@ -72,7 +79,9 @@ def test_region_writes_its_own_inputs(secured: tuple[LocalCluster, dict[str, str
     assert _produce(_as(cluster, passwords, region_user(A)), cat.in_hits(A)) is None
 
 
-def test_region_cannot_write_another_regions_hits(secured: tuple[LocalCluster, dict[str, str], Catalogue]) -> None:
+def test_region_cannot_write_another_regions_hits(
+    secured: tuple[LocalCluster, dict[str, str], Catalogue],
+) -> None:
     cluster, passwords, cat = secured
     err = _produce(_as(cluster, passwords, region_user(A)), cat.in_hits(B))
     assert err is not None and err.code() == TOPIC_AUTHORIZATION_FAILED, err
@@ -93,8 +102,13 @@ def test_region_cannot_read_another_regions_deliveries(
 def test_region_reads_its_own_deliveries(secured: tuple[LocalCluster, dict[str, str], Catalogue]) -> None:
     cluster, passwords, cat = secured
     assert _produce(_as(cluster, passwords, PROCESSORS_USER), cat.out(A)) is None
-    consumer = Consumer({**_as(cluster, passwords, region_user(A)).client_config(),
-                         "group.id": cat.region_group_prefix(A) + unique("centre"), "auto.offset.reset": "earliest"})
+    consumer = Consumer(
+        {
+            **_as(cluster, passwords, region_user(A)).client_config(),
+            "group.id": cat.region_group_prefix(A) + unique("centre"),
+            "auto.offset.reset": "earliest",
+        }
+    )
     try:
         consumer.subscribe([cat.out(A)])
         for _ in range(60):
@@ -111,8 +125,13 @@ def test_region_reads_its_own_deliveries(secured: tuple[LocalCluster, dict[str, 
 
 def test_unknown_password_is_refused(secured: tuple[LocalCluster, dict[str, str], Catalogue]) -> None:
     cluster, _, cat = secured
-    consumer = Consumer({**cluster.settings().as_user(region_user(A), "wrong").client_config(),
-                         "group.id": "x", "error_cb": lambda e: errors.append(e)})
+    consumer = Consumer(
+        {
+            **cluster.settings().as_user(region_user(A), "wrong").client_config(),
+            "group.id": "x",
+            "error_cb": lambda e: errors.append(e),
+        }
+    )
     errors: list[KafkaError] = []
     try:
         with pytest.raises(KafkaException):

@@ -1,4 +1,4 @@
-"""`zone apply` creates the catalogue's topics for the zone, changes nothing the second time, rejects bad files."""
+"""`zone apply` creates the zone's catalogue topics, changes nothing the second time, rejects bad files."""
 
 from __future__ import annotations
 
@@ -51,7 +51,9 @@ def test_compacted_topics_are_compacted(kafka: KafkaSettings, catalogue: Catalog
     assert configs["cleanup.policy"].value == "delete"
 
 
-def test_changed_zone_publishes_a_new_revision(kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path) -> None:
+def test_changed_zone_publishes_a_new_revision(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
     apply_zone(load_zone_file(EXAMPLE), kafka, catalogue, secure=False)
     changed = tmp_path / "zone.yaml"
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -65,8 +67,10 @@ def test_changed_zone_publishes_a_new_revision(kafka: KafkaSettings, catalogue: 
     ("text", "expected"),
     [
         ('name: z\nregions: [{code: "510000"}, {code: "999999"}]\n', "regions[1].code: unknown region code"),
-        ('name: z\nregions: [{code: "510000"}]\nadjacency: [["510000", "500000"]]\n',
-         "adjacency[0][1]: 500000 is not a member region"),
+        (
+            'name: z\nregions: [{code: "510000"}]\nadjacency: [["510000", "500000"]]\n',
+            "adjacency[0][1]: 500000 is not a member region",
+        ),
         ('name: z\nregions: [{code: "510000"}]\nbogus: 1\n', "bogus: Extra inputs are not permitted"),
         ("name: [unclosed\n", "(yaml)"),
     ],
@@ -79,16 +83,27 @@ def test_bad_zone_file_names_the_field_and_applies_nothing(tmp_path: Path, text:
     assert expected in str(err.value)
 
 
-def test_cli_rejects_bad_zone_without_touching_the_broker(kafka: KafkaSettings, catalogue: Catalogue,
-                                                         tmp_path: Path) -> None:
+def test_cli_rejects_bad_zone_without_touching_the_broker(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
     from click.testing import CliRunner
 
     from ops.cli import main
 
     path = tmp_path / "bad.yaml"
     path.write_text('name: z\nregions: [{code: "510000"}, {code: "123"}]\n', encoding="utf-8")
-    result = CliRunner().invoke(main, ["zone", "apply", str(path), "--namespace", catalogue.namespace,
-                                       "--bootstrap", kafka.bootstrap_servers])
+    result = CliRunner().invoke(
+        main,
+        [
+            "zone",
+            "apply",
+            str(path),
+            "--namespace",
+            catalogue.namespace,
+            "--bootstrap",
+            kafka.bootstrap_servers,
+        ],
+    )
     assert result.exit_code == 1
     assert "regions[1].code" in result.output and "nothing applied" in result.output
     assert _topics(kafka, catalogue) == {}

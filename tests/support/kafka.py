@@ -1,4 +1,4 @@
-"""Test helpers over a real broker: start clusters, make unique names, create topics, read topics to the end."""
+"""Test helpers over a real broker: clusters, unique names, topic creation, reading a topic to its end."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ def cache_dir() -> Path:
 
 def new_cluster(run_dir: Path) -> LocalCluster:
     """A LocalCluster for tests: quick JVM start, the shared jar cache, KAFKA_HOME honoured."""
-    return LocalCluster(run_dir, cache_dir=cache_dir(), kafka_home=os.environ.get("KAFKA_HOME") or None,
-                        jvm_profile="quick")
+    return LocalCluster(
+        run_dir, cache_dir=cache_dir(), kafka_home=os.environ.get("KAFKA_HOME") or None, jvm_profile="quick"
+    )
 
 
 def unique(prefix: str) -> str:
@@ -42,17 +43,26 @@ def create_topics(settings: KafkaSettings, specs: Iterable[TopicSpec], replicati
         fut.result()
 
 
-def consume_all(settings: KafkaSettings, topic: str, *, expect: int | None = None, timeout: float = 30.0,
-                read_committed: bool = True, extra: dict[str, Any] | None = None) -> list[Message]:
+def consume_all(
+    settings: KafkaSettings,
+    topic: str,
+    *,
+    expect: int | None = None,
+    timeout: float = 30.0,
+    read_committed: bool = True,
+    extra: dict[str, Any] | None = None,
+) -> list[Message]:
     """Every record of ``topic`` from the beginning: stops at ``expect`` records, or at the end offsets."""
-    consumer = Consumer({
-        **settings.client_config(),
-        "group.id": unique("reader"),
-        "auto.offset.reset": "earliest",
-        "enable.auto.commit": False,
-        "isolation.level": "read_committed" if read_committed else "read_uncommitted",
-        **(extra or {}),
-    })
+    consumer = Consumer(
+        {
+            **settings.client_config(),
+            "group.id": unique("reader"),
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed" if read_committed else "read_uncommitted",
+            **(extra or {}),
+        }
+    )
     try:
         md = consumer.list_topics(topic, timeout=10).topics[topic]
         parts = [TopicPartition(topic, p) for p in md.partitions]

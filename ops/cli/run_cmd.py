@@ -1,0 +1,33 @@
+"""`rax run hotpath | control`: run one of the stream processors in the foreground."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+__all__ = ["command"]
+
+_PROCESSES = {
+    "hotpath": "ops.cli.run_hotpath",
+    "control": "ops.cli.run_control",
+}
+
+
+class _LazyRun(click.Group):
+    """Imports a processor's module only when it runs (faust is slow to import)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_PROCESSES)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = _PROCESSES.get(cmd_name)
+        if module is None:
+            return None
+        cmd: click.Command = importlib.import_module(module).command
+        return cmd
+
+
+@click.group("run", cls=_LazyRun)
+def command() -> None:
+    """Run a stream processor: the checkpoint-hit hot path, or the control app."""
