@@ -30,6 +30,7 @@ class AuditReason(StrEnum):
     CATEGORY_NOT_ALLOWED = "category_not_allowed"  # refused: agreements exist, none selects the category
     AGREEMENT_NOT_IN_FORCE = "agreement_not_in_force"  # refused: the agreement is not yet or no longer valid
     OUT_OF_SCOPE = "out_of_scope"  # refused: the entry's scope or the alert's addressing excludes it
+    IMPERSONATION = "impersonation"  # refused: a record claimed another region than the topic it came on
 
 
 _DISCLOSING = frozenset({AuditReason.OWNER, AuditReason.AGREEMENT})

@@ -123,8 +123,12 @@ class Catalogue:
         return f"{self.region_in_prefix(region)}{kind.value}"
 
     def in_pattern(self, kind: TopicKind) -> str:
-        """A librdkafka subscription regex for ``kind`` of every region (``^rax\\.in\\.\\d{6}\\.hits$``)."""
-        return rf"^{re.escape(self.in_prefix)}\d{{6}}\.{kind.value}$"
+        """A librdkafka subscription regex for ``kind`` of every region: ``^rax\\.in\\.[0-9]…\\.hits$``.
+
+        Written without ``\\d`` and ``{6}``: librdkafka's regex engine understands neither.
+        """
+        ns = re.escape(self.namespace).replace("\\-", "-")
+        return rf"^{ns}\.in\.{'[0-9]' * 6}\.{kind.value}$"
 
     def parse_region_topic(self, topic: str) -> tuple[str, TopicKind] | None:
         """The region and kind of a per-region topic name, or None for any other topic."""

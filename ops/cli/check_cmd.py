@@ -5,12 +5,17 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 
 __all__ = ["command"]
 
 _CODE = ["schemas", "streams", "connectors", "ops", "tests", "bench"]
+
+
+def _code() -> list[str]:
+    return [d for d in _CODE if Path(d).is_dir()]
 
 
 def _run(title: str, argv: list[str]) -> bool:
@@ -39,8 +44,8 @@ def command(only: str | None, pytest_args: tuple[str, ...]) -> None:
     py = sys.executable
     results: list[bool] = []
     if only in (None, "lint"):
-        results.append(_run("format", [py, "-m", "ruff", "format", "--check", *_CODE]))
-        results.append(_run("lint", [py, "-m", "ruff", "check", *_CODE]))
+        results.append(_run("format", [py, "-m", "ruff", "format", "--check", *_code()]))
+        results.append(_run("lint", [py, "-m", "ruff", "check", *_code()]))
         results.append(_run("types", [py, "-m", "mypy"]))
     if only != "lint":
         suites = {"unit": ["tests/unit"], "integration": ["tests/integration"], "faults": ["tests/faults"]}

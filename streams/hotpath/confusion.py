@@ -1,0 +1,136 @@
+"""OCR look-alike classes of plate characters, and the class key under which misreads of a plate collide.
+
+Decisions (each class is a partition block: every member may be misread as every other member):
+
+* ``0 D Q O`` round closed shapes; the documented default of commercial ALPR matchers (Genetec's "OCR
+  equivalence": 0/O/D/Q, 1/I, 2/Z, 5/S, 8/B, 6/G), and the organ letter ``O`` is written as ``0``.
+* ``8 B``, ``2 Z``, ``5 S``, ``6 G``: the rest of that default list, and the classes in ARCHITECTURE.md.
+* ``1 7 I``: a thin vertical stroke; ``7`` loses its bar to blur and low resolution, ``I`` never stands in
+  a serial but is what a reader outputs for a ``1``.
+* ``4 A``: a triangle with a crossbar; named, with P/R and E/F, among the pairs ALPR error surveys list
+  ("similarities in characters like … (P,R) … (A,4) … (F,E)").
+* ``E F``: dirt, a bolt or the plate frame over the bottom bar turns ``E`` into ``F``.
+* ``P R``: the leg of ``R`` is lost to motion blur; noise adds one to ``P``.
+* Not taken, because a larger class means more candidates to verify and more false misreads for a person
+  to reject: ``U``/``V``/``0``, ``C``/``G``, ``3``/``8``, ``K``/``X``, ``T``/``1``. Adding one is a change
+  of ``LOOKALIKE_CLASSES`` only.
+* Province characters form one class of their own: the small hanzi is the least reliable character of a
+  read (CCPD-trained readers confuse them well beyond visual pairs) and no look-alike grouping of plate
+  province characters is documented well enough to rely on. A province substitution is scored as
+  costlier than a Latin one (see ``streams.hotpath.matcher``). The class key replaces every province
+  character with ``PROVINCE_MARK`` wherever it stands, which also covers armed-police ``WJ粤…`` plates.
+
+Suffix characters (警 学 挂 港 澳 领 使 …), other hanzi and the remaining letters and digits are classes of
+one: they must match exactly. (In a class key the plate hanzi of ``PLATE_HANZI`` are written as one
+Latin-1 character each, so every plate's key is one byte per character: see ``streams.hotpath.partial``.)
+
+A plate is represented as ``class_key`` (each character -> its class representative) plus
+``variant_code`` (which member of its class each character is); equal key and code means equal plate,
+equal key and different code means look-alike substitutions only, and ``substitutions`` counts them.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "CLASS_TABLE",
+    "LATIN_PENALTY",
+    "LOOKALIKE_CLASSES",
+    "PLATE_HANZI",
+    "PROVINCES",
+    "PROVINCE_MARK",
+    "PROVINCE_PENALTY",
+    "certainty",
+    "class_key",
+    "classes_of",
+    "substitutions",
+    "variant_code",
+]
+
+#: the 31 province characters of mainland plates (cross-checked with ``plate_rules.json`` in the tests)
+PROVINCES: Final = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵云藏陕甘青宁新"
+
+#: what a province character becomes in a class key; never part of a plate or a pattern
+PROVINCE_MARK: Final = "#"
+
+#: the other hanzi a plate can carry (suffixes, embassy, emergency, civil aviation); in a class key each
+#: becomes one Latin-1 character, so the key of every plate is one byte per character
+PLATE_HANZI: Final = "警学挂港澳领使试超应急民航"
+_HANZI_BASE = 0xC0
+
+#: look-alike classes of Latin characters; the first character of each is its representative
+LOOKALIKE_CLASSES: Final[tuple[str, ...]] = ("0DQO", "8B", "17I", "2Z", "5S", "6G", "4A", "EF", "PR")
+
+#: score lost per Latin look-alike substitution, and per province substitution (a wrong province is both
+#: likelier for a reader and weaker evidence, so it costs more)
+LATIN_PENALTY: Final = 0.15
+PROVINCE_PENALTY: Final = 0.25
+
+_BMP = 0x10000
+
+
+def _tables() -> tuple[str, str]:
+    # str.translate with a 64 Ki-character str as the table is about twice as fast as with a dict: the
+    # lookup is an index, not a hash. Characters above the BMP raise IndexError and stay as they are.
+    key = [chr(i) for i in range(_BMP)]
+    variant = ["\x00"] * _BMP
+    seen: set[str] = set()
+    for members in LOOKALIKE_CLASSES:
+        if seen & set(members) or len(set(members)) != len(members):
+            raise ValueError(f"look-alike classes must be disjoint: {members!r}")
+        seen |= set(members)
+        for index, ch in enumerate(members):
+            key[ord(ch)] = members[0]
+            variant[ord(ch)] = chr(index)
+    for index, ch in enumerate(PROVINCES, start=1):
+        key[ord(ch)] = PROVINCE_MARK
+        variant[ord(ch)] = chr(index)
+    for index, ch in enumerate(PLATE_HANZI):
+        key[ord(ch)] = chr(_HANZI_BASE + index)
+    return "".join(key), "".join(variant)
+
+
+#: ``str.translate`` table: character -> class representative (``PROVINCE_MARK`` for provinces)
+CLASS_TABLE, _VARIANT_TABLE = _tables()
+
+
+def class_key(text: str) -> str:
+    """Each character of a plate (or pattern: wildcards stay) replaced by its class representative."""
+    return text.translate(CLASS_TABLE)
+
+
+def variant_code(plate: str) -> int:
+    """Which member of its class each character is, one byte per position (position 0 lowest)."""
+    return int.from_bytes(plate.translate(_VARIANT_TABLE).encode("latin-1"), "little")
+
+
+def substitutions(key: str, code_a: int, code_b: int) -> tuple[int, int]:
+    """(Latin substitutions, province substitutions) between two plates sharing the class ``key``."""
+    diff = code_a ^ code_b
+    latin = province = 0
+    position = 0
+    while diff:
+        if diff & 0xFF:
+            if key[position] == PROVINCE_MARK:
+                province += 1
+            else:
+                latin += 1
+        diff >>= 8
+        position += 1
+    return latin, province
+
+
+def certainty(latin: int, province: int) -> float:
+    """How much a match with these substitutions is worth: 1.0 without any, 0.5 at the worst tolerance 2."""
+    return max(0.0, 1.0 - LATIN_PENALTY * latin - PROVINCE_PENALTY * province)
+
+
+def classes_of(ch: str) -> str:
+    """Every character ``ch`` may be misread as, itself included (for documentation and tests)."""
+    if ch in PROVINCES:
+        return PROVINCES
+    for members in LOOKALIKE_CLASSES:
+        if ch in members:
+            return members
+    return ch

@@ -1,0 +1,185 @@
+"""Per-partition dedup of checkpoint hits: same event id, or same pass within a window of event time.
+
+Rules. A hit is a duplicate if
+
+* its event id is the id of an earlier hit (connector retries), or
+* an earlier hit of the same (normalised plate, plate colour, checkpoint) has an event time (pass
+  time, never the wall clock) within ``window_s`` of it, earlier *or later* (inclusive): a read 3 s
+  older than one already seen is the same pass (two cameras on one lane, out-of-order delivery).
+
+Duplicates count as sightings too, so reads of a vehicle at one checkpoint that follow each other
+within the window are one pass however long they go on (a car waiting at a red light, a video reader
+re-reading a parked car): one delivery, not one per window. Per pass key the state is the set of
+clusters of such reads ``[first, last]``; a hit is a duplicate exactly when it falls within the window
+of a cluster (its reads are never more than a window apart, so this is the rule above, not an
+approximation).
+
+Watermark and lateness. State is kept relative to the newest event time seen in the partition (the
+watermark): a read is forgotten once it is more than ``window_s + max_lateness_s`` (the retention)
+behind it. A hit at most ``max_lateness_s`` (default: one window) behind the watermark is answered
+exactly by the rules; a later one (a connector catching up a backlog) is compared with what is still
+kept, so it may pass as new but is never wrongly dropped: "nothing lost" wins over "nothing twice",
+and the deterministic ``delivery_id`` still removes an identical event downstream. Eviction is by time
+buckets of ``retention / 16``, so it costs a few operations per hit, amortised; memory is bounded by
+(hits per second) x (retention + one bucket).
+
+Rebuild after a rebalance: ``rebuild`` (or ``clear`` then ``seen`` for each record) with the
+partition's records from any offset at or before the first record whose event time is at least
+``T - retention_s`` (T: the newest event time before the committed offset; with the pass time as the
+record timestamp, ``offsets_for_times`` finds that offset) *up to and excluding the committed offset*,
+then the live records from it. An answer depends
+only on the hits within a window of it, so the live answers are the ones the previous owner would
+have given: a pass seen during the rebuild counts, and its live duplicate is dropped. Never feed the
+records from the committed offset on in the rebuild: they would be dropped live as duplicates of
+themselves (same event id).
+
+Lifecycle: one ``DedupWindow`` per assigned partition, created (or rebuilt) on assignment and dropped on
+revocation. Not thread-safe.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+__all__ = ["DedupWindow"]
+
+_BUCKETS_PER_RETENTION = 16
+
+
+class DedupWindow:
+    """Dedup state of one input partition (see the module docstring for the rules)."""
+
+    __slots__ = (
+        "_buckets",
+        "_evict_at",
+        "_floor",
+        "_grain",
+        "_ids",
+        "_max_t",
+        "_passes",
+        "_retention",
+        "_window",
+    )
+
+    def __init__(self, window_s: float = 10.0, max_lateness_s: float | None = None) -> None:
+        lateness = window_s if max_lateness_s is None else max_lateness_s
+        if window_s <= 0 or lateness < 0:
+            raise ValueError("window_s must be > 0 and max_lateness_s >= 0")
+        self._window = float(window_s)
+        self._retention = self._window + lateness
+        self._grain = self._retention / _BUCKETS_PER_RETENTION
+        self.clear()
+
+    @property
+    def window_s(self) -> float:
+        """Two hits of one pass key closer than this in event time are one pass."""
+        return self._window
+
+    @property
+    def retention_s(self) -> float:
+        """How far behind the watermark accepted hits are kept (window + max lateness)."""
+        return self._retention
+
+    @property
+    def watermark(self) -> float:
+        """The newest event time seen (``-inf`` before the first hit)."""
+        return self._max_t
+
+    def clear(self) -> None:
+        """Forget everything (a revoked partition, or the start of a rebuild)."""
+        self._ids: dict[str, float] = {}
+        # pass key -> event time of its one read, or clusters of reads [first, last, first, last, ...]
+        self._passes: dict[bytes, float | list[float]] = {}
+        # time bucket -> (event ids, pass keys) of the hits seen in it
+        self._buckets: dict[int, tuple[list[str], list[bytes]]] = {}
+        self._max_t = -math.inf
+        self._floor = -(2**62)  # lowest bucket still kept
+        self._evict_at = -math.inf
+
+    def __len__(self) -> int:
+        """How many hits are remembered."""
+        return len(self._ids)
+
+    def seen(self, event_id: str, plate: str, colour: str | None, checkpoint: str, t: float) -> bool:
+        """True if this hit is a duplicate; either way, remember it as a sighting (see module doc)."""
+        if t > self._max_t:
+            self._max_t = t
+            if t >= self._evict_at:
+                self._evict(t)
+        ids = self._ids
+        if event_id in ids:
+            return True
+        ids[event_id] = t
+        key = f"{plate}\x1f{colour}\x1f{checkpoint}".encode()
+        passes = self._passes
+        known = passes.get(key)
+        if known is None:  # the common case: a vehicle not seen here within the retention
+            passes[key] = t
+            duplicate = False
+        elif isinstance(known, list):
+            duplicate = _absorb(known, t, self._window)
+        elif -self._window <= t - known <= self._window:
+            passes[key] = [known, t] if known <= t else [t, known]
+            duplicate = True
+        else:
+            passes[key] = [known, known, t, t]
+            duplicate = False
+        bucket = max(int(t // self._grain), self._floor)
+        kept = self._buckets.get(bucket)
+        if kept is None:
+            kept = self._buckets[bucket] = ([], [])
+        kept[0].append(event_id)
+        kept[1].append(key)
+        return duplicate
+
+    def rebuild(self, records: Iterable[tuple[str, str, str | None, str, float]]) -> int:
+        """Start over from ``(event_id, plate, colour, checkpoint, t)`` records already processed."""
+        self.clear()
+        count = 0
+        for event_id, plate, colour, checkpoint, t in records:
+            self.seen(event_id, plate, colour, checkpoint, t)
+            count += 1
+        return count
+
+    def _evict(self, t: float) -> None:
+        cutoff = t - self._retention
+        floor = int(cutoff // self._grain)  # buckets below it only hold times below the cutoff
+        self._evict_at = (floor + 1) * self._grain + self._retention
+        if floor <= self._floor:
+            return
+        self._floor = floor
+        ids, passes = self._ids, self._passes
+        for bucket in [b for b in self._buckets if b < floor]:
+            kept_ids, kept_keys = self._buckets.pop(bucket)
+            for event_id in kept_ids:
+                when = ids.get(event_id)
+                if when is not None and when < cutoff:
+                    del ids[event_id]
+            for key in kept_keys:
+                known = passes.get(key)
+                if known is None:
+                    continue
+                if isinstance(known, list):
+                    pairs = zip(known[0::2], known[1::2], strict=True)
+                    live = [bound for first, last in pairs if last >= cutoff for bound in (first, last)]
+                    if not live:
+                        del passes[key]
+                    elif len(live) < len(known):
+                        passes[key] = live
+                elif known < cutoff:
+                    del passes[key]
+
+
+def _absorb(clusters: list[float], t: float, window: float) -> bool:
+    """Add a read at ``t`` to a pass key's clusters ``[first, last, ...]``; True if it was a duplicate."""
+    near = [i for i in range(0, len(clusters), 2) if clusters[i] - window <= t <= clusters[i + 1] + window]
+    if not near:
+        clusters += (t, t)
+        return False
+    first = min(t, *(clusters[i] for i in near))
+    last = max(t, *(clusters[i + 1] for i in near))
+    for i in reversed(near):  # a read can bridge two clusters: they become one
+        del clusters[i : i + 2]
+    clusters += (first, last)
+    return True

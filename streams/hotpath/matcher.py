@@ -1,0 +1,248 @@
+"""The watchlist index a hot-path worker holds in memory: exact, misread-tolerant and partial plate matching.
+
+Lifecycle: one ``WatchlistIndex`` per worker, filled from ``rax.watchlist`` before the first hit, then
+kept current between batches with ``upsert`` (a place) and ``remove`` (a tombstone); ``match`` is
+called once per hit. Not thread-safe: the batch loop owns it.
+
+Matching, in this order (an entry is returned at most once per hit):
+
+1. ``exact``: the hit's plate is the entry's plate. Score 1.0.
+2. ``misread``: the hit differs from the entry's plate only by look-alike substitutions
+   (``streams.hotpath.confusion``), at most ``tolerance`` of them. A difference outside a class never
+   matches. Score ``1 - 0.15 * Latin substitutions - 0.25 * province substitutions`` (0.5 at worst).
+3. ``partial``: the entry is a witness's partial plate (``?`` one character, ``*`` any run). The
+   tolerance applies to its known characters. Score ``0.9 * known / len(hit) * certainty`` (see
+   ``streams.hotpath.partial``).
+
+Within a kind, higher score first, then entry id. An entry whose ``expires_at <= now`` never matches,
+even before its tombstone arrives. An entry with a colour matches only hits of that colour; an entry
+without one matches any hit; a hit without a colour matches only entries without one.
+
+Storage, for millions of entries: one dict from the hit's class key to a slot (an int, or a list of
+ints when several entries share a key), exact and misread entries alike, so a hit that matches nothing
+costs one ``str.translate`` and one dict lookup (plus the partial probes when there are partial
+entries). Per-slot fields live in ``array``s and two lists; the plate itself is not stored, only its
+class key (the dict key) and its ``variant_code`` (8 bytes). The payload reference is an int the worker
+chooses (e.g. the entry's offset on ``rax.watchlist`` or a slot in its own store).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from typing import Final, Literal, NamedTuple
+
+from streams.hotpath.confusion import CLASS_TABLE, certainty, substitutions, variant_code
+from streams.hotpath.partial import PartialIndex, is_partial
+
+__all__ = ["MAX_TOLERANCE", "MatchKind", "MatchResult", "WatchlistIndex"]
+
+MatchKind = Literal["exact", "misread", "partial"]
+
+#: the largest number of look-alike substitutions an entry may tolerate
+MAX_TOLERANCE: Final = 2
+#: variant codes of plates longer than 8 characters do not fit 64 bits and live in a side dict
+_LONG: Final = (1 << 64) - 1
+
+
+class MatchResult(NamedTuple):
+    """One entry matched by one hit: how, how well (1.0 = exact) and the worker's payload reference."""
+
+    entry_id: str
+    kind: MatchKind
+    score: float
+    ref: int
+
+
+def _by_score(result: MatchResult) -> tuple[float, str]:
+    return -result.score, result.entry_id
+
+
+class WatchlistIndex:
+    """All active watchlist entries of a worker, indexed for per-hit matching."""
+
+    __slots__ = (
+        "_by_key",
+        "_colour",
+        "_colours",
+        "_expires",
+        "_free",
+        "_ids",
+        "_keys",
+        "_long_variants",
+        "_partial",
+        "_ref",
+        "_slot_of",
+        "_tolerance",
+        "_variant",
+    )
+
+    def __init__(self, anchor_size: int = 4) -> None:
+        self._slot_of: dict[str, int] = {}
+        self._by_key: dict[str, int | list[int]] = {}
+        self._ids: list[str | None] = []
+        self._keys: list[str | None] = []  # class key of an exact entry; None for partial or free slots
+        self._expires = array("d")
+        self._tolerance = array("B")
+        self._colour = array("H")  # 0 = any colour, else 1 + index in _colours
+        self._ref = array("q")
+        self._variant = array("Q")
+        self._long_variants: dict[int, int] = {}
+        self._colours: dict[str, int] = {}
+        self._free: list[int] = []
+        self._partial = PartialIndex(anchor_size)
+
+    def __len__(self) -> int:
+        return len(self._slot_of)
+
+    def __contains__(self, entry_id: object) -> bool:
+        return entry_id in self._slot_of
+
+    @property
+    def partial_count(self) -> int:
+        """How many of the entries are partial plates."""
+        return len(self._partial)
+
+    def probes(self, length: int) -> int:
+        """Dict lookups a no-match hit of this length costs: the class key plus the partial probes."""
+        return 1 + self._partial.probes(length)
+
+    def upsert(
+        self,
+        entry_id: str,
+        pattern: str,
+        colour: str | None = None,
+        tolerance: int = 0,
+        expires_at: float = math.inf,
+        ref: int = 0,
+    ) -> None:
+        """Add an entry, or replace the entry with this id. ``pattern`` is normalised (see module doc)."""
+        if not 0 <= tolerance <= MAX_TOLERANCE:
+            raise ValueError(f"tolerance must be 0..{MAX_TOLERANCE}, got {tolerance}")
+        if not pattern or not entry_id:
+            raise ValueError("entry id and pattern must not be empty")
+        partial = is_partial(pattern)
+        if partial and not pattern.strip("?*"):
+            raise ValueError(f"partial plate {pattern!r} has no known character")
+        self.remove(entry_id)
+        colour_code = 0 if colour is None else self._colours.setdefault(colour, len(self._colours) + 1)
+        slot = self._free.pop() if self._free else len(self._ids)
+        if slot == len(self._ids):
+            self._ids.append(None)
+            self._keys.append(None)
+            for column in (self._expires, self._tolerance, self._colour, self._ref, self._variant):
+                column.append(0)
+        if partial:
+            self._partial.add(slot, pattern, tolerance)
+            self._keys[slot] = None
+            self._variant[slot] = 0
+        else:
+            key = pattern.translate(CLASS_TABLE)
+            code = variant_code(pattern)
+            if code >= _LONG:
+                self._long_variants[slot] = code
+                code = _LONG
+            self._variant[slot] = code
+            self._keys[slot] = key
+            present = self._by_key.get(key)
+            if present is None:
+                self._by_key[key] = slot
+            elif isinstance(present, list):
+                present.append(slot)
+            else:
+                self._by_key[key] = [present, slot]
+        self._ids[slot] = entry_id
+        self._slot_of[entry_id] = slot
+        self._expires[slot] = expires_at
+        self._tolerance[slot] = tolerance
+        self._colour[slot] = colour_code
+        self._ref[slot] = ref
+
+    def remove(self, entry_id: str) -> bool:
+        """Forget an entry (withdrawal or expiry tombstone). False if it was not there."""
+        slot = self._slot_of.pop(entry_id, None)
+        if slot is None:
+            return False
+        key = self._keys[slot]
+        if key is None:
+            self._partial.remove(slot)
+        else:
+            present = self._by_key[key]
+            if isinstance(present, list):
+                present.remove(slot)
+                if len(present) == 1:
+                    self._by_key[key] = present[0]
+            else:
+                del self._by_key[key]
+            self._long_variants.pop(slot, None)
+        self._ids[slot] = None
+        self._keys[slot] = None
+        self._free.append(slot)
+        return True
+
+    def purge_expired(self, now: float) -> list[str]:
+        """Remove every entry expired at ``now`` (they already never match); returns their ids."""
+        expires = self._expires
+        gone = [eid for slot, eid in enumerate(self._ids) if eid is not None and expires[slot] <= now]
+        for entry_id in gone:
+            self.remove(entry_id)
+        return gone
+
+    def match(self, plate: str, colour: str | None, now: float) -> list[MatchResult]:
+        """Every active entry matching a hit's normalised plate and colour at ``now``, best kind first."""
+        key = plate.translate(CLASS_TABLE)
+        present = self._by_key.get(key)
+        results: list[MatchResult] = []
+        if present is not None:
+            self._match_key(plate, key, present, colour, now, results)
+        if self._partial.count:
+            found = self._partial.match(plate, key)
+            if found is not None:
+                self._keep_partial(found, colour, now, results)
+        return results
+
+    def _colour_ok(self, slot: int, colour: str | None) -> bool:
+        wanted = self._colour[slot]
+        return not wanted or (colour is not None and self._colours.get(colour) == wanted)
+
+    def _match_key(
+        self,
+        plate: str,
+        key: str,
+        present: int | list[int],
+        colour: str | None,
+        now: float,
+        results: list[MatchResult],
+    ) -> None:
+        code = variant_code(plate)
+        misread: list[MatchResult] = []
+        for slot in present if isinstance(present, list) else (present,):
+            if self._expires[slot] <= now or not self._colour_ok(slot, colour):
+                continue
+            entry_id = self._ids[slot]
+            assert entry_id is not None
+            stored = self._variant[slot]
+            if stored == _LONG:
+                stored = self._long_variants[slot]
+            if stored == code:
+                results.append(MatchResult(entry_id, "exact", 1.0, self._ref[slot]))
+                continue
+            latin, province = substitutions(key, code, stored)
+            if latin + province <= self._tolerance[slot]:
+                score = certainty(latin, province)
+                misread.append(MatchResult(entry_id, "misread", score, self._ref[slot]))
+        results.sort(key=_by_score)
+        misread.sort(key=_by_score)
+        results += misread
+
+    def _keep_partial(
+        self, found: list[tuple[int, float]], colour: str | None, now: float, results: list[MatchResult]
+    ) -> None:
+        partial: list[MatchResult] = []
+        for slot, score in found:
+            entry_id = self._ids[slot]
+            if entry_id is None or self._expires[slot] <= now or not self._colour_ok(slot, colour):
+                continue
+            partial.append(MatchResult(entry_id, "partial", score, self._ref[slot]))
+        partial.sort(key=_by_score)
+        results += partial

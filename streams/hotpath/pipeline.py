@@ -1,0 +1,295 @@
+"""One batch of checkpoint hits in, the records to write out: validate → dedup → match → recipients → redact.
+
+No Kafka here: the worker hands in consumed messages (anything with topic/partition/offset/key/value)
+and writes what comes back in one transaction. Nothing is dropped silently: every record ends as a
+duplicate (counted), a hit without matches (counted), matches with their deliveries and audit
+records, or a dead letter with its reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
+from schemas.codec import DecodeError, decode, encode
+from schemas.delivery import Delivery, DeliveryKind, MatchNotice, delivery_id
+from schemas.dlq import DeadLetter, DlqReason, DlqStage, dlq_headers
+from schemas.hits import CheckpointHit
+from schemas.matching import Match, MatchKind, match_id
+from schemas.topics import Catalogue, TopicKind
+from schemas.zone import Zone
+from streams.hotpath.dedup import DedupWindow
+from streams.hotpath.recipients import decide_recipients, in_scope
+from streams.hotpath.watchlist_state import EntryFacts, WatchlistState
+
+__all__ = ["BatchResult", "HitPipeline", "InMessage", "Outgoing"]
+
+log = logging.getLogger(__name__)
+
+
+class InMessage(Protocol):
+    """The parts of a consumed Kafka message the pipeline reads (confluent_kafka.Message has them)."""
+
+    def topic(self) -> str | None: ...
+    def partition(self) -> int | None: ...
+    def offset(self) -> int | None: ...
+    def key(self) -> bytes | None: ...
+    def value(self) -> bytes | None: ...
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """One record to produce."""
+
+    topic: str
+    key: bytes | None
+    value: bytes | None
+    headers: list[tuple[str, str | bytes | None]] | None = None
+
+
+@dataclass
+class BatchResult:
+    """What one batch produced, and the counts the worker turns into metrics."""
+
+    out: list[Outgoing] = field(default_factory=list)
+    hits: Counter[str] = field(default_factory=Counter)
+    duplicates: Counter[str] = field(default_factory=Counter)
+    matches: Counter[str] = field(default_factory=Counter)
+    deliveries: Counter[str] = field(default_factory=Counter)
+    refusals: Counter[str] = field(default_factory=Counter)
+    dlq: Counter[str] = field(default_factory=Counter)
+    delivered_pass_times: list[float] = field(default_factory=list)
+
+
+class HitPipeline:
+    """Per-partition dedup state plus the stateless steps; the worker owns one."""
+
+    def __init__(
+        self,
+        cat: Catalogue,
+        watchlist: WatchlistState,
+        zone: Callable[[], Zone | None],
+        dedup_window_s: float = 10.0,
+        max_fanout: int = 32,
+    ) -> None:
+        self.cat = cat
+        self.watchlist = watchlist
+        self._zone = zone
+        self._window = dedup_window_s
+        self._max_fanout = max_fanout
+        self._dedup: dict[tuple[str, int], DedupWindow] = {}
+        self._regions: dict[str, str | None] = {}
+
+    # ---- dedup state per partition -------------------------------------------------------------
+    def dedup(self, topic: str, partition: int) -> DedupWindow:
+        tp = (topic, partition)
+        window = self._dedup.get(tp)
+        if window is None:
+            window = self._dedup[tp] = DedupWindow(self._window)
+        return window
+
+    def forget(self, topic: str, partition: int) -> None:
+        self._dedup.pop((topic, partition), None)
+
+    def rebuild(self, topic: str, partition: int, values: Iterable[bytes | None]) -> int:
+        """Replays already-processed records of a partition into a fresh dedup window (after a rebalance)."""
+        window = self.dedup(topic, partition)
+        window.clear()
+        count = 0
+        for value in values:
+            try:
+                hit = decode(value or b"", CheckpointHit)
+            except DecodeError:
+                continue  # it went to the DLQ when it was processed
+            window.seen(hit.event_id, hit.plate, _colour(hit), hit.checkpoint_id, hit.pass_time.timestamp())
+            count += 1
+        return count
+
+    # ---- one batch -----------------------------------------------------------------------------
+    def _topic_region(self, topic: str) -> str | None:
+        if topic not in self._regions:
+            parsed = self.cat.parse_region_topic(topic)
+            self._regions[topic] = parsed[0] if parsed and parsed[1] == TopicKind.HITS else None
+        return self._regions[topic]
+
+    def process(self, messages: Iterable[InMessage], now: datetime | None = None) -> BatchResult:
+        now = now or datetime.now(UTC)
+        result = BatchResult()
+        zone = self._zone()
+        for msg in messages:
+            try:
+                self._one(msg, zone, now, result)
+            except Exception as exc:  # a bug must not stop the exchange: the record goes to the DLQ
+                log.exception("processing %s[%s]@%s failed", msg.topic(), msg.partition(), msg.offset())
+                self._dead(
+                    result, msg, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, f"{type(exc).__name__}: {exc}"
+                )
+        return result
+
+    def _one(self, msg: InMessage, zone: Zone | None, now: datetime, result: BatchResult) -> None:
+        topic = msg.topic() or ""
+        region = self._topic_region(topic)
+        if region is None:
+            self._dead(
+                result, msg, DlqReason.SCHEMA_VIOLATION, DlqStage.VALIDATE, f"{topic} is not a hits topic"
+            )
+            return
+        result.hits[region] += 1
+        try:
+            hit = decode(msg.value() or b"", CheckpointHit)
+        except DecodeError as exc:
+            self._dead(result, msg, exc.reason, DlqStage.DECODE, str(exc))
+            return
+        if hit.region != region:
+            self._dead(
+                result,
+                msg,
+                DlqReason.REGION_MISMATCH,
+                DlqStage.VALIDATE,
+                f"hit claims region {hit.region} but was published on {topic}: impersonation attempt",
+            )
+            result.out.append(self._impersonation_audit(hit, region, topic, now))
+            return
+        colour = _colour(hit)
+        if self.dedup(topic, msg.partition() or 0).seen(
+            hit.event_id, hit.plate, colour, hit.checkpoint_id, hit.pass_time.timestamp()
+        ):
+            result.duplicates[region] += 1
+            return
+        found = self.watchlist.match(hit.plate, colour, now.timestamp())
+        if not found:
+            return
+        if zone is None:
+            raise RuntimeError("no zone loaded: cannot decide recipients")
+        if len(found) > self._max_fanout:
+            self._dead(
+                result,
+                msg,
+                DlqReason.PROCESSING_ERROR,
+                DlqStage.PROCESS,
+                f"matched {len(found)} entries (more than {self._max_fanout}): check partial patterns",
+            )
+            return
+        for m, facts in found:
+            if in_scope(facts.scope, hit.region):
+                self._emit_match(hit, m.kind, m.score, facts, zone, now, result)
+
+    def _emit_match(
+        self,
+        hit: CheckpointHit,
+        kind: str,
+        score: float,
+        facts: EntryFacts,
+        zone: Zone,
+        now: datetime,
+        result: BatchResult,
+    ) -> None:
+        match = Match(
+            match_id=match_id(hit.event_id, facts.entry_id),
+            hit=hit,
+            entry_id=facts.entry_id,
+            owner=facts.owner,
+            category=facts.category,
+            action=facts.action,
+            priority=facts.priority,
+            kind=MatchKind(kind),
+            score=score,
+            edits=_edits(kind, score),
+            matched_plate=facts.plate,
+            operator=facts.operator,
+            legal_basis=facts.legal_basis,
+            approval=facts.approval,
+            description=facts.description,
+            matched_at=now,
+        )
+        result.matches[kind] += 1
+        result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
+        for d in decide_recipients(zone, facts.owner, facts.category, hit.region, now):
+            did = delivery_id(hit.event_id, facts.entry_id, d.recipient)
+            redact = d.agreement.redact if (d.disclosed and d.agreement is not None) else ()
+            if d.disclosed:
+                delivery = Delivery(
+                    delivery_id=did,
+                    recipient=d.recipient,
+                    kind=DeliveryKind.MATCH,
+                    owner=facts.owner,
+                    match=MatchNotice.from_match(match, redact),
+                    agreement_id=d.agreement.agreement_id if d.agreement else None,
+                    purpose=d.purpose,
+                    produced_at=now,
+                    source_time=hit.pass_time,
+                )
+                result.out.append(Outgoing(self.cat.out(d.recipient), did.encode(), encode(delivery)))
+                result.deliveries[d.recipient] += 1
+                result.delivered_pass_times.append(hit.pass_time.timestamp())
+            else:
+                result.refusals[d.reason.value] += 1
+            audit = AuditRecord(
+                audit_id=audit_id(did),
+                delivery_id=did,
+                kind=DeliveryKind.MATCH,
+                recipient=d.recipient,
+                owner=facts.owner,
+                subject_id=facts.entry_id,
+                plates=(hit.plate,),
+                hit_region=hit.region,
+                decision=Decision.DISCLOSED if d.disclosed else Decision.REFUSED,
+                reason=d.reason,
+                agreement_id=d.agreement.agreement_id if d.agreement else None,
+                purpose=d.purpose if d.disclosed else None,
+                redacted=tuple(redact),
+                at=now,
+                source_time=hit.pass_time,
+            )
+            result.out.append(Outgoing(self.cat.audit, did.encode(), encode(audit)))
+
+    def _impersonation_audit(self, hit: CheckpointHit, publisher: str, topic: str, now: datetime) -> Outgoing:
+        did = delivery_id(hit.event_id, "impersonation", publisher)
+        record = AuditRecord(
+            audit_id=audit_id(did),
+            delivery_id=did,
+            kind=DeliveryKind.MATCH,
+            recipient=publisher,
+            owner=hit.region,
+            subject_id=hit.event_id,
+            plates=(hit.plate,),
+            hit_region=hit.region,
+            decision=Decision.REFUSED,
+            reason=AuditReason.IMPERSONATION,
+            at=now,
+            source_time=hit.pass_time,
+            detail=f"published on {topic} by {publisher}, claiming to be {hit.region}",
+        )
+        return Outgoing(self.cat.audit, did.encode(), encode(record))
+
+    def _dead(
+        self, result: BatchResult, msg: InMessage, reason: DlqReason, stage: DlqStage, error: str
+    ) -> None:
+        letter = DeadLetter(
+            reason=reason,
+            stage=stage,
+            component="hotpath",
+            error=error,
+            source_topic=msg.topic(),
+            source_partition=msg.partition(),
+            source_offset=msg.offset(),
+        )
+        headers: list[tuple[str, str | bytes | None]] = list(dlq_headers(letter))
+        result.out.append(Outgoing(self.cat.dlq("hotpath"), msg.key(), msg.value(), headers))
+        result.dlq[reason.value] += 1
+
+
+def _colour(hit: CheckpointHit) -> str | None:
+    return hit.plate_colour.value if hit.plate_colour is not None else None
+
+
+def _edits(kind: str, score: float) -> int:
+    """Look-alike substitutions behind a misread score (see streams.hotpath.matcher's scoring)."""
+    if kind != "misread":
+        return 0
+    return max(1, min(2, round((1.0 - score) / 0.15)))

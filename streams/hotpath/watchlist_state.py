@@ -1,0 +1,115 @@
+"""A worker's copy of the compacted watchlist topic: the match index plus the compact facts of each entry.
+
+Lifecycle: one per worker; ``apply`` every record of the watchlist topic (a place upserts, a
+tombstone removes), from the beginning to the end offsets before the first hit and between batches
+after that. A million entries must fit well under a worker's 1.5 GB, so an entry is kept as a tuple of
+interned values (owners, operators, approvals and legal bases repeat across entries), not as a model.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple, TypeVar, cast
+
+from schemas.codec import DecodeError, decode
+from schemas.dlq import DlqReason
+from schemas.vocab import Action, Category, Priority
+from schemas.watchlist import Approval, WatchlistEntry
+from streams.hotpath.matcher import MatchResult, WatchlistIndex
+
+__all__ = ["EntryFacts", "WatchlistState"]
+
+_T = TypeVar("_T")
+
+
+class EntryFacts(NamedTuple):
+    """What a match needs of its entry."""
+
+    entry_id: str
+    owner: str
+    category: Category
+    action: Action
+    priority: Priority
+    plate: str
+    operator: str
+    legal_basis: str
+    approval: Approval
+    description: str | None
+    scope: tuple[str, ...]
+
+
+class WatchlistState:
+    """The index and facts of every live entry; fed from the watchlist topic."""
+
+    def __init__(self) -> None:
+        self.index = WatchlistIndex()
+        self._facts: list[EntryFacts | None] = []
+        self._slots: dict[str, int] = {}
+        self._free: list[int] = []
+        self._intern: dict[object, object] = {}
+        self.last_caught_up = 0.0  # monotonic time the topic was last read to its end
+
+    def __len__(self) -> int:
+        return len(self._slots)
+
+    def _i(self, value: _T) -> _T:
+        """The one shared instance of an equal value (owners, operators, approvals repeat)."""
+        return cast(_T, self._intern.setdefault(value, value))
+
+    def apply(self, key: bytes | None, value: bytes | None) -> None:
+        """Applies one record of the watchlist topic; raises DecodeError for a record that is not an entry."""
+        if value is None:
+            if key is not None:
+                self.remove(key.decode("utf-8", "replace"))
+            return
+        entry = decode(value, WatchlistEntry)
+        if key is not None and key.decode("utf-8", "replace") != entry.entry_id:
+            raise DecodeError(
+                f"key {key!r} is not the entry id {entry.entry_id}", reason=DlqReason.SCHEMA_VIOLATION
+            )
+        self.upsert(entry)
+
+    def upsert(self, entry: WatchlistEntry) -> None:
+        slot = self._slots.get(entry.entry_id)
+        if slot is None:
+            slot = self._free.pop() if self._free else len(self._facts)
+            if slot == len(self._facts):
+                self._facts.append(None)
+            self._slots[entry.entry_id] = slot
+        i = self._i
+        self._facts[slot] = EntryFacts(
+            entry.entry_id,
+            i(entry.owner),
+            entry.category,
+            entry.action,
+            entry.priority,
+            entry.plate,
+            i(entry.operator),
+            i(entry.legal_basis),
+            i(entry.approval),
+            i(entry.description),
+            i(entry.scope),
+        )
+        colour = entry.plate_colour.value if entry.plate_colour is not None else None
+        self.index.upsert(
+            entry.entry_id, entry.plate, colour, entry.tolerance, entry.expires_at.timestamp(), slot
+        )
+
+    def remove(self, entry_id: str) -> None:
+        slot = self._slots.pop(entry_id, None)
+        if slot is not None:
+            self._facts[slot] = None
+            self._free.append(slot)
+            self.index.remove(entry_id)
+
+    def match(self, plate: str, colour: str | None, now: float) -> list[tuple[MatchResult, EntryFacts]]:
+        """The live, unexpired entries ``plate`` matches, best first, with their facts."""
+        out = []
+        for result in self.index.match(plate, colour, now):
+            facts = self._facts[result.ref]
+            if facts is not None and facts.entry_id == result.entry_id:
+                out.append((result, facts))
+        return out
+
+    def mark_caught_up(self) -> None:
+        self.last_caught_up = time.monotonic()

@@ -1,0 +1,208 @@
+"""The hot path's batch logic without Kafka: dedup, matching, recipients, redaction, refusals, DLQ."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from ops.zone import load_zone_file
+from schemas.audit import AuditRecord
+from schemas.codec import decode, encode
+from schemas.delivery import Delivery
+from schemas.dlq import parse_dlq_headers
+from schemas.matching import Match
+from schemas.topics import Catalogue
+from streams.hotpath.pipeline import HitPipeline, Outgoing
+from streams.hotpath.watchlist_state import WatchlistState
+from tests.unit.models_factories import entry, hit_data
+
+ZONE = load_zone_file(Path(__file__).parents[2] / "ops" / "zones" / "chuanyu.yaml")
+CAT = Catalogue("rax")
+NOW = datetime(2024, 5, 1, 0, 30, 5, tzinfo=UTC)
+
+
+@dataclass
+class Msg:
+    """A consumed record, as the pipeline sees it."""
+
+    _topic: str
+    _value: bytes | None
+    _offset: int = 0
+    _partition: int = 0
+    _key: bytes | None = None
+
+    def topic(self) -> str:
+        return self._topic
+
+    def partition(self) -> int:
+        return self._partition
+
+    def offset(self) -> int:
+        return self._offset
+
+    def key(self) -> bytes | None:
+        return self._key
+
+    def value(self) -> bytes | None:
+        return self._value
+
+
+def _hit(region: str, plate: str = "川A12345", **over: Any) -> Msg:
+    data = hit_data(
+        event_id=str(uuid.uuid4()), region=region, plate=plate, checkpoint_id=f"{region}-K1", **over
+    )
+    return Msg(CAT.in_hits(region), orjson.dumps(data), _key=plate.encode())
+
+
+def _pipeline(*entries: Any) -> HitPipeline:
+    state = WatchlistState()
+    for e in entries:
+        state.upsert(e)
+    return HitPipeline(CAT, state, lambda: ZONE)
+
+
+def _on(out: list[Outgoing], topic: str) -> list[Outgoing]:
+    return [o for o in out if o.topic == topic]
+
+
+def _deliveries(out: list[Outgoing], region: str) -> list[Delivery]:
+    return [decode(o.value or b"", Delivery) for o in _on(out, CAT.out(region))]
+
+
+def _audits(out: list[Outgoing]) -> list[AuditRecord]:
+    return [decode(o.value or b"", AuditRecord) for o in _on(out, CAT.audit)]
+
+
+def _entry(owner: str, plate: str = "川A12345", **over: Any) -> Any:
+    over.setdefault("scope", [])
+    return entry(entry_id=str(uuid.uuid4()), owner=owner, plate=plate, **over)
+
+
+def test_exact_match_reaches_owner_and_the_hit_region_under_the_joint_office_agreement() -> None:
+    e = _entry("500153", category="fugitive")
+    r = _pipeline(e).process([_hit("510521")], NOW)
+    assert r.matches["exact"] == 1
+    assert [d.recipient for d in _deliveries(r.out, "500153")] == ["500153"]
+    to_luxian = _deliveries(r.out, "510521")
+    assert len(to_luxian) == 1 and to_luxian[0].agreement_id == "rc-lx-joint-office"
+    assert to_luxian[0].match is not None and to_luxian[0].match.image_ref is not None  # nothing redacted
+    audits = _audits(r.out)
+    assert {(a.recipient, a.decision.value) for a in audits} == {
+        ("500153", "disclosed"),
+        ("510521", "disclosed"),
+    }
+    match = decode(_on(r.out, CAT.matches)[0].value or b"", Match)
+    assert match.kind.value == "exact" and match.entry_id == e.entry_id
+
+
+def test_agreement_redactions_are_removed_before_delivery() -> None:
+    e = _entry("500000", category="stolen_vehicle")
+    r = _pipeline(e).process([_hit("510521")], NOW)
+    (to_luxian,) = _deliveries(r.out, "510521")
+    assert to_luxian.agreement_id == "cq-to-lx"
+    assert to_luxian.match is not None
+    assert to_luxian.match.image_ref is None and to_luxian.match.speed_kmh is None
+    assert set(to_luxian.match.redacted) == {"image_ref", "speed_kmh"}
+    (to_owner,) = _deliveries(r.out, "500000")
+    assert to_owner.match is not None and to_owner.match.image_ref is not None
+    assert b"img://" not in (_on(r.out, CAT.out("510521"))[0].value or b"")
+
+
+def test_region_without_agreement_receives_nothing_and_the_refusal_is_audited() -> None:
+    e = _entry("500152", category="stolen_vehicle")  # 潼南 and 安居 have no agreement
+    r = _pipeline(e).process([_hit("510904")], NOW)
+    assert _deliveries(r.out, "510904") == []
+    refused = [a for a in _audits(r.out) if a.recipient == "510904"]
+    assert (
+        len(refused) == 1
+        and refused[0].decision.value == "refused"
+        and refused[0].reason.value == "no_agreement"
+    )
+    assert r.refusals["no_agreement"] == 1
+
+
+def test_category_outside_the_agreement_is_refused() -> None:
+    e = _entry("500000", category="drugs")  # cq-to-lx covers stolen_vehicle, fugitive, missing_person only
+    r = _pipeline(e).process([_hit("510521")], NOW)
+    assert _deliveries(r.out, "510521") == []
+    assert r.refusals["category_not_allowed"] == 1
+
+
+def test_subscriber_receives_matches_in_its_area() -> None:
+    e = _entry("500000", category="fugitive")  # 510000 subscribes to fugitives in 500000
+    r = _pipeline(e).process([_hit("500153")], NOW)
+    assert [d.purpose for d in _deliveries(r.out, "510000")] == ["investigation"]
+
+
+def test_duplicates_by_event_id_and_by_pass_are_dropped() -> None:
+    p = _pipeline(_entry("510521"))
+    first = _hit("510521")
+    again = Msg(first._topic, first._value, 1)
+    other_camera = _hit("510521", pass_time="2024-05-01T00:30:04Z")
+    later_pass = _hit("510521", pass_time="2024-05-01T00:30:30Z")
+    r = p.process([first, again, other_camera, later_pass], NOW)
+    assert r.duplicates["510521"] == 2
+    assert r.matches["exact"] == 2
+
+
+def test_impersonating_hit_goes_to_the_dlq_and_the_audit() -> None:
+    forged = Msg(CAT.in_hits("510521"), orjson.dumps(hit_data(region="500153")), 7)
+    r = _pipeline(_entry("500153")).process([forged], NOW)
+    (dead,) = _on(r.out, CAT.dlq("hotpath"))
+    letter = parse_dlq_headers(dead.headers)
+    assert letter.reason.value == "region_mismatch" and letter.source_offset == 7
+    assert dead.value == forged._value
+    (audit,) = _audits(r.out)
+    assert audit.reason.value == "impersonation" and audit.recipient == "510521" and audit.owner == "500153"
+    assert _on(r.out, CAT.matches) == []
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (b"not json", "invalid_json"),
+        (orjson.dumps({"plate": "川A12345"}), "schema_violation"),
+        (None, "invalid_json"),
+    ],
+)
+def test_bad_input_goes_to_the_dlq_with_its_reason(value: bytes | None, reason: str) -> None:
+    r = _pipeline().process([Msg(CAT.in_hits("510521"), value, 3)], NOW)
+    (dead,) = r.out
+    assert dead.topic == CAT.dlq("hotpath") and dead.value == value
+    assert parse_dlq_headers(dead.headers).reason.value == reason
+    assert r.dlq[reason] == 1
+
+
+def test_expired_entry_never_matches() -> None:
+    e = _entry("510521", expires_at=(NOW - timedelta(seconds=1)).isoformat())
+    r = _pipeline(e).process([_hit("510521")], NOW)
+    assert r.matches == {} and r.out == []
+
+
+def test_misread_and_partial_matches_say_how_they_matched() -> None:
+    misread = _entry("510521", plate="川A12345", tolerance=1)
+    partial = _entry("510521", plate="川A1?34*", tolerance=0)
+    r = _pipeline(misread, partial).process([_hit("510521", plate="川A1234S")], NOW)
+    kinds = sorted(decode(o.value or b"", Match).kind.value for o in _on(r.out, CAT.matches))
+    assert kinds == ["misread", "partial"]
+
+
+def test_out_of_scope_entry_does_not_match() -> None:
+    e = _entry("510521", scope=["510000"])  # Sichuan only
+    r = _pipeline(e).process([_hit("500153")], NOW)
+    assert _on(r.out, CAT.matches) == []
+
+
+def test_deliveries_are_deterministic_across_replays() -> None:
+    e = _entry("500153")
+    msg = _hit("510521")
+    first = _pipeline(e).process([msg], NOW)
+    second = _pipeline(e).process([msg], NOW)
+    assert [o.key for o in first.out] == [o.key for o in second.out]
+    assert encode(decode(first.out[1].value or b"", Delivery)) == second.out[1].value
