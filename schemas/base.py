@@ -27,6 +27,7 @@ __all__ = [
 #: The namespace of ``stable_event_id``: a fixed uuid5 namespace so every connector derives the same ids.
 RAX_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:rax:event")
 
+_CANONICAL_UUID_RE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _SEP = "\x1f"  # ASCII unit separator: cannot occur in ids, so joined parts never collide
 
@@ -71,8 +72,11 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(to_utc)]
 def _canonical_uuid(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, str) and _UUID_RE.fullmatch(value.strip()):
-        return value.strip().lower()
+    if isinstance(value, str):
+        if _CANONICAL_UUID_RE.fullmatch(value):  # the common case: already canonical, nothing to build
+            return value
+        if _UUID_RE.fullmatch(value.strip()):
+            return value.strip().lower()
     return value
 
 

@@ -95,6 +95,10 @@ def parse_colour(value: object) -> object:
     """
     if isinstance(value, PlateColour):
         return value
+    if isinstance(value, str):  # the hot path: the enum value itself, as every RAX producer writes it
+        known = _BY_VALUE.get(value)
+        if known is not None:
+            return known
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)
     if not isinstance(value, str):
@@ -111,6 +115,8 @@ def parse_colour(value: object) -> object:
     except ValueError:
         return value
 
+
+_BY_VALUE = {c.value: c for c in PlateColour}
 
 #: A plate colour field that accepts every spelling ``parse_colour`` knows.
 ColourField = Annotated[PlateColour, BeforeValidator(parse_colour)]
