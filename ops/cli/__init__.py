@@ -19,6 +19,7 @@ _SUBCOMMANDS = {
     "run": "ops.cli.run_cmd",
     "connector": "ops.cli.connector_cmd",
     "watchlist": "ops.cli.watchlist_cmd",
+    "centre": "ops.cli.centre_cmd",
 }
 
 

@@ -45,6 +45,12 @@ class HotpathSettings(BaseModel):
         description="How long the group waits for a worker that stopped heartbeating before moving its "
         "partitions to the others (a restarted worker with the same id takes them back at once).",
     )
+    silent_checkpoint_s: float = Field(
+        900.0,
+        gt=0,
+        description="A checkpoint with no hit for this long counts as silent (a camera or feed "
+        "may be down); exported per region as rax_hotpath_silent_checkpoints.",
+    )
     metrics_port: int | None = Field(
         None, ge=0, le=65535, description="Serve /metrics here; None = not served."
     )

@@ -105,20 +105,27 @@ def variant_code(plate: str) -> int:
     return int.from_bytes(plate.translate(_VARIANT_TABLE).encode("latin-1"), "little")
 
 
+_BYTES = 16  # plates have at most 10 characters
+_LOW = int.from_bytes(b"\x0f" * _BYTES, "little")
+_PAIRS = int.from_bytes(b"\x33" * _BYTES, "little")
+_ODD = int.from_bytes(b"\x55" * _BYTES, "little")
+_ONE = int.from_bytes(b"\x01" * _BYTES, "little")
+
+
 def substitutions(key: str, code_a: int, code_b: int) -> tuple[int, int]:
     """(Latin substitutions, province substitutions) between two plates sharing the class ``key``."""
     diff = code_a ^ code_b
-    latin = province = 0
-    position = 0
-    while diff:
-        if diff & 0xFF:
-            if key[position] == PROVINCE_MARK:
-                province += 1
-            else:
-                latin += 1
-        diff >>= 8
-        position += 1
-    return latin, province
+    # fold each byte onto its lowest bit, then count bits: one per differing position
+    diff |= diff >> 4 & _LOW
+    diff |= diff >> 2 & _PAIRS
+    diff = (diff | diff >> 1 & _ODD) & _ONE
+    total = diff.bit_count()
+    province = 0
+    at = key.find(PROVINCE_MARK)
+    while at >= 0:
+        province += diff >> 8 * at & 1
+        at = key.find(PROVINCE_MARK, at + 1)
+    return total - province, province
 
 
 def certainty(latin: int, province: int) -> float:

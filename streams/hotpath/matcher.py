@@ -80,7 +80,7 @@ class WatchlistIndex:
     def __init__(self, anchor_size: int = 4) -> None:
         self._slot_of: dict[str, int] = {}
         self._by_key: dict[str, int | list[int]] = {}
-        self._ids: list[str | None] = []
+        self._ids: list[str] = []  # "" for a free slot
         self._keys: list[str | None] = []  # class key of an exact entry; None for partial or free slots
         self._expires = array("d")
         self._tolerance = array("B")
@@ -128,7 +128,7 @@ class WatchlistIndex:
         colour_code = 0 if colour is None else self._colours.setdefault(colour, len(self._colours) + 1)
         slot = self._free.pop() if self._free else len(self._ids)
         if slot == len(self._ids):
-            self._ids.append(None)
+            self._ids.append("")
             self._keys.append(None)
             for column in (self._expires, self._tolerance, self._colour, self._ref, self._variant):
                 column.append(0)
@@ -175,7 +175,7 @@ class WatchlistIndex:
             else:
                 del self._by_key[key]
             self._long_variants.pop(slot, None)
-        self._ids[slot] = None
+        self._ids[slot] = ""
         self._keys[slot] = None
         self._free.append(slot)
         return True
@@ -183,7 +183,7 @@ class WatchlistIndex:
     def purge_expired(self, now: float) -> list[str]:
         """Remove every entry expired at ``now`` (they already never match); returns their ids."""
         expires = self._expires
-        gone = [eid for slot, eid in enumerate(self._ids) if eid is not None and expires[slot] <= now]
+        gone = [eid for slot, eid in enumerate(self._ids) if eid and expires[slot] <= now]
         for entry_id in gone:
             self.remove(entry_id)
         return gone
@@ -201,10 +201,6 @@ class WatchlistIndex:
                 self._keep_partial(found, colour, now, results)
         return results
 
-    def _colour_ok(self, slot: int, colour: str | None) -> bool:
-        wanted = self._colour[slot]
-        return not wanted or (colour is not None and self._colours.get(colour) == wanted)
-
     def _match_key(
         self,
         plate: str,
@@ -215,22 +211,25 @@ class WatchlistIndex:
         results: list[MatchResult],
     ) -> None:
         code = variant_code(plate)
+        hit_colour = -1 if colour is None else self._colours.get(colour, -1)
         misread: list[MatchResult] = []
         for slot in present if isinstance(present, list) else (present,):
-            if self._expires[slot] <= now or not self._colour_ok(slot, colour):
+            wanted = self._colour[slot]
+            if self._expires[slot] <= now or (wanted and wanted != hit_colour):
                 continue
-            entry_id = self._ids[slot]
-            assert entry_id is not None
             stored = self._variant[slot]
             if stored == _LONG:
                 stored = self._long_variants[slot]
             if stored == code:
-                results.append(MatchResult(entry_id, "exact", 1.0, self._ref[slot]))
+                results.append(MatchResult(self._ids[slot], "exact", 1.0, self._ref[slot]))
+                continue
+            tolerance = self._tolerance[slot]
+            if not tolerance:
                 continue
             latin, province = substitutions(key, code, stored)
-            if latin + province <= self._tolerance[slot]:
+            if latin + province <= tolerance:
                 score = certainty(latin, province)
-                misread.append(MatchResult(entry_id, "misread", score, self._ref[slot]))
+                misread.append(MatchResult(self._ids[slot], "misread", score, self._ref[slot]))
         results.sort(key=_by_score)
         misread.sort(key=_by_score)
         results += misread
@@ -239,9 +238,11 @@ class WatchlistIndex:
         self, found: list[tuple[int, float]], colour: str | None, now: float, results: list[MatchResult]
     ) -> None:
         partial: list[MatchResult] = []
+        hit_colour = -1 if colour is None else self._colours.get(colour, -1)
         for slot, score in found:
             entry_id = self._ids[slot]
-            if entry_id is None or self._expires[slot] <= now or not self._colour_ok(slot, colour):
+            wanted = self._colour[slot]
+            if not entry_id or self._expires[slot] <= now or (wanted and wanted != hit_colour):
                 continue
             partial.append(MatchResult(entry_id, "partial", score, self._ref[slot]))
         partial.sort(key=_by_score)

@@ -30,6 +30,7 @@ class HotpathMetrics:
     watchlist_freshness: Gauge
     lag: Gauge
     aborts: Counter
+    silent_checkpoints: Gauge
 
 
 def hotpath_metrics(registry: CollectorRegistry, regions: list[str] | None = None) -> HotpathMetrics:
@@ -125,6 +126,14 @@ def hotpath_metrics(registry: CollectorRegistry, regions: list[str] | None = Non
         lag=Gauge(
             "consumer_lag_records",
             "Records behind the end of the input topics.",
+            ["region"],
+            namespace=ns,
+            subsystem=sub,
+            registry=registry,
+        ),
+        silent_checkpoints=Gauge(
+            "silent_checkpoints",
+            "Checkpoints seen before that sent no hit for the configured silence (a camera or feed down).",
             ["region"],
             namespace=ns,
             subsystem=sub,

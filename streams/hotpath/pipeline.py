@@ -84,6 +84,7 @@ class HitPipeline:
         self._max_fanout = max_fanout
         self._dedup: dict[tuple[str, int], DedupWindow] = {}
         self._regions: dict[str, str | None] = {}
+        self._last_seen: dict[str, tuple[str, float]] = {}  # checkpoint -> (region, newest pass time)
 
     # ---- dedup state per partition -------------------------------------------------------------
     def dedup(self, topic: str, partition: int) -> DedupWindow:
@@ -109,6 +110,13 @@ class HitPipeline:
             window.seen(hit.event_id, hit.plate, _colour(hit), hit.checkpoint_id, hit.pass_time.timestamp())
             count += 1
         return count
+
+    def silent_checkpoints(self, since: float) -> dict[str, int]:
+        """Per region, the checkpoints this worker has seen whose newest hit is older than ``since``."""
+        out: dict[str, int] = {}
+        for region, t in self._last_seen.values():
+            out[region] = out.get(region, 0) + (t < since)
+        return out
 
     # ---- one batch -----------------------------------------------------------------------------
     def _topic_region(self, topic: str) -> str | None:
@@ -156,6 +164,7 @@ class HitPipeline:
             result.out.append(self._impersonation_audit(hit, region, topic, now))
             return
         colour = _colour(hit)
+        self._last_seen[hit.checkpoint_id] = (region, hit.pass_time.timestamp())
         if self.dedup(topic, msg.partition() or 0).seen(
             hit.event_id, hit.plate, colour, hit.checkpoint_id, hit.pass_time.timestamp()
         ):

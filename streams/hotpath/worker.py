@@ -52,6 +52,7 @@ class HotpathWorker:
         self._consumer: Consumer | None = None
         self._producer: Producer | None = None
         self._to_rebuild: set[tuple[str, int]] = set()
+        self._gauges_at = 0.0
 
     # ---- clients -------------------------------------------------------------------------------
     def _new_consumer(self) -> Consumer:
@@ -227,8 +228,24 @@ class HotpathWorker:
             m.latency.observe(max(0.0, done - t))
 
     def _update_gauges(self) -> None:
+        now = time.monotonic()
         self.metrics.watchlist_entries.set(len(self.watchlist))
-        self.metrics.watchlist_freshness.set(max(0.0, time.monotonic() - self.watchlist.last_caught_up))
+        self.metrics.watchlist_freshness.set(max(0.0, now - self.watchlist.last_caught_up))
+        if now - self._gauges_at < 5.0 or self._consumer is None:
+            return
+        self._gauges_at = now
+        lag: dict[str, int] = {}
+        assigned = self._consumer.assignment()
+        for tp in self._consumer.position(assigned) if assigned else []:
+            _, high = self._consumer.get_watermark_offsets(tp, cached=True)
+            parsed = self.cat.parse_region_topic(tp.topic)
+            if parsed is not None and high >= 0 and tp.offset >= 0:
+                lag[parsed[0]] = lag.get(parsed[0], 0) + max(0, high - tp.offset)
+        for region, records in lag.items():
+            self.metrics.lag.labels(region).set(records)
+        silent = self.pipeline.silent_checkpoints(time.time() - self.settings.silent_checkpoint_s)
+        for region, count in silent.items():
+            self.metrics.silent_checkpoints.labels(region).set(count)
 
     def _close(self) -> None:
         if self._consumer is not None:

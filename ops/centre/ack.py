@@ -1,0 +1,54 @@
+"""Publishes a command centre's acknowledgement of one delivery on its region's acks topic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from confluent_kafka import Producer
+
+from schemas.acks import Acknowledgement, Outcome
+from schemas.base import stable_event_id
+from schemas.codec import encode
+from schemas.kafka_settings import KafkaSettings
+from schemas.topics import Catalogue
+
+__all__ = ["acknowledge"]
+
+
+def acknowledge(
+    settings: KafkaSettings,
+    cat: Catalogue,
+    region: str,
+    delivery_id: str,
+    outcome: Outcome,
+    operator: str,
+    note: str | None = None,
+) -> Acknowledgement:
+    """Sends the acknowledgement and waits until Kafka has it; a re-sent one keeps its ack id."""
+    ack = Acknowledgement(
+        ack_id=stable_event_id("ack", delivery_id, region, outcome.value),
+        delivery_id=delivery_id,
+        region=region,
+        outcome=outcome,
+        at=datetime.now(UTC),
+        operator=operator,
+        note=note,
+    )
+    producer = Producer(
+        {
+            **settings.client_config(),
+            "enable.idempotence": True,
+            "acks": "all",
+            "partitioner": "murmur2_random",
+        }
+    )
+    errors: list[object] = []
+    producer.produce(
+        cat.in_acks(region),
+        encode(ack),
+        delivery_id.encode(),
+        on_delivery=lambda err, _m: errors.append(err) if err else None,
+    )
+    if producer.flush(30) or errors:
+        raise RuntimeError(f"the acknowledgement was not accepted by Kafka: {errors or 'timed out'}")
+    return ack

@@ -1,0 +1,144 @@
+"""`rax centre tail | ack`: a command centre's live view of its deliveries, and its acknowledgements."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+
+import click
+import orjson
+from rich.live import Live
+from rich.table import Table
+
+from ops.centre import DeliveryTail, SeenStore, acknowledge, summarise
+from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
+from schemas.acks import Outcome
+from schemas.regions import UnknownRegion, check_region
+from schemas.topics import Catalogue
+
+__all__ = ["command"]
+
+
+def _region(code: str) -> str:
+    try:
+        return check_region(code)
+    except UnknownRegion as exc:
+        fail(str(exc))
+
+
+@click.group("centre")
+def command() -> None:
+    """A command centre's client: watch deliveries, acknowledge them."""
+
+
+@command.command("tail")
+@kafka_options
+@click.option("--region", required=True, help="The centre's region (GB/T 2260 code).")
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="One JSON object per delivery instead of the live view."
+)
+@click.option("--name", default="tail", show_default=True, help="Client name: its consumer group and store.")
+@click.option("--max", "max_count", type=int, default=None, help="Stop after this many new deliveries.")
+@click.option("--idle-exit", type=float, default=None, help="Stop after this many seconds without news.")
+def tail(
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+    region: str,
+    namespace: str,
+    as_json: bool,
+    name: str,
+    max_count: int | None,
+    idle_exit: float | None,
+) -> None:
+    """Follow the region's deliveries (matches, alerts, deadline breaches), read committed, each once."""
+    region = _region(region)
+    settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    store = SeenStore(rax_home() / "centre" / f"{namespace}-{region}-{name}.sqlite")
+    client = DeliveryTail(settings, Catalogue(namespace), region, store, name=name)
+    shown = 0
+    last_news = time.monotonic()
+    recent: deque[dict[str, object]] = deque(maxlen=15)
+    live = None if as_json else _live_view()
+    try:
+        for delivery in client.deliveries():
+            if delivery is not None:
+                shown += 1
+                last_news = time.monotonic()
+                row = summarise(delivery)
+                if as_json:
+                    click.echo(orjson.dumps(row).decode())
+                else:
+                    recent.appendleft(row)
+            if live is not None:
+                live.update(_render(region, recent, shown, client.duplicates))
+            if max_count is not None and shown >= max_count:
+                break
+            if idle_exit is not None and time.monotonic() - last_news > idle_exit:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if live is not None:
+            live.stop()
+        client.close()
+    if not as_json:
+        click.echo(f"{shown} new deliveries, {client.duplicates} duplicates dropped")
+
+
+def _live_view() -> Live:
+    live = Live(refresh_per_second=4)
+    live.start()
+    return live
+
+
+def _render(region: str, recent: deque[dict[str, object]], shown: int, duplicates: int) -> Table:
+    table = Table(title=f"deliveries to {region}: {shown} new, {duplicates} duplicates dropped", expand=True)
+    for col in ("kind", "plate / alert", "how", "owner", "where", "action", "agreement"):
+        table.add_column(col)
+    for r in recent:
+        table.add_row(
+            str(r["kind"]),
+            str(r.get("plate") or r.get("identifier") or r.get("breached")),
+            str(r.get("how", r.get("msg_type", ""))),
+            str(r["owner"]),
+            str(r.get("where", "")),
+            str(r.get("action", "")),
+            str(r.get("agreement") or "own"),
+        )
+    return table
+
+
+@command.command("ack")
+@kafka_options
+@click.argument("delivery_id")
+@click.option("--region", required=True, help="The acknowledging centre's region.")
+@click.option(
+    "--outcome", type=click.Choice([o.value for o in Outcome]), required=True, help="What happened."
+)
+@click.option("--operator", required=True, help="Police number of the officer answering.")
+@click.option("--note", default=None, help="Free text for the owner.")
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+def ack(
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+    delivery_id: str,
+    region: str,
+    outcome: str,
+    operator: str,
+    note: str | None,
+    namespace: str,
+) -> None:
+    """Acknowledge a delivery: received, verified, intercepted, false_positive or not_found."""
+    settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    try:
+        sent = acknowledge(
+            settings, Catalogue(namespace), _region(region), delivery_id, Outcome(outcome), operator, note
+        )
+    except (RuntimeError, ValueError) as exc:
+        fail(str(exc))
+    click.echo(f"acknowledged {delivery_id} as {outcome} (ack {sent.ack_id})")
