@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from confluent_kafka import Producer
+from prometheus_client import CollectorRegistry
 
 from ops.zone import apply_zone, load_zone_file
 from schemas.codec import encode
@@ -114,10 +115,12 @@ class HitFactory:
 
 
 @contextmanager
-def running_worker(kafka: KafkaSettings, cat: Catalogue, **settings: Any) -> Iterator[HotpathWorker]:
+def running_worker(
+    kafka: KafkaSettings, cat: Catalogue, registry: CollectorRegistry | None = None, **settings: Any
+) -> Iterator[HotpathWorker]:
     """A hot-path worker in a thread of the test process, stopped (and joined) at the end."""
     worker = HotpathWorker(
-        HotpathSettings(kafka=kafka, namespace=cat.namespace, batch_timeout_s=0.02, **settings)
+        HotpathSettings(kafka=kafka, namespace=cat.namespace, batch_timeout_s=0.02, **settings), registry
     )
     stop = threading.Event()
     errors: list[BaseException] = []
