@@ -20,6 +20,7 @@ _SUBCOMMANDS = {
     "connector": "ops.cli.connector_cmd",
     "watchlist": "ops.cli.watchlist_cmd",
     "centre": "ops.cli.centre_cmd",
+    "dlq": "ops.cli.dlq_cmd",
 }
 
 
