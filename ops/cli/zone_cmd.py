@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import click
+from confluent_kafka.admin import AdminClient
 
 from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
 from ops.zone import ZoneFileError, apply_zone, load_zone_file, plan_zone
+from ops.zone.identities import rotate_password
+from ops.zone.plan import region_user
 from schemas.topics import Catalogue
 from schemas.zone import Zone
 
@@ -81,3 +84,26 @@ def apply(
         click.secho(f"  warning: {warning}", fg="yellow")
     if report.created_users:
         click.echo(f"  passwords of new identities: {rax_home() / 'credentials' / f'{namespace}.json'}")
+
+
+@command.command("rotate")
+@click.argument("identity")
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@kafka_options
+def rotate(
+    identity: str,
+    namespace: str,
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+) -> None:
+    """Give an identity (a region code, or rax-processors) a new SCRAM password at once."""
+    user = region_user(identity) if identity.isdigit() else identity
+    settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    credentials = rax_home() / "credentials" / f"{namespace}.json"
+    try:
+        rotate_password(AdminClient(settings.client_config()), user, credentials)
+    except Exception as exc:  # KafkaException: a message, not a stack trace
+        fail(f"rotating {user} failed: {exc}")
+    click.echo(f"{user}: new password in {credentials}; hand it to the region, old sessions end at re-login")

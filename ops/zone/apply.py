@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import (
     AclBinding,
@@ -21,12 +19,9 @@ from confluent_kafka.admin import (
     NewTopic,
     ResourcePatternType,
     ResourceType,
-    ScramCredentialInfo,
-    ScramMechanism,
-    UserScramCredentialAlteration,
-    UserScramCredentialUpsertion,
 )
 
+from ops.zone.identities import ensure_users
 from ops.zone.plan import AclRule, ZonePlan, plan_zone
 from ops.zone.zone_topic import read_latest_zone
 from schemas.codec import encode
@@ -133,34 +128,6 @@ def _wait_for_leaders(admin: AdminClient, names: list[str], timeout: float = 30.
         )
 
 
-def _ensure_users(admin: AdminClient, plan: ZonePlan, credentials: Path, report: ApplyReport) -> None:
-    known: dict[str, str] = orjson.loads(credentials.read_bytes()) if credentials.exists() else {}
-    described = admin.describe_user_scram_credentials(plan.users)
-    assert isinstance(described, dict)  # one future per user when users are named
-    to_create: list[UserScramCredentialAlteration] = []
-    for user, fut in described.items():
-        try:
-            fut.result()
-            if user in known:
-                continue  # exists, and we know its password: leave it alone
-        except KafkaException:
-            pass  # RESOURCE_NOT_FOUND: a new identity
-        known[user] = secrets.token_urlsafe(24)
-        to_create.append(
-            UserScramCredentialUpsertion(
-                user, ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), known[user].encode()
-            )
-        )
-    if not to_create:
-        return
-    for user, fut in admin.alter_user_scram_credentials(to_create).items():
-        fut.result()
-        report.created_users.append(user)
-    credentials.parent.mkdir(parents=True, exist_ok=True)
-    credentials.touch(0o600)
-    credentials.write_bytes(orjson.dumps(known, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
-
-
 def _ensure_acls(admin: AdminClient, plan: ZonePlan, report: ApplyReport) -> None:
     # None matches any name, principal and host (the stubs say str)
     anything: Any = None
@@ -218,7 +185,7 @@ def apply_zone(
     if secure:
         if credentials is None:
             raise ValueError("a secured cluster needs a credentials file for the identities it creates")
-        _ensure_users(admin, plan, credentials, report)
+        report.created_users += ensure_users(admin, plan.users, credentials)
         _ensure_acls(admin, plan, report)
         time.sleep(0.5 if report.created_acls else 0)  # ACLs reach the brokers asynchronously
     _publish_zone(settings, cat, zone, settings.username or "operator", report)

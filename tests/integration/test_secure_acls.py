@@ -140,3 +140,21 @@ def test_unknown_password_is_refused(secured: tuple[LocalCluster, dict[str, str]
         assert any(e.code() == KafkaError._AUTHENTICATION for e in errors), errors
     finally:
         consumer.close()
+
+
+def test_rotated_password_replaces_the_old_one(
+    secured: tuple[LocalCluster, dict[str, str], Catalogue], tmp_path: Path
+) -> None:
+    from confluent_kafka.admin import AdminClient
+
+    from ops.zone.identities import rotate_password
+
+    cluster, passwords, cat = secured
+    user = region_user("510904")
+    old = passwords[user]
+    credentials = tmp_path / "credentials.json"
+    new = rotate_password(AdminClient(cluster.settings().client_config()), user, credentials)
+    assert new != old and orjson.loads(credentials.read_bytes())[user] == new
+    assert _produce(cluster.settings().as_user(user, new), cat.in_hits("510904")) is None
+    err = _produce(cluster.settings().as_user(user, old), cat.in_hits("510904"))
+    assert err is not None and err.code() in (KafkaError._AUTHENTICATION, KafkaError._MSG_TIMED_OUT), err
