@@ -19,16 +19,30 @@ from tests.unit.models_factories import match_delivery
 
 def _tail(kafka: KafkaSettings, cat: Catalogue, home: Path, *extra: str) -> list[dict[str, object]]:
     result = CliRunner().invoke(
-        main, ["centre", "tail", "--region", "510521", "--namespace", cat.namespace, "--json",
-               "--bootstrap", kafka.bootstrap_servers, "--idle-exit", "3", *extra],
+        main,
+        [
+            "centre",
+            "tail",
+            "--region",
+            "510521",
+            "--namespace",
+            cat.namespace,
+            "--json",
+            "--bootstrap",
+            kafka.bootstrap_servers,
+            "--idle-exit",
+            "3",
+            *extra,
+        ],
         env={"RAX_HOME": str(home)},
     )
     assert result.exit_code == 0, result.output
     return [orjson.loads(line) for line in result.output.splitlines() if line.startswith("{")]
 
 
-def test_tail_drops_duplicates_across_restarts_and_ack_is_published(kafka: KafkaSettings, catalogue: Catalogue,
-                                                                     tmp_path: Path) -> None:
+def test_tail_drops_duplicates_across_restarts_and_ack_is_published(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
     cat = catalogue
     apply_example_zone(kafka, cat)
     d = match_delivery(recipient="510521")
@@ -49,8 +63,22 @@ def test_tail_drops_duplicates_across_restarts_and_ack_is_published(kafka: Kafka
     assert [r["delivery_id"] for r in _tail(kafka, cat, tmp_path, "--name", "wall-screen")] == [d.delivery_id]
 
     result = CliRunner().invoke(
-        main, ["centre", "ack", d.delivery_id, "--region", "510521", "--outcome", "intercepted", "--operator",
-               "051234", "--namespace", cat.namespace, "--bootstrap", kafka.bootstrap_servers],
+        main,
+        [
+            "centre",
+            "ack",
+            d.delivery_id,
+            "--region",
+            "510521",
+            "--outcome",
+            "intercepted",
+            "--operator",
+            "051234",
+            "--namespace",
+            cat.namespace,
+            "--bootstrap",
+            kafka.bootstrap_servers,
+        ],
     )
     assert result.exit_code == 0, result.output
     (ack,) = [decode(m.value() or b"", Acknowledgement) for m in consume_all(kafka, cat.in_acks("510521"))]
