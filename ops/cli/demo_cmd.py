@@ -1,39 +1,52 @@
-"""`rax demo`: the main job — a local broker with the 川渝 example zone applied; processors join it."""
+"""`rax demo`: the main job — a local broker, the 川渝 zone, every processor, simulators and a live view."""
 
 from __future__ import annotations
 
+import random
+import time
 from importlib import resources
 
 import click
+from confluent_kafka import Producer
+from rich.console import Console
+from rich.live import Live
 
 from ops.cli.common import fail, local_cluster, rax_home
+from ops.demo.processes import ProcessGroup
+from ops.demo.samples import sample_alert, sample_placements
+from ops.demo.scrape import scrape
+from ops.demo.view import WANTED, Snapshot, render, summary_lines
 from ops.kafka import BrokerError, KafkaSetupError
 from ops.zone import apply_zone, load_zone_file
+from schemas.codec import encode
+from schemas.kafka_settings import KafkaSettings
 from schemas.topics import DEFAULT
+from schemas.zone import Zone
 
 __all__ = ["command"]
 
+HOTPATH_PORT, CONTROL_PORT, SIMULATOR_PORT = 9401, 9402, 9411
+SIMULATED = ("510000", "500000", "500153", "510521")  # both provinces' sides, and the joint-office counties
 
-@click.command("demo")
-@click.option("--port", type=int, default=9092, show_default=True, help="Client port of the local broker.")
-def command(port: int) -> None:
-    """Start a local Kafka (or reuse the running one) and apply the example zone ops/zones/chuanyu.yaml."""
+
+def _broker(port: int) -> tuple[KafkaSettings, bool]:
     cluster = local_cluster("throughput")
-    status = cluster.status()
-    if status["running"]:
-        click.echo(f"using the running local broker on {status['bootstrap_servers']}")
-    else:
-        try:
-            state = cluster.start(nodes=1, port=port)
-        except (BrokerError, KafkaSetupError) as exc:
-            fail(str(exc))
-        click.echo(
-            f"kafka {state.kafka_version} ready on {state.bootstrap_servers} in {state.startup_seconds:.1f} s"
-        )
-    zone_file = resources.files("ops").joinpath("zones", "chuanyu.yaml")
-    with resources.as_file(zone_file) as path:
+    if cluster.status()["running"]:
+        click.echo(f"using the running local broker on {cluster.status()['bootstrap_servers']}")
+        return cluster.settings(), False
+    try:
+        state = cluster.start(nodes=1, port=port)
+    except (BrokerError, KafkaSetupError) as exc:
+        fail(str(exc))
+    click.echo(
+        f"kafka {state.kafka_version} ready on {state.bootstrap_servers} in {state.startup_seconds:.1f} s"
+    )
+    return cluster.settings(), True
+
+
+def _zone(settings: KafkaSettings) -> Zone:
+    with resources.as_file(resources.files("ops").joinpath("zones", "chuanyu.yaml")) as path:
         zone = load_zone_file(path)
-    settings = cluster.settings()
     report = apply_zone(
         zone,
         settings,
@@ -43,12 +56,136 @@ def command(port: int) -> None:
     )
     click.echo(
         f"zone {zone.name}: {len(zone.regions)} regions, {len(zone.agreements)} agreements, "
-        f"{len(report.created_topics) + len(report.existing_topics)} topics "
-        f"({len(report.created_topics)} new), zone revision {report.zone_revision}"
+        f"{len(report.created_topics) + len(report.existing_topics)} topics, revision {report.zone_revision}"
     )
-    for region in sorted(zone.regions, key=lambda r: r.code):
-        click.echo(
-            f"  {region.code} {region.name or ''}: publishes to {DEFAULT.region_in_prefix(region.code)}*, "
-            f"reads {DEFAULT.out(region.code)}"
+    return zone
+
+
+def _publish_watchlists(settings: KafkaSettings, zone: Zone, per_region: int) -> int:
+    producer = Producer(
+        {
+            **settings.client_config(),
+            "enable.idempotence": True,
+            "acks": "all",
+            "partitioner": "murmur2_random",
+        }
+    )
+    commands = sample_placements(sorted(zone.codes), per_region)
+    for cmd in commands:
+        producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
+    producer.flush(30)
+    return len(commands)
+
+
+def _start(group: ProcessGroup, settings: KafkaSettings, rate: float) -> None:
+    b = ["--bootstrap", settings.bootstrap_servers]
+    group.start_rax("control", "run", "control", *b, "--web-port", str(CONTROL_PORT), "--replication", "1")
+    group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(HOTPATH_PORT))
+    for i, region in enumerate(SIMULATED):
+        group.start_rax(
+            f"simulator-{region}",
+            "connector",
+            "run",
+            "simulator",
+            *b,
+            "--region",
+            region,
+            "--rate",
+            str(rate),
+            "--seed",
+            "1",
+            "--block",
+            "50",  # small blocks: pass times stay close to when the hits are sent
+            "--metrics-port",
+            str(SIMULATOR_PORT + i),
+            "--state-dir",
+            str(rax_home() / "demo" / "state" / region),
         )
-    click.echo("stop the broker with `./rax broker stop`")
+
+
+@click.command("demo")
+@click.option(
+    "--duration",
+    type=float,
+    default=None,
+    help="Run this many seconds without the live view, then print a summary and stop.",
+)
+@click.option("--rate", type=float, default=200.0, show_default=True, help="Hits per second per simulator.")
+@click.option("--port", type=int, default=9092, show_default=True, help="Client port of the local broker.")
+@click.option(
+    "--watchlist",
+    "per_region",
+    type=int,
+    default=20,
+    show_default=True,
+    help="Sample watchlist entries per region, on plates the simulators' vehicles carry.",
+)
+def command(duration: float | None, rate: float, port: int, per_region: int) -> None:
+    """Run the demo exchange on a local broker until Ctrl-C (or --duration); stops all it started."""
+    settings, started_broker = _broker(port)
+    group = ProcessGroup(rax_home() / "demo" / "logs")
+    t0 = time.monotonic()
+    try:
+        zone = _zone(settings)
+        _start(group, settings, rate)
+        n = _publish_watchlists(settings, zone, per_region)
+        click.echo(f"{n} watchlist placements sent; {len(SIMULATED)} simulators at {rate:.0f} hits/s each")
+        urls = [
+            f"http://127.0.0.1:{p}/metrics"
+            for p in (HOTPATH_PORT, CONTROL_PORT, *range(SIMULATOR_PORT, SIMULATOR_PORT + len(SIMULATED)))
+        ]
+        click.echo("metrics: " + "  ".join(urls) + f"\nlogs: {group.log_dir}")
+        regions = [(r.code, r.name or "") for r in sorted(zone.regions, key=lambda r: r.code)]
+        snap = _loop(group, settings, urls, regions, duration, t0)
+        for line in summary_lines(snap, regions, time.monotonic() - t0):
+            click.echo(line)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        killed = group.stop_all()
+        click.echo(
+            f"stopped {len(group.children)} processes" + (f" (killed: {', '.join(killed)})" if killed else "")
+        )
+        if started_broker:
+            local_cluster().stop()
+            click.echo("stopped the local broker")
+
+
+def _loop(
+    group: ProcessGroup,
+    settings: KafkaSettings,
+    urls: list[str],
+    regions: list[tuple[str, str]],
+    duration: float | None,
+    t0: float,
+) -> Snapshot:
+    producer = Producer({**settings.client_config(), "enable.idempotence": True, "acks": "all"})
+    rng = random.Random(7)
+    plates = [c.entry.plate for c in sample_placements([r for r, _ in regions], 1)]
+    snap = Snapshot(time.monotonic(), {})
+    live = None if duration is not None else Live(console=Console(), refresh_per_second=2)
+    if live is not None:
+        live.start()
+    alerts = 0
+    try:
+        while duration is None or time.monotonic() - t0 < duration:
+            time.sleep(1.0)
+            now = time.monotonic()
+            snap = Snapshot(now, scrape(urls, WANTED), snap.samples, now - snap.at)
+            if live is not None:
+                live.update(render(snap, regions, now - t0))
+            if int(now - t0) // 20 > alerts:  # an alert every 20 s, from a random region
+                alerts += 1
+                sender = rng.choice(regions)[0]
+                alert = sample_alert(sender, alerts, rng.choice(plates))
+                producer.produce(DEFAULT.in_alerts(sender), encode(alert), alert.identifier.encode())
+                producer.poll(0)
+            dead = group.dead()
+            if dead:
+                tail = dead[0].log.read_text(errors="replace").splitlines()[-15:]
+                raise click.ClickException(f"{dead[0].name} stopped:\n" + "\n".join(tail))
+    finally:
+        if live is not None:
+            live.stop()
+        producer.flush(5)
+    return snap
