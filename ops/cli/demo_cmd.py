@@ -25,7 +25,8 @@ from schemas.zone import Zone
 
 __all__ = ["command"]
 
-HOTPATH_PORT, CONTROL_PORT, SIMULATOR_PORT = 9401, 9402, 9411
+#: ports of /metrics: hot path = base, control app = base + 1, simulators = base + 10 …
+METRICS_BASE = 9401
 SIMULATED = ("510000", "500000", "500153", "510521")  # both provinces' sides, and the joint-office counties
 
 
@@ -77,10 +78,15 @@ def _publish_watchlists(settings: KafkaSettings, zone: Zone, per_region: int) ->
     return len(commands)
 
 
-def _start(group: ProcessGroup, settings: KafkaSettings, rate: float) -> None:
+def _ports(base: int) -> tuple[int, int, list[int]]:
+    return base, base + 1, [base + 10 + i for i in range(len(SIMULATED))]
+
+
+def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int) -> None:
+    hotpath_port, control_port, simulator_ports = _ports(base)
     b = ["--bootstrap", settings.bootstrap_servers]
-    group.start_rax("control", "run", "control", *b, "--web-port", str(CONTROL_PORT), "--replication", "1")
-    group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(HOTPATH_PORT))
+    group.start_rax("control", "run", "control", *b, "--web-port", str(control_port), "--replication", "1")
+    group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port))
     for i, region in enumerate(SIMULATED):
         group.start_rax(
             f"simulator-{region}",
@@ -97,7 +103,7 @@ def _start(group: ProcessGroup, settings: KafkaSettings, rate: float) -> None:
             "--block",
             "50",  # small blocks: pass times stay close to when the hits are sent
             "--metrics-port",
-            str(SIMULATOR_PORT + i),
+            str(simulator_ports[i]),
             "--state-dir",
             str(rax_home() / "demo" / "state" / region),
         )
@@ -113,6 +119,14 @@ def _start(group: ProcessGroup, settings: KafkaSettings, rate: float) -> None:
 @click.option("--rate", type=float, default=200.0, show_default=True, help="Hits per second per simulator.")
 @click.option("--port", type=int, default=9092, show_default=True, help="Client port of the local broker.")
 @click.option(
+    "--metrics-port",
+    "metrics_base",
+    type=int,
+    default=METRICS_BASE,
+    show_default=True,
+    help="First /metrics port: hot path, control app +1, simulators +10 and up.",
+)
+@click.option(
     "--watchlist",
     "per_region",
     type=int,
@@ -120,20 +134,18 @@ def _start(group: ProcessGroup, settings: KafkaSettings, rate: float) -> None:
     show_default=True,
     help="Sample watchlist entries per region, on plates the simulators' vehicles carry.",
 )
-def command(duration: float | None, rate: float, port: int, per_region: int) -> None:
+def command(duration: float | None, rate: float, port: int, metrics_base: int, per_region: int) -> None:
     """Run the demo exchange on a local broker until Ctrl-C (or --duration); stops all it started."""
     settings, started_broker = _broker(port)
     group = ProcessGroup(rax_home() / "demo" / "logs")
     t0 = time.monotonic()
     try:
         zone = _zone(settings)
-        _start(group, settings, rate)
+        _start(group, settings, rate, metrics_base)
         n = _publish_watchlists(settings, zone, per_region)
         click.echo(f"{n} watchlist placements sent; {len(SIMULATED)} simulators at {rate:.0f} hits/s each")
-        urls = [
-            f"http://127.0.0.1:{p}/metrics"
-            for p in (HOTPATH_PORT, CONTROL_PORT, *range(SIMULATOR_PORT, SIMULATOR_PORT + len(SIMULATED)))
-        ]
+        hotpath_port, control_port, simulator_ports = _ports(metrics_base)
+        urls = [f"http://127.0.0.1:{p}/metrics" for p in (hotpath_port, control_port, *simulator_ports)]
         click.echo("metrics: " + "  ".join(urls) + f"\nlogs: {group.log_dir}")
         regions = [(r.code, r.name or "") for r in sorted(zone.regions, key=lambda r: r.code)]
         snap = _loop(group, settings, urls, regions, duration, t0)
