@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
     help="Seconds of pass time within which the same plate at one checkpoint is one pass.",
 )
 @click.option("--metrics-port", type=int, default=None, help="Serve Prometheus /metrics on this port.")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address of /metrics.")
 def command(
     bootstrap: str | None,
     username: str | None,
@@ -46,6 +47,7 @@ def command(
     batch_size: int,
     dedup_window: float,
     metrics_port: int | None,
+    metrics_host: str,
 ) -> None:
     """Dedup, match and fan out every region's checkpoint hits, exactly once."""
     settings = HotpathSettings(
@@ -58,8 +60,8 @@ def command(
     )
     registry = CollectorRegistry()
     if metrics_port is not None:
-        start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
-        click.echo(f"metrics on http://127.0.0.1:{metrics_port}/metrics", err=True)
+        start_http_server(metrics_port, addr=metrics_host, registry=registry)
+        click.echo(f"metrics on http://{metrics_host}:{metrics_port}/metrics", err=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
