@@ -17,7 +17,7 @@ Decisions (each class is a partition block: every member may be misread as every
 * Province characters form one class of their own: the small hanzi is the least reliable character of a
   read (CCPD-trained readers confuse them well beyond visual pairs) and no look-alike grouping of plate
   province characters is documented well enough to rely on. A province substitution is scored as
-  costlier than a Latin one (see ``streams.hotpath.matcher``). The class key replaces every province
+  costlier than a Latin one (``PROVINCE_PENALTY``). The class key replaces every province
   character with ``PROVINCE_MARK`` wherever it stands, which also covers armed-police ``WJ粤…`` plates.
 
 Suffix characters (警 学 挂 港 澳 领 使 …), other hanzi and the remaining letters and digits are classes of
@@ -37,6 +37,7 @@ __all__ = [
     "CLASS_TABLE",
     "LATIN_PENALTY",
     "LOOKALIKE_CLASSES",
+    "MAX_LENGTH",
     "PLATE_HANZI",
     "PROVINCES",
     "PROVINCE_MARK",
@@ -44,6 +45,7 @@ __all__ = [
     "certainty",
     "class_key",
     "classes_of",
+    "min_substitutions",
     "substitutions",
     "variant_code",
 ]
@@ -86,8 +88,11 @@ def _tables() -> tuple[str, str]:
     for index, ch in enumerate(PROVINCES, start=1):
         key[ord(ch)] = PROVINCE_MARK
         variant[ord(ch)] = chr(index)
-    for index, ch in enumerate(PLATE_HANZI):
-        key[ord(ch)] = chr(_HANZI_BASE + index)
+    for index, ch in enumerate(PLATE_HANZI):  # swapped with the Latin-1 character whose place it takes
+        key[ord(ch)], key[_HANZI_BASE + index] = chr(_HANZI_BASE + index), ch
+    # and the mark itself, should it ever be read, goes where no other character goes: so two
+    # characters share a key character only if they are look-alikes (then the variant tells them apart)
+    key[ord(PROVINCE_MARK)] = PROVINCES[0]
     return "".join(key), "".join(variant)
 
 
@@ -105,7 +110,9 @@ def variant_code(plate: str) -> int:
     return int.from_bytes(plate.translate(_VARIANT_TABLE).encode("latin-1"), "little")
 
 
-_BYTES = 16  # plates have at most 10 characters
+#: the longest plate (or pattern) the byte arithmetic covers; WatchlistIndex refuses longer patterns
+MAX_LENGTH: Final = 32
+_BYTES = MAX_LENGTH
 _LOW = int.from_bytes(b"\x0f" * _BYTES, "little")
 _PAIRS = int.from_bytes(b"\x33" * _BYTES, "little")
 _ODD = int.from_bytes(b"\x55" * _BYTES, "little")
@@ -113,7 +120,10 @@ _ONE = int.from_bytes(b"\x01" * _BYTES, "little")
 
 
 def substitutions(key: str, code_a: int, code_b: int) -> tuple[int, int]:
-    """(Latin substitutions, province substitutions) between two plates sharing the class ``key``."""
+    """(Latin substitutions, province substitutions) between two plates sharing the class ``key``.
+
+    Both plates have ``len(key)`` characters, at most ``MAX_LENGTH``.
+    """
     diff = code_a ^ code_b
     # fold each byte onto its lowest bit, then count bits: one per differing position
     diff |= diff >> 4 & _LOW
@@ -126,6 +136,35 @@ def substitutions(key: str, code_a: int, code_b: int) -> tuple[int, int]:
         province += diff >> 8 * at & 1
         at = key.find(PROVINCE_MARK, at + 1)
     return total - province, province
+
+
+def min_substitutions(pattern: str, plate: str) -> tuple[int, int] | None:
+    """The fewest (Latin, province) look-alike substitutions under which ``pattern`` matches ``plate``.
+
+    None if no alignment matches even with substitutions (a known character differs outside its class).
+    Minimises the total first, then the province substitutions. For wildcard patterns;
+    only called for candidates an index has found.
+    """
+    m = len(plate)
+    # costs as (total, province); nxt[j] = best cost of pattern[i + 1:] against plate[j:]
+    nxt: list[tuple[int, int] | None] = [None] * m + [(0, 0)]
+    for pc in reversed(pattern):
+        cur: list[tuple[int, int] | None] = [None] * (m + 1)
+        for j in range(m, -1, -1):
+            options: list[tuple[int, int]] = []
+            if pc == "*":
+                options = [c for c in (nxt[j], cur[j + 1] if j < m else None) if c is not None]
+            elif j < m and (rest := nxt[j + 1]) is not None:
+                ch = plate[j]
+                if pc in ("?", ch):
+                    options = [rest]
+                elif (cls := ch.translate(CLASS_TABLE)) == pc.translate(CLASS_TABLE):
+                    province = int(cls == PROVINCE_MARK)
+                    options = [(rest[0] + 1, rest[1] + province)]
+            cur[j] = min(options) if options else None
+        nxt = cur
+    cost = nxt[0]
+    return None if cost is None else (cost[0] - cost[1], cost[1])
 
 
 def certainty(latin: int, province: int) -> float:

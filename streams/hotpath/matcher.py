@@ -18,12 +18,15 @@ Within a kind, higher score first, then entry id. An entry whose ``expires_at <=
 even before its tombstone arrives. An entry with a colour matches only hits of that colour; an entry
 without one matches any hit; a hit without a colour matches only entries without one.
 
-Storage, for millions of entries: one dict from the hit's class key to a slot (an int, or a list of
-ints when several entries share a key), exact and misread entries alike, so a hit that matches nothing
-costs one ``str.translate`` and one dict lookup (plus the partial probes when there are partial
-entries). Per-slot fields live in ``array``s and two lists; the plate itself is not stored, only its
-class key (the dict key) and its ``variant_code`` (8 bytes). The payload reference is an int the worker
-chooses (e.g. the entry's offset on ``rax.watchlist`` or a slot in its own store).
+Storage, for millions of entries: entries live in slots (an int), their fields in ``array`` columns
+and two lists (no object per entry). Plates of entries with tolerance 0 are keys of one dict (plate ->
+slot, or a list of slots when several entries seek one plate). Plates of tolerant entries are keys of a
+second dict by their class key, the plate itself reduced to its ``variant_code`` (8 bytes). Keeping
+the two apart matters: all provinces share one class, so class keys are dense, and a hit whose class
+key collides with an entry's pays the verification; only tolerant entries should cause that. A hit
+that matches nothing costs a dict lookup by plate, one ``str.translate`` and a dict lookup by class
+key, plus the partial probes (``streams.hotpath.partial``). The payload reference is an int the
+worker chooses (e.g. the entry's offset on ``rax.watchlist`` or a slot in its own store).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import math
 from array import array
 from typing import Final, Literal, NamedTuple
 
-from streams.hotpath.confusion import CLASS_TABLE, certainty, substitutions, variant_code
+from streams.hotpath.confusion import CLASS_TABLE, MAX_LENGTH, certainty, substitutions, variant_code
 from streams.hotpath.partial import PartialIndex, is_partial
 
 __all__ = ["MAX_TOLERANCE", "MatchKind", "MatchResult", "WatchlistIndex"]
@@ -52,19 +55,40 @@ class MatchResult(NamedTuple):
     kind: MatchKind
     score: float
     ref: int
+    edits: int = 0  # look-alike substitutions between the read and the entry's known characters
 
 
 def _by_score(result: MatchResult) -> tuple[float, str]:
     return -result.score, result.entry_id
 
 
+def _file(index: dict[str, int | list[int]], key: str, slot: int) -> None:
+    present = index.get(key)
+    if present is None:
+        index[key] = slot
+    elif isinstance(present, list):
+        present.append(slot)
+    else:
+        index[key] = [present, slot]
+
+
+def _unfile(index: dict[str, int | list[int]], key: str, slot: int) -> None:
+    present = index[key]
+    if isinstance(present, list):
+        present.remove(slot)
+        if len(present) == 1:
+            index[key] = present[0]
+    else:
+        del index[key]
+
+
 class WatchlistIndex:
     """All active watchlist entries of a worker, indexed for per-hit matching."""
 
     __slots__ = (
-        "_by_key",
         "_colour",
         "_colours",
+        "_exact",
         "_expires",
         "_free",
         "_ids",
@@ -74,14 +98,16 @@ class WatchlistIndex:
         "_ref",
         "_slot_of",
         "_tolerance",
+        "_tolerant",
         "_variant",
     )
 
     def __init__(self, anchor_size: int = 4) -> None:
         self._slot_of: dict[str, int] = {}
-        self._by_key: dict[str, int | list[int]] = {}
+        self._exact: dict[str, int | list[int]] = {}  # plate -> slot(s) of entries with tolerance 0
+        self._tolerant: dict[str, int | list[int]] = {}  # class key -> slot(s) of the other plates
         self._ids: list[str] = []  # "" for a free slot
-        self._keys: list[str | None] = []  # class key of an exact entry; None for partial or free slots
+        self._keys: list[str | None] = []  # key in _exact or _tolerant; None for partial or free slots
         self._expires = array("d")
         self._tolerance = array("B")
         self._colour = array("H")  # 0 = any colour, else 1 + index in _colours
@@ -104,8 +130,8 @@ class WatchlistIndex:
         return len(self._partial)
 
     def probes(self, length: int) -> int:
-        """Dict lookups a no-match hit of this length costs: the class key plus the partial probes."""
-        return 1 + self._partial.probes(length)
+        """Dict lookups a no-match hit of this length costs: plate, class key and the partial probes."""
+        return 1 + bool(self._tolerant or self._partial.count) + self._partial.probes(length)
 
     def upsert(
         self,
@@ -119,11 +145,14 @@ class WatchlistIndex:
         """Add an entry, or replace the entry with this id. ``pattern`` is normalised (see module doc)."""
         if not 0 <= tolerance <= MAX_TOLERANCE:
             raise ValueError(f"tolerance must be 0..{MAX_TOLERANCE}, got {tolerance}")
-        if not pattern or not entry_id:
-            raise ValueError("entry id and pattern must not be empty")
+        if not pattern or not entry_id or len(pattern) > MAX_LENGTH:
+            raise ValueError(f"entry id and pattern must not be empty, pattern at most {MAX_LENGTH} long")
+        if not -(2**63) <= ref < 2**63:
+            raise ValueError(f"ref must fit 64 bits, got {ref}")
         partial = is_partial(pattern)
         if partial and not pattern.strip("?*"):
             raise ValueError(f"partial plate {pattern!r} has no known character")
+        expires_at = float(expires_at)  # everything that can fail has failed before the index changes
         self.remove(entry_id)
         colour_code = 0 if colour is None else self._colours.setdefault(colour, len(self._colours) + 1)
         slot = self._free.pop() if self._free else len(self._ids)
@@ -136,6 +165,9 @@ class WatchlistIndex:
             self._partial.add(slot, pattern, tolerance)
             self._keys[slot] = None
             self._variant[slot] = 0
+        elif not tolerance:
+            self._keys[slot] = pattern
+            _file(self._exact, pattern, slot)
         else:
             key = pattern.translate(CLASS_TABLE)
             code = variant_code(pattern)
@@ -144,13 +176,7 @@ class WatchlistIndex:
                 code = _LONG
             self._variant[slot] = code
             self._keys[slot] = key
-            present = self._by_key.get(key)
-            if present is None:
-                self._by_key[key] = slot
-            elif isinstance(present, list):
-                present.append(slot)
-            else:
-                self._by_key[key] = [present, slot]
+            _file(self._tolerant, key, slot)
         self._ids[slot] = entry_id
         self._slot_of[entry_id] = slot
         self._expires[slot] = expires_at
@@ -166,14 +192,10 @@ class WatchlistIndex:
         key = self._keys[slot]
         if key is None:
             self._partial.remove(slot)
+        elif not self._tolerance[slot]:
+            _unfile(self._exact, key, slot)
         else:
-            present = self._by_key[key]
-            if isinstance(present, list):
-                present.remove(slot)
-                if len(present) == 1:
-                    self._by_key[key] = present[0]
-            else:
-                del self._by_key[key]
+            _unfile(self._tolerant, key, slot)
             self._long_variants.pop(slot, None)
         self._ids[slot] = ""
         self._keys[slot] = None
@@ -190,18 +212,34 @@ class WatchlistIndex:
 
     def match(self, plate: str, colour: str | None, now: float) -> list[MatchResult]:
         """Every active entry matching a hit's normalised plate and colour at ``now``, best kind first."""
-        key = plate.translate(CLASS_TABLE)
-        present = self._by_key.get(key)
         results: list[MatchResult] = []
+        present = self._exact.get(plate)
         if present is not None:
-            self._match_key(plate, key, present, colour, now, results)
+            self._take_exact(present, colour, now, results)
+        if not (self._tolerant or self._partial.count):
+            return results
+        key = plate.translate(CLASS_TABLE)
+        present = self._tolerant.get(key)
+        if present is not None:
+            self._take_tolerant(plate, key, present, colour, now, results)
         if self._partial.count:
             found = self._partial.match(plate, key)
             if found is not None:
-                self._keep_partial(found, colour, now, results)
+                self._take_partial(found, colour, now, results)
         return results
 
-    def _match_key(
+    def _take_exact(
+        self, present: int | list[int], colour: str | None, now: float, out: list[MatchResult]
+    ) -> None:
+        hit_colour = -1 if colour is None else self._colours.get(colour, -1)
+        for slot in present if isinstance(present, list) else (present,):
+            wanted = self._colour[slot]
+            if self._expires[slot] > now and (not wanted or wanted == hit_colour):
+                out.append(MatchResult(self._ids[slot], "exact", 1.0, self._ref[slot]))
+        if len(out) > 1:
+            out.sort(key=_by_score)
+
+    def _take_tolerant(
         self,
         plate: str,
         key: str,
@@ -223,27 +261,26 @@ class WatchlistIndex:
             if stored == code:
                 results.append(MatchResult(self._ids[slot], "exact", 1.0, self._ref[slot]))
                 continue
-            tolerance = self._tolerance[slot]
-            if not tolerance:
-                continue
             latin, province = substitutions(key, code, stored)
-            if latin + province <= tolerance:
+            if latin + province <= self._tolerance[slot]:
                 score = certainty(latin, province)
-                misread.append(MatchResult(self._ids[slot], "misread", score, self._ref[slot]))
-        results.sort(key=_by_score)
+                misread.append(
+                    MatchResult(self._ids[slot], "misread", score, self._ref[slot], latin + province)
+                )
+        results.sort(key=_by_score)  # the exact ones, of both dicts
         misread.sort(key=_by_score)
         results += misread
 
-    def _keep_partial(
-        self, found: list[tuple[int, float]], colour: str | None, now: float, results: list[MatchResult]
+    def _take_partial(
+        self, found: list[tuple[int, float, int]], colour: str | None, now: float, results: list[MatchResult]
     ) -> None:
         partial: list[MatchResult] = []
         hit_colour = -1 if colour is None else self._colours.get(colour, -1)
-        for slot, score in found:
+        for slot, score, edits in found:
             entry_id = self._ids[slot]
             wanted = self._colour[slot]
             if not entry_id or self._expires[slot] <= now or (wanted and wanted != hit_colour):
                 continue
-            partial.append(MatchResult(entry_id, "partial", score, self._ref[slot]))
+            partial.append(MatchResult(entry_id, "partial", score, self._ref[slot], edits))
         partial.sort(key=_by_score)
         results += partial

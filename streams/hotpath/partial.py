@@ -15,9 +15,9 @@ characters at up to ``anchor_size`` known positions, counted from the start in t
 first ``*`` and from the end (negative positions) in the part after the last ``*``: those offsets
 hold for every read the pattern can match. Province positions are never anchors (all provinces share
 one class). A new pattern joins the largest existing anchor group whose positions it knows, so groups
-stay few. A ``*`` pattern whose prefix and suffix know fewer than 3 characters is filed under a
-3-character run of its middle (probed at every offset of the read); the rest, which no index
-narrows, are scanned.
+stay few. A ``*`` pattern whose prefix and suffix know fewer than 3 characters is filed under a run of
+3 or 4 known characters from its middle (probed at every offset of the read); the rest, which no
+index narrows, are scanned.
 
 Verification: the literal regex first (0 substitutions); if the entry tolerates misreads and the class
 regex matches, the least substitutions over all alignments (a small DP) must be within the tolerance.
@@ -33,16 +33,17 @@ from collections.abc import Callable
 from operator import itemgetter
 from typing import Any, Final
 
-from streams.hotpath.confusion import CLASS_TABLE, PROVINCE_MARK, certainty, class_key
+from streams.hotpath.confusion import PROVINCE_MARK, certainty, class_key, min_substitutions
 
-__all__ = ["MIN_ANCHOR", "PARTIAL_WEIGHT", "PartialIndex", "is_partial", "min_substitutions"]
+__all__ = ["MAX_RUN", "MIN_ANCHOR", "PARTIAL_WEIGHT", "PartialIndex", "is_partial"]
 
 #: a partial match is worth at most this much (times the share of the read its known characters cover)
 PARTIAL_WEIGHT: Final = 0.9
 #: an anchor shorter than this is used only when nothing better exists
 MIN_ANCHOR: Final = 3
+#: the longest inner run a floating ``*`` pattern is filed under (longer = fewer false candidates)
+MAX_RUN: Final = 4
 _WILD: Final = "?*"
-_RUN_MASK: Final = (1 << 8 * MIN_ANCHOR) - 1
 
 
 def is_partial(pattern: str) -> bool:
@@ -53,34 +54,6 @@ def is_partial(pattern: str) -> bool:
 def _regex(pattern: str) -> re.Pattern[str]:
     parts = [".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern]
     return re.compile("".join(parts), re.DOTALL)
-
-
-def min_substitutions(pattern: str, plate: str) -> tuple[int, int] | None:
-    """The fewest (Latin, province) look-alike substitutions under which ``pattern`` matches ``plate``.
-
-    None if no alignment matches even with substitutions (a known character differs outside its class).
-    Minimises the total first, then the province substitutions. Only called for verified candidates.
-    """
-    m = len(plate)
-    # costs as (total, province); nxt[j] = best cost of pattern[i + 1:] against plate[j:]
-    nxt: list[tuple[int, int] | None] = [None] * m + [(0, 0)]
-    for pc in reversed(pattern):
-        cur: list[tuple[int, int] | None] = [None] * (m + 1)
-        for j in range(m, -1, -1):
-            options: list[tuple[int, int]] = []
-            if pc == "*":
-                options = [c for c in (nxt[j], cur[j + 1] if j < m else None) if c is not None]
-            elif j < m and (rest := nxt[j + 1]) is not None:
-                ch = plate[j]
-                if pc in ("?", ch):
-                    options = [rest]
-                elif (cls := ch.translate(CLASS_TABLE)) == pc.translate(CLASS_TABLE):
-                    province = int(cls == PROVINCE_MARK)
-                    options = [(rest[0] + 1, rest[1] + province)]
-            cur[j] = min(options) if options else None
-        nxt = cur
-    cost = nxt[0]
-    return None if cost is None else (cost[0] - cost[1], cost[1])
 
 
 class _Pattern:
@@ -142,11 +115,11 @@ def _known_positions(key: str) -> list[int]:
     return sorted(ends, reverse=True) + sorted(starts, key=lambda i: (i < 2, -i))
 
 
-def _inner_run(key: str) -> int | None:
-    """The code of the last 3 characters of the longest run of known plate characters, if there is one."""
+def _inner_run(key: str) -> str | None:
+    """The last (up to ``MAX_RUN``) characters of the longest run of known plate characters, if any."""
     runs = [r for r in re.split("[" + re.escape(_WILD + PROVINCE_MARK) + "]", key) if len(r) >= MIN_ANCHOR]
     runs = [r for r in runs if all(ord(ch) <= 0xFF for ch in r)]
-    return _code(max(runs, key=len)[-MIN_ANCHOR:]) if runs else None
+    return max(runs, key=len)[-MAX_RUN:] if runs else None
 
 
 def _file(buckets: dict[Any, list[int]], anchor: Any, slot: int) -> Callable[[], bool]:
@@ -169,14 +142,18 @@ class PartialIndex:
     ``count`` is the number of patterns (a plain attribute: the hot path tests it per hit).
     """
 
-    __slots__ = ("_anchor_size", "_floating", "_groups", "_patterns", "_scan", "_shapes", "count")
+    __slots__ = ("_anchor_size", "_floating", "_groups", "_patterns", "_probes", "_scan", "_shapes", "count")
 
     def __init__(self, anchor_size: int = 4) -> None:
         self._anchor_size = anchor_size
-        # ?-only patterns, by length: [(known-position byte mask, code & mask -> slots)]
+        # ?-only patterns, by length: their shapes (see _Shape)
         self._shapes: dict[int, list[_Shape]] = {}
         self._groups: list[_Group] = []  # * patterns, and ?-only ones with a character beyond Latin-1
-        self._floating: dict[int, list[int]] = {}  # * patterns by the code of an inner 3-character run
+        # * patterns by the length and code of an inner run: length -> code -> slots
+        self._floating: dict[int, dict[int, list[int]]] = {}
+        # what match() walks, rebuilt when a group or run length comes or goes: (reach, getter, lookup)
+        # per group, then (length, mask, lookup) per run length
+        self._probes: tuple[list[tuple[int, Any, Any]], list[tuple[int, int, Any]]] = ([], [])
         self._scan: list[int] = []
         self._patterns: dict[int, _Pattern] = {}
         self.count = 0
@@ -187,7 +164,7 @@ class PartialIndex:
     def probes(self, length: int) -> int:
         """How many dict lookups (or scanned patterns) a read of this length costs."""
         grouped = sum(g.reach <= length for g in self._groups)
-        floating = max(length - MIN_ANCHOR + 1, 0) if self._floating else 0
+        floating = sum(max(length - n + 1, 0) for n in self._floating)
         return len(self._shapes.get(length, ())) + grouped + floating + len(self._scan)
 
     def add(self, slot: int, pattern: str, tolerance: int) -> None:
@@ -204,7 +181,7 @@ class PartialIndex:
         elif positions and (len(positions) >= MIN_ANCHOR or run is None):
             entry.unfile = self._file_group(positions, key, slot)
         elif run is not None:
-            entry.unfile = _file(self._floating, run, slot)
+            entry.unfile = self._file_floating(run, slot)
         else:
             self._scan.append(slot)
             entry.unfile = functools.partial(self._scan.remove, slot)
@@ -213,7 +190,7 @@ class PartialIndex:
 
     def _file_shape(self, length: int, mask: int, anchor: int, slot: int) -> Callable[[], None]:
         shapes = self._shapes.setdefault(length, [])
-        # a shape is (mask, buckets.get): the bound method saves an attribute lookup per probe
+        # the bound buckets.get in a shape saves an attribute lookup per probe
         shape = next((s for s in shapes if s[0] == mask), None)
         if shape is None:
             buckets: dict[int, list[int]] = {}
@@ -229,6 +206,20 @@ class PartialIndex:
 
         return unfile
 
+    def _file_floating(self, run: str, slot: int) -> Callable[[], None]:
+        runs = self._floating.get(len(run))
+        if runs is None:
+            runs = self._floating[len(run)] = {}
+            self._reprobe()
+        undo = _file(runs, _code(run), slot)
+
+        def unfile() -> None:
+            if undo():
+                del self._floating[len(run)]
+                self._reprobe()
+
+        return unfile
+
     def _file_group(self, positions: list[int], key: str, slot: int) -> Callable[[], None]:
         # join the largest group whose positions the pattern knows, so groups (= probes) stay few
         size = min(self._anchor_size, len(positions))
@@ -237,13 +228,20 @@ class PartialIndex:
         group = max(fits, key=lambda g: len(g.buckets)) if fits else _Group(tuple(positions[:size]))
         if not fits:
             self._groups.append(group)
+            self._reprobe()
         undo = _file(group.buckets, group.get(key), slot)
 
         def unfile() -> None:
             if undo():
                 self._groups.remove(group)
+                self._reprobe()
 
         return unfile
+
+    def _reprobe(self) -> None:
+        groups = [(g.reach, g.get, g.buckets.get) for g in self._groups]
+        runs = [(n, (1 << 8 * n) - 1, runs.get) for n, runs in self._floating.items()]
+        self._probes = (groups, runs)
 
     def remove(self, slot: int) -> None:
         """Forget the pattern filed under ``slot`` (no error if there is none)."""
@@ -252,7 +250,7 @@ class PartialIndex:
             entry.unfile()
             self.count -= 1
 
-    def match(self, plate: str, key: str) -> list[tuple[int, float]] | None:
+    def match(self, plate: str, key: str) -> list[tuple[int, float, int]] | None:
         """(slot, score) of every pattern matching ``plate`` (whose class key is ``key``), or None."""
         found: list[int] | None = None
         n = len(key)
@@ -261,15 +259,15 @@ class PartialIndex:
             slots = lookup(code & mask)
             if slots is not None:
                 found = slots if found is None else found + slots
-        for group in self._groups:
-            if n >= group.reach:
-                slots = group.buckets.get(group.get(key))
+        groups, runs = self._probes
+        for reach, get, lookup in groups:
+            if n >= reach:
+                slots = lookup(get(key))
                 if slots is not None:
                     found = slots if found is None else found + slots
-        if self._floating:
-            floating = self._floating
-            for shift in range(0, 8 * (n - MIN_ANCHOR) + 1, 8):
-                slots = floating.get(code >> shift & _RUN_MASK)
+        for length, mask, lookup in runs:
+            for shift in range(0, 8 * (n - length) + 1, 8):
+                slots = lookup(code >> shift & mask)
                 if slots is not None:
                     found = slots if found is None else found + slots
         if self._scan:
@@ -278,8 +276,9 @@ class PartialIndex:
             return None
         return self._verify(plate, key, dict.fromkeys(found))
 
-    def _verify(self, plate: str, key: str, slots: dict[int, None]) -> list[tuple[int, float]] | None:
-        out: list[tuple[int, float]] = []
+    def _verify(self, plate: str, key: str, slots: dict[int, None]) -> list[tuple[int, float, int]] | None:
+        """(slot, score, look-alike substitutions) of every pattern ``plate`` really matches."""
+        out: list[tuple[int, float, int]] = []
         for slot in slots:  # dict.fromkeys: a * pattern probed at two offsets is verified once
             entry = self._patterns[slot]
             if entry.literal.fullmatch(plate):
@@ -291,5 +290,6 @@ class PartialIndex:
                 latin, province = cost
             else:
                 continue
-            out.append((slot, PARTIAL_WEIGHT * entry.known / len(plate) * certainty(latin, province)))
+            score = PARTIAL_WEIGHT * entry.known / len(plate) * certainty(latin, province)
+            out.append((slot, score, latin + province))
         return out or None

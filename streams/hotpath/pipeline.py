@@ -186,13 +186,14 @@ class HitPipeline:
             return
         for m, facts in found:
             if in_scope(facts.scope, hit.region):
-                self._emit_match(hit, m.kind, m.score, facts, zone, now, result)
+                self._emit_match(hit, m.kind, m.score, m.edits, facts, zone, now, result)
 
     def _emit_match(
         self,
         hit: CheckpointHit,
         kind: str,
         score: float,
+        edits: int,
         facts: EntryFacts,
         zone: Zone,
         now: datetime,
@@ -208,7 +209,7 @@ class HitPipeline:
             priority=facts.priority,
             kind=MatchKind(kind),
             score=score,
-            edits=_edits(kind, score),
+            edits=edits,
             matched_plate=facts.plate,
             operator=facts.operator,
             legal_basis=facts.legal_basis,
@@ -295,10 +296,3 @@ class HitPipeline:
 
 def _colour(hit: CheckpointHit) -> str | None:
     return hit.plate_colour.value if hit.plate_colour is not None else None
-
-
-def _edits(kind: str, score: float) -> int:
-    """Look-alike substitutions behind a misread score (see streams.hotpath.matcher's scoring)."""
-    if kind != "misread":
-        return 0
-    return max(1, min(2, round((1.0 - score) / 0.15)))

@@ -10,6 +10,7 @@ On assignment, each new partition's dedup window is rebuilt from the input topic
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -126,6 +127,9 @@ class HotpathWorker:
     # ---- the loop ------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
         self.side.load()
+        # a million watchlist objects: keep them out of every future full collection's walk
+        gc.collect()
+        gc.freeze()
         self._producer = self._new_producer()
         self._consumer = self._new_consumer()
         self._consumer.subscribe(

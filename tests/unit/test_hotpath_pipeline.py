@@ -189,8 +189,10 @@ def test_misread_and_partial_matches_say_how_they_matched() -> None:
     misread = _entry("510521", plate="川A12345", tolerance=1)
     partial = _entry("510521", plate="川A1?34*", tolerance=0)
     r = _pipeline(misread, partial).process([_hit("510521", plate="川A1234S")], NOW)
-    kinds = sorted(decode(o.value or b"", Match).kind.value for o in _on(r.out, CAT.matches))
-    assert kinds == ["misread", "partial"]
+    matches = {m.kind.value: m for m in (decode(o.value or b"", Match) for o in _on(r.out, CAT.matches))}
+    assert set(matches) == {"misread", "partial"}
+    assert matches["misread"].edits == 1 and matches["misread"].score < 1  # 5 read as S
+    assert matches["partial"].edits == 0 and matches["partial"].matched_plate == "川A1?34*"
 
 
 def test_out_of_scope_entry_does_not_match() -> None:
