@@ -1,0 +1,47 @@
+"""The configuration of the ``cap`` connector."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from schemas.vocab import Category
+
+__all__ = ["CapConfig"]
+
+
+class CapConfig(BaseModel):
+    """Where CAP 1.2 messages come from (a drop directory, HTTP POSTs, or both) and how they are read."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    directory: Path | None = Field(
+        None,
+        description="Drop directory of CAP XML files, one message a file; write each under a temporary "
+        "name and rename it into place. Each file is published once.",
+    )
+    pattern: str = Field("*.xml", description="Shell pattern of the message file names in the directory.")
+    port: int | None = Field(
+        None, ge=0, le=65535, description="Also accept CAP XML by HTTP POST on this port (0: any free port)."
+    )
+    host: str = Field("127.0.0.1", description="Address the HTTP endpoint listens on.")
+    path: str = Field("/cap", pattern=r"^/[A-Za-z0-9/_-]*$", description="URL path that takes the POSTs.")
+    token: SecretStr | None = Field(
+        None, description="Bearer token the HTTP endpoint requires (needed when port is set)."
+    )
+    max_bytes: int = Field(
+        262_144, ge=1024, le=4 << 20, description="Largest CAP message accepted, in bytes (bigger: DLQ)."
+    )
+    default_category: Category = Field(
+        Category.OTHER,
+        description="RAX category of a message that carries no 'RAX:category=…' code.",
+    )
+
+    @model_validator(mode="after")
+    def _some_input(self) -> CapConfig:
+        if self.directory is None and self.port is None:
+            raise ValueError("set a directory, a port, or both")
+        if self.port is not None and self.token is None:
+            raise ValueError("the HTTP endpoint needs a token")
+        return self

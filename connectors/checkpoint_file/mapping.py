@@ -1,0 +1,43 @@
+"""Pure parsing of one pass-record line: CSV (with its header) or JSON lines, to named fields."""
+
+from __future__ import annotations
+
+import csv
+from typing import Any
+
+import orjson
+
+__all__ = ["LineError", "csv_fields", "json_fields", "parse_header"]
+
+
+class LineError(ValueError):
+    """A line that cannot be read as a record at all (bad quoting, not JSON, wrong column count)."""
+
+
+def parse_header(line: bytes, encoding: str, delimiter: str) -> list[str]:
+    """The column names of a CSV header line, lower-cased and stripped (a UTF-8 BOM is dropped)."""
+    text = line.decode(encoding, errors="strict").lstrip("\ufeff")
+    return [name.strip().lower() for name in next(csv.reader([text], delimiter=delimiter))]
+
+
+def csv_fields(header: list[str], line: bytes, encoding: str, delimiter: str) -> dict[str, Any]:
+    """The named fields of one CSV line; raises LineError."""
+    try:
+        text = line.decode(encoding)
+        row = next(csv.reader([text], delimiter=delimiter, strict=True))
+    except (UnicodeDecodeError, csv.Error, StopIteration) as exc:
+        raise LineError(f"unreadable CSV line: {exc}") from None
+    if len(row) != len(header):
+        raise LineError(f"CSV line has {len(row)} fields, the header has {len(header)}")
+    return dict(zip(header, row, strict=True))
+
+
+def json_fields(line: bytes) -> dict[str, Any]:
+    """The fields of one JSON-lines record; raises LineError."""
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise LineError(f"invalid JSON: {exc}") from None
+    if not isinstance(obj, dict):
+        raise LineError(f"a JSON line must be an object, got {type(obj).__name__}")
+    return {str(k).strip().lower(): v for k, v in obj.items()}

@@ -1,0 +1,217 @@
+"""Follows the line files of a directory: new files, appended lines, renamed and truncated files.
+
+Files are known by identity (device and inode, checked against a fingerprint of their first bytes so a
+reused inode is not mistaken for the old file), not by name: a file rotated by rename is read to its
+end whatever its new name, and a new file under the old name is a new file. A file truncated in place
+(copytruncate) is read again from the start. Only complete lines (ending in a newline) are returned,
+so a line being written is never cut. Pure file I/O: no Kafka.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["DirectoryTail", "Line"]
+
+_HEAD = 256
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One complete line (without its newline) and where it starts."""
+
+    data: bytes
+    fid: str
+    path: str
+    offset: int
+
+
+@dataclass
+class _File:
+    fid: str
+    path: str
+    offset: int
+    head: str = ""
+    head_len: int = 0
+    handle: IO[bytes] | None = None
+    gone: bool = False
+
+
+def _fingerprint(handle: IO[bytes], length: int) -> str:
+    handle.seek(0)
+    return hashlib.sha1(handle.read(length)).hexdigest()
+
+
+class DirectoryTail:
+    """Reads lines from the files of ``directory`` whose names match ``pattern``; see the module doc."""
+
+    def __init__(self, directory: Path, pattern: str, *, scan_interval: float = 1.0, chunk: int = 1 << 20):
+        self.directory = directory
+        self.pattern = pattern
+        self.scan_interval = scan_interval
+        self.chunk = chunk
+        self._files: dict[str, _File] = {}
+        self._last_scan = 0.0
+
+    # ---- state -----------------------------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        """The position: every known file's identity, name, offset and fingerprint (JSON-able)."""
+        return {
+            fid: {"path": f.path, "offset": f.offset, "head": f.head, "head_len": f.head_len}
+            for fid, f in self._files.items()
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from a position of ``state()``; files that vanished or changed identity are dropped."""
+        present = self._listing(all_names=True)
+        for fid, saved in state.items():
+            path = present.get(fid)
+            if path is None:
+                continue
+            entry = _File(
+                fid, path, int(saved["offset"]), saved.get("head", ""), int(saved.get("head_len", 0))
+            )
+            handle = self._open(entry)
+            if handle is None:
+                continue
+            if entry.head_len and _fingerprint(handle, entry.head_len) != entry.head:
+                log.warning("file %s has a reused inode: reading it as a new file", path)
+                entry.offset, entry.head, entry.head_len = 0, "", 0
+            self._files[fid] = entry
+        self._scan(force=True)
+
+    def first_line(self, fid: str) -> bytes | None:
+        """The first complete line of a followed file (a CSV header), or None."""
+        entry = self._files.get(fid)
+        handle = entry and (entry.handle or self._open(entry))
+        if not handle:
+            return None
+        handle.seek(0)
+        line = handle.readline(self.chunk)
+        return line.rstrip(b"\r\n") if line.endswith(b"\n") else None
+
+    def __enter__(self) -> DirectoryTail:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close every open file; the tail can still be used (files are opened again when read)."""
+        for entry in self._files.values():
+            if entry.handle is not None:
+                entry.handle.close()
+                entry.handle = None
+
+    # ---- reading ---------------------------------------------------------------------------------
+    def read(self, max_lines: int) -> list[Line]:
+        """Up to ``max_lines`` new complete lines, oldest file first; [] when nothing is new."""
+        self._scan()
+        out: list[Line] = []
+        for entry in self._by_age():
+            if len(out) >= max_lines:
+                break
+            self._read_file(entry, max_lines - len(out), out)
+        self._forget_gone()
+        return out
+
+    def _read_file(self, entry: _File, limit: int, out: list[Line]) -> None:
+        handle = entry.handle or self._open(entry)
+        if handle is None:
+            return
+        size = os.fstat(handle.fileno()).st_size
+        if size < entry.offset:
+            log.warning(
+                "file %s was truncated (%d < %d): reading it from the start", entry.path, size, entry.offset
+            )
+            entry.offset, entry.head, entry.head_len = 0, "", 0
+        if size == entry.offset:
+            return
+        if not entry.head_len:
+            entry.head_len = min(size, _HEAD)
+            entry.head = _fingerprint(handle, entry.head_len)
+        handle.seek(entry.offset)
+        data = handle.read(min(self.chunk, size - entry.offset))
+        end = data.rfind(b"\n")
+        if end < 0:
+            return  # a line still being written
+        pos = entry.offset
+        for raw in data[: end + 1].splitlines(keepends=True):
+            if len(out) >= limit:
+                break
+            out.append(Line(raw.rstrip(b"\r\n"), entry.fid, entry.path, pos))
+            pos += len(raw)
+        entry.offset = pos
+
+    def _by_age(self) -> list[_File]:
+        def age(entry: _File) -> tuple[float, str]:
+            try:
+                st = os.fstat(entry.handle.fileno()) if entry.handle else os.stat(entry.path)
+            except OSError:
+                return (0.0, entry.path)
+            return (st.st_mtime, entry.path)
+
+        return sorted(self._files.values(), key=age)
+
+    # ---- the directory ---------------------------------------------------------------------------
+    def _listing(self, all_names: bool) -> dict[str, str]:
+        found: dict[str, str] = {}
+        try:
+            entries = list(os.scandir(self.directory))
+        except FileNotFoundError:
+            return found
+        for e in entries:
+            if not e.is_file() or (not all_names and not fnmatch.fnmatch(e.name, self.pattern)):
+                continue
+            try:
+                st = e.stat()
+            except FileNotFoundError:
+                continue
+            found[f"{st.st_dev}:{st.st_ino}"] = e.path
+        return found
+
+    def _scan(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_scan < self.scan_interval:
+            return
+        self._last_scan = now
+        present = self._listing(all_names=True)
+        for fid, entry in self._files.items():
+            if fid in present:
+                entry.path = present[fid]  # renamed (rotated): follow it under its new name
+            else:
+                entry.gone = True  # deleted: what is still open is drained, then it is forgotten
+        for fid, path in present.items():
+            if fid not in self._files and fnmatch.fnmatch(os.path.basename(path), self.pattern):
+                self._files[fid] = _File(fid, path, 0)
+                log.info("following new file %s", path)
+
+    def _forget_gone(self) -> None:
+        for fid in [fid for fid, f in self._files.items() if f.gone]:
+            entry = self._files[fid]
+            if entry.handle is not None and os.fstat(entry.handle.fileno()).st_size > entry.offset:
+                continue  # unread lines left in a deleted file: drain them first
+            if entry.handle is not None:
+                entry.handle.close()
+            del self._files[fid]
+
+    def _open(self, entry: _File) -> IO[bytes] | None:
+        try:
+            entry.handle = open(entry.path, "rb")  # noqa: SIM115 - kept open to follow the file
+        except OSError as exc:
+            log.warning("cannot open %s: %s", entry.path, exc)
+            return None
+        st = os.fstat(entry.handle.fileno())
+        if f"{st.st_dev}:{st.st_ino}" != entry.fid:
+            entry.handle.close()
+            entry.handle = None
+            return None
+        return entry.handle

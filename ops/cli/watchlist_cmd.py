@@ -1,0 +1,54 @@
+"""`rax watchlist load FILE --region CODE`: place and withdraw watchlist entries listed in a CSV file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from connectors.sdk import FatalError, Runtime, RuntimeConfig
+from connectors.watchlist_csv import WatchlistCsvConfig, WatchlistCsvSource
+from ops.cli.common import fail, kafka_options, resolve_kafka
+
+__all__ = ["command"]
+
+
+@click.group("watchlist")
+def command() -> None:
+    """Watchlists (布控): load place / withdraw commands."""
+
+
+@command.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--region", required=True, help="GB/T 2260 code of the owner region (publishes as it).")
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file.")
+@kafka_options
+def load(
+    file: Path,
+    region: str,
+    namespace: str,
+    encoding: str,
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+) -> None:
+    """Publish every command of FILE once and wait for Kafka; exit 1 if any line was rejected.
+
+    Columns: see `rax connector describe watchlist-csv`. Loading the same file again re-sends the same
+    commands with the same ids, which the control app treats as one.
+    """
+    kafka = resolve_kafka(bootstrap, username, password, ssl_ca)
+    try:
+        runtime = RuntimeConfig(region=region, namespace=namespace, linger_ms=5)
+    except ValueError as exc:
+        fail(str(exc))
+    config = WatchlistCsvConfig(path=file.resolve(), follow=False, encoding=encoding)
+    try:
+        report = Runtime(WatchlistCsvSource, config, runtime, kafka).run()
+    except FatalError as exc:
+        fail(f"watchlist load stopped: {exc}", code=2)
+    click.echo(f"{file}: {report.records_out} command(s) published, {report.rejected} rejected (see the DLQ)")
+    if report.rejected:
+        raise SystemExit(1)

@@ -1,0 +1,1 @@
+"""Helpers of the connector integration tests: one input driver per built-in connector."""

@@ -1,0 +1,62 @@
+"""`rax connector list | describe | run` and `rax watchlist load`, through the real CLI and broker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+from click.testing import CliRunner
+
+from connectors.registry import BUILTIN
+from ops.cli import main
+from schemas.codec import decode_command
+from schemas.kafka_settings import KafkaSettings
+from schemas.topics import Catalogue
+from tests.integration.connectors.drivers import _WL_HEADER, _command
+from tests.support.kafka import consume_all, create_topics
+
+
+def test_list_names_every_builtin_connector_and_what_it_publishes() -> None:
+    result = CliRunner().invoke(main, ["connector", "list"])
+    assert result.exit_code == 0
+    rows = {line.split()[0]: line.split()[1] for line in result.output.splitlines()}
+    assert rows == {
+        n: k for n, k in zip(BUILTIN, ["hits", "hits", "watchlist", "alerts", "hits"], strict=True)
+    }
+
+
+def test_describe_prints_the_config_schema_with_descriptions() -> None:
+    result = CliRunner().invoke(main, ["connector", "describe", "simulator"])
+    schema = orjson.loads(result.output)
+    assert schema["properties"]["rate"]["description"].startswith("Mean hits per second")
+    assert CliRunner().invoke(main, ["connector", "describe", "nope"]).exit_code == 1
+
+
+def test_run_refuses_an_invalid_config_with_the_reason(kafka: KafkaSettings) -> None:
+    args = ["connector", "run", "cap", "--region", "510000", "--bootstrap", kafka.bootstrap_servers]
+    result = CliRunner().invoke(main, args)  # neither a directory nor a port
+    assert result.exit_code == 1 and "set a directory, a port, or both" in result.output
+
+
+def test_run_exits_2_with_a_hint_when_the_topic_does_not_exist(kafka: KafkaSettings, tmp_path: Path) -> None:
+    args = ["connector", "run", "simulator", "--region", "510000", "--namespace", "nosuchzone",
+            "--bootstrap", kafka.bootstrap_servers, "--max-records", "10", "--rate", "0"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "rax zone apply" in result.output
+
+
+def test_watchlist_load_publishes_every_command_and_exits_1_on_a_rejected_line(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    create_topics(kafka, catalogue.region_topics("510000", hit_partitions=3) + catalogue.shared_topics(3))
+    bad = _command(9).replace("stolen_vehicle", "nonsense")
+    (tmp_path / "wl.csv").write_text(_WL_HEADER + _command(1) + _command(2) + bad, encoding="utf-8")
+    args = ["watchlist", "load", str(tmp_path / "wl.csv"), "--region", "510000",
+            "--namespace", catalogue.namespace, "--bootstrap", kafka.bootstrap_servers]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "2 command(s) published, 1 rejected" in result.output
+    commands = [decode_command(m.value()) for m in consume_all(kafka, catalogue.in_watchlist("510000"))]
+    assert sorted(c.entry.plate for c in commands) == ["川A00001", "川A00002"]  # type: ignore[union-attr]
+    again = CliRunner().invoke(main, args)  # loading again re-sends the same command ids
+    ids = {decode_command(m.value()).command_id for m in consume_all(kafka, catalogue.in_watchlist("510000"))}
+    assert again.exit_code == 1 and ids == {c.command_id for c in commands}
