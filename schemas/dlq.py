@@ -79,6 +79,7 @@ class DlqReason(StrEnum):
     TOO_LARGE = "too_large"  # over the size limit
     RETRIES_EXHAUSTED = "retries_exhausted"  # a retriable failure that did not clear in time
     PROCESSING_ERROR = "processing_error"  # an unexpected exception: a bug to fix
+    REJECTED_BY_RECIPIENT = "rejected_by_recipient"  # a centre's own system refused a delivery (HTTP 4xx)
 
 
 class DlqStage(StrEnum):

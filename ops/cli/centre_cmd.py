@@ -142,3 +142,46 @@ def ack(
     except (RuntimeError, ValueError) as exc:
         fail(str(exc))
     click.echo(f"acknowledged {delivery_id} as {outcome} (ack {sent.ack_id})")
+
+
+@command.command("sink")
+@kafka_options
+@click.option("--region", required=True, help="The centre's region (GB/T 2260 code).")
+@click.option("--url", required=True, help="The centre's endpoint: each delivery is POSTed there as JSON.")
+@click.option("--token", envvar="RAX_CENTRE_TOKEN", default=None, help="Bearer token for the endpoint.")
+@click.option("--name", default="sink", show_default=True, help="Sink name: its consumer group.")
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@click.option("--metrics-port", type=int, default=None, help="Serve Prometheus /metrics on this port.")
+def sink(
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+    region: str,
+    url: str,
+    token: str | None,
+    name: str,
+    namespace: str,
+    metrics_port: int | None,
+) -> None:
+    """Push the region's deliveries to the centre's own HTTP endpoint, at least once (Idempotency-Key)."""
+    import signal
+    import threading
+
+    from prometheus_client import CollectorRegistry, start_http_server
+    from pydantic import ValidationError
+
+    from connectors.centre_sink import CentreSink, CentreSinkConfig
+
+    try:
+        config = CentreSinkConfig.model_validate({"url": url, "token": token})
+    except ValidationError as exc:
+        fail(f"bad sink settings: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    registry = CollectorRegistry()
+    if metrics_port is not None:
+        start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    CentreSink(settings, Catalogue(namespace), _region(region), config, registry, name).run(stop)

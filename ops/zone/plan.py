@@ -52,9 +52,11 @@ def _region_acls(cat: Catalogue, region: str) -> list[AclRule]:
         AclRule(p, "topic", cat.out(region), "literal", "read"),
         AclRule(p, "topic", cat.out(region), "literal", "describe"),
         AclRule(p, "group", cat.region_group_prefix(region), "prefixed", "read"),
-        # its connectors dead-letter their own bad input
+        # its connectors dead-letter their own bad input, its centre sink what its own system refused
         AclRule(p, "topic", cat.dlq("connector"), "literal", "write"),
         AclRule(p, "topic", cat.dlq("connector"), "literal", "describe"),
+        AclRule(p, "topic", cat.dlq("centre"), "literal", "write"),
+        AclRule(p, "topic", cat.dlq("centre"), "literal", "describe"),
     ]
 
 
