@@ -83,7 +83,7 @@ class HotpathWorker:
                 "acks": "all",
                 "partitioner": "murmur2_random",
                 "transaction.timeout.ms": self.settings.transaction_timeout_ms,
-                "linger.ms": 5,
+                "linger.ms": 1,
                 "compression.type": "lz4",
             }
         )
