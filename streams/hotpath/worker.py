@@ -23,7 +23,7 @@ from schemas.topics import Catalogue, TopicKind
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.metrics import HotpathMetrics, hotpath_metrics
 from streams.hotpath.pipeline import BatchResult, HitPipeline
-from streams.hotpath.rebuild import read_window
+from streams.hotpath.rebuild import read_windows
 from streams.hotpath.side_topics import SideTopics
 from streams.hotpath.watchlist_state import WatchlistState
 
@@ -111,21 +111,22 @@ class HotpathWorker:
         pending = [TopicPartition(t, p) for t, p in sorted(self._to_rebuild)]
         self._to_rebuild.clear()
         committed = self._consumer.committed(pending, timeout=30)
-        window_ms = int(
-            (
-                self.pipeline.dedup(pending[0].topic, pending[0].partition).retention_s
-                + self.settings.dedup_window_s
-            )
-            * 1000
+        ends = {
+            (tp.topic, tp.partition): tp.offset for tp in committed if tp.offset is not None and tp.offset > 0
+        }
+        if not ends:
+            return  # nothing processed before: nothing to remember
+        window = self.pipeline.dedup(pending[0].topic, pending[0].partition)
+        window_ms = int((window.retention_s + self.settings.dedup_window_s) * 1000)
+        t0 = time.monotonic()
+        values = read_windows(self.settings.kafka, f"{self.group_id}-rebuild", ends, window_ms)
+        count = sum(self.pipeline.rebuild(t, p, v) for (t, p), v in values.items())
+        log.info(
+            "rebuilt dedup of %d partitions from %d records in %.1f s",
+            len(ends),
+            count,
+            time.monotonic() - t0,
         )
-        for tp in committed:
-            if tp.offset is None or tp.offset <= 0:
-                continue  # nothing processed before: nothing to remember
-            values = read_window(
-                self.settings.kafka, f"{self.group_id}-rebuild", tp.topic, tp.partition, tp.offset, window_ms
-            )
-            count = self.pipeline.rebuild(tp.topic, tp.partition, values)
-            log.info("rebuilt dedup of %s[%d] from %d records", tp.topic, tp.partition, count)
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:

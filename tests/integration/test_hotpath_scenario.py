@@ -138,3 +138,34 @@ def test_withdrawal_stops_matching_within_a_second(kafka: KafkaSettings, catalog
     print(f"last match {last_match_after_withdrawal * 1000:.0f} ms after the withdrawal was published")
     assert last_match_after_withdrawal < 1.0
     assert any(t > withdrawn_at + 1.0 for t in sent.values()), "hits kept coming after the withdrawal"
+
+
+def test_dedup_survives_a_restart_by_rebuilding_from_the_input(
+    kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    cat = catalogue
+    apply_example_zone(kafka, cat)
+    e = make_entry("510521", "川A24680")
+    publish_entries(kafka, cat, [e])
+    hits = HitFactory(kafka, cat)
+    first_pass = datetime.now(UTC)
+    with running_worker(kafka, cat):
+        first = hits.send("510521", "川A24680", checkpoint="510521-K0042", pass_time=first_pass)
+        hits.send("510521", "川B00001")  # other traffic, committed with it
+        hits.flush()
+        assert len(_wait_for(kafka, cat, 2)) == 2  # 泸县 owns it, 荣昌 subscribes to 泸县's hits
+    # a new worker (another id: a scale-out, not a restart) must remember the pass from the input topic
+    with running_worker(kafka, cat, worker_id="7") as worker:
+        hits.send("510521", "川A24680", checkpoint="510521-K0042", event_id=first)  # a connector retry
+        hits.send(
+            "510521", "川A24680", checkpoint="510521-K0042", pass_time=first_pass + timedelta(seconds=3)
+        )
+        later = hits.send(
+            "510521", "川A24680", checkpoint="510521-K0042", pass_time=first_pass + timedelta(seconds=30)
+        )
+        hits.flush()
+        got = _wait_for(kafka, cat, 4)
+        time.sleep(1.0)
+        got = _all_deliveries(kafka, cat)
+        assert worker.metrics.duplicates.labels("510521")._value.get() == 2
+    assert sorted(d.match.hit_event_id for d in got if d.match) == sorted([first, first, later, later])
