@@ -1,0 +1,130 @@
+"""Phase 3: read-to-delivery latency of the hot path at a fixed offered load from the paced producer."""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from confluent_kafka import Consumer, TopicPartition
+
+from bench.common import histogram_quantile, percentiles, proc_cpu_seconds
+from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
+
+
+def _batch_totals(workers: Workers) -> tuple[float, float, float]:
+    """Batches, records in them and seconds spent processing and committing them, so far."""
+    return (
+        workers.total("rax_hotpath_batch_seconds_count"),
+        workers.total("rax_hotpath_batch_size_records_sum"),
+        workers.total("rax_hotpath_batch_seconds_sum"),
+    )
+
+
+def _out_reader(run: Run) -> Consumer:
+    """A read_committed reader of every ``rax.out.<region>``, from their current ends."""
+    reader = Consumer(
+        {
+            "bootstrap.servers": run.bootstrap,
+            "group.id": f"{run.cat.processor_prefix}bench-latency",
+            "enable.auto.commit": False,
+            "isolation.level": "read_committed",
+            "fetch.wait.max.ms": 10,
+        }
+    )
+    parts = []
+    for region in run.world.regions:
+        topic = run.cat.out(region)
+        for p in reader.list_topics(topic, timeout=10).topics[topic].partitions:
+            high = reader.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
+            parts.append(TopicPartition(topic, p, high))
+    reader.assign(parts)
+    return reader
+
+
+def _pacer_lines(run: Run) -> list[dict[str, Any]]:
+    path = run.tmp / "pacer.log"
+    text = path.read_text(errors="replace") if path.exists() else ""
+    return [orjson.loads(ln) for ln in text.splitlines() if ln.startswith("{")]
+
+
+def phase_latency(run: Run, workers: Workers, plan: Path, planted: int) -> dict[str, Any]:
+    """Paced hits at ``--latency-rate``; read-to-delivery latency seen by a read_committed reader.
+
+    The first ``--latency-warmup`` seconds are not counted: the first paced hits move every dedup
+    window's watermark an hour on (phase 1's pass times), and evicting phase 1's state is a one-off.
+    """
+    args = run.args
+    reader = _out_reader(run)
+    hits_before = workers.total("rax_hotpath_hits_total")
+    sent = int(args.latency_rate * (args.latency_warmup + args.latency_seconds))
+    spy = start_py_spy(run, workers.procs[0].pid, "latency") if args.py_spy else None
+    pacer = run.role("pacer", "pacer", "--plan", str(plan), "--latency-rate", str(args.latency_rate))
+    seen: list[tuple[float, float]] = []  # (pass time, receive time) of every match delivery
+    measure_from: float | None = None  # wall time the warm-up ends
+    before: tuple[tuple[float, float, float], dict[float, float], float, float] | None = None
+    pids = [p.pid for p in workers.procs]
+    caught_up: float | None = None  # when the worker had committed every paced hit
+    next_check = 0.0
+    deadline = time.monotonic() + args.latency_warmup + args.latency_seconds + args.stage_timeout
+    while time.monotonic() < deadline:
+        msgs = reader.consume(1000, 0.005)
+        received = time.time()
+        for m in msgs:
+            doc = orjson.loads(m.value() or b"{}") if m.error() is None else {}
+            if doc.get("match"):
+                seen.append((datetime.fromisoformat(doc["match"]["pass_time"]).timestamp(), received))
+        now = time.monotonic()
+        if now >= next_check:
+            next_check = now + 0.25
+            if measure_from is None and (started := [x for x in _pacer_lines(run) if "started" in x]):
+                measure_from = started[0]["started"] + args.latency_warmup
+            if before is None and measure_from is not None and received >= measure_from:
+                hist = workers.hist("rax_hotpath_read_to_delivery_seconds")
+                before = (_batch_totals(workers), hist, proc_cpu_seconds(*pids), time.monotonic())
+            done = caught_up is None and pacer.poll() is not None
+            if done and workers.total("rax_hotpath_hits_total") >= hits_before + sent:
+                caught_up = now
+        if caught_up is not None and not msgs and now - caught_up > 2.0:
+            break  # every delivery was committed before `caught_up`: 2 s to read them is plenty
+        if not workers.alive():
+            raise RuntimeError(f"a hot-path worker died in the latency phase:\n{run.log_tail('hotpath-0')}")
+    reader.close()
+    stop_py_spy(spy)
+    stats_lines = [x for x in _pacer_lines(run) if "sent" in x]
+    pacer_stats = stats_lines[-1] if stats_lines else {}
+    start = measure_from if measure_from is not None else 0.0
+    latencies = [(got - passed) * 1000 for passed, got in seen if passed >= start]
+    (n0, records0, seconds0), hist0, cpu0, t0 = before or ((0.0, 0.0, 0.0), {}, 0.0, time.monotonic())
+    busy = (proc_cpu_seconds(*pids) - cpu0) / max(time.monotonic() - t0, 1e-9)
+    n, records, seconds = (
+        a - b for a, b in zip(_batch_totals(workers), (n0, records0, seconds0), strict=True)
+    )
+    hist_after = workers.hist("rax_hotpath_read_to_delivery_seconds")
+    window = {b: hist_after.get(b, 0.0) - hist0.get(b, 0.0) for b in hist_after}
+    return {
+        "offered_rate": args.latency_rate,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "seconds": args.latency_seconds,
+        "warmup_seconds": args.latency_warmup,
+        "pacer": pacer_stats,
+        "achieved_rate": round(pacer_stats.get("sent", 0) / max(pacer_stats.get("seconds", 1e-9), 1e-9), 1),
+        "matching_hits_planted": planted,
+        "deliveries_received": len(latencies),
+        "deliveries_in_warmup": len(seen) - len(latencies),
+        "read_to_delivery_ms": {k: round(v, 2) for k, v in percentiles(latencies, (50, 99)).items()},
+        "worker_batches": {
+            "worker_cpu_utilisation": round(busy, 3),  # CPU seconds per second, all threads
+            "count": n,
+            "mean_records": round(records / max(n, 1), 1),
+            "mean_process_and_commit_ms": round(seconds / max(n, 1) * 1000, 1),
+        },
+        "worker_histogram_ms": {
+            "count": window.get(float("inf"), 0.0),
+            "p50": round(histogram_quantile(window, 0.5) * 1000, 1),
+            "p99": round(histogram_quantile(window, 0.99) * 1000, 1),
+        },
+    }

@@ -1,0 +1,108 @@
+"""The hot path's targets, the PASS / MISS verdicts on them and the printed report of a run."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from bench.common import table
+
+TARGETS = {"hits_per_s": 100_000, "share_of_passthrough": 0.5, "p99_ms": 250.0, "worker_mb": 1536.0}
+
+
+def verdicts(result: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Each target with what was measured, PASS / MISS, and whether the run met its conditions."""
+    hot = result["throughput"]["hot path"]["progress"]["rate_per_s"]
+    bare = result["throughput"].get("pass-through", {}).get("progress", {}).get("rate_per_s", 0.0)
+    lat = result["latency"]["read_to_delivery_ms"].get("p99", float("inf"))
+    mem = result["throughput"]["hot path"]["peak_rss_mb"]
+    full = args.entries >= 1_000_000
+    out = [
+        (
+            "sustained hits/s (dedup + match + fan-out, transactions on)",
+            hot,
+            f">= {TARGETS['hits_per_s']:,}",
+            hot >= TARGETS["hits_per_s"],
+            True,
+        ),
+        (
+            "share of the bare pass-through's rate",
+            round(hot / bare, 3) if bare else None,
+            f">= {TARGETS['share_of_passthrough']}",
+            bool(bare) and hot / bare >= TARGETS["share_of_passthrough"],
+            bool(bare),
+        ),
+        (
+            f"read-to-delivery p99 at {args.latency_rate:,.0f} hits/s (ms)",
+            lat,
+            f"< {TARGETS['p99_ms']:.0f}",
+            lat < TARGETS["p99_ms"],
+            args.latency_rate >= 10_000,
+        ),
+        (
+            f"peak RSS per worker with {args.entries:,} entries (MB)",
+            mem,
+            f"< {TARGETS['worker_mb']:.0f}",
+            mem < TARGETS["worker_mb"],
+            full,
+        ),
+    ]
+    return [
+        {"target": t, "measured": m, "wanted": w, "verdict": ("PASS" if ok else "MISS"), "conditions_met": c}
+        for t, m, w, ok, c in out
+    ]
+
+
+def print_report(result: dict[str, Any]) -> None:
+    """The throughput table, the latency line, memory, machine, parameters, data and verdicts."""
+    tp = result["throughput"]
+    bare = tp.get("pass-through", {}).get("progress", {}).get("rate_per_s", 0.0)
+    rows = []
+    for name, r in tp.items():
+        p = r.get("progress", {})
+        rate = p.get("rate_per_s", 0.0)
+        note = "" if p.get("finished") else f"  ({p.get('stopped_early') or r.get('error', 'failed')})"
+        rows.append(
+            [
+                name,
+                f"{rate:,.0f}",
+                f"{rate / bare:.2f}" if bare else "-",
+                f"{p.get('cpu_us_per_record') or 0:.1f}",
+                f"{p.get('broker_cpu_us_per_record') or 0:.1f}",
+                f"{r.get('peak_rss_mb', 0):,.0f}",
+                f"{p.get('measured_records', 0):,}",
+                f"{p.get('measured_seconds', 0):.1f}",
+                f"{r.get('load_average_1m', 0):.1f}{note}",
+            ]
+        )
+    header = ["consumer", "hits/s", "x pass-through", "CPU µs/hit", "broker µs/hit", "peak RSS MB"]
+    print("\n" + table([*header, "hits timed", "seconds", "load 1m"], rows))
+    lat = result["latency"]
+    ms, hist, nan = lat["read_to_delivery_ms"], lat["worker_histogram_ms"], float("nan")
+    batches = lat["worker_batches"]
+    print(
+        f"\nlatency at {lat['offered_rate']:,.0f} hits/s offered ({lat['achieved_rate']:,.0f} achieved; "
+        f"{lat['seconds']} s measured after {lat['warmup_seconds']} s of warm-up; "
+        f"{lat['matching_hits_planted']:,} matching hits ≈ "
+        f"{lat['matching_hits_planted'] / max(lat['offered_rate'] * lat['seconds'], 1):.1%}): "
+        f"read-to-delivery p50 {ms.get('p50', nan):.1f} ms, p99 {ms.get('p99', nan):.1f} ms, "
+        f"max {ms.get('max', nan):.1f} ms over {ms.get('count', 0):,} deliveries "
+        f"(worker histogram: p50 ≈ {hist['p50']} ms, p99 ≈ {hist['p99']} ms; "
+        f"{batches['count']:,.0f} batches of {batches['mean_records']:,.0f} records, "
+        f"{batches['mean_process_and_commit_ms']} ms each to process and commit, worker CPU "
+        f"{batches['worker_cpu_utilisation']:.0%} of a core; "
+        f"load 1m {lat['load_average_1m']})"
+    )
+    hp = tp["hot path"]
+    for i, w in enumerate(hp["workers"]):
+        print(
+            f"worker {i}: {result['data']['entries']:,} entries loaded in {w['load_seconds']} s, "
+            f"RSS {w['rss_mb_loaded']:,.0f} MB after the load; peak RSS {hp['peak_rss_mb']:,.0f} MB"
+        )
+    print("\nmachine: " + ", ".join(f"{k} {v}" for k, v in result["machine"].items()))
+    print("parameters: " + ", ".join(f"{k}={v}" for k, v in result["parameters"].items()))
+    print("data: " + ", ".join(f"{k}={v}" for k, v in result["data"].items()))
+    print("\ntargets:")
+    for v in result["targets"]:
+        cond = "" if v["conditions_met"] else "  (not under the target's conditions)"
+        print(f"  {v['verdict']}  {v['target']}: {v['measured']} (wanted {v['wanted']}){cond}")

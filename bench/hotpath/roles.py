@@ -1,0 +1,136 @@
+"""The roles run as subprocesses of the entry point: pass-through, faust agent, paced producer."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+from confluent_kafka import Consumer, TopicPartition
+
+from bench.hotpath.clients import consumer_config, make_producer, produce
+from bench.hotpath.records import hit_record
+from schemas.topics import Catalogue, TopicKind
+
+ROLES = ("passthrough", "faust", "pacer")
+
+
+def role_passthrough(args: argparse.Namespace, stop: Callable[[], bool]) -> None:
+    """Consume → produce every record to one topic; offsets committed every batch (optionally in a txn)."""
+    cat = Catalogue(args.namespace)
+    consumer = Consumer(consumer_config(args.bootstrap, args.group))
+    extra: dict[str, Any] = {"linger.ms": 5, "compression.type": "lz4"}  # the worker's producer settings
+    if args.transactions:
+        extra |= {"transactional.id": f"{args.group}-0", "transaction.timeout.ms": 10_000}
+    errors: list[Any] = []  # a transactional producer reports a failed delivery on commit instead
+    producer = make_producer(args.bootstrap, "lz4", None if args.transactions else errors, extra)
+    if args.transactions:
+        producer.init_transactions(60)
+    consumer.subscribe([cat.in_pattern(TopicKind.HITS)])
+    out = args.out_topic
+    while not stop() and not errors:
+        batch = [m for m in consumer.consume(args.batch_size, 0.05) if m.error() is None]
+        if not batch:
+            continue
+        if args.transactions:
+            producer.begin_transaction()
+        for m in batch:
+            produce(producer, out, m.value(), m.key() or b"")
+        if args.transactions:
+            offsets: dict[tuple[str, int], int] = {}
+            for m in batch:
+                offsets[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
+            producer.send_offsets_to_transaction(
+                [TopicPartition(t, p, o) for (t, p), o in offsets.items()],
+                consumer.consumer_group_metadata(),
+                30,
+            )
+            producer.commit_transaction(60)
+        else:
+            producer.poll(0)
+            consumer.commit(asynchronous=True)
+    producer.flush(10)
+    consumer.close()
+    if errors:
+        raise SystemExit(f"pass-through: {len(errors)} deliveries failed, e.g. {errors[0]}")
+
+
+def role_faust(args: argparse.Namespace) -> None:
+    """A faust agent forwarding every hit's bytes to one topic (kafka:// transport, concurrency=1)."""
+    import faust
+
+    cat = Catalogue(args.namespace)
+    app = faust.App(
+        args.group,
+        broker=f"kafka://{args.bootstrap}",
+        value_serializer="raw",
+        key_serializer="raw",
+        store="memory://",
+        topic_replication_factor=1,
+        topic_disable_leader=True,
+        web_enabled=False,
+        datadir=args.data_dir,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=0.5,
+        producer_acks=-1,
+        producer_linger=0.005,
+    )
+    hits = [cat.in_hits(r) for r in args.regions.split(",")]
+    source = app.topic(*hits, value_serializer="raw", key_serializer="raw")
+    out = app.topic(args.out_topic, value_serializer="raw", key_serializer="raw")
+
+    @app.agent(source, concurrency=1)
+    async def forward(stream: Any) -> None:
+        async for event in stream.events():
+            await out.send(key=event.key, value=event.value)
+
+    sys.argv = [sys.argv[0], "worker", "--loglevel", "warn", "--without-web"]
+    app.main()
+
+
+def role_pacer(args: argparse.Namespace, stop: Callable[[], bool]) -> None:
+    """Sends the plan's hits at ``--latency-rate`` per second, each with pass_time = now; prints stats."""
+    plan = orjson.loads(Path(args.plan).read_bytes())
+    producer = make_producer(args.bootstrap, args.input_compression, None, {"linger.ms": 5})
+    rate, n, i, worst = args.latency_rate, len(plan), 0, 0.0
+    start = time.monotonic() + 0.1
+    print(orjson.dumps({"started": time.time() + 0.1}).decode(), flush=True)
+    while i < n and not stop():
+        due = min(n, int((time.monotonic() - start) * rate) + 1)
+        worst = max(worst, (due - i) / rate)  # how far behind the schedule the pacer fell
+        while i < due:
+            topic, region, checkpoint, plate, colour = plan[i]
+            value = hit_record(str(uuid.uuid4()), region, checkpoint, plate, colour, datetime.now(UTC))
+            produce(producer, topic, value, plate.encode())
+            i += 1
+        producer.poll(0)
+        time.sleep(max(0.0, min(0.001, start + i / rate - time.monotonic())))
+    elapsed = time.monotonic() - start
+    producer.flush(30)
+    print(orjson.dumps({"sent": i, "seconds": round(elapsed, 3), "behind_max_s": round(worst, 4)}).decode())
+
+
+def run_role(args: argparse.Namespace) -> None:
+    """Runs ``args.role`` in this process until it is done or SIGTERM / SIGINT asks it to stop."""
+    stopping = {"now": False}
+
+    def stop(*_: Any) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.role == "passthrough":
+        role_passthrough(args, lambda: stopping["now"])
+    elif args.role == "pacer":
+        role_pacer(args, lambda: stopping["now"])
+    else:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # faust installs its own handlers
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        role_faust(args)

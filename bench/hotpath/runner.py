@@ -1,0 +1,124 @@
+"""One benchmark run end to end: broker and zone, generated load, the three phases, the result."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import uuid
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import libversion
+
+from bench.common import machine, stop_process
+from bench.hotpath.latency import phase_latency
+from bench.hotpath.paths import ROOT, ZONE_FILE
+from bench.hotpath.procs import Run, Workers
+from bench.hotpath.produce import generate
+from bench.hotpath.report import verdicts
+from bench.hotpath.throughput import phase_baseline, phase_hotpath
+from bench.hotpath.world import World, checkpoints_of
+from ops.kafka.cluster import LocalCluster
+from ops.zone import apply_zone, load_zone_file
+from schemas.topics import Catalogue
+
+
+def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """Starts a broker in ``tmp``, runs every phase against it and stops it; returns the result."""
+    rng = random.Random(args.seed)
+    cluster = LocalCluster(
+        tmp / "kafka", cache_dir=Path(os.environ.get("RAX_CACHE", "/tmp/raxcache")), jvm_profile="throughput"
+    )
+    state = cluster.start(nodes=1)
+    run: Run | None = None
+    try:
+        settings = cluster.settings()
+        zone = load_zone_file(ZONE_FILE)
+        zone = zone.model_copy(
+            update={"topics": zone.topics.model_copy(update={"hit_partitions": args.partitions})}
+        )
+        cat = Catalogue(f"bench{uuid.uuid4().hex[:6]}")
+        apply_zone(zone, settings, cat, secure=False)
+        regions = [r.code for r in zone.regions]
+        world = World(zone, regions, checkpoints_of(regions))
+        run = Run(args, tmp, state.bootstrap_servers, cat, world, state.nodes[0].pid)
+        print(
+            f"kafka {state.kafka_version} on {run.bootstrap} (up in {state.startup_seconds} s), "
+            f"namespace {cat.namespace}; generating…",
+            flush=True,
+        )
+        plan = tmp / "latency-plan.json"
+        planted_latency = generate(run, rng, plan)
+        print(
+            f"  produced {world.entries:,} entries, {world.hits:,} hits "
+            f"({world.duplicates:,} duplicates, {world.planted:,} matching) in "
+            f"{world.stats['watchlist_produce_s'] + world.stats['hits_produce_s']:.0f} s",
+            flush=True,
+        )
+        result: dict[str, Any] = {"throughput": {}}
+        workers = Workers(run)
+        print("phase 1: hot path", flush=True)
+        result["throughput"]["hot path"] = phase_hotpath(run, workers)
+        print(f"  {result['throughput']['hot path']['progress']['rate_per_s']:,.0f} hits/s", flush=True)
+        print("phase 2: baselines", flush=True)
+        for name, role, extra, cap in (
+            ("pass-through", "passthrough", (), args.baseline_seconds),
+            ("pass-through + txn", "passthrough", ("--transactions",), args.baseline_seconds),
+            ("faust pass-through", "faust", (), args.faust_seconds),
+        ):
+            if role == "faust" and args.no_faust:
+                continue
+            slug = name.replace(" + ", "-").replace(" ", "-")
+            result["throughput"][name] = phase_baseline(run, slug, role, *extra, max_seconds=cap)
+            print(f"  {name}: {result['throughput'][name]['progress']['rate_per_s']:,.0f} hits/s", flush=True)
+        print("phase 3: latency", flush=True)
+        result["latency"] = phase_latency(run, workers, plan, planted_latency)
+        workers.sample_memory()
+        result["throughput"]["hot path"]["peak_rss_mb"] = round(max(m["peak"] for m in workers.memory), 1)
+        result["machine"] = machine(
+            **{
+                "confluent_kafka": version("confluent-kafka"),
+                "librdkafka": libversion()[0],
+                "faust_streaming": version("faust-streaming"),
+                "aiokafka": version("aiokafka"),
+                "kafka": state.kafka_version,
+                "broker": f"1 node on this machine, JVM {' '.join(state.jvm[1:])}",
+            }
+        )
+        result["parameters"] = parameters(args)
+        result["data"] = data(run)
+        result["targets"] = verdicts(result, args)
+        return result
+    finally:
+        for proc in run.children if run else []:
+            stop_process(proc)
+        cluster.stop()
+
+
+def parameters(args: argparse.Namespace) -> dict[str, Any]:
+    """The run's options as the report shows them (paths relative to the repository)."""
+    return {
+        k: (str(v.relative_to(ROOT) if v.is_relative_to(ROOT) else v) if isinstance(v, Path) else v)
+        for k, v in vars(args).items()
+        if v is not None and k not in {"role", "transactions", "keep"}
+    }
+
+
+def data(run: Run) -> dict[str, Any]:
+    """What was generated, as the report shows it."""
+    world = run.world
+    return {
+        "entries": world.entries,
+        "partial_entries": world.partial_entries,
+        "hits": world.hits,
+        "duplicates_sent": world.duplicates,
+        "matching_hits": world.planted,
+        "expected_matches": world.planted_matches,
+        "chance_matches_redrawn": world.rejected_natural,
+        "regions": len(world.regions),
+        "checkpoints": len(world.checkpoints),
+        "hit_partitions": len(run.hit_partitions),
+        **world.stats,
+    }

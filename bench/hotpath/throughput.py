@@ -1,0 +1,120 @@
+"""Phases 1 and 2: the hot path's sustained rate over the pre-produced hits, then each baseline's."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from confluent_kafka import TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from bench.common import GroupProgress, Progress, proc_cpu_seconds, proc_memory_mb, stop_process, track
+from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
+
+
+def timed(
+    run: Run, count: Callable[[], int], pids: list[int], on_sample: Callable[[], None], **kw: Any
+) -> tuple[Progress, dict[str, Any]]:
+    """``track`` of a consumer over the pre-produced hits, with its CPU and the broker's per record."""
+    broker: list[float] = []
+
+    def sample() -> None:
+        broker.append(proc_cpu_seconds(run.broker_pid))
+        on_sample()
+
+    progress = track(count, run.world.hits, cpu=lambda: proc_cpu_seconds(*pids), on_sample=sample, **kw)
+    summary = progress.summary()
+    window = progress.window()
+    if window and summary["measured_records"]:
+        first, last = (progress.samples.index(s) for s in window)
+        cpu = broker[last] - broker[first]
+        summary["broker_cpu_us_per_record"] = round(cpu / summary["measured_records"] * 1e6, 2)
+    return progress, summary
+
+
+def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
+    """Starts the workers, waits for the watchlist to load, then times every pre-produced hit."""
+    args, world = run.args, run.world
+    workers.start()
+    ready = workers.wait_ready(world.entries, args.stage_timeout)
+    loads = ", ".join(f"{r['load_seconds']} s" for r in ready)
+    print(f"  watchlist loaded in {loads} (from process start)", flush=True)
+    spy = start_py_spy(run, workers.procs[0].pid, "throughput") if args.py_spy else None
+    try:
+        progress, timing = timed(
+            run,
+            lambda: int(workers.total("rax_hotpath_hits_total")),
+            [p.pid for p in workers.procs],
+            alive=workers.alive,
+            max_seconds=args.stage_timeout,
+            on_sample=workers.sample_memory,
+            interval=0.25,  # each scrape costs the worker's GIL a little: not too often
+        )
+    finally:
+        stop_py_spy(spy)
+    workers.sample_memory()
+    if not progress.finished:
+        raise RuntimeError(
+            f"the hot path stopped early ({progress.stopped_early}):\n{run.log_tail('hotpath-0')}"
+        )
+    return {
+        "progress": timing,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "workers": ready,
+        "peak_rss_mb": round(max(m.get("peak", 0.0) for m in workers.memory), 1),
+        "counters": {
+            "hits": workers.total("rax_hotpath_hits_total"),
+            "duplicates": workers.total("rax_hotpath_duplicates_total"),
+            "matches": {
+                k: workers.total("rax_hotpath_matches_total", kind=k) for k in ("exact", "misread", "partial")
+            },
+            "deliveries": workers.total("rax_hotpath_deliveries_total"),
+            "refusals": workers.total("rax_hotpath_refusals_total"),
+            "dlq": workers.total("rax_hotpath_dlq_total"),
+            "aborts": workers.total("rax_hotpath_transaction_aborts_total"),
+        },
+    }
+
+
+def phase_baseline(run: Run, name: str, role: str, *extra: str, max_seconds: float) -> dict[str, Any]:
+    """One pass-through in a subprocess over the pre-produced hits; its rate and memory."""
+    args, cat = run.args, run.cat
+    out_topic = f"{cat.internal_prefix}bench-{name}"
+    group = f"{cat.processor_prefix}bench-{name}"
+    admin = AdminClient({"bootstrap.servers": run.bootstrap})
+    for fut in admin.create_topics([NewTopic(out_topic, args.partitions, 1)]).values():
+        fut.result()
+    cmd = ["--group", group, "--out-topic", out_topic, "--regions", ",".join(run.world.regions), *extra]
+    proc = run.role(name, role, *cmd, "--data-dir", str(run.tmp / f"{name}-data"))
+    # a transactional pass-through's outputs and offsets commit together: its offsets are the count
+    written = [TopicPartition(out_topic, p) for p in range(args.partitions)]
+    watch = GroupProgress(
+        run.bootstrap, group, run.hit_partitions, None if "--transactions" in extra else written
+    )
+    peak: dict[str, float] = {}
+
+    def sample() -> None:
+        peak.update(proc_memory_mb(proc.pid) or peak)
+
+    try:
+        progress, timing = timed(
+            run,
+            watch,
+            [proc.pid],
+            alive=lambda: proc.poll() is None,
+            max_seconds=max_seconds,
+            on_sample=sample,
+        )
+    finally:
+        sample()
+        code = stop_process(proc)
+        watch.close()
+    result: dict[str, Any] = {
+        "progress": timing,
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "peak_rss_mb": round(peak.get("peak", 0.0), 1),
+    }
+    if progress.stopped_early and progress.stopped_early != f"measured for {max_seconds:.0f} s only":
+        result["error"] = f"{progress.stopped_early} (exit {code}):\n{run.log_tail(name)}"
+    return result
