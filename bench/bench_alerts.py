@@ -1,0 +1,233 @@
+"""Benchmark of the control app's alert path: sustained alerts/s, and alert-in to delivery latency at 100/s.
+
+Run: ``PYTHONPATH=. python bench/bench_alerts.py`` (starts a throughput-profile broker in a temporary
+directory; ``--bootstrap host:port`` uses a running one). It applies the 川渝 zone in a fresh namespace,
+starts ``rax run control`` as a subprocess, then
+
+* latency: publishes alerts of 四川 (stolen vehicle: delivered to 四川, 重庆 and 荣昌) at ``--rate``
+  per second for ``--seconds`` and measures, per alert, from the producer's acknowledged send to the
+  arrival of its delivery on ``rax.out.500000`` (both clocks are this process's);
+* throughput: publishes ``--burst`` alerts as fast as the producer can and measures the rate at which
+  their deliveries to 重庆 arrive (each alert also yields two other deliveries and three audit records).
+
+Prints the figures and writes them to ``bench/results/alerts.json`` with the machine's description.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+
+from ops.kafka import LocalCluster
+from ops.kafka.ports import free_port
+from ops.zone import apply_zone, load_zone_file
+from schemas.alerts import Alert
+from schemas.codec import encode
+from schemas.kafka_settings import KafkaSettings
+from schemas.topics import Catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+WATCHED = "500000"  # 重庆 receives every alert of 四川 about a stolen vehicle
+
+
+def machine() -> dict[str, Any]:
+    lines = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((x.split(":")[1].strip() for x in lines if x.startswith("model name")), "?")
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": sys.version.split()[0],
+        "load_average": os.getloadavg(),
+    }
+
+
+def alert(tag: str, n: int) -> tuple[bytes, bytes]:
+    a = Alert.model_validate(
+        {
+            "identifier": f"BENCH-{tag}-{n:07d}",
+            "sender": "zhihui@510000.police.example",
+            "sent": datetime.now(UTC) - timedelta(seconds=1),
+            "status": "Actual",
+            "msg_type": "Alert",
+            "scope": "Restricted",
+            "restriction": "川渝 member command centres only",
+            "info": [
+                {
+                    "categories": ["Security"],
+                    "event": "被盗车辆",
+                    "urgency": "Immediate",
+                    "severity": "Severe",
+                    "certainty": "Likely",
+                    "headline": "成都被盗蓝色小型车",
+                }
+            ],
+            "sender_region": "510000",
+            "category": "stolen_vehicle",
+            "action_code": "intercept",
+            "plates": ["川A12345"],
+        }
+    )
+    return a.identifier.encode(), encode(a)
+
+
+class Arrivals:
+    """Reads the watched region's out topic in a thread and notes when each alert's delivery arrived."""
+
+    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
+        self.seen: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._consumer = Consumer({**kafka.client_config(), "group.id": f"bench-{uuid.uuid4().hex}",
+                                   "enable.auto.commit": False, "fetch.wait.max.ms": 5})  # fmt: skip
+        parts = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        self._consumer.assign([TopicPartition(topic, p, 0) for p in parts])
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for msg in self._consumer.consume(1000, 0.05):
+                if msg.error() is None:
+                    identifier = json.loads(msg.value() or b"{}")["alert"]["identifier"]
+                    self.seen.setdefault(identifier, time.monotonic())
+
+    def wait(self, ids: list[str], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(i in self.seen for i in ids):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._consumer.close()
+
+
+def latency(
+    kafka: KafkaSettings, cat: Catalogue, arrivals: Arrivals, rate: float, seconds: float
+) -> dict[str, Any]:
+    producer = Producer({**kafka.client_config(), "enable.idempotence": True, "acks": "all", "linger.ms": 0,
+                         "partitioner": "murmur2_random"})  # fmt: skip
+    tag, sent = uuid.uuid4().hex[:6], {}
+    start = time.monotonic()
+    for n in range(int(rate * seconds)):
+        time.sleep(max(0.0, start + n / rate - time.monotonic()))
+        key, value = alert(tag, n)
+
+        def acked(err: Any, _msg: Any, ident: str = key.decode()) -> None:
+            if err is None:
+                sent[ident] = time.monotonic()
+
+        producer.produce(cat.in_alerts("510000"), key=key, value=value, on_delivery=acked)
+        producer.poll(0)
+    producer.flush(30)
+    ok = arrivals.wait(list(sent), 60)
+    ms = sorted((arrivals.seen[i] - t) * 1000 for i, t in sent.items() if i in arrivals.seen)
+    q = statistics.quantiles(ms, n=100)
+    return {"rate_per_s": rate, "alerts": len(sent), "complete": ok, "p50_ms": round(q[49], 1),
+            "p95_ms": round(q[94], 1), "p99_ms": round(q[98], 1), "max_ms": round(ms[-1], 1)}  # fmt: skip
+
+
+def throughput(kafka: KafkaSettings, cat: Catalogue, arrivals: Arrivals, burst: int) -> dict[str, Any]:
+    tag = uuid.uuid4().hex[:6]
+    records = [alert(tag, n) for n in range(burst)]
+    producer = Producer({**kafka.client_config(), "enable.idempotence": True, "acks": "all", "linger.ms": 5,
+                         "partitioner": "murmur2_random"})  # fmt: skip
+    start = time.monotonic()
+    for key, value in records:
+        producer.produce(cat.in_alerts("510000"), key=key, value=value)
+        producer.poll(0)
+    producer.flush(60)
+    published = time.monotonic() - start
+    ids = [k.decode() for k, _ in records]
+    complete = arrivals.wait(ids, 600)
+    last = max(arrivals.seen[i] for i in ids if i in arrivals.seen)
+    return {"alerts": burst, "complete": complete, "publish_s": round(published, 2),
+            "drain_s": round(last - start, 2), "alerts_per_s": round(burst / (last - start), 1)}  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bootstrap", help="a running broker; default: start one in a temporary directory")
+    parser.add_argument("--rate", type=float, default=100.0, help="alerts per second of the latency run")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
+    parser.add_argument("--burst", type=int, default=20000, help="alerts of the throughput run")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="rax-bench-alerts-"))
+    cluster = None
+    if args.bootstrap:
+        kafka = KafkaSettings(bootstrap_servers=args.bootstrap)
+    else:
+        cache = Path(os.environ.get("RAX_CACHE", Path.home() / ".cache" / "rax"))
+        cluster = LocalCluster(tmp / "kafka", cache_dir=cache, jvm_profile="throughput")
+        kafka = KafkaSettings(bootstrap_servers=cluster.start(nodes=1).bootstrap_servers)
+    cat = Catalogue(f"bench{uuid.uuid4().hex[:8]}")
+    apply_zone(load_zone_file(ROOT / "ops" / "zones" / "chuanyu.yaml"), kafka, cat, secure=False)
+    port = free_port()
+    log = (tmp / "control.log").open("wb")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ops.cli",
+            "run",
+            "control",
+            "--bootstrap",
+            kafka.bootstrap_servers,
+            "--namespace",
+            cat.namespace,
+            "--web-port",
+            str(port),
+            "--replication",
+            "1",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    arrivals = None
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.3)
+        arrivals = Arrivals(kafka, cat.out(WATCHED))
+        result = {"machine": machine(), "args": vars(args)}
+        result["latency"] = latency(kafka, cat, arrivals, args.rate, args.seconds)
+        print("latency at", args.rate, "alerts/s:", result["latency"], flush=True)
+        result["throughput"] = throughput(kafka, cat, arrivals, args.burst)
+        print("throughput:", result["throughput"], flush=True)
+        out = ROOT / "bench" / "results" / "alerts.json"
+        out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print("written to", out)
+    finally:
+        if arrivals is not None:
+            arrivals.close()
+        worker.terminate()
+        worker.wait(30)
+        log.close()
+        if cluster is not None:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

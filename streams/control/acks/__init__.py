@@ -1,0 +1,1 @@
+"""Deliveries and their answers: what each is owed (``logic``), deadlines and breaches, outcome figures."""

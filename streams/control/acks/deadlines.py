@@ -1,0 +1,121 @@
+"""When answers are due, and the deadline breach (with its delivery to the owner) when one is late.
+
+``DueQueue`` is an in-memory heap of (due, delivery id, stage), rebuilt from the deliveries table
+after a restart; a popped item is checked against the table, so stale and repeated items are harmless.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from schemas.acks import BreachStage, DeadlineBreach, breach_id
+from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
+from schemas.codec import encode
+from schemas.delivery import Delivery, DeliveryKind, delivery_id
+from schemas.topics import Catalogue
+from schemas.vocab import Priority
+from streams.control.acks.logic import owed
+from streams.control.common import Output, from_epoch, to_epoch
+from streams.control.config import DeadlinePolicy
+from streams.control.state import DeliveryState
+
+__all__ = ["BreachResult", "DueQueue", "breach", "due_items"]
+
+Due = tuple[float, str, str]  # (due epoch seconds, delivery id, BreachStage)
+
+
+def due_items(policy: DeadlinePolicy, did: str, state: DeliveryState) -> list[Due]:
+    """The deadlines a delivery is still owed (stages already answered or breached left out)."""
+    items: list[Due] = []
+    for stage in owed(state):
+        answered = state["received_at"] if stage == BreachStage.ACKNOWLEDGE else state["outcome"]
+        if answered is None and stage.value not in state["breached"]:
+            seconds = policy.seconds(stage, state["action"], state["priority"])
+            items.append((state["delivered_at"] + seconds, did, stage.value))
+    return items
+
+
+@dataclass
+class DueQueue:
+    """Deadlines in due order."""
+
+    _heap: list[Due] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def push(self, item: Due) -> None:
+        heapq.heappush(self._heap, item)
+
+    def pop_due(self, now: float) -> list[Due]:
+        """Every item due at or before ``now``, removed from the queue."""
+        out: list[Due] = []
+        while self._heap and self._heap[0][0] <= now:
+            out.append(heapq.heappop(self._heap))
+        return out
+
+
+@dataclass
+class BreachResult:
+    """The breach notice and what to produce (nothing if it is already on the owner's out topic)."""
+
+    breach: DeadlineBreach
+    outputs: list[Output]
+
+
+def breach(
+    item: Due,
+    state: DeliveryState,
+    *,
+    catalogue: Catalogue,
+    now: datetime,
+    produced: Callable[[str], bool],
+) -> BreachResult | None:
+    """The breach of ``item`` if its answer is still missing at ``now``, else None."""
+    due, did, stage_name = item
+    stage = BreachStage(stage_name)
+    answered = state["received_at"] if stage == BreachStage.ACKNOWLEDGE else state["outcome"]
+    if answered is not None or stage_name in state["breached"] or due > to_epoch(now):
+        return None
+    owner = state["owner"]
+    notice = DeadlineBreach(
+        breach_id=breach_id(did, stage),
+        delivery_id=did,
+        region=state["recipient"],
+        owner=owner,
+        subject_id=state["subject"],
+        priority=Priority(state["priority"]),
+        stage=stage,
+        due_at=from_epoch(due),
+        detected_at=now,
+    )
+    bid = delivery_id(notice.breach_id, did, owner)
+    result = BreachResult(notice, [])
+    if not produced(bid):
+        out = Delivery(
+            delivery_id=bid,
+            recipient=owner,
+            kind=DeliveryKind.DEADLINE_BREACH,
+            owner=owner,
+            breach=notice,
+            produced_at=now,
+            source_time=now,
+        )
+        audit = AuditRecord(
+            audit_id=audit_id(bid),
+            delivery_id=bid,
+            kind=DeliveryKind.DEADLINE_BREACH,
+            recipient=owner,
+            owner=owner,
+            subject_id=state["subject"],
+            decision=Decision.DISCLOSED,
+            reason=AuditReason.OWNER,
+            at=now,
+            source_time=now,
+        )
+        result.outputs.append(Output(catalogue.out(owner), bid.encode(), encode(out)))
+        result.outputs.append(Output(catalogue.audit, bid.encode(), encode(audit)))
+    return result

@@ -1,0 +1,131 @@
+"""Deliveries learned from ``rax.out.*`` and acknowledgements applied to them (received, final outcomes).
+
+An acknowledgement must come from the delivery's recipient on its own acks topic and answer a delivery
+the app knows; an ack id already applied changes nothing. The first answer of any kind acknowledges
+the delivery (``received_at``); a final outcome replaces an earlier one (verified, then intercepted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from schemas.acks import FINAL_OUTCOMES, Acknowledgement, BreachStage
+from schemas.codec import DecodeError, decode
+from schemas.delivery import Delivery, DeliveryKind
+from schemas.dlq import DlqReason, DlqStage
+from schemas.vocab import Action
+from streams.control.alerts.logic import priority_of
+from streams.control.common import Rejected, Unresolved, to_epoch
+from streams.control.state import DeliveryState
+
+__all__ = ["AckResult", "apply_ack", "delivery_state", "owed"]
+
+#: Actions whose deliveries are owed a final outcome, not only an acknowledgement.
+_ACTING = {Action.INTERCEPT.value, Action.DISCREET_REPORT.value}
+
+
+def _state(d: Delivery, **fields: object) -> DeliveryState:
+    base = DeliveryState(
+        recipient=d.recipient,
+        owner=d.owner,
+        kind=d.kind.value,
+        subject="",
+        action=Action.NOTIFY.value,
+        priority="normal",
+        category="other",
+        delivered_at=to_epoch(d.produced_at),
+        checkpoint=None,
+        entry=None,
+        received_at=None,
+        outcome=None,
+        acks=[],
+        breached=[],
+    )
+    base.update(fields)  # type: ignore[typeddict-item]
+    return base
+
+
+def delivery_state(raw: bytes | None) -> tuple[Delivery, DeliveryState]:
+    """The delivery in a ``rax.out.<region>`` record and what the app keeps of it; raises ``Rejected``."""
+    try:
+        d = decode(raw, Delivery)
+    except DecodeError as exc:
+        raise Rejected(exc.reason, DlqStage.DECODE, str(exc)) from None
+    if d.match is not None:
+        m = d.match
+        state = _state(
+            d,
+            subject=m.entry_id,
+            action=m.action.value,
+            priority=m.priority.value,
+            category=m.category.value,
+            checkpoint=m.checkpoint_id,
+            entry=m.entry_id,
+        )
+    elif d.alert is not None:
+        a = d.alert
+        action = (a.action_code or Action.NOTIFY).value
+        state = _state(d, subject=a.identifier, action=action, priority=priority_of(a).value)
+        state["category"] = a.category.value
+    else:
+        assert d.breach is not None  # the model guarantees exactly one payload
+        state = _state(d, subject=d.breach.subject_id, priority=d.breach.priority.value)
+    return d, state
+
+
+def owed(state: DeliveryState) -> list[BreachStage]:
+    """The answers a delivery is owed: none for the owner's own copy or a breach notice."""
+    if state["kind"] == DeliveryKind.DEADLINE_BREACH or state["recipient"] == state["owner"]:
+        return []
+    stages = [BreachStage.ACKNOWLEDGE]
+    kinds = (DeliveryKind.MATCH.value, DeliveryKind.ALERT.value)
+    if state["kind"] in kinds and state["action"] in _ACTING:
+        stages.append(BreachStage.OUTCOME)
+    return stages
+
+
+@dataclass(frozen=True)
+class AckResult:
+    """The delivery after the ack, how long the first answer took, and the outcome it replaced."""
+
+    delivery_id: str
+    state: DeliveryState | None  # None: a duplicate, nothing changed
+    ack: Acknowledgement
+    seconds_to_acknowledge: float | None = None
+    previous_outcome: str | None = None
+
+
+def apply_ack(raw: bytes | None, topic_region: str, deliveries: Mapping[str, DeliveryState]) -> AckResult:
+    """Apply one record of ``rax.in.<topic_region>.acks``; raises ``Rejected`` / ``Unresolved``."""
+    try:
+        ack = decode(raw, Acknowledgement)
+    except DecodeError as exc:
+        raise Rejected(exc.reason, DlqStage.DECODE, str(exc)) from None
+    if ack.region != topic_region:
+        raise Rejected(
+            DlqReason.REGION_MISMATCH,
+            DlqStage.VALIDATE,
+            f"an acknowledgement by region {ack.region} on the acks topic of region {topic_region}",
+        )
+    state = deliveries.get(ack.delivery_id)
+    if state is None:
+        raise Unresolved(f"acknowledges delivery {ack.delivery_id}, which is not known")
+    if state["recipient"] != ack.region:
+        raise Rejected(
+            DlqReason.NOT_AUTHORISED,
+            DlqStage.VALIDATE,
+            f"delivery {ack.delivery_id} went to region {state['recipient']}, not to {ack.region}",
+        )
+    if ack.ack_id in state["acks"]:
+        return AckResult(ack.delivery_id, None, ack)
+    new = DeliveryState(**state)
+    new["acks"] = [*state["acks"], ack.ack_id]
+    seconds = None
+    if state["received_at"] is None:
+        received = new["received_at"] = to_epoch(ack.at)
+        seconds = max(0.0, received - state["delivered_at"])
+    previous = state["outcome"]
+    if ack.outcome in FINAL_OUTCOMES:
+        new["outcome"] = ack.outcome.value
+    return AckResult(ack.delivery_id, new, ack, seconds, previous)

@@ -1,0 +1,229 @@
+"""One alert message in, its deliveries, audit records and state changes out: dedup, Update/Cancel, expiry.
+
+Pure: the caller passes the zone, the clock, the tables as read-only mappings and a ``produced`` test
+(was this delivery id already written, by us before a crash or by anyone); the result says what to
+produce and what to store. Nothing is produced for a delivery id already produced, so a replay after
+a crash adds no second copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from schemas.alerts import Alert
+from schemas.audit import AuditReason, AuditRecord, audit_id
+from schemas.audit import Decision as AuditDecision
+from schemas.cap import MsgType, Urgency
+from schemas.codec import DecodeError, decode, encode
+from schemas.delivery import Delivery, delivery_id, kind_for_alert
+from schemas.dlq import DlqReason, DlqStage
+from schemas.topics import Catalogue
+from schemas.vocab import Priority
+from schemas.zone import Zone
+from streams.control.alerts.routing import Decision, route
+from streams.control.common import Output, Rejected, Unresolved, to_epoch
+from streams.control.state import MessageState, ThreadState, message_key
+
+__all__ = ["AlertResult", "expired", "priority_of", "process_alert"]
+
+_PRIORITY = {
+    Urgency.IMMEDIATE: Priority.URGENT,
+    Urgency.EXPECTED: Priority.HIGH,
+    Urgency.FUTURE: Priority.NORMAL,
+}
+
+
+@dataclass
+class AlertResult:
+    """What one alert message produces and changes."""
+
+    alert: Alert | None = None
+    outputs: list[Output] = field(default_factory=list)
+    messages: dict[str, MessageState] = field(default_factory=dict)
+    threads: dict[str, ThreadState] = field(default_factory=dict)
+    delivered: list[str] = field(default_factory=list)  # recipient regions of the outputs
+    refused: list[Decision] = field(default_factory=list)
+    duplicate: bool = False
+
+
+def priority_of(alert: Alert) -> Priority:
+    """The priority an alert's answers are held to: from the urgency of its first info block."""
+    return _PRIORITY.get(alert.info[0].urgency, Priority.LOW) if alert.info else Priority.NORMAL
+
+
+def expired(alert: Alert, at: datetime) -> bool:
+    """True if every info block has expired at ``at`` (an alert without info blocks never expires)."""
+    return bool(alert.info) and all(i.expired(at) for i in alert.info)
+
+
+def _expires(alert: Alert) -> float | None:
+    times = [i.expires for i in alert.info if i.expires is not None]
+    return to_epoch(max(times)) if times and len(times) == len(alert.info) else None
+
+
+def _decode(raw: bytes | None, topic_region: str) -> Alert:
+    try:
+        alert = decode(raw, Alert)
+    except DecodeError as exc:
+        raise Rejected(exc.reason, DlqStage.DECODE, str(exc)) from None
+    if alert.sender_region != topic_region:
+        raise Rejected(
+            DlqReason.REGION_MISMATCH,
+            DlqStage.VALIDATE,
+            f"sender_region {alert.sender_region} on the alerts topic of region {topic_region}",
+        )
+    if alert.msg_type in (MsgType.ACK, MsgType.ERROR):
+        raise Rejected(
+            DlqReason.SCHEMA_VIOLATION,
+            DlqStage.VALIDATE,
+            f"CAP msgType {alert.msg_type} is not exchanged on alert topics: "
+            "answer deliveries on the acks topic",
+        )
+    return alert
+
+
+def _threads_of(alert: Alert, messages: Mapping[str, MessageState]) -> list[str]:
+    """The threads an Update or Cancel refers to; raises ``Unresolved`` or ``Rejected``."""
+    roots: list[str] = []
+    for ref in alert.references:
+        seen = messages.get(message_key(ref.sender, ref.identifier))
+        if seen is None:
+            raise Unresolved(f"refers to {ref.sender},{ref.identifier}, which is not known")
+        if abs(seen["sent"] - to_epoch(ref.sent)) > 0.0005:
+            raise Rejected(
+                DlqReason.UNKNOWN_REFERENCE,
+                DlqStage.VALIDATE,
+                f"refers to {ref.identifier} sent {ref.sent.isoformat()}, "
+                "but that message was sent at another time",
+            )
+        if seen["region"] != alert.sender_region:
+            raise Rejected(
+                DlqReason.NOT_AUTHORISED,
+                DlqStage.VALIDATE,
+                f"refers to {ref.identifier} of region {seen['region']}: "
+                "only its sender may update or cancel it",
+            )
+        if seen["thread"] not in roots:
+            roots.append(seen["thread"])
+    return roots
+
+
+def _recipients(
+    alert: Alert, zone: Zone, now: datetime, threads: list[ThreadState]
+) -> tuple[dict[str, Decision], list[Decision]]:
+    """Who gets ``alert`` (with the basis) and who is refused.
+
+    Whoever received an earlier message of the thread hears of the Update or Cancel too, on the basis
+    it first received under; an Update's own scope may add regions (under today's agreements).
+    """
+    owner = alert.sender_region
+    chosen: dict[str, Decision] = {}
+    for thread in threads:
+        for region, (agreement, purpose) in thread["recipients"].items():
+            reason = AuditReason.OWNER if region == owner else AuditReason.AGREEMENT
+            chosen.setdefault(region, Decision(region, reason, agreement, purpose))
+    refused: list[Decision] = []
+    if alert.msg_type != MsgType.CANCEL:
+        for decision in route(zone, alert, now):
+            if decision.region in chosen:
+                continue
+            if decision.disclosed:
+                chosen[decision.region] = decision
+            else:
+                refused.append(decision)
+    return chosen, refused
+
+
+def _audit(alert: Alert, decision: Decision, did: str, now: datetime) -> AuditRecord:
+    return AuditRecord(
+        audit_id=audit_id(did),
+        delivery_id=did,
+        kind=kind_for_alert(alert),
+        recipient=decision.region,
+        owner=alert.sender_region,
+        subject_id=alert.identifier,
+        plates=alert.plates,
+        decision=AuditDecision.DISCLOSED if decision.disclosed else AuditDecision.REFUSED,
+        reason=decision.reason,
+        agreement_id=decision.agreement_id if decision.disclosed else None,
+        purpose=decision.purpose if decision.disclosed else None,
+        at=now,
+        source_time=alert.sent,
+    )
+
+
+def process_alert(
+    raw: bytes | None,
+    topic_region: str,
+    *,
+    zone: Zone,
+    catalogue: Catalogue,
+    now: datetime,
+    messages: Mapping[str, MessageState],
+    threads: Mapping[str, ThreadState],
+    produced: Callable[[str], bool],
+) -> AlertResult:
+    """Process one record of ``rax.in.<topic_region>.alerts``; raises ``Rejected`` / ``Unresolved``.
+
+    A message seen before (a re-send, or a replay after a crash) is processed again without its
+    checks, and only the deliveries not yet produced are produced: the tables may have been written
+    before a crash that lost some outputs, so they say what was decided, ``produced`` what was sent.
+    """
+    alert = _decode(raw, topic_region)
+    key = message_key(alert.sender, alert.identifier)
+    seen = key in messages
+    if not seen and alert.msg_type != MsgType.CANCEL and expired(alert, now):
+        raise Rejected(
+            DlqReason.SCHEMA_VIOLATION,
+            DlqStage.VALIDATE,
+            f"expired before it could be delivered (every info block expired, now {now.isoformat()})",
+        )
+    roots = _threads_of(alert, messages) if alert.msg_type != MsgType.ALERT else []
+    earlier = [threads[r] for r in roots if r in threads]
+    if not seen and alert.msg_type == MsgType.UPDATE and any(t["cancelled"] for t in earlier):
+        raise Rejected(DlqReason.UNKNOWN_REFERENCE, DlqStage.VALIDATE, "updates an alert that was cancelled")
+    chosen, refused = _recipients(alert, zone, now, earlier)
+    result = AlertResult(alert=alert, refused=[] if seen else refused)
+    delivery = kind_for_alert(alert)
+    for region, decision in sorted(chosen.items()):
+        did = delivery_id(alert.identifier, alert.sender, region)
+        if produced(did):
+            continue
+        out = Delivery(
+            delivery_id=did,
+            recipient=region,
+            kind=delivery,
+            owner=alert.sender_region,
+            alert=alert,
+            agreement_id=decision.agreement_id,
+            purpose=decision.purpose,
+            produced_at=now,
+            source_time=alert.sent,
+        )
+        result.outputs.append(Output(catalogue.out(region), did.encode(), encode(out)))
+        audit = _audit(alert, decision, did, now)
+        result.outputs.append(Output(catalogue.audit, did.encode(), encode(audit)))
+        result.delivered.append(region)
+    for decision in result.refused:
+        did = delivery_id(alert.identifier, alert.sender, decision.region)
+        audit = _audit(alert, decision, did, now)
+        result.outputs.append(Output(catalogue.audit, did.encode(), encode(audit)))
+    result.duplicate = seen and not result.outputs
+    recipients = {r: [d.agreement_id, d.purpose] for r, d in sorted(chosen.items())}
+    own_root = roots[0] if roots else key
+    result.messages[key] = MessageState(
+        thread=own_root, sent=to_epoch(alert.sent), region=alert.sender_region, msg_type=alert.msg_type.value
+    )
+    for root in roots or [key]:
+        before = threads.get(root)
+        cancel = alert.msg_type == MsgType.CANCEL
+        result.threads[root] = ThreadState(
+            region=alert.sender_region,
+            category=before["category"] if before else alert.category.value,
+            cancelled=cancel or bool(before and before["cancelled"]),
+            expires=before["expires"] if (cancel or seen) and before else _expires(alert),
+            recipients={**(before["recipients"] if before else {}), **recipients},
+        )
+    return result

@@ -1,0 +1,52 @@
+"""What the pure control logic hands to its glue: outputs to produce, rejections, and time conversions.
+
+Exceptions::
+
+    Exception
+    └── Rejected            bad input: goes to rax.dlq.control with ``reason`` and ``stage``
+        └── Unresolved      a reference not (yet) known: retried a few times, then dead-lettered
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from schemas.dlq import DlqReason, DlqStage
+
+__all__ = ["Output", "Rejected", "Unresolved", "from_epoch", "to_epoch"]
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """One record to produce: topic, key, value (``None`` is a tombstone)."""
+
+    topic: str
+    key: bytes
+    value: bytes | None
+
+
+class Rejected(Exception):
+    """Input the control app refuses; the message says why, for the person reading the DLQ."""
+
+    def __init__(self, reason: DlqReason, stage: DlqStage, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.stage = stage
+
+
+class Unresolved(Rejected):
+    """A reference to something not known yet (an Update read before its Alert, an early ack)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(DlqReason.UNKNOWN_REFERENCE, DlqStage.VALIDATE, message)
+
+
+def to_epoch(at: datetime) -> float:
+    """Seconds since the epoch of an aware datetime (the form times take in the tables)."""
+    return at.timestamp()
+
+
+def from_epoch(seconds: float) -> datetime:
+    """The UTC datetime of ``seconds`` since the epoch."""
+    return datetime.fromtimestamp(seconds, UTC)

@@ -1,0 +1,60 @@
+"""The shapes of the control app's table values (plain JSON-able dicts) and the keys they are stored under."""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+__all__ = ["DeliveryState", "EntryState", "MessageState", "ThreadState", "message_key"]
+
+
+def message_key(sender: str, identifier: str) -> str:
+    """The table key of a CAP message: its sender and identifier (neither can contain a space)."""
+    return f"{sender} {identifier}"
+
+
+class MessageState(TypedDict):
+    """One alert message seen (table ``alerts``): the dedup record and the thread it belongs to."""
+
+    thread: str  # message_key of the thread's first Alert
+    sent: float  # epoch seconds of CAP sent
+    region: str  # sender region
+    msg_type: str
+
+
+class ThreadState(TypedDict):
+    """An alert and its Updates and Cancel (table ``threads``, keyed by the first Alert)."""
+
+    region: str  # the sender region: the owner of every delivery in the thread
+    category: str
+    cancelled: bool
+    expires: float | None  # epoch seconds; None = no expiry stated
+    recipients: dict[str, list[str | None]]  # region -> [agreement_id, purpose] it first received under
+
+
+class DeliveryState(TypedDict):
+    """One delivery the app knows of (table ``deliveries``, keyed by delivery id) and its answers."""
+
+    recipient: str
+    owner: str
+    kind: str  # DeliveryKind
+    subject: str  # watchlist entry id or alert identifier
+    action: str  # Action: what the owner asked for
+    priority: str  # Priority
+    category: str
+    delivered_at: float  # epoch seconds (produced_at of the delivery)
+    checkpoint: str | None  # checkpoint of the hit (matches; None when redacted)
+    entry: str | None  # watchlist entry id (matches)
+    received_at: float | None  # when it was first acknowledged (any outcome)
+    outcome: str | None  # the latest final outcome
+    acks: list[str]  # ack ids applied, so a re-sent ack changes nothing
+    breached: list[str]  # BreachStage values already raised
+
+
+class EntryState(TypedDict):
+    """A watchlist entry's lifecycle (table ``entries``, keyed by entry id)."""
+
+    owner: str
+    status: str  # active | withdrawn | expired
+    expires_at: float
+    review_at: float | None
+    commands: list[str]  # ids of the commands applied (the last few), so a re-sent one changes nothing

@@ -1,0 +1,181 @@
+"""One place or withdraw command in, the ``rax.watchlist`` record (entry or tombstone) and new state out.
+
+Rules: the command's region must be its topic's region (else an impersonation: region_mismatch); the
+approval must predate the command; only the owner may replace or withdraw an entry (not_authorised);
+a withdrawal of an unknown entry is an unknown_reference; a command already applied (same command id)
+changes nothing; a placement that has already expired is refused. Expiry and review are decided by
+``expire`` and ``overdue_reviews`` for the timer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from schemas.codec import DecodeError, decode_command, encode
+from schemas.dlq import DlqReason, DlqStage
+from schemas.topics import Catalogue
+from schemas.watchlist import Approval, PlaceCommand, WithdrawCommand
+from streams.control.common import Output, Rejected, to_epoch
+from streams.control.state import EntryState
+
+__all__ = [
+    "ACTIVE",
+    "EXPIRED",
+    "WITHDRAWN",
+    "WatchlistResult",
+    "expire",
+    "overdue_reviews",
+    "process_command",
+]
+
+ACTIVE, WITHDRAWN, EXPIRED = "active", "withdrawn", "expired"
+#: How many command ids an entry remembers (re-sends come soon after the original).
+_REMEMBERED = 16
+#: Clock skew tolerated between the owner's approval system and its command publisher.
+_SKEW = timedelta(minutes=5)
+
+
+@dataclass
+class WatchlistResult:
+    """What one command produces and changes."""
+
+    op: str
+    outputs: list[Output] = field(default_factory=list)
+    entries: dict[str, EntryState] = field(default_factory=dict)
+    duplicate: bool = False
+
+
+def _decode(raw: bytes | None, topic_region: str) -> PlaceCommand | WithdrawCommand:
+    try:
+        command = decode_command(raw)
+    except DecodeError as exc:
+        raise Rejected(exc.reason, DlqStage.DECODE, str(exc)) from None
+    if command.region != topic_region:
+        raise Rejected(
+            DlqReason.REGION_MISMATCH,
+            DlqStage.VALIDATE,
+            f"a {command.op} by region {command.region} on the watchlist topic of region {topic_region}",
+        )
+    _check_approval(
+        command.approval if isinstance(command, WithdrawCommand) else command.entry.approval, command
+    )
+    return command
+
+
+def _check_approval(approval: Approval, command: PlaceCommand | WithdrawCommand) -> None:
+    if approval.approved_at > command.issued_at + _SKEW:
+        raise Rejected(
+            DlqReason.SCHEMA_VIOLATION,
+            DlqStage.VALIDATE,
+            f"approval {approval.reference} is dated {approval.approved_at.isoformat()}, after the "
+            f"{command.op} command was issued ({command.issued_at.isoformat()})",
+        )
+
+
+def _remember(state: EntryState | None, command_id: str) -> list[str]:
+    return [*(state["commands"] if state else []), command_id][-_REMEMBERED:]
+
+
+def _place(command: PlaceCommand, state: EntryState | None, cat: Catalogue, now: datetime) -> WatchlistResult:
+    entry = command.entry
+    if state is not None and state["owner"] != entry.owner:
+        raise Rejected(
+            DlqReason.NOT_AUTHORISED,
+            DlqStage.VALIDATE,
+            f"entry {entry.entry_id} belongs to region {state['owner']}, not {entry.owner}",
+        )
+    if entry.expires_at <= now:
+        raise Rejected(
+            DlqReason.SCHEMA_VIOLATION,
+            DlqStage.VALIDATE,
+            f"entry {entry.entry_id} expired at {entry.expires_at.isoformat()}, before it could be placed",
+        )
+    result = WatchlistResult(op=command.op)
+    result.outputs.append(Output(cat.watchlist, entry.entry_id.encode(), encode(entry)))
+    result.entries[entry.entry_id] = EntryState(
+        owner=entry.owner,
+        status=ACTIVE,
+        expires_at=to_epoch(entry.expires_at),
+        review_at=to_epoch(entry.review_at) if entry.review_at else None,
+        commands=_remember(state, command.command_id),
+    )
+    return result
+
+
+def _withdraw(command: WithdrawCommand, state: EntryState | None, cat: Catalogue) -> WatchlistResult:
+    if state is None:
+        raise Rejected(
+            DlqReason.UNKNOWN_REFERENCE,
+            DlqStage.VALIDATE,
+            f"withdraws entry {command.entry_id}, never placed",
+        )
+    if state["owner"] != command.owner:
+        raise Rejected(
+            DlqReason.NOT_AUTHORISED,
+            DlqStage.VALIDATE,
+            f"entry {command.entry_id} belongs to region {state['owner']}: only its owner may withdraw it",
+        )
+    result = WatchlistResult(op=command.op)
+    if state["status"] == ACTIVE:
+        result.outputs.append(Output(cat.watchlist, command.entry_id.encode(), None))
+    result.entries[command.entry_id] = EntryState(
+        owner=state["owner"],
+        status=WITHDRAWN if state["status"] == ACTIVE else state["status"],
+        expires_at=state["expires_at"],
+        review_at=state["review_at"],
+        commands=_remember(state, command.command_id),
+    )
+    return result
+
+
+def process_command(
+    raw: bytes | None,
+    topic_region: str,
+    *,
+    catalogue: Catalogue,
+    now: datetime,
+    entries: Mapping[str, EntryState],
+) -> WatchlistResult:
+    """Process one record of ``rax.in.<topic_region>.watchlist``; raises ``Rejected``."""
+    command = _decode(raw, topic_region)
+    entry_id = command.entry.entry_id if isinstance(command, PlaceCommand) else command.entry_id
+    state = entries.get(entry_id)
+    if state is not None and command.command_id in state["commands"]:
+        return WatchlistResult(op=command.op, duplicate=True)
+    if isinstance(command, PlaceCommand):
+        return _place(command, state, catalogue, now)
+    return _withdraw(command, state, catalogue)
+
+
+def expire(entry_id: str, state: EntryState, catalogue: Catalogue, now: datetime) -> WatchlistResult | None:
+    """The tombstone and new state of an active entry whose expiry has passed at ``now``, else None."""
+    if state["status"] != ACTIVE or state["expires_at"] > to_epoch(now):
+        return None
+    result = WatchlistResult(op="expire")
+    result.outputs.append(Output(catalogue.watchlist, entry_id.encode(), None))
+    result.entries[entry_id] = EntryState(
+        owner=state["owner"],
+        status=EXPIRED,
+        expires_at=state["expires_at"],
+        review_at=state["review_at"],
+        commands=state["commands"],
+    )
+    return result
+
+
+def overdue_reviews(
+    entries: Iterable[tuple[str, EntryState]], now: datetime
+) -> tuple[Counter[str], list[str]]:
+    """Active entries past their review date: the count per owner region and their ids."""
+    at = to_epoch(now)
+    per_region: Counter[str] = Counter()
+    ids: list[str] = []
+    for entry_id, state in entries:
+        review = state["review_at"]
+        if state["status"] == ACTIVE and review is not None and review <= at:
+            per_region[state["owner"]] += 1
+            ids.append(entry_id)
+    return per_region, sorted(ids)

@@ -1,0 +1,129 @@
+"""Deliveries, acknowledgements, deadlines and outcome figures: the pure logic behind the acks agent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import orjson
+import pytest
+
+from schemas.acks import BreachStage
+from schemas.codec import encode
+from schemas.delivery import Delivery, delivery_id
+from schemas.dlq import DlqReason
+from schemas.topics import Catalogue
+from streams.control.acks.deadlines import DueQueue, breach, due_items
+from streams.control.acks.logic import apply_ack, delivery_state, owed
+from streams.control.acks.outcomes import OutcomeStats
+from streams.control.common import Rejected, Unresolved, from_epoch, to_epoch
+from streams.control.config import DeadlinePolicy
+from tests.unit.models_factories import ack, alert_delivery, breach_delivery, match_delivery
+
+CAT = Catalogue("t")
+POLICY = DeadlinePolicy()
+
+
+def known(d: Delivery) -> dict[str, Any]:
+    return {d.delivery_id: delivery_state(encode(d))[1]}
+
+
+def test_a_match_delivery_is_owed_an_acknowledgement_and_an_outcome() -> None:
+    d = match_delivery()
+    _, state = delivery_state(encode(d))
+    assert (state["recipient"], state["owner"], state["entry"], state["checkpoint"]) == (
+        "500153", "510521", d.match.entry_id if d.match else None, "510521-KK-0042"
+    )  # fmt: skip
+    assert owed(state) == [BreachStage.ACKNOWLEDGE, BreachStage.OUTCOME]
+    due = due_items(POLICY, d.delivery_id, state)
+    assert [round(t - state["delivered_at"]) for t, _, _ in due] == [600, 3600]  # urgent intercept
+
+
+def test_owners_copies_and_breach_notices_are_owed_nothing() -> None:
+    assert owed(delivery_state(encode(breach_delivery()))[1]) == []
+    _, own = delivery_state(encode(alert_delivery("510521")))
+    assert owed(own) == []
+
+
+def test_acks_apply_once_and_the_first_answer_acknowledges() -> None:
+    d = match_delivery()
+    table = known(d)
+    received = apply_ack(encode(ack(outcome="received")), "500153", table)
+    assert received.state is not None and received.seconds_to_acknowledge is not None
+    table[d.delivery_id] = received.state
+    assert apply_ack(encode(ack(outcome="received")), "500153", table).state is None  # same ack id
+    final = apply_ack(encode(ack(ack_id="d4e2a1b9-3d5f-4a6e-8b7c-9d0e1f2a3b4c")), "500153", table)
+    assert final.state is not None and final.state["outcome"] == "intercepted"
+    assert final.seconds_to_acknowledge is None and final.previous_outcome is None
+
+
+@pytest.mark.parametrize(
+    ("over", "region", "error", "reason"),
+    [
+        ({}, "500000", Rejected, DlqReason.REGION_MISMATCH),
+        ({"region": "500000"}, "500000", Rejected, DlqReason.NOT_AUTHORISED),
+        ({"delivery_id": "0" * 32}, "500153", Unresolved, DlqReason.UNKNOWN_REFERENCE),
+    ],
+)
+def test_ack_refusals(over: dict[str, Any], region: str, error: type, reason: DlqReason) -> None:
+    with pytest.raises(error) as err:
+        apply_ack(encode(ack(**over)), region, known(match_delivery()))
+    assert err.value.reason == reason
+
+
+def test_a_late_answer_raises_one_breach_to_the_owner() -> None:
+    d = match_delivery()
+    state = known(d)[d.delivery_id]
+    first = due_items(POLICY, d.delivery_id, state)[0]
+    on_time = from_epoch(first[0] - 1)
+    assert breach(first, state, catalogue=CAT, now=on_time, produced=lambda _: False) is None
+    late = from_epoch(first[0] + 2)
+    result = breach(first, state, catalogue=CAT, now=late, produced=lambda _: False)
+    assert result is not None
+    notice = result.breach
+    assert (notice.region, notice.owner, notice.stage) == ("500153", "510521", BreachStage.ACKNOWLEDGE)
+    out = next(o for o in result.outputs if o.topic == CAT.out("510521"))
+    assert out.key.decode() == delivery_id(notice.breach_id, d.delivery_id, "510521")
+    assert orjson.loads(out.value)["kind"] == "deadline_breach"
+    marked = state | {"breached": ["acknowledge"]}  # read back from the owner's out topic
+    assert breach(first, marked, catalogue=CAT, now=late, produced=lambda _: False) is None
+    replay = breach(first, state, catalogue=CAT, now=late, produced=lambda _: True)
+    assert replay is not None and replay.outputs == []  # already on the out topic: marked, not repeated
+
+
+def test_an_answered_delivery_does_not_breach() -> None:
+    d = match_delivery()
+    state = known(d)[d.delivery_id] | {"received_at": to_epoch(d.produced_at + timedelta(minutes=1))}
+    assert [s for _, _, s in due_items(POLICY, d.delivery_id, state)] == ["outcome"]
+
+
+def test_due_queue_pops_in_due_order() -> None:
+    q = DueQueue()
+    for item in [(3.0, "c", "acknowledge"), (1.0, "a", "acknowledge"), (2.0, "b", "outcome")]:
+        q.push(item)
+    assert [i[1] for i in q.pop_due(2.5)] == ["a", "b"] and len(q) == 1
+
+
+def test_deadline_rules_most_specific_first() -> None:
+    policy = DeadlinePolicy(acknowledge={"intercept:urgent": 60, "intercept:*": 120, "*:low": 30, "*": 900})
+    assert policy.seconds(BreachStage.ACKNOWLEDGE, "intercept", "urgent") == 60
+    assert policy.seconds(BreachStage.ACKNOWLEDGE, "intercept", "low") == 120
+    assert policy.seconds(BreachStage.ACKNOWLEDGE, "notify", "low") == 30
+    assert policy.seconds(BreachStage.ACKNOWLEDGE, "notify", "high") == 900
+    with pytest.raises(ValueError, match="'\\*'"):
+        DeadlinePolicy(acknowledge={"intercept:urgent": 60})
+
+
+def test_outcome_rates_per_region_checkpoint_and_entry() -> None:
+    stats = OutcomeStats()
+    _, state = delivery_state(encode(match_delivery()))
+    stats.change(state, None, "verified")
+    stats.change(state, "verified", "intercepted")
+    other = state | {"entry": "other-entry"}
+    stats.change(other, None, "false_positive")
+    region = stats.rates("region", "500153")
+    assert (
+        region["finals"] == 2 and region["interception_rate"] == 0.5 and region["false_positive_rate"] == 0.5
+    )
+    assert stats.rates("checkpoint", "510521-KK-0042")["intercepted"] == 1
+    assert stats.snapshot("entry")["other-entry"]["false_positive_rate"] == 1.0

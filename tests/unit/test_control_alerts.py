@@ -1,0 +1,168 @@
+"""Alert logic: decode and impersonation checks, dedup, Update/Cancel threads, expiry, crash replays."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from ops.zone import load_zone_file
+from schemas.alerts import Alert
+from schemas.codec import encode
+from schemas.delivery import delivery_id
+from schemas.dlq import DlqReason
+from schemas.topics import Catalogue
+from streams.control.alerts.logic import AlertResult, expired, priority_of, process_alert
+from streams.control.common import Rejected, Unresolved
+from tests.unit.models_factories import alert
+
+ZONE = load_zone_file(Path(__file__).resolve().parents[2] / "ops" / "zones" / "chuanyu.yaml")
+CAT = Catalogue("t")
+NOW = datetime(2024, 5, 1, 1, 0, tzinfo=UTC)  # the factory alert was sent at 00:40 UTC
+
+
+class Tables:
+    """The control app's tables as dicts, plus what was produced."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, Any] = {}
+        self.threads: dict[str, Any] = {}
+        self.produced: set[str] = set()  # delivery ids on the out topics
+
+    def run(self, a: Alert | bytes, region: str | None = None, now: datetime = NOW) -> AlertResult:
+        raw = a if isinstance(a, bytes) else encode(a)
+        region = region or (a.sender_region if isinstance(a, Alert) else "510521")
+        result = process_alert(raw, region, zone=ZONE, catalogue=CAT, now=now, messages=self.messages,
+                               threads=self.threads, produced=self.produced.__contains__)  # fmt: skip
+        self.messages.update(result.messages)
+        self.threads.update(result.threads)
+        self.produced.update(o.key.decode() for o in result.outputs if o.topic.startswith(CAT.out_prefix))
+        return result
+
+
+def recipients(result: AlertResult) -> list[str]:
+    return sorted(o.topic.rsplit(".", 1)[1] for o in result.outputs if o.topic.startswith(CAT.out_prefix))
+
+
+def update_of(*earlier: Alert, ident: str, msg_type: str = "Update", **over: Any) -> Alert:
+    return alert(identifier=ident, msg_type=msg_type, references=[e.as_reference() for e in earlier],
+                 sent=earlier[-1].sent + timedelta(minutes=1), **over)  # fmt: skip
+
+
+def test_an_alert_is_delivered_and_audited_per_recipient() -> None:
+    t, a = (
+        Tables(),
+        alert(),
+    )  # 泸县, stolen vehicle, area 泸县: 泸县 itself and 四川 and 四川, which contains it
+    result = t.run(a)
+    # 泸县 has no agreement with 四川 (refused, audited); its joint-office partner 荣昌 is not in scope
+    assert recipients(result) == ["510521"]
+    audits = [orjson.loads(o.value) for o in result.outputs if o.topic == CAT.audit and o.value]
+    assert {(x["recipient"], x["decision"], x["reason"]) for x in audits} == {
+        ("510521", "disclosed", "owner"),
+        ("510000", "refused", "no_agreement"),
+    }
+    out = next(o for o in result.outputs if o.topic == CAT.out("510521"))
+    assert out.key.decode() == delivery_id(a.identifier, a.sender, "510521")
+
+
+def test_a_resent_alert_changes_nothing() -> None:
+    t, a = Tables(), alert()
+    t.run(a)
+    again = t.run(a)
+    assert again.duplicate and not again.outputs
+
+
+def test_the_sender_region_must_be_the_topics() -> None:
+    with pytest.raises(Rejected) as err:
+        Tables().run(alert(), region="500000")
+    assert err.value.reason == DlqReason.REGION_MISMATCH
+
+
+def test_bad_bytes_are_rejected_with_the_codec_reason() -> None:
+    with pytest.raises(Rejected) as err:
+        Tables().run(b"[1, 2]")
+    assert err.value.reason == DlqReason.SCHEMA_VIOLATION
+    with pytest.raises(Rejected) as err:
+        Tables().run(b"\xff")
+    assert err.value.reason == DlqReason.INVALID_JSON
+
+
+def test_update_reaches_earlier_recipients_again_plus_its_own_scope_and_cancel_reaches_all() -> None:
+    t = Tables()
+    first = alert(sender_region="500000", category="fugitive", target_regions=["510000"], info=[])
+    assert recipients(t.run(first)) == ["500000", "510000"]
+    update = update_of(first, ident="U-2", sender_region="500000", category="fugitive")  # area 泸县
+    assert recipients(t.run(update)) == ["500000", "510000", "510521"]
+    cancel = update_of(first, update, ident="C-3", msg_type="Cancel", sender_region="500000",
+                       category="fugitive", info=[])  # fmt: skip
+    result = t.run(cancel)
+    assert recipients(result) == ["500000", "510000", "510521"]
+    assert all(
+        orjson.loads(o.value)["kind"] == "alert_cancel" for o in result.outputs if o.topic != CAT.audit
+    )
+    late = update_of(first, ident="U-4", sender_region="500000", category="fugitive")
+    with pytest.raises(Rejected, match="cancelled"):
+        t.run(late)
+
+
+def test_an_unknown_reference_is_unresolved_and_a_wrong_sent_time_is_rejected() -> None:
+    t, first = Tables(), alert()
+    with pytest.raises(Unresolved):
+        t.run(update_of(first, ident="U-1"))
+    t.run(first)
+    other = first.model_copy(update={"sent": first.sent - timedelta(hours=1)})
+    with pytest.raises(Rejected) as err:
+        t.run(update_of(other, ident="U-2"))
+    assert err.value.reason == DlqReason.UNKNOWN_REFERENCE and not isinstance(err.value, Unresolved)
+
+
+def test_only_the_originating_region_updates_an_alert() -> None:
+    t, first = Tables(), alert()
+    t.run(first)
+    foreign = alert(identifier="U-9", msg_type="Update", references=[first.as_reference()],
+                    sent=first.sent + timedelta(minutes=1), sender_region="500153")  # fmt: skip
+    with pytest.raises(Rejected) as err:
+        t.run(foreign)
+    assert err.value.reason == DlqReason.NOT_AUTHORISED
+
+
+def test_expired_alerts_are_refused_but_a_cancel_is_not() -> None:
+    info = alert().info[0].model_copy(update={"expires": NOW - timedelta(minutes=1)})
+    stale = alert(info=[info.model_dump()])
+    assert expired(stale, NOW) and not expired(alert(), NOW)
+    with pytest.raises(Rejected, match="expired"):
+        Tables().run(stale)
+
+
+def test_a_replay_after_a_crash_produces_what_was_lost_and_nothing_twice() -> None:
+    t, a = Tables(), alert(sender_region="510521", target_regions=["500153"])
+    first = t.run(a)
+    lost = delivery_id(a.identifier, a.sender, "500153")
+    t.produced.discard(lost)  # the state was stored, this delivery never reached the broker
+    replay = t.run(a)
+    assert recipients(first) == ["500153", "510521"] and recipients(replay) == ["500153"]
+    assert [o for o in replay.outputs if o.topic == CAT.audit and b"refused" in (o.value or b"")] == []
+    assert t.run(a).duplicate
+
+
+def test_a_replay_produces_no_delivery_already_on_the_out_topics() -> None:
+    t, a = Tables(), alert(sender_region="510521", target_regions=["500153"])
+    t.produced = {delivery_id(a.identifier, a.sender, "500153")}  # written before a crash
+    result = t.run(a)
+    assert recipients(result) == ["510521"]
+    assert set(t.threads[f"{a.sender} {a.identifier}"]["recipients"]) == {"500153", "510521"}
+
+
+def test_priority_follows_urgency_and_ack_and_error_messages_are_not_exchanged() -> None:
+    assert priority_of(alert()).value == "urgent"
+    assert priority_of(alert(info=[])).value == "normal"
+    first = alert()
+    ack = alert(identifier="A-1", msg_type="Ack", references=[first.as_reference()],
+                sent=first.sent + timedelta(minutes=1))  # fmt: skip
+    with pytest.raises(Rejected) as err:
+        Tables().run(ack)
+    assert err.value.reason == DlqReason.SCHEMA_VIOLATION

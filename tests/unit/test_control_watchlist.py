@@ -1,0 +1,99 @@
+"""Watchlist lifecycle logic: place, re-send, replace, withdraw, expiry, review, and every refusal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from schemas.codec import decode, encode
+from schemas.dlq import DlqReason
+from schemas.topics import Catalogue
+from schemas.watchlist import WatchlistEntry
+from streams.control.common import Rejected
+from streams.control.watchlist.logic import EXPIRED, WITHDRAWN, expire, overdue_reviews, process_command
+from tests.unit.models_factories import COMMAND_ID, ENTRY_ID, entry_data, place, withdraw
+
+CAT = Catalogue("t")
+NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def run(entries: dict[str, Any], command: Any, region: str = "510521", now: datetime = NOW) -> Any:
+    result = process_command(encode(command), region, catalogue=CAT, now=now, entries=entries)
+    entries.update(result.entries)
+    return result
+
+
+def test_place_publishes_the_entry_keyed_by_its_id() -> None:
+    entries: dict[str, Any] = {}
+    result = run(entries, place())
+    [out] = result.outputs
+    assert out.topic == CAT.watchlist and out.key == ENTRY_ID.encode()
+    assert decode(out.value, WatchlistEntry).entry_id == ENTRY_ID
+    assert entries[ENTRY_ID]["status"] == "active"
+
+
+def test_a_resent_command_changes_nothing_and_a_new_one_replaces_the_entry() -> None:
+    entries: dict[str, Any] = {}
+    run(entries, place())
+    assert run(entries, place()).duplicate
+    replaced = place(command_id="11111111-1111-4111-8111-111111111111", entry=entry_data(priority="high"))
+    assert decode(run(entries, replaced).outputs[0].value, WatchlistEntry).priority.value == "high"
+
+
+def test_withdraw_publishes_a_tombstone_once() -> None:
+    entries: dict[str, Any] = {}
+    run(entries, place())
+    result = run(entries, withdraw(command_id="22222222-2222-4222-8222-222222222222"))
+    assert [(o.key, o.value) for o in result.outputs] == [(ENTRY_ID.encode(), None)]
+    assert entries[ENTRY_ID]["status"] == WITHDRAWN
+    again = run(entries, withdraw(command_id="33333333-3333-4333-8333-333333333333"))
+    assert again.outputs == [] and not again.duplicate
+
+
+@pytest.mark.parametrize(
+    ("command", "region", "reason"),
+    [
+        (place(), "500000", DlqReason.REGION_MISMATCH),
+        (withdraw(), "510521", DlqReason.UNKNOWN_REFERENCE),
+        (place(entry=entry_data(expires_at="2024-05-01T11:00:00Z")), "510521", DlqReason.SCHEMA_VIOLATION),
+        (place(issued_at="2024-04-29T00:00:00Z"), "510521", DlqReason.SCHEMA_VIOLATION),  # approved later
+    ],
+)
+def test_refusals(command: Any, region: str, reason: DlqReason) -> None:
+    with pytest.raises(Rejected) as err:
+        run({}, command, region)
+    assert err.value.reason == reason
+
+
+def test_only_the_owner_replaces_or_withdraws() -> None:
+    entries: dict[str, Any] = {}
+    run(entries, place())
+    theirs = place(command_id="44444444-4444-4444-8444-444444444444", entry=entry_data(owner="500153"))
+    with pytest.raises(Rejected) as err:
+        run(entries, theirs, "500153")
+    assert err.value.reason == DlqReason.NOT_AUTHORISED
+    with pytest.raises(Rejected) as err:
+        run(entries, withdraw(command_id="55555555-5555-4555-8555-555555555555", owner="500153"), "500153")
+    assert err.value.reason == DlqReason.NOT_AUTHORISED
+
+
+def test_expiry_tombstones_an_active_entry_once_due() -> None:
+    entries: dict[str, Any] = {}
+    run(entries, place())
+    state = entries[ENTRY_ID]
+    assert expire(ENTRY_ID, state, CAT, NOW) is None
+    result = expire(ENTRY_ID, state, CAT, datetime(2024, 7, 30, 12, 0, tzinfo=UTC))
+    assert result is not None and result.outputs[0].value is None
+    assert result.entries[ENTRY_ID]["status"] == EXPIRED
+    assert expire(ENTRY_ID, result.entries[ENTRY_ID], CAT, datetime(2024, 8, 1, tzinfo=UTC)) is None
+
+
+def test_entries_past_their_review_date_are_counted_per_owner() -> None:
+    entries: dict[str, Any] = {}
+    run(entries, place(entry=entry_data(review_at="2024-05-15T00:00:00Z")))
+    assert overdue_reviews(entries.items(), NOW) == ({}, [])
+    per_region, ids = overdue_reviews(entries.items(), NOW + timedelta(days=30))
+    assert per_region == {"510521": 1} and ids == [ENTRY_ID]
+    assert COMMAND_ID in entries[ENTRY_ID]["commands"]
