@@ -6,7 +6,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from tests.integration.test_control_helpers import (
     wait_for,
 )
 from tests.support.kafka import unique
+from tests.unit.models_factories import zone_alert
 
 # an alert of 四川 about a stolen vehicle reaches 四川 itself, 重庆 and 荣昌 (see ops/zones/chuanyu.yaml)
 RECIPIENTS = ("500000", "500153", "510000")
@@ -32,28 +32,7 @@ RATE = 100.0  # alerts per second
 
 
 def alert(n: int, tag: str) -> Alert:
-    return Alert.model_validate(
-        {
-            "identifier": f"KILL-{tag}-{n:05d}",
-            "sender": "zhihui@510000.police.example",
-            "sent": datetime.now(UTC) - timedelta(seconds=1),
-            "status": "Actual",
-            "msg_type": "Alert",
-            "scope": "Restricted",
-            "restriction": "川渝 member command centres only",
-            "info": [
-                {
-                    "categories": ["Security"],
-                    "event": "被盗车辆",
-                    "urgency": "Immediate",
-                    "severity": "Severe",
-                    "certainty": "Likely",
-                }
-            ],
-            "sender_region": "510000",
-            "category": "stolen_vehicle",
-        }
-    )
+    return zone_alert("510000", identifier=f"KILL-{tag}-{n:05d}", plates=[])
 
 
 def _deliveries(kafka: Any, cat: Catalogue) -> list[dict[str, Any]]:

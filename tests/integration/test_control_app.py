@@ -36,6 +36,7 @@ from tests.integration.test_control_helpers import (
     wait_for,
 )
 from tests.support.kafka import unique
+from tests.unit.models_factories import zone_alert
 
 CAP_DIR = Path(__file__).resolve().parents[1] / "data" / "cap" / "official"
 _NS = "{urn:oasis:names:tc:emergency:cap:1.2}"
@@ -284,39 +285,14 @@ def test_watchlist_place_resend_withdraw_and_expiry(env: Env) -> None:
 
 
 # ---- dead letters -------------------------------------------------------------------------------
-def simple_alert(region: str, **over: Any) -> Alert:
-    data: dict[str, Any] = {
-        "identifier": f"RAX-{region}-{uuid.uuid4().hex[:12]}",
-        "sender": f"zhihui@{region}.police.example",
-        "sent": datetime.now(UTC) - timedelta(seconds=1),
-        "status": "Actual",
-        "msg_type": "Alert",
-        "scope": "Restricted",
-        "restriction": "川渝 member command centres only",
-        "info": [
-            {
-                "categories": ["Security"],
-                "event": "被盗车辆",
-                "urgency": "Immediate",
-                "severity": "Severe",
-                "certainty": "Likely",
-            }
-        ],
-        "sender_region": region,
-        "category": "stolen_vehicle",
-        "plates": ["川E12345"],
-    }
-    return Alert.model_validate(data | over)
-
-
 def test_bad_input_and_an_exception_in_the_agent_go_to_the_dlq_and_processing_goes_on(env: Env) -> None:
     topic = env.cat.in_alerts("510521")
     key = uuid.uuid4().hex.encode()
     # a CAP identifier of 200 characters is valid CAP, but the audit record's subject_id holds 128: building
     # the audit raises inside the agent (a real exception, not a validation we wrote)
-    long = simple_alert("510521", identifier="L" * 200)
-    impostor = simple_alert("500000")  # Chongqing's alert on 泸县's topic
-    after = simple_alert("510521")
+    long = zone_alert("510521", identifier="L" * 200)
+    impostor = zone_alert("500000")  # Chongqing's alert on 泸县's topic
+    after = zone_alert("510521")
     publish(env.kafka, topic, [(key, b"{not json"), (b"long", encode(long)), (b"imp", encode(impostor))])
     publish(env.kafka, topic, [(after.identifier.encode(), encode(after))])
     letters = wait_for(
@@ -351,12 +327,12 @@ def test_bad_input_and_an_exception_in_the_agent_go_to_the_dlq_and_processing_go
 def test_an_update_read_before_its_alert_is_retried_and_an_unknown_reference_is_dead_lettered(
     env: Env,
 ) -> None:
-    first = simple_alert("510521")
-    update = simple_alert(
+    first = zone_alert("510521")
+    update = zone_alert(
         "510521", msg_type="Update", references=[first.as_reference()], sent=first.sent + timedelta(seconds=1)
     )
     ghost_ref = Reference(sender=first.sender, identifier="never-sent", sent=first.sent)
-    orphan = simple_alert(
+    orphan = zone_alert(
         "510521", msg_type="Cancel", references=[ghost_ref], sent=first.sent + timedelta(seconds=1)
     )
     topic = env.cat.in_alerts("510521")
@@ -452,7 +428,7 @@ def test_acknowledgements_tie_to_deliveries_and_give_outcome_figures(env: Env) -
 def test_a_delivery_not_acknowledged_in_time_raises_a_breach_to_the_owner(env: Env) -> None:
     low = {"info": [{"categories": ["Security"], "event": "被盗车辆", "urgency": "Past", "severity": "Minor",
                      "certainty": "Likely"}]}  # fmt: skip
-    answered, silent = simple_alert("510521", **low), simple_alert("510521", **low)
+    answered, silent = zone_alert("510521", **low), zone_alert("510521", **low)
     send_alerts(env, [answered, silent])
     got = wait_for(
         lambda: (g := deliveries_by_subject(env.kafka, env.cat, REGIONS)).get(answered.identifier) and g,

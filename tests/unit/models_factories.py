@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -134,6 +135,32 @@ def alert_data(**over: Any) -> dict[str, Any]:
 
 def alert(**over: Any) -> Alert:
     return Alert.model_validate(alert_data(**over))
+
+
+def zone_alert(region: str, **over: Any) -> Alert:
+    """A fresh alert of ``region`` that names no area or target: addressed to the whole zone."""
+    data: dict[str, Any] = {
+        "identifier": f"RAX-{region}-{uuid.uuid4().hex[:12]}",
+        "sender": f"zhihui@{region}.police.example",
+        "sent": datetime.now(UTC) - timedelta(seconds=1),
+        "status": "Actual",
+        "msg_type": "Alert",
+        "scope": "Restricted",
+        "restriction": "川渝 member command centres only",
+        "info": [
+            {
+                "categories": ["Security"],
+                "event": "被盗车辆",
+                "urgency": "Immediate",
+                "severity": "Severe",
+                "certainty": "Likely",
+            }
+        ],
+        "sender_region": region,
+        "category": "stolen_vehicle",
+        "plates": ["川E12345"],
+    }
+    return Alert.model_validate(data | over)
 
 
 def zone_data(**over: Any) -> dict[str, Any]:
