@@ -32,6 +32,11 @@ class AuditReason(StrEnum):
     OUT_OF_SCOPE = "out_of_scope"  # refused: the entry's scope or the alert's addressing excludes it
     IMPERSONATION = "impersonation"  # refused: a record claimed another region than the topic it came on
 
+    @property
+    def discloses(self) -> bool:
+        """True for the reasons of a disclosure (``owner``, ``agreement``), false for those of a refusal."""
+        return self in _DISCLOSING
+
 
 _DISCLOSING = frozenset({AuditReason.OWNER, AuditReason.AGREEMENT})
 
@@ -72,7 +77,7 @@ class AuditRecord(WireModel):
     def _consistent(self) -> AuditRecord:
         if self.audit_id != audit_id(self.delivery_id):
             raise ValueError(f"audit_id: must be audit_id(delivery_id) = {audit_id(self.delivery_id)}")
-        if (self.decision == Decision.DISCLOSED) != (self.reason in _DISCLOSING):
+        if (self.decision == Decision.DISCLOSED) != self.reason.discloses:
             raise ValueError(f"reason: {self.reason} does not go with decision {self.decision}")
         if self.reason == AuditReason.AGREEMENT and (self.agreement_id is None or self.purpose is None):
             raise ValueError("agreement_id: a disclosure under an agreement names the agreement and purpose")

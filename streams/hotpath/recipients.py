@@ -5,37 +5,20 @@ Pure logic over the zone: no Kafka. For one match of an entry owned by O, on a h
 * O always receives it (reason ``owner``): it is O's own entry;
 * H (the region where the hit happened, 属地) and every region whose subscription covers the entry's
   category and H are candidates;
-* a candidate other than O receives it only under an agreement from O to it that is in force and
-  selects the category (reason ``agreement``); otherwise the decision is a refusal with the cause
-  (``no_agreement``, ``agreement_not_in_force``, ``category_not_allowed``), which is audited too.
-
-Of several agreements that allow it, the one with the smallest id is used, so the choice (and the
-audit record) is the same on every worker and every replay.
+* each candidate is decided by ``schemas.disclosure.may_disclose`` (the one agreement rule), with the
+  subscription's purpose as the purpose asked for; refusals are audited too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
-from schemas.audit import AuditReason
+from schemas.disclosure import Disclosure, may_disclose
 from schemas.regions import registry
-from schemas.sharing import Agreement, selects
 from schemas.vocab import Category
 from schemas.zone import Zone
 
-__all__ = ["RecipientDecision", "decide_recipients", "in_scope"]
-
-
-@dataclass(frozen=True, slots=True)
-class RecipientDecision:
-    """Whether one region receives one match, and why."""
-
-    recipient: str
-    disclosed: bool
-    reason: AuditReason
-    agreement: Agreement | None = None
-    purpose: str | None = None
+__all__ = ["decide_recipients", "in_scope"]
 
 
 def in_scope(scope: tuple[str, ...], hit_region: str) -> bool:
@@ -49,28 +32,11 @@ def in_scope(scope: tuple[str, ...], hit_region: str) -> bool:
     return any(regions.is_within(hit_region, area) for area in scope)
 
 
-def _decide(
-    zone: Zone, owner: str, recipient: str, category: Category, at: datetime, wanted_purpose: str | None
-) -> RecipientDecision:
-    agreements = sorted(zone.agreements_between(owner, recipient), key=lambda a: a.agreement_id)
-    if not agreements:
-        return RecipientDecision(recipient, False, AuditReason.NO_AGREEMENT)
-    in_force = [a for a in agreements if a.is_valid_at(at)]
-    if not in_force:
-        return RecipientDecision(recipient, False, AuditReason.AGREEMENT_NOT_IN_FORCE, agreements[0])
-    allowing = [a for a in in_force if selects(a.categories, category)]
-    if not allowing:
-        return RecipientDecision(recipient, False, AuditReason.CATEGORY_NOT_ALLOWED, in_force[0])
-    agreement = allowing[0]
-    purpose = wanted_purpose if wanted_purpose in agreement.purposes else agreement.purposes[0]
-    return RecipientDecision(recipient, True, AuditReason.AGREEMENT, agreement, purpose)
-
-
 def decide_recipients(
     zone: Zone, owner: str, category: Category, hit_region: str, at: datetime
-) -> list[RecipientDecision]:
+) -> list[Disclosure]:
     """One decision per candidate region, the owner first, then the hit's region, then subscribers."""
-    decisions = [RecipientDecision(owner, True, AuditReason.OWNER)]
+    decisions = [may_disclose(zone, owner, owner, category, at)]
     seen = {owner}
     candidates: list[tuple[str, str | None]] = [(hit_region, None)]
     candidates += [
@@ -82,5 +48,5 @@ def decide_recipients(
         if region in seen or region not in zone.codes:
             continue
         seen.add(region)
-        decisions.append(_decide(zone, owner, region, category, at, purpose))
+        decisions.append(may_disclose(zone, owner, region, category, at, purpose))
     return decisions

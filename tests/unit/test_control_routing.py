@@ -10,9 +10,7 @@ import pytest
 
 from ops.zone import load_zone_file
 from schemas.audit import AuditReason
-from schemas.vocab import Category
-from schemas.zone import Zone
-from streams.control.alerts.routing import candidates, decide, route
+from streams.control.alerts.routing import candidates, route
 from tests.unit.models_factories import alert
 
 ZONE = load_zone_file(Path(__file__).resolve().parents[2] / "ops" / "zones" / "chuanyu.yaml")
@@ -28,13 +26,13 @@ def bare(**over: Any) -> Any:
 
 
 def disclosed(decisions: list[Any]) -> set[str]:
-    return {d.region for d in decisions if d.disclosed}
+    return {d.recipient for d in decisions if d.disclosed}
 
 
 def test_no_scope_means_the_whole_zone_and_agreements_decide() -> None:
     a = bare()
     assert candidates(ZONE, a) == MEMBERS
-    decisions = {d.region: d for d in route(ZONE, a, NOW)}
+    decisions = {d.recipient: d for d in route(ZONE, a, NOW)}
     assert disclosed(list(decisions.values())) == {"510521", "500153"}  # itself + the joint office
     assert decisions["510521"].reason == AuditReason.OWNER
     assert decisions["500153"].agreement_id == "lx-rc-joint-office"
@@ -60,18 +58,21 @@ def test_adjacency_through_the_scope_parameter() -> None:
     assert candidates(ZONE, a) == {"500116", "510522"}
 
 
-def test_category_not_allowed_and_agreement_not_in_force() -> None:
-    assert (
-        decide(ZONE, "510000", "500000", Category.TERRORISM, NOW).reason == AuditReason.CATEGORY_NOT_ALLOWED
-    )
-    before = datetime(2023, 1, 1, tzinfo=UTC)
-    assert (
-        decide(ZONE, "510000", "500000", Category.DRUGS, before).reason == AuditReason.AGREEMENT_NOT_IN_FORCE
-    )
-    assert decide(ZONE, "500152", "510904", Category.DRUGS, NOW).reason == AuditReason.NO_AGREEMENT
+def test_each_candidate_is_decided_by_the_agreement_rule_with_its_reason() -> None:
+    def reasons(category: str, at: datetime) -> dict[str, AuditReason]:
+        a = bare(sender_region="510000", target_regions=["500000", "500152"], category=category)
+        return {d.recipient: d.reason for d in route(ZONE, a, at)}
+
+    assert reasons("terrorism", NOW) == {
+        "510000": AuditReason.OWNER,
+        "500000": AuditReason.CATEGORY_NOT_ALLOWED,
+        "500152": AuditReason.NO_AGREEMENT,
+    }
+    assert reasons("drugs", datetime(2023, 1, 1, tzinfo=UTC))["500000"] == AuditReason.AGREEMENT_NOT_IN_FORCE
+    assert reasons("drugs", NOW)["500000"] == AuditReason.AGREEMENT
 
 
 @pytest.mark.parametrize("region", sorted(MEMBERS))
 def test_the_sender_always_receives_its_own(region: str) -> None:
-    zone: Zone = ZONE
-    assert decide(zone, region, region, Category.TERRORISM, NOW).reason == AuditReason.OWNER
+    decisions = {d.recipient: d for d in route(ZONE, bare(sender_region=region, category="terrorism"), NOW)}
+    assert decisions[region].reason == AuditReason.OWNER

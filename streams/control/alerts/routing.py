@@ -8,42 +8,26 @@ Scope, most specific first, all of them together:
 * adjacency: an info ``parameter`` ``rax.scope`` = ``adjacent`` adds the sender's neighbours;
 * the whole zone: when none of the above names anyone (or ``rax.scope`` = ``zone``).
 
-The sender's own region always receives its alert (reason ``owner``). Anyone else needs an agreement
-from the sender's region that is in force and selects the alert's category; otherwise the decision is
-a refusal with the reason, so that it can be audited.
+Each candidate is then decided by ``schemas.disclosure.may_disclose`` (the one agreement rule, the
+sender's region as owner): the sender's region always receives its alert; anyone else needs an
+agreement; a refusal carries its reason, so that it can be audited.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from schemas.alerts import Alert
-from schemas.audit import AuditReason
+from schemas.disclosure import Disclosure, may_disclose
 from schemas.regions import registry
-from schemas.vocab import Category
 from schemas.zone import Zone
 
-__all__ = ["GEOCODE_NAMES", "SCOPE_PARAMETER", "Decision", "candidates", "decide", "route"]
+__all__ = ["GEOCODE_NAMES", "SCOPE_PARAMETER", "candidates", "route"]
 
 #: Geocode names whose value is a GB/T 2260 region code.
 GEOCODE_NAMES = frozenset({"GB/T 2260", "GB/T2260", "GB2260", "xzqh"})
 #: The info parameter that widens an alert to the sender's neighbours (``adjacent``) or the zone (``zone``).
 SCOPE_PARAMETER = "rax.scope"
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """Whether ``region`` receives the alert, and on which basis (or why not)."""
-
-    region: str
-    reason: AuditReason
-    agreement_id: str | None = None
-    purpose: str | None = None
-
-    @property
-    def disclosed(self) -> bool:
-        return self.reason in (AuditReason.OWNER, AuditReason.AGREEMENT)
 
 
 def _scope_words(alert: Alert) -> set[str]:
@@ -75,23 +59,7 @@ def candidates(zone: Zone, alert: Alert) -> set[str]:
     return found | {alert.sender_region}
 
 
-def decide(zone: Zone, owner: str, recipient: str, category: Category, at: datetime) -> Decision:
-    """Whether ``owner`` may disclose data of ``category`` to ``recipient`` at ``at``, and on which basis."""
-    if recipient == owner:
-        return Decision(recipient, AuditReason.OWNER)
-    agreements = sorted(zone.agreements_between(owner, recipient), key=lambda a: a.agreement_id)
-    if not agreements:
-        return Decision(recipient, AuditReason.NO_AGREEMENT)
-    in_force = [a for a in agreements if a.is_valid_at(at)]
-    if not in_force:
-        return Decision(recipient, AuditReason.AGREEMENT_NOT_IN_FORCE)
-    for agreement in in_force:
-        if agreement.allows(category, at):
-            return Decision(recipient, AuditReason.AGREEMENT, agreement.agreement_id, agreement.purposes[0])
-    return Decision(recipient, AuditReason.CATEGORY_NOT_ALLOWED)
-
-
-def route(zone: Zone, alert: Alert, at: datetime) -> list[Decision]:
+def route(zone: Zone, alert: Alert, at: datetime) -> list[Disclosure]:
     """The decision for every candidate of ``alert``, sorted by region code."""
-    owner = alert.sender_region
-    return [decide(zone, owner, region, alert.category, at) for region in sorted(candidates(zone, alert))]
+    owner, category = alert.sender_region, alert.category
+    return [may_disclose(zone, owner, region, category, at) for region in sorted(candidates(zone, alert))]
