@@ -88,11 +88,18 @@ EventId = Annotated[
 #: A deterministic id: 32 lower-case hex characters of a SHA-256 digest (see ``digest_id``).
 DigestId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
+#: Characters no text field may hold: controls (C0 but tab/newline/CR in free text, DEL, C1) and the
+#: invisible format characters — bidi overrides and isolates (U+202A-202E, U+2066-2069), zero-width
+#: characters, the BOM — that make a checkpoint id or a headline read differently on another screen.
+_INVISIBLE = r"\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+
 #: A short single-line label (names, ids from other systems, operator numbers).
-ShortText = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]*$")]
+ShortText = Annotated[str, Field(min_length=1, max_length=128, pattern=rf"^[^\x00-\x1f{_INVISIBLE}]*$")]
 
 #: Free text (notes, reasons, descriptions); bounded so a record stays far below Kafka's size limit.
-Text = Annotated[str, Field(min_length=1, max_length=8000)]
+Text = Annotated[
+    str, Field(min_length=1, max_length=8000, pattern=rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f{_INVISIBLE}]*$")
+]
 
 
 def new_event_id() -> str:

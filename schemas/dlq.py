@@ -14,9 +14,14 @@ header                        value                                             
 ``rax.dlq.source.partition``  its partition, decimal                                      if any
 ``rax.dlq.source.offset``     its offset, decimal                                         if any
 ``rax.dlq.time``              when it was rejected, ISO 8601 UTC (``…Z``)                 yes
+``rax.dlq.original.size``     the original value's size in bytes, decimal                 if cut
+``rax.dlq.original.sha256``   hex SHA-256 of the original value                           if cut
+``rax.dlq.truncated``         ``value`` (value cut to a bound) or ``stub`` (no value)     if cut
 ============================  ==========================================================  ==========
 
-Headers the record already had are kept before these.
+Headers the record already had are kept before these (bounded in number and size, so a dead letter can
+always be produced). A value larger than the writer's bound is cut to it: the dead letter then says how
+large the original was and its digest, and the original stays on its source topic at the offset given.
 """
 
 from __future__ import annotations
@@ -35,12 +40,15 @@ __all__ = [
     "ERROR",
     "HEADER_PREFIX",
     "MAX_ERROR_BYTES",
+    "ORIGINAL_SHA256",
+    "ORIGINAL_SIZE",
     "REASON",
     "SOURCE_OFFSET",
     "SOURCE_PARTITION",
     "SOURCE_TOPIC",
     "STAGE",
     "TIME",
+    "TRUNCATED",
     "DeadLetter",
     "DlqHeaderError",
     "DlqReason",
@@ -58,6 +66,9 @@ SOURCE_TOPIC = "rax.dlq.source.topic"
 SOURCE_PARTITION = "rax.dlq.source.partition"
 SOURCE_OFFSET = "rax.dlq.source.offset"
 TIME = "rax.dlq.time"
+ORIGINAL_SIZE = "rax.dlq.original.size"
+ORIGINAL_SHA256 = "rax.dlq.original.sha256"
+TRUNCATED = "rax.dlq.truncated"
 
 #: The error text is cut to this many UTF-8 bytes, so a dead letter stays small.
 MAX_ERROR_BYTES = 4000

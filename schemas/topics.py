@@ -40,6 +40,7 @@ class TopicKind(StrEnum):
     MATCHES = "matches"
     AUDIT = "audit"
     DLQ = "dlq"
+    CONTROL = "control-inbox"
 
 
 #: The per-region input kinds, in the order of their topic-name suffixes.
@@ -181,8 +182,18 @@ class Catalogue:
 
     @property
     def internal_prefix(self) -> str:
-        """Topics the processors create for themselves (faust changelogs); disjoint from every name above."""
+        """Topics only the processors use (changelogs, the control inbox); disjoint from every name above."""
         return f"{self.namespace}-"
+
+    def changelog(self, processor: str, store: str) -> str:
+        """The compacted changelog of one store of one processor (key: topic, partition, key)."""
+        return f"{self.internal_prefix}{processor}-{store}-changelog"
+
+    @property
+    def control_inbox(self) -> str:
+        """The control app's own input, keyed by what its state is keyed by (region, entry id, delivery id):
+        alerts, watchlist commands and acks forwarded from the regions' topics, and every delivery made."""
+        return f"{self.internal_prefix}control-inbox"
 
     # ---- specs -------------------------------------------------------------------------------
     def region_topics(self, region: str, hit_partitions: int = 6) -> list[TopicSpec]:
@@ -196,8 +207,9 @@ class Catalogue:
                 3 * _DAY_MS,
                 region=region,
             ),
+            # one partition: every alert thread of a region in order, decided where it is read
             TopicSpec(
-                self.in_alerts(region), TopicKind.ALERTS, "alert identifier", 3, 30 * _DAY_MS, region=region
+                self.in_alerts(region), TopicKind.ALERTS, "alert identifier", 1, 30 * _DAY_MS, region=region
             ),
             TopicSpec(
                 self.in_watchlist(region),
@@ -219,6 +231,13 @@ class Catalogue:
             TopicSpec(self.matches, TopicKind.MATCHES, "match id", partitions, 30 * _DAY_MS),
             # disclosure logs: a year and a month (MLPS 2.0 level 3 asks for at least six months)
             TopicSpec(self.audit, TopicKind.AUDIT, "delivery id", partitions, 400 * _DAY_MS),
+            TopicSpec(
+                self.control_inbox,
+                TopicKind.CONTROL,
+                "region / entry id / delivery id",
+                partitions,
+                7 * _DAY_MS,
+            ),
         ]
         specs += [
             TopicSpec(self.dlq(c), TopicKind.DLQ, "original key", 3, 14 * _DAY_MS) for c in DLQ_COMPONENTS

@@ -1,0 +1,43 @@
+"""What a processor sees of one transaction: emit outputs, dead-letter inputs, read and write its stores.
+
+Lifecycle: the loop makes one ``Context`` per transaction (a batch, its timers, or both), hands it to the
+processor, and produces everything it collected in that transaction. A processor never sees Kafka.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from schemas.dlq import DlqReason, DlqStage
+from streams.runtime.deadletter import DeadLetterBuilder
+from streams.runtime.records import Headers, InRecord, Outgoing
+from streams.runtime.stores import Scope, Store, Stores
+
+__all__ = ["Context"]
+
+
+@dataclass
+class Context:
+    """One transaction's outputs, dead letters and stores; ``now`` is the batch's wall clock (epoch s)."""
+
+    now: float
+    stores: Stores
+    dead_letters: DeadLetterBuilder
+    out: list[Outgoing] = field(default_factory=list)
+    dlq_counts: Counter[str] = field(default_factory=Counter)
+
+    def emit(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None
+    ) -> None:
+        """Produce one record in this transaction."""
+        self.out.append(Outgoing(topic, key, value, headers))
+
+    def dead_letter(self, record: InRecord, reason: DlqReason, stage: DlqStage, error: str) -> None:
+        """Reject ``record``: its bounded dead letter is produced in this transaction."""
+        self.out.append(self.dead_letters.build(record, reason, stage, error))
+        self.dlq_counts[reason.value] += 1
+
+    def store(self, name: str, scope: Scope) -> Store:
+        """The store ``name`` of one input partition (restored before its first record)."""
+        return self.stores.get(name, scope)

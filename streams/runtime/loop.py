@@ -1,0 +1,476 @@
+"""The one consume → process → produce loop under every processor: one batch, one Kafka transaction.
+
+Lifecycle: ``StreamLoop(processor, settings, registry).run(stop)`` makes the changelog topics, fences any
+earlier holder of its transactional id, loads the processor's global tables, subscribes (names and
+patterns) and loops until ``stop`` is set. Each turn: consume a batch, restore the stores of newly
+assigned partitions, hand the batch to the processor, and produce its outputs, dead letters and store
+changes and commit the batch's input offsets in one transaction; timers run in a transaction of their own.
+
+Failure semantics, decided here once:
+
+* every blocking call has a deadline (``call_timeout_s``); a transaction that cannot finish is aborted,
+  and if even the abort fails the producer is replaced (``init_transactions`` fences the old one);
+* after any failed transaction the batch's partitions are rewound to the batch's first offsets (every
+  earlier record was committed: batches commit one after another) and every store is restored from its
+  changelog, so state never holds an aborted batch's changes;
+* a failure caused by a record (the processor raised, or the broker refused one of its outputs) puts the
+  batch's partitions in *isolation*: their records are processed one per transaction until past the
+  batch, and a record whose transaction fails again is dead-lettered as a stub — never retried forever;
+* an input value over ``max_input_bytes`` is dead-lettered by the loop itself, before any decoding;
+* a failure of the cluster (timeouts, no leader) is retried with back-off, stop-responsive, forever:
+  nothing is dead-lettered for it, and the lag gauges (from committed offsets) show it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
+from prometheus_client import CollectorRegistry
+
+from schemas.dlq import DlqReason, DlqStage
+from schemas.topics import Catalogue
+from streams.runtime.clients import ClientFactory
+from streams.runtime.context import Context
+from streams.runtime.deadletter import DeadLetterBuilder
+from streams.runtime.metrics import runtime_metrics
+from streams.runtime.processor import Processor
+from streams.runtime.records import Outgoing
+from streams.runtime.restore import ensure_changelogs, restore_scopes
+from streams.runtime.settings import RuntimeSettings
+from streams.runtime.stores import Scope, Stores
+from streams.runtime.web import WebServer
+
+__all__ = ["StreamLoop"]
+
+log = logging.getLogger(__name__)
+
+#: Errors that belong to one record, not to the cluster: the record is isolated, then dead-lettered.
+_RECORD_ERRORS = {
+    KafkaError.MSG_SIZE_TOO_LARGE,
+    KafkaError.INVALID_RECORD,
+    KafkaError.INVALID_MSG,
+    KafkaError.INVALID_MSG_SIZE,
+    KafkaError.RECORD_LIST_TOO_LARGE,
+}
+
+
+class _RecordFailure(Exception):
+    """The processor raised on a batch: the batch's records are to be isolated."""
+
+
+class StreamLoop:
+    """One worker of one processor: a member of the processor's consumer group."""
+
+    def __init__(
+        self,
+        processor: Processor,
+        settings: RuntimeSettings,
+        registry: CollectorRegistry | None = None,
+        factory: ClientFactory | None = None,
+    ) -> None:
+        self.processor = processor
+        self.settings = settings
+        name = processor.name
+        self.cat = cat = Catalogue(settings.namespace)
+        self.factory = factory or ClientFactory(settings.kafka, f"rax-{name}-{settings.worker_id}")
+        self.group_id = f"{cat.processor_prefix}{name}"
+        self.transactional_id = f"{cat.processor_prefix}{name}-{settings.worker_id}"
+        self.stores = Stores(
+            processor.store_specs(), lambda store: cat.changelog(name, store), settings.changelog_partitions
+        )
+        self.dead_letters = DeadLetterBuilder(cat.dlq(name), name, settings.dlq_value_bytes)
+        self.registry = registry or CollectorRegistry()
+        self.metrics = runtime_metrics(self.registry, name)
+        self.ready = threading.Event()
+        self.web: WebServer | None = None
+        self._consumer: Consumer | None = None
+        self._producer: Producer | None = None
+        self._assigned: set[Scope] = set()
+        self._to_restore: set[Scope] = set()
+        self._committed: dict[Scope, int] = {}
+        self._lagging_since: dict[Scope, float] = {}
+        self._isolate: dict[Scope, int] = {}  # process one record per transaction up to this offset
+        self._failed: dict[tuple[str, int, int], int] = {}  # record -> failed single transactions
+        self._delivery_errors: list[KafkaError] = []
+        self._last_tick = 0.0
+        self._gauges_at = 0.0
+        self._backoff = 0.0
+        self._stop = threading.Event()
+
+    # ---- health --------------------------------------------------------------------------------
+    def not_healthy(self) -> list[str]:
+        age = time.monotonic() - self.metrics.last_turn
+        return [f"loop has not turned for {age:.0f} s"] if age > self.settings.stall_s else []
+
+    def not_ready(self) -> list[str]:
+        reasons = [] if self.ready.is_set() else ["starting: global tables not loaded"]
+        if self._to_restore:
+            reasons.append(f"restoring state of {len(self._to_restore)} partitions")
+        return reasons + self.processor.not_ready()
+
+    # ---- clients -------------------------------------------------------------------------------
+    def _new_producer(self, stop: threading.Event) -> Producer:
+        """A transactional producer; retries (stop-responsive) while the cluster cannot be reached."""
+        while True:
+            try:
+                return self.factory.transactional_producer(
+                    self.transactional_id,
+                    self.settings.transaction_timeout_ms,
+                    self.settings.call_timeout_s,
+                    {"compression.type": "lz4", "on_delivery": self._on_delivery},
+                )
+            except KafkaException as exc:
+                if stop.is_set() or exc.args[0].fatal():
+                    raise
+                log.warning("cannot initialise transactions (%s); retrying", exc.args[0])
+                stop.wait(2.0)
+
+    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+        if err is not None:
+            self._delivery_errors.append(err)
+
+    def _replace_producer(self, stop: threading.Event) -> None:
+        self.metrics.transactions.labels(self.processor.name, "producer_replaced").inc()
+        old, self._producer = self._producer, None
+        if old is not None:
+            try:
+                old.purge()
+                old.flush(0)
+            except (KafkaException, RuntimeError):
+                pass
+        self._producer = self._new_producer(stop)
+
+    # ---- rebalance -----------------------------------------------------------------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            scope = (tp.topic, tp.partition)
+            self._assigned.add(scope)
+            self._to_restore.add(scope)
+        log.info("assigned %d partitions", len(partitions))
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            scope = (tp.topic, tp.partition)
+            self._assigned.discard(scope)
+            self._to_restore.discard(scope)
+            self._committed.pop(scope, None)
+            self._lagging_since.pop(scope, None)
+            self._isolate.pop(scope, None)
+            self.stores.drop(scope)
+            self.processor.revoked(scope)
+        log.info("revoked %d partitions", len(partitions))
+
+    def _restore(self, batch: list[Message]) -> list[Message]:
+        """Restore the stores of partitions assigned since the last turn; drop their records if it fails."""
+        scopes = set(self._to_restore)
+        try:
+            count = restore_scopes(
+                self.factory,
+                self.stores,
+                scopes,
+                self.settings.call_timeout_s * 3,
+                f"{self.group_id}-restore",
+                self._stop.is_set,
+            )
+        except (TimeoutError, KafkaException) as exc:
+            log.warning("restoring state failed (%s); will retry", exc)
+            self._rewind(batch, only=scopes)
+            return [m for m in batch if (m.topic(), m.partition()) not in scopes]
+        self.metrics.restores.labels(self.processor.name).inc(count)
+        for scope in sorted(scopes):
+            self.processor.assigned(scope, self.stores)
+        self._to_restore -= scopes
+        log.info("restored %d partitions from %d changelog records", len(scopes), count)
+        return batch
+
+    # ---- the loop ------------------------------------------------------------------------------
+    def run(self, stop: threading.Event) -> None:
+        """Run until ``stop`` is set; every blocking step is bounded, so a stop takes effect in seconds."""
+        s = self.settings
+        self._stop = stop
+        if s.web_port is not None:
+            views = self.processor.views()
+            self.web = WebServer(
+                s.web_host, s.web_port, self.registry, self.not_healthy, self.not_ready, views
+            )
+            self.web.start()
+        try:
+            if self.stores.specs:
+                ensure_changelogs(self.factory, self.stores, s.replication, s.call_timeout_s)
+            self._producer = self._new_producer(stop)
+            self.processor.start()
+            self._consumer = self.factory.group_consumer(
+                self.group_id, f"{self.processor.name}-{s.worker_id}", s.session_timeout_ms
+            )
+            self._consumer.subscribe(
+                self.processor.topics(),
+                on_assign=self._on_assign,
+                on_revoke=self._on_revoke,
+                on_lost=self._on_revoke,
+            )
+            self.ready.set()
+            while not stop.is_set():
+                self._turn(stop)
+        except KafkaException as exc:
+            if not stop.is_set():
+                raise
+            log.warning("stopped while Kafka was failing: %s", exc)
+        finally:
+            self._close()
+
+    def _turn(self, stop: threading.Event) -> None:
+        assert self._consumer is not None
+        self.metrics.last_turn = time.monotonic()
+        self.processor.between_batches()
+        size = 1 if self._isolate else self.settings.batch_size
+        msgs = self._consumer.consume(size, self.settings.batch_timeout_s)
+        batch = [m for m in msgs if self._usable(m)]
+        if self._to_restore:
+            batch = self._restore(batch)
+        if batch:
+            self._run_batch(batch, stop)
+        now = time.time()
+        if now - self._last_tick >= self.settings.tick_s and not self._to_restore:
+            self._last_tick = now
+            self._run_tick(now, stop)
+        self._update_gauges()
+
+    def _usable(self, m: Message) -> bool:
+        err = m.error()
+        if err is not None:
+            if err.code() != KafkaError._PARTITION_EOF:
+                log.warning("consume error: %s", err)
+            return False
+        return (m.topic(), m.partition()) in self._assigned
+
+    def _run_batch(self, batch: list[Message], stop: threading.Event) -> None:
+        t0 = time.monotonic()
+        ctx = self._context()
+        todo = self._screen(batch, ctx)
+        try:
+            if todo:
+                self.processor.process(todo, ctx)
+            self._commit(batch, ctx)
+        except _RecordFailure as exc:
+            self._failed_batch(batch, stop, exc, record_caused=True)
+            return
+        except KafkaException as exc:
+            self._failed_batch(batch, stop, exc, record_caused=self._record_caused(exc))
+            return
+        except Exception as exc:  # the processor raised: isolate the batch's records
+            log.exception("processing a batch of %d records failed", len(batch))
+            self._failed_batch(batch, stop, exc, record_caused=True)
+            return
+        self._backoff = 0.0
+        for m in batch:
+            self.metrics.records.labels(self.processor.name, m.topic() or "").inc()
+        for reason, n in ctx.dlq_counts.items():
+            self.metrics.dead_letters.labels(self.processor.name, reason).inc(n)
+        self.metrics.batch_seconds.labels(self.processor.name).observe(time.monotonic() - t0)
+
+    def _record_caused(self, exc: KafkaException) -> bool:
+        """Did a record (not the cluster) make the transaction fail? Its delivery reports say."""
+        if self._producer is not None:
+            self._producer.poll(0)  # serve the delivery reports of the failed transaction
+        codes = {e.code() for e in self._delivery_errors} | {exc.args[0].code()}
+        return bool(codes & _RECORD_ERRORS)
+
+    def _context(self) -> Context:
+        return Context(time.time(), self.stores, self.dead_letters)
+
+    def _screen(self, batch: list[Message], ctx: Context) -> list[Message]:
+        """Dead-letter what the processor must never see: oversized values and records that failed alone."""
+        todo = []
+        limit = self.settings.max_input_bytes
+        for m in batch:
+            value = m.value()
+            where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
+            if self._failed.get(where, 0) >= 1 and len(batch) == 1:
+                ctx.out.append(
+                    self.dead_letters.stub(
+                        m, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, "its transaction failed twice alone"
+                    )
+                )
+                ctx.dlq_counts[DlqReason.PROCESSING_ERROR.value] += 1
+            elif value is not None and len(value) > limit:
+                ctx.dead_letter(
+                    m, DlqReason.TOO_LARGE, DlqStage.DECODE, f"value of {len(value)} bytes > {limit}"
+                )
+            else:
+                todo.append(m)
+        return todo
+
+    def _run_tick(self, now: float, stop: threading.Event) -> None:
+        ctx = self._context()
+        ctx.now = now
+        try:
+            self.processor.tick(ctx)
+            self._commit([], ctx)
+        except KafkaException as exc:
+            self._failed_batch([], stop, exc, record_caused=False)
+        except Exception:
+            log.exception("timers failed; state restored, they run again at the next tick")
+            self._restore_everything()
+
+    # ---- transactions --------------------------------------------------------------------------
+    def _commit(self, batch: Sequence[Message], ctx: Context) -> None:
+        if not batch and not ctx.out and not self.stores.has_changes():
+            return
+        assert self._producer is not None and self._consumer is not None
+        producer = self._producer
+        self._delivery_errors.clear()
+        producer.begin_transaction()
+        for out in ctx.out:
+            self._produce(producer, out, ctx)
+        for topic, part, key, value in self.stores.changes():
+            self._produce(producer, Outgoing(topic, key, value, None, part), ctx)
+        offsets: dict[Scope, int] = {}
+        for m in batch:
+            offsets[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
+        timeout = self.settings.call_timeout_s
+        if offsets:
+            producer.send_offsets_to_transaction(
+                [TopicPartition(t, p, o) for (t, p), o in offsets.items()],
+                self._consumer.consumer_group_metadata(),
+                timeout,
+            )
+        producer.commit_transaction(timeout)
+        self.stores.clean()
+        self._committed.update(offsets)
+        for scope, offset in offsets.items():
+            if scope in self._isolate and offset > self._isolate[scope]:
+                del self._isolate[scope]
+        self.metrics.transactions.labels(self.processor.name, "committed").inc()
+
+    def _produce(self, producer: Producer, out: Outgoing, ctx: Context) -> None:
+        deadline = time.monotonic() + self.settings.call_timeout_s
+        part = -1 if out.partition is None else out.partition
+        while True:
+            try:
+                producer.produce(out.topic, out.value, out.key, partition=part, headers=out.headers)
+                return
+            except BufferError:
+                if time.monotonic() > deadline:
+                    raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "local queue full")) from None
+                producer.poll(0.05)
+            except KafkaException as exc:
+                if exc.args[0].code() not in _RECORD_ERRORS or (
+                    out.topic == self.dead_letters.topic and out.value is None
+                ):
+                    raise
+                log.error("output to %s refused (%s): dead-lettered as a stub", out.topic, exc.args[0])
+                ctx.dlq_counts[DlqReason.PROCESSING_ERROR.value] += 1
+                out = self.dead_letters.stub(
+                    None,
+                    DlqReason.PROCESSING_ERROR,
+                    DlqStage.PRODUCE,
+                    f"an output to {out.topic} (key {out.key!r:.80}) could not be produced: {exc.args[0]}",
+                )
+                part = -1
+
+    def _failed_batch(
+        self, batch: list[Message], stop: threading.Event, exc: Exception, record_caused: bool
+    ) -> None:
+        """Abort (or replace the producer), rewind, restore every store, and isolate or back off."""
+        err = exc.args[0] if isinstance(exc, KafkaException) else None
+        log.warning("transaction of %d records failed: %s", len(batch), err or exc)
+        if isinstance(exc, KafkaException):
+            self.metrics.transactions.labels(self.processor.name, "aborted").inc()
+            self._abort(err, stop)
+        self._rewind(batch)
+        self._restore_everything()
+        if record_caused and batch:
+            if len(batch) == 1:
+                m = batch[0]
+                where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
+                self._failed[where] = self._failed.get(where, 0) + 1
+            for m in batch:
+                scope = (m.topic() or "", m.partition() or 0)
+                self._isolate[scope] = max(self._isolate.get(scope, -1), m.offset() or 0)
+            return
+        self._backoff = min(5.0, max(0.25, self._backoff * 2))
+        stop.wait(self._backoff)
+
+    def _abort(self, err: KafkaError | None, stop: threading.Event) -> None:
+        assert self._producer is not None
+        if err is not None and (err.fatal() or (not err.txn_requires_abort() and not err.retriable())):
+            self._replace_producer(stop)
+            return
+        try:
+            self._producer.abort_transaction(self.settings.call_timeout_s)
+        except KafkaException as abort_exc:
+            log.warning("abort failed (%s): replacing the producer", abort_exc.args[0])
+            self._replace_producer(stop)
+
+    def _rewind(self, batch: Sequence[Message], only: set[Scope] | None = None) -> None:
+        """Seek each partition of ``batch`` back to its first record in it (all before it is committed)."""
+        assert self._consumer is not None
+        first: dict[Scope, int] = {}
+        for m in batch:
+            scope = (m.topic() or "", m.partition() or 0)
+            if (only is None or scope in only) and scope not in first:
+                first[scope] = m.offset() or 0
+        for (topic, part), offset in first.items():
+            try:
+                self._consumer.seek(TopicPartition(topic, part, offset))
+            except KafkaException as exc:
+                log.warning("seek %s[%d] to %d failed: %s", topic, part, offset, exc)
+
+    def _restore_everything(self) -> None:
+        for scope in self._assigned:
+            self.stores.drop(scope)
+            self.processor.revoked(scope)
+        self._to_restore |= self._assigned
+
+    # ---- gauges --------------------------------------------------------------------------------
+    def _update_gauges(self) -> None:
+        now = time.monotonic()
+        if now - self._gauges_at < 2.0 or self._consumer is None:
+            return
+        self._gauges_at = now
+        lag: dict[str, int] = {}
+        oldest: dict[str, float] = {}
+        # at the end of a turn every record handed out is committed or rewound, so a position past the
+        # committed offset skipped only transaction markers (a transactional input, such as the control
+        # inbox, ends in one): without this its lag would never reach 0
+        try:
+            positions = self._consumer.position([TopicPartition(*s) for s in self._assigned])
+        except KafkaException:
+            positions = []
+        position = {(tp.topic, tp.partition): tp.offset for tp in positions}
+        for scope in self._assigned:
+            try:
+                _, high = self._consumer.get_watermark_offsets(TopicPartition(*scope), cached=True)
+            except KafkaException:
+                continue
+            done = self._committed.get(scope)
+            if high is None or high < 0 or done is None:
+                continue
+            done = max(done, position.get(scope, -1))
+            behind = max(0, high - done)
+            lag[scope[0]] = lag.get(scope[0], 0) + behind
+            if behind == 0:
+                self._lagging_since.pop(scope, None)
+            else:
+                since = self._lagging_since.setdefault(scope, now)
+                oldest[scope[0]] = max(oldest.get(scope[0], 0.0), now - since)
+        name = self.processor.name
+        for topic, records in lag.items():
+            self.metrics.lag.labels(name, topic).set(records)
+            self.metrics.oldest.labels(name, topic).set(oldest.get(topic, 0.0))
+
+    def _close(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close()
+            except (KafkaException, RuntimeError) as exc:
+                log.warning("closing the consumer: %s", exc)
+        if self._producer is not None:
+            self._producer.flush(min(5.0, self.settings.call_timeout_s))
+        self.processor.close()
+        if self.web is not None:
+            self.web.stop()

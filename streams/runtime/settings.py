@@ -1,0 +1,68 @@
+"""How the stream runtime runs one processor: one frozen settings model, built at the entry point only."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from schemas.kafka_settings import KafkaSettings
+
+__all__ = ["RuntimeSettings"]
+
+
+class RuntimeSettings(BaseModel):
+    """The loop's knobs; every processor (hot path, control app) runs with one of these."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="How to reach Kafka.")
+    namespace: str = Field("rax", description="Topic namespace of the exchange.")
+    worker_id: str = Field(
+        "0",
+        pattern=r"^[A-Za-z0-9_-]{1,32}$",
+        description="Stable id of this worker: names its transactional id and static group member, so a "
+        "restarted worker fences its predecessor and takes its partitions back at once.",
+    )
+    batch_size: int = Field(5000, ge=1, le=100_000, description="Most records processed in one transaction.")
+    batch_timeout_s: float = Field(
+        0.02, gt=0, le=5, description="Longest wait for a batch to fill (bounds the latency a batch adds)."
+    )
+    max_input_bytes: int = Field(
+        256 * 1024,
+        ge=1024,
+        description="An input value larger than this is dead-lettered (too_large) without being decoded.",
+    )
+    dlq_value_bytes: int = Field(
+        64 * 1024,
+        ge=0,
+        le=512 * 1024,
+        description="A dead letter keeps at most this many bytes of the original value (its size and "
+        "SHA-256 go in headers), so a dead letter can always be produced.",
+    )
+    transaction_timeout_ms: int = Field(
+        10_000,
+        ge=1000,
+        le=900_000,
+        description="How long an open transaction of a dead worker blocks readers.",
+    )
+    call_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=120,
+        description="Deadline of every blocking Kafka call (commit, send offsets, abort, committed offsets); "
+        "past it the outcome is unknown: the transaction is aborted and the producer replaced.",
+    )
+    session_timeout_ms: int = Field(
+        10_000, ge=3000, le=300_000, description="How long the group waits for a silent worker."
+    )
+    tick_s: float = Field(1.0, gt=0, le=60, description="How often timers (deadlines, expiries) are checked.")
+    stall_s: float = Field(
+        60.0, gt=0, description="/health answers 503 when the loop has not turned for this long."
+    )
+    changelog_partitions: int = Field(6, ge=1, le=256, description="Partitions of new changelog topics.")
+    replication: int | None = Field(
+        None, ge=1, le=16, description="Replication of topics the runtime creates; default: min(3, brokers)."
+    )
+    web_host: str = Field("127.0.0.1", description="Address of /metrics, /health, /ready.")
+    web_port: int | None = Field(
+        None, ge=0, le=65535, description="Port of /metrics, /health, /ready; 0 = any free port; None = off."
+    )
