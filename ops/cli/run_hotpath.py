@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import logging
-import signal
-import threading
-
 import click
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry
 
-from ops.cli.common import fail, kafka_options, resolve_kafka
+from ops.cli.common import kafka_options, resolve_kafka
+from ops.cli.run_loop import run_processor, web_options
 from streams.hotpath.config import HotpathSettings
-from streams.hotpath.worker import HotpathWorker
+from streams.hotpath.processor import HotpathProcessor
+from streams.runtime import ClientFactory, RuntimeSettings
 
 __all__ = ["command"]
-
-log = logging.getLogger(__name__)
 
 
 @click.command("hotpath")
@@ -35,8 +31,7 @@ log = logging.getLogger(__name__)
     show_default=True,
     help="Seconds of pass time within which the same plate at one checkpoint is one pass.",
 )
-@click.option("--metrics-port", type=int, default=None, help="Serve Prometheus /metrics on this port.")
-@click.option("--metrics-host", default="127.0.0.1", show_default=True, help="Address of /metrics.")
+@web_options
 def command(
     bootstrap: str | None,
     username: str | None,
@@ -46,27 +41,20 @@ def command(
     worker_id: str,
     batch_size: int,
     dedup_window: float,
-    metrics_port: int | None,
-    metrics_host: str,
+    web_host: str,
+    web_port: int | None,
 ) -> None:
     """Dedup, match and fan out every region's checkpoint hits, exactly once."""
-    settings = HotpathSettings(
+    runtime = RuntimeSettings(
         kafka=resolve_kafka(bootstrap, username, password, ssl_ca),
         namespace=namespace,
         worker_id=worker_id,
         batch_size=batch_size,
-        dedup_window_s=dedup_window,
-        metrics_port=metrics_port,
+        max_input_bytes=64 * 1024,
+        web_host=web_host,
+        web_port=web_port,
     )
+    settings = HotpathSettings(runtime=runtime, dedup_window_s=dedup_window)
     registry = CollectorRegistry()
-    if metrics_port is not None:
-        start_http_server(metrics_port, addr=metrics_host, registry=registry)
-        click.echo(f"metrics on http://{metrics_host}:{metrics_port}/metrics", err=True)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    worker = HotpathWorker(settings, registry)
-    try:
-        worker.run(stop)
-    except (RuntimeError, TimeoutError) as exc:
-        fail(str(exc))
+    factory = ClientFactory(runtime.kafka, f"rax-hotpath-{worker_id}")
+    run_processor(HotpathProcessor(settings, factory, registry), runtime, registry)

@@ -4,31 +4,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas.kafka_settings import KafkaSettings
+from streams.runtime import RuntimeSettings
 
 __all__ = ["HotpathSettings"]
 
 
 class HotpathSettings(BaseModel):
-    """How one hot-path worker runs; every worker of a zone shares the group, each has its own id."""
+    """How one hot-path worker runs: the runtime's loop settings plus the pipeline's own."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings, description="How to reach Kafka.")
-    namespace: str = Field("rax", description="Topic namespace of the exchange.")
-    worker_id: str = Field(
-        "0",
-        pattern=r"^[A-Za-z0-9_-]{1,32}$",
-        description="Stable id of this worker: names its transactional id, so a restarted worker fences "
-        "its predecessor's open transaction at once instead of after the transaction timeout.",
-    )
-    batch_size: int = Field(5000, ge=1, le=100_000, description="Most hits processed in one transaction.")
-    batch_timeout_s: float = Field(
-        0.02,
-        gt=0,
-        le=5,
-        description="Longest wait for a batch to fill; bounds the latency a batch adds (a transaction "
-        "commit costs ~15-35 ms on one node, so shorter waits buy little).",
+    runtime: RuntimeSettings = Field(
+        default_factory=lambda: RuntimeSettings(max_input_bytes=64 * 1024),
+        description="The stream loop: Kafka, namespace, worker id, batches, deadlines, web port.",
     )
     dedup_window_s: float = Field(
         10.0,
@@ -36,27 +24,17 @@ class HotpathSettings(BaseModel):
         le=3600,
         description="Same plate at one checkpoint within this many seconds of pass time is one pass.",
     )
-    transaction_timeout_ms: int = Field(
-        10_000,
-        ge=1000,
-        le=900_000,
-        description="How long an open transaction of a dead worker blocks read_committed readers.",
-    )
-    session_timeout_ms: int = Field(
-        10_000,
-        ge=3000,
-        le=300_000,
-        description="How long the group waits for a worker that stopped heartbeating before moving its "
-        "partitions to the others (a restarted worker with the same id takes them back at once).",
+    max_future_s: float = Field(
+        300.0,
+        ge=0,
+        le=86_400,
+        description="A hit whose pass time is further ahead of the worker's clock is dead-lettered.",
     )
     silent_checkpoint_s: float = Field(
         900.0,
         gt=0,
         description="A checkpoint with no hit for this long counts as silent (a camera or feed "
         "may be down); exported per region as rax_hotpath_silent_checkpoints.",
-    )
-    metrics_port: int | None = Field(
-        None, ge=0, le=65535, description="Serve /metrics here; None = not served."
     )
     max_match_fanout: int = Field(
         32,

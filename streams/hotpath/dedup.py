@@ -14,7 +14,8 @@ clusters of such reads ``[first, last]``; a hit is a duplicate exactly when it f
 of a cluster (its reads are never more than a window apart, so this is the rule above, not an
 approximation).
 
-Watermark and lateness. State is kept relative to the newest event time seen in the partition (the
+Watermark and lateness. State is kept relative to the newest event time seen in the partition, but
+never past ``horizon`` (the wall clock the caller sets: a read dated in the future cannot move it; the
 watermark): a read is forgotten once it is more than ``window_s + max_lateness_s`` (the retention)
 behind it. A hit at most ``max_lateness_s`` behind the watermark (default half a window: two
 connectors reporting one checkpoint seconds apart) is answered exactly by the rules; a later one (a
@@ -25,14 +26,10 @@ never wrongly dropped: "nothing lost" wins over "nothing twice", and the determi
 one bucket) x ~290 bytes (a UUID event id, its pass key, two dict slots): at 100,000 hits/s with the
 default 10 s window ~1.6 M hits, ~450 MB; at a province's few thousand per second, tens of MB.
 
-Rebuild after a rebalance: ``rebuild`` (or ``clear`` then ``seen`` for each record) with the
-partition's records from any offset at or before the first record whose event time is at least
-``T - retention_s`` (T: the newest event time before the committed offset; with the pass time as the
-record timestamp, ``offsets_for_times`` finds that offset) *up to and excluding the committed
-offset*, then the live records from it. An answer depends only on the hits within a window of it,
-so the live answers are the ones the previous owner would have given: a pass seen during the rebuild
-counts, and its live duplicate is dropped. Never feed the records from the committed offset on in
-the rebuild: they would be dropped live as duplicates of themselves (same event id).
+Rebuild after a rebalance or a restart: ``rebuild`` with the sightings the hot path wrote to its
+dedup changelog (every hit it fed to ``seen``, in order, in the same transaction as the outputs of the
+batch), less the chunks it deleted once they fell behind the retention. An answer depends only on the
+hits within a window of it, so the live answers are the ones the previous owner would have given.
 
 Lifecycle: one ``DedupWindow`` per assigned partition, created (or rebuilt) on assignment and dropped on
 revocation. Not thread-safe.
@@ -65,6 +62,7 @@ class DedupWindow:
         "_passes",
         "_retention",
         "_window",
+        "horizon",
     )
 
     def __init__(self, window_s: float = 10.0, max_lateness_s: float | None = None) -> None:
@@ -74,6 +72,9 @@ class DedupWindow:
         self._window = float(window_s)
         self._retention = self._window + lateness
         self._grain = self._retention / _BUCKETS_PER_RETENTION
+        #: the watermark never passes this (the caller's wall clock): one read dated in the future
+        #: cannot switch eviction off for the partition, nor push the window ahead of every other read
+        self.horizon = math.inf
         self.clear()
 
     @property
@@ -115,9 +116,11 @@ class DedupWindow:
         ``t`` is the pass time in (finite) epoch seconds; ``colour`` may be None (unknown).
         """
         if t > self._max_t:
-            self._max_t = t
-            if t >= self._evict_at:
-                self._evict(t)
+            mark = t if t <= self.horizon else self.horizon
+            if mark > self._max_t:
+                self._max_t = mark
+                if mark >= self._evict_at:
+                    self._evict(mark)
         ids = self._ids
         if event_id in ids:
             return True

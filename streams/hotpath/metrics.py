@@ -28,7 +28,6 @@ class HotpathMetrics:
     latency: Histogram
     watchlist_entries: Gauge
     watchlist_freshness: Gauge
-    lag: Gauge
     aborts: Counter
     silent_checkpoints: Gauge
 
@@ -119,14 +118,6 @@ def hotpath_metrics(registry: CollectorRegistry, regions: list[str] | None = Non
         watchlist_freshness=Gauge(
             "watchlist_age_seconds",
             "Seconds since the watchlist topic was last read to its end.",
-            namespace=ns,
-            subsystem=sub,
-            registry=registry,
-        ),
-        lag=Gauge(
-            "consumer_lag_records",
-            "Records behind the end of the input topics.",
-            ["region"],
             namespace=ns,
             subsystem=sub,
             registry=registry,

@@ -13,43 +13,27 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
 from schemas.codec import DecodeError, decode, encode
 from schemas.delivery import Delivery, DeliveryKind, MatchNotice, delivery_id
-from schemas.dlq import DeadLetter, DlqReason, DlqStage, dlq_headers
+from schemas.dlq import DlqReason, DlqStage
 from schemas.hits import CheckpointHit
+from schemas.inbox import InboxKind, inbox_headers
 from schemas.matching import Match, MatchKind, match_id
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone
 from streams.hotpath.dedup import DedupWindow
 from streams.hotpath.recipients import decide_recipients, in_scope
 from streams.hotpath.watchlist_state import EntryFacts, WatchlistState
+from streams.runtime import DeadLetterBuilder, InRecord, Outgoing
 
-__all__ = ["BatchResult", "HitPipeline", "InMessage", "Outgoing"]
+__all__ = ["BatchResult", "HitPipeline", "InRecord", "Outgoing", "Sighting"]
+
+#: One hit as dedup saw it: (event id, plate, colour, checkpoint, pass time) — what the dedup changelog keeps.
+Sighting = tuple[str, str, str | None, str, float]
 
 log = logging.getLogger(__name__)
-
-
-class InMessage(Protocol):
-    """The parts of a consumed Kafka message the pipeline reads (confluent_kafka.Message has them)."""
-
-    def topic(self) -> str | None: ...
-    def partition(self) -> int | None: ...
-    def offset(self) -> int | None: ...
-    def key(self) -> bytes | None: ...
-    def value(self) -> bytes | None: ...
-
-
-@dataclass(slots=True)
-class Outgoing:
-    """One record to produce."""
-
-    topic: str
-    key: bytes | None
-    value: bytes | None
-    headers: list[tuple[str, str | bytes | None]] | None = None
 
 
 @dataclass
@@ -64,6 +48,8 @@ class BatchResult:
     refusals: Counter[str] = field(default_factory=Counter)
     dlq: Counter[str] = field(default_factory=Counter)
     delivered_pass_times: list[float] = field(default_factory=list)
+    #: per input partition, every hit dedup saw in this batch, in order (the dedup changelog's delta)
+    sightings: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)
 
 
 class HitPipeline:
@@ -76,12 +62,16 @@ class HitPipeline:
         zone: Callable[[], Zone | None],
         dedup_window_s: float = 10.0,
         max_fanout: int = 32,
+        dead_letters: DeadLetterBuilder | None = None,
+        max_future_s: float = 300.0,
     ) -> None:
         self.cat = cat
         self.watchlist = watchlist
         self._zone = zone
         self._window = dedup_window_s
         self._max_fanout = max_fanout
+        self._max_future = max_future_s
+        self.dead_letters = dead_letters or DeadLetterBuilder(cat.dlq("hotpath"), "hotpath")
         self._dedup: dict[tuple[str, int], DedupWindow] = {}
         self._regions: dict[str, str | None] = {}
         self._last_seen: dict[str, tuple[str, float]] = {}  # checkpoint -> (region, newest pass time)
@@ -97,19 +87,10 @@ class HitPipeline:
     def forget(self, topic: str, partition: int) -> None:
         self._dedup.pop((topic, partition), None)
 
-    def rebuild(self, topic: str, partition: int, values: Iterable[bytes | None]) -> int:
-        """Replays already-processed records of a partition into a fresh dedup window (after a rebalance)."""
+    def rebuild(self, topic: str, partition: int, sightings: Iterable[Sighting]) -> int:
+        """Replays the sightings of a partition's dedup changelog into a fresh window (on assignment)."""
         window = self.dedup(topic, partition)
-        window.clear()
-        count = 0
-        for value in values:
-            try:
-                hit = decode(value or b"", CheckpointHit)
-            except DecodeError:
-                continue  # it went to the DLQ when it was processed
-            window.seen(hit.event_id, hit.plate, _colour(hit), hit.checkpoint_id, hit.pass_time.timestamp())
-            count += 1
-        return count
+        return window.rebuild(sightings)
 
     def silent_checkpoints(self, since: float) -> dict[str, int]:
         """Per region, the checkpoints this worker has seen whose newest hit is older than ``since``."""
@@ -125,7 +106,7 @@ class HitPipeline:
             self._regions[topic] = parsed[0] if parsed and parsed[1] == TopicKind.HITS else None
         return self._regions[topic]
 
-    def process(self, messages: Iterable[InMessage], now: datetime | None = None) -> BatchResult:
+    def process(self, messages: Iterable[InRecord], now: datetime | None = None) -> BatchResult:
         now = now or datetime.now(UTC)
         result = BatchResult()
         zone = self._zone()
@@ -139,7 +120,7 @@ class HitPipeline:
                 )
         return result
 
-    def _one(self, msg: InMessage, zone: Zone | None, now: datetime, result: BatchResult) -> None:
+    def _one(self, msg: InRecord, zone: Zone | None, now: datetime, result: BatchResult) -> None:
         topic = msg.topic() or ""
         region = self._topic_region(topic)
         if region is None:
@@ -164,10 +145,20 @@ class HitPipeline:
             result.out.append(self._impersonation_audit(hit, region, topic, now))
             return
         colour = _colour(hit)
-        self._last_seen[hit.checkpoint_id] = (region, hit.pass_time.timestamp())
-        if self.dedup(topic, msg.partition() or 0).seen(
-            hit.event_id, hit.plate, colour, hit.checkpoint_id, hit.pass_time.timestamp()
-        ):
+        t = hit.pass_time.timestamp()
+        if t > now.timestamp() + self._max_future:
+            error = (
+                f"pass_time {hit.pass_time.isoformat()} is more than {self._max_future:.0f} s in the future"
+            )
+            self._dead(result, msg, DlqReason.SCHEMA_VIOLATION, DlqStage.VALIDATE, error)
+            return
+        self._last_seen[hit.checkpoint_id] = (region, t)
+        part = msg.partition() or 0
+        window = self.dedup(topic, part)
+        window.horizon = now.timestamp()  # no read moves the window's clock past the wall clock
+        sighting = (hit.event_id, hit.plate, colour, hit.checkpoint_id, t)
+        result.sightings.setdefault((topic, part), []).append(sighting)
+        if window.seen(*sighting):
             result.duplicates[region] += 1
             return
         found = self.watchlist.match(hit.plate, colour, now.timestamp())
@@ -221,20 +212,23 @@ class HitPipeline:
         result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
         for d in decide_recipients(zone, facts.owner, facts.category, hit.region, now):
             did = delivery_id(hit.event_id, facts.entry_id, d.recipient)
-            redact = d.agreement.redact if (d.disclosed and d.agreement is not None) else ()
             if d.disclosed:
                 delivery = Delivery(
                     delivery_id=did,
                     recipient=d.recipient,
                     kind=DeliveryKind.MATCH,
                     owner=facts.owner,
-                    match=MatchNotice.from_match(match, redact),
-                    agreement_id=d.agreement.agreement_id if d.agreement else None,
+                    match=MatchNotice.from_match(match, d.redact),
+                    agreement_id=d.agreement_id,
                     purpose=d.purpose,
                     produced_at=now,
                     source_time=hit.pass_time,
                 )
-                result.out.append(Outgoing(self.cat.out(d.recipient), did.encode(), encode(delivery)))
+                body = encode(delivery)
+                result.out.append(Outgoing(self.cat.out(d.recipient), did.encode(), body))
+                # the control app learns of the delivery (acks, deadlines) in the partition of its id
+                inbox = inbox_headers(InboxKind.DELIVERY, d.recipient)
+                result.out.append(Outgoing(self.cat.control_inbox, did.encode(), body, list(inbox)))
                 result.deliveries[d.recipient] += 1
                 result.delivered_pass_times.append(hit.pass_time.timestamp())
             else:
@@ -248,11 +242,11 @@ class HitPipeline:
                 subject_id=facts.entry_id,
                 plates=(hit.plate,),
                 hit_region=hit.region,
-                decision=Decision.DISCLOSED if d.disclosed else Decision.REFUSED,
+                decision=d.decision,
                 reason=d.reason,
-                agreement_id=d.agreement.agreement_id if d.agreement else None,
-                purpose=d.purpose if d.disclosed else None,
-                redacted=tuple(redact),
+                agreement_id=d.agreement_id,
+                purpose=d.purpose,
+                redacted=d.redact,
                 at=now,
                 source_time=hit.pass_time,
             )
@@ -278,19 +272,9 @@ class HitPipeline:
         return Outgoing(self.cat.audit, did.encode(), encode(record))
 
     def _dead(
-        self, result: BatchResult, msg: InMessage, reason: DlqReason, stage: DlqStage, error: str
+        self, result: BatchResult, msg: InRecord, reason: DlqReason, stage: DlqStage, error: str
     ) -> None:
-        letter = DeadLetter(
-            reason=reason,
-            stage=stage,
-            component="hotpath",
-            error=error,
-            source_topic=msg.topic(),
-            source_partition=msg.partition(),
-            source_offset=msg.offset(),
-        )
-        headers: list[tuple[str, str | bytes | None]] = list(dlq_headers(letter))
-        result.out.append(Outgoing(self.cat.dlq("hotpath"), msg.key(), msg.value(), headers))
+        result.out.append(self.dead_letters.build(msg, reason, stage, error))
         result.dlq[reason.value] += 1
 
 

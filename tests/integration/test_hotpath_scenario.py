@@ -140,7 +140,7 @@ def test_withdrawal_stops_matching_within_a_second(kafka: KafkaSettings, catalog
     assert any(t > withdrawn_at + 1.0 for t in sent.values()), "hits kept coming after the withdrawal"
 
 
-def test_dedup_survives_a_restart_by_rebuilding_from_the_input(
+def test_dedup_survives_a_hand_over_by_restoring_from_its_changelog(
     kafka: KafkaSettings, catalogue: Catalogue
 ) -> None:
     cat = catalogue
@@ -154,7 +154,7 @@ def test_dedup_survives_a_restart_by_rebuilding_from_the_input(
         hits.send("510521", "川B00001")  # other traffic, committed with it
         hits.flush()
         assert len(_wait_for(kafka, cat, 2)) == 2  # 泸县 owns it, 荣昌 subscribes to 泸县's hits
-    # a new worker (another id: a scale-out, not a restart) must remember the pass from the input topic
+    # a new worker (another id: a scale-out, not a restart) must remember the pass from the changelog
     with running_worker(kafka, cat, worker_id="7") as worker:
         hits.send("510521", "川A24680", checkpoint="510521-K0042", event_id=first)  # a connector retry
         hits.send(
@@ -167,5 +167,5 @@ def test_dedup_survives_a_restart_by_rebuilding_from_the_input(
         got = _wait_for(kafka, cat, 4)
         time.sleep(1.0)
         got = _all_deliveries(kafka, cat)
-        assert worker.metrics.duplicates.labels("510521")._value.get() == 2
+        assert worker.processor.metrics.duplicates.labels("510521")._value.get() == 2
     assert sorted(d.match.hit_event_id for d in got if d.match) == sorted([first, first, later, later])

@@ -20,7 +20,8 @@ from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from schemas.watchlist import WatchlistEntry
 from streams.hotpath.config import HotpathSettings
-from streams.hotpath.worker import HotpathWorker
+from streams.hotpath.processor import HotpathProcessor
+from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
 from tests.unit.models_factories import entry, hit_data
 
 EXAMPLE_ZONE = Path(__file__).parents[2] / "ops" / "zones" / "chuanyu.yaml"
@@ -32,6 +33,7 @@ __all__ = [
     "make_entry",
     "producer",
     "publish_entries",
+    "running_loop",
     "running_worker",
 ]
 
@@ -49,15 +51,8 @@ def apply_example_zone(kafka: KafkaSettings, cat: Catalogue, hit_partitions: int
 
 
 def producer(kafka: KafkaSettings) -> Producer:
-    return Producer(
-        {
-            **kafka.client_config(),
-            "enable.idempotence": True,
-            "acks": "all",
-            "partitioner": "murmur2_random",
-            "linger.ms": 2,
-        }
-    )
+    """A producer as a region's connector has one (the factory's guarantees), batching little."""
+    return ClientFactory(kafka, "test-producer").producer({"linger.ms": 2})
 
 
 def make_entry(owner: str, plate: str, **over: Any) -> WatchlistEntry:
@@ -116,28 +111,54 @@ class HitFactory:
 
 @contextmanager
 def running_worker(
-    kafka: KafkaSettings, cat: Catalogue, registry: CollectorRegistry | None = None, **settings: Any
-) -> Iterator[HotpathWorker]:
-    """A hot-path worker in a thread of the test process, stopped (and joined) at the end."""
-    worker = HotpathWorker(
-        HotpathSettings(kafka=kafka, namespace=cat.namespace, batch_timeout_s=0.02, **settings), registry
+    kafka: KafkaSettings,
+    cat: Catalogue,
+    registry: CollectorRegistry | None = None,
+    worker_id: str = "0",
+    **settings: Any,
+) -> Iterator[StreamLoop]:
+    """A hot-path worker (the runtime's loop) in a thread of the test process, stopped and joined at the end.
+
+    ``settings``: fields of ``HotpathSettings``, or of ``RuntimeSettings`` (batch_size, …).
+    """
+    runtime_fields = set(RuntimeSettings.model_fields)
+    runtime = RuntimeSettings(
+        kafka=kafka,
+        namespace=cat.namespace,
+        worker_id=worker_id,
+        batch_timeout_s=0.02,
+        max_input_bytes=64 * 1024,
+        **{k: v for k, v in settings.items() if k in runtime_fields},
     )
+    hotpath = HotpathSettings(
+        runtime=runtime, **{k: v for k, v in settings.items() if k not in runtime_fields}
+    )
+    registry = registry or CollectorRegistry()
+    processor = HotpathProcessor(hotpath, ClientFactory(kafka, f"test-hotpath-{worker_id}"), registry)
+    loop = StreamLoop(processor, runtime, registry)
+    with running_loop(loop) as running:
+        yield running
+
+
+@contextmanager
+def running_loop(loop: StreamLoop, ready_timeout: float = 60.0) -> Iterator[StreamLoop]:
+    """Any processor's loop in a thread of the test process; errors in the loop fail the test."""
     stop = threading.Event()
     errors: list[BaseException] = []
 
     def run() -> None:
         try:
-            worker.run(stop)
+            loop.run(stop)
         except BaseException as exc:  # surfaced to the test below
             errors.append(exc)
 
-    thread = threading.Thread(target=run, name="hotpath-worker", daemon=True)
+    thread = threading.Thread(target=run, name=f"{loop.processor.name}-loop", daemon=True)
     thread.start()
     try:
-        assert worker.ready.wait(60) or errors, "the worker did not become ready"
+        assert loop.ready.wait(ready_timeout) or errors, "the loop did not become ready"
         if errors:
             raise errors[0]
-        yield worker
+        yield loop
     finally:
         stop.set()
         thread.join(30)

@@ -11,6 +11,7 @@ import yaml
 from prometheus_client import CollectorRegistry
 
 from streams.hotpath.metrics import hotpath_metrics
+from streams.runtime.metrics import runtime_metrics
 
 ROOT = Path(__file__).parents[2]
 DASHBOARDS = sorted((ROOT / "ops" / "grafana" / "dashboards").glob("*.json"))
@@ -24,6 +25,7 @@ def _exported() -> set[str]:
 
     ControlMetrics(registry)
     connector_metrics(registry, "simulator", "510000")
+    runtime_metrics(registry, "hotpath")
     names = set()
     for family in registry.collect():
         names |= {s.name for s in family.samples} | {family.name}

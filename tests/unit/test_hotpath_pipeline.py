@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from schemas.matching import Match
 from schemas.topics import Catalogue
 from streams.hotpath.pipeline import HitPipeline, Outgoing
 from streams.hotpath.watchlist_state import WatchlistState
+from tests.support.records import Rec
 from tests.unit.models_factories import entry, hit_data
 
 ZONE = load_zone_file(Path(__file__).parents[2] / "ops" / "zones" / "chuanyu.yaml")
@@ -27,37 +27,11 @@ CAT = Catalogue("rax")
 NOW = datetime(2024, 5, 1, 0, 30, 5, tzinfo=UTC)
 
 
-@dataclass
-class Msg:
-    """A consumed record, as the pipeline sees it."""
-
-    _topic: str
-    _value: bytes | None
-    _offset: int = 0
-    _partition: int = 0
-    _key: bytes | None = None
-
-    def topic(self) -> str:
-        return self._topic
-
-    def partition(self) -> int:
-        return self._partition
-
-    def offset(self) -> int:
-        return self._offset
-
-    def key(self) -> bytes | None:
-        return self._key
-
-    def value(self) -> bytes | None:
-        return self._value
-
-
-def _hit(region: str, plate: str = "川A12345", **over: Any) -> Msg:
+def _hit(region: str, plate: str = "川A12345", **over: Any) -> Rec:
     data = hit_data(
         event_id=str(uuid.uuid4()), region=region, plate=plate, checkpoint_id=f"{region}-K1", **over
     )
-    return Msg(CAT.in_hits(region), orjson.dumps(data), _key=plate.encode())
+    return Rec(CAT.in_hits(region), orjson.dumps(data), _key=plate.encode())
 
 
 def _pipeline(*entries: Any) -> HitPipeline:
@@ -143,7 +117,7 @@ def test_subscriber_receives_matches_in_its_area() -> None:
 def test_duplicates_by_event_id_and_by_pass_are_dropped() -> None:
     p = _pipeline(_entry("510521"))
     first = _hit("510521")
-    again = Msg(first._topic, first._value, 1)
+    again = Rec(first._topic, first._value, 1)
     other_camera = _hit("510521", pass_time="2024-05-01T00:30:04Z")
     later_pass = _hit("510521", pass_time="2024-05-01T00:30:30Z")
     r = p.process([first, again, other_camera, later_pass], NOW)
@@ -152,7 +126,7 @@ def test_duplicates_by_event_id_and_by_pass_are_dropped() -> None:
 
 
 def test_impersonating_hit_goes_to_the_dlq_and_the_audit() -> None:
-    forged = Msg(CAT.in_hits("510521"), orjson.dumps(hit_data(region="500153")), 7)
+    forged = Rec(CAT.in_hits("510521"), orjson.dumps(hit_data(region="500153")), 7)
     r = _pipeline(_entry("500153")).process([forged], NOW)
     (dead,) = _on(r.out, CAT.dlq("hotpath"))
     letter = parse_dlq_headers(dead.headers)
@@ -172,7 +146,7 @@ def test_impersonating_hit_goes_to_the_dlq_and_the_audit() -> None:
     ],
 )
 def test_bad_input_goes_to_the_dlq_with_its_reason(value: bytes | None, reason: str) -> None:
-    r = _pipeline().process([Msg(CAT.in_hits("510521"), value, 3)], NOW)
+    r = _pipeline().process([Rec(CAT.in_hits("510521"), value, 3)], NOW)
     (dead,) = r.out
     assert dead.topic == CAT.dlq("hotpath") and dead.value == value
     assert parse_dlq_headers(dead.headers).reason.value == reason

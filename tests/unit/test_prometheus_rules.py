@@ -31,7 +31,7 @@ def test_scrape_configs_are_valid(config: str) -> None:
 def test_alert_rules_are_valid() -> None:
     result = _promtool("check", "rules", str(ROOT / "ops" / "prometheus" / "rules.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "SUCCESS: 7 rules found" in result.stdout
+    assert "SUCCESS: 8 rules found" in result.stdout
 
 
 @needs_promtool

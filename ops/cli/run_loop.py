@@ -1,0 +1,58 @@
+"""Runs one processor's stream loop in the foreground until SIGTERM or Ctrl-C (shared by `rax run …`)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+from confluent_kafka import KafkaException
+from prometheus_client import CollectorRegistry
+
+from ops.cli.common import fail
+from streams.runtime import Processor, RuntimeSettings, StreamLoop
+
+__all__ = ["run_processor", "web_options"]
+
+
+def web_options(f: click.decorators.FC) -> click.decorators.FC:
+    """--web-host / --web-port of /metrics, /health and /ready (port 0: any free port, logged)."""
+    f = click.option(
+        "--web-port",
+        "--metrics-port",
+        "web_port",
+        type=click.IntRange(0, 65535),
+        default=None,
+        help="Serve /metrics, /health and /ready on this port (0: any free port; the real one is printed).",
+    )(f)
+    f = click.option(
+        "--web-host",
+        "--metrics-host",
+        "web_host",
+        default="127.0.0.1",
+        show_default=True,
+        help="Address of the web endpoints.",
+    )(f)
+    return f
+
+
+def run_processor(processor: Processor, settings: RuntimeSettings, registry: CollectorRegistry) -> None:
+    """Run ``processor`` until a signal; every blocking call of the loop is bounded: it stops in seconds."""
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    loop = StreamLoop(processor, settings, registry)
+    ready = threading.Thread(target=_announce, args=(loop, stop), daemon=True)
+    ready.start()
+    try:
+        loop.run(stop)
+    except (RuntimeError, TimeoutError, KafkaException) as exc:
+        fail(f"{processor.name}: {exc}")
+
+
+def _announce(loop: StreamLoop, stop: threading.Event) -> None:
+    """Print where the web endpoints are once they are bound (port 0 picks one)."""
+    while not stop.is_set() and loop.web is None and loop.settings.web_port is not None:
+        stop.wait(0.05)
+    if loop.web is not None:
+        click.echo(f"web on http://{loop.web.host}:{loop.web.port} (/metrics /health /ready)", err=True)

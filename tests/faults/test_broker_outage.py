@@ -1,0 +1,168 @@
+"""The broker stopped for 20 s under load: the hot path and the control app resume by themselves, lose
+nothing, repeat nothing, and a SIGTERM during an outage still ends a worker within seconds."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from ops.kafka import LocalCluster
+from schemas.codec import decode, encode
+from schemas.delivery import Delivery
+from schemas.kafka_settings import KafkaSettings
+from schemas.topics import Catalogue
+from tests.support.hotpath import HitFactory, apply_example_zone, make_entry, producer, publish_entries
+from tests.support.kafka import consume_all, new_cluster, unique
+from tests.unit.models_factories import zone_alert
+
+MATCHING = 120
+ALERTS = 90
+# an alert of 四川 about a stolen vehicle reaches 四川 itself, 重庆 and 荣昌 (see ops/zones/chuanyu.yaml)
+ALERT_RECIPIENTS = ("500000", "500153", "510000")
+OUTAGE_S = 20.0
+
+
+@pytest.fixture(scope="module")
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """A broker of this module alone: stopping it must not disturb the other tests' broker."""
+    cluster = new_cluster(tmp_path_factory.mktemp("outage"))
+    cluster.start(nodes=1)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def _start(
+    kafka: KafkaSettings, cat: Catalogue, log: Path, processor: str = "hotpath"
+) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "ops.cli", "-v", "run", processor, "--bootstrap", kafka.bootstrap_servers]
+    cmd += ["--namespace", cat.namespace, "--worker-id", "0"]
+    with log.open("ab") as out:
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
+
+
+def _deliveries(kafka: KafkaSettings, cat: Catalogue) -> list[Delivery]:
+    return [decode(m.value() or b"", Delivery) for m in consume_all(kafka, cat.out("510521"))]
+
+
+def test_hot_path_resumes_by_itself_after_a_broker_outage(own_broker: LocalCluster, tmp_path: Path) -> None:
+    kafka = own_broker.settings()
+    cat = Catalogue(unique("t").replace("-", ""))
+    apply_example_zone(kafka, cat)
+    entries = [make_entry("510521", f"川A{i:05d}", tolerance=0) for i in range(MATCHING)]
+    publish_entries(kafka, cat, entries)
+    log = tmp_path / "worker.log"
+    worker = _start(kafka, cat, log)
+    hits = HitFactory(kafka, cat)
+    try:
+        for i in range(MATCHING):
+            for j in range(10):
+                hits.send("510521", f"渝B{(i * 10 + j) % 100000:05d}")
+            hits.send("510521", f"川A{i:05d}")
+            if i == MATCHING // 3:
+                hits.flush()
+                own_broker.kill_node(1)  # the outage starts mid-stream, with a transaction open
+                outage_end = time.monotonic() + OUTAGE_S
+            if i == 2 * MATCHING // 3:
+                time.sleep(max(0.0, outage_end - time.monotonic()))
+                own_broker.restart_node(1)
+            hits.producer.poll(0)
+            time.sleep(0.01)
+        hits.flush()
+        deadline = time.monotonic() + 120
+        got = _deliveries(kafka, cat)
+        while len({d.delivery_id for d in got}) < MATCHING and time.monotonic() < deadline:
+            time.sleep(1.0)
+            got = _deliveries(kafka, cat)
+        assert worker.poll() is None, f"the worker exited: {log.read_text()[-3000:]}"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    ids = Counter(d.delivery_id for d in got)
+    assert not [i for i, n in ids.items() if n > 1], "a delivery id appears twice"
+    missing = {e.entry_id for e in entries} - {d.match.entry_id for d in got if d.match}
+    assert not missing, f"{len(missing)} matches lost; worker log: {log.read_text()[-3000:]}"
+
+
+def test_sigterm_during_an_outage_ends_the_worker_in_seconds(
+    own_broker: LocalCluster, tmp_path: Path
+) -> None:
+    kafka = own_broker.settings()
+    cat = Catalogue(unique("t").replace("-", ""))
+    apply_example_zone(kafka, cat)
+    log = tmp_path / "worker.log"
+    worker = _start(kafka, cat, log)
+    hits = HitFactory(kafka, cat)
+    try:
+        for i in range(200):
+            hits.send("510521", f"渝B{i:05d}")
+        hits.flush()
+        time.sleep(5.0)  # the worker is up and consuming
+        own_broker.kill_node(1)
+        time.sleep(3.0)
+        t0 = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(60)
+        took = time.monotonic() - t0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        own_broker.restart_node(1)
+    assert took < 25.0, f"SIGTERM took {took:.1f} s during an outage; log: {log.read_text()[-2000:]}"
+
+
+def test_control_app_resumes_by_itself_after_a_broker_outage(
+    own_broker: LocalCluster, tmp_path: Path
+) -> None:
+    kafka = own_broker.settings()
+    cat = Catalogue(unique("t").replace("-", ""))
+    apply_example_zone(kafka, cat)
+    log = tmp_path / "control.log"
+    worker = _start(kafka, cat, log, "control")
+    alerts = [zone_alert("510000", identifier=f"OUTAGE-{n:04d}", plates=[]) for n in range(ALERTS)]
+    p = producer(kafka)
+    try:
+        for n, a in enumerate(alerts):
+            p.produce(cat.in_alerts("510000"), encode(a), a.identifier.encode())
+            p.poll(0)
+            time.sleep(0.02)
+            if n == ALERTS // 3:
+                p.flush(30)
+                own_broker.kill_node(1)
+                outage_end = time.monotonic() + OUTAGE_S
+            if n == 2 * ALERTS // 3:
+                time.sleep(max(0.0, outage_end - time.monotonic()))
+                own_broker.restart_node(1)
+        assert p.flush(60) == 0
+        total = ALERTS * len(ALERT_RECIPIENTS)
+        deadline = time.monotonic() + 120
+        got = _alert_deliveries(kafka, cat)
+        while len({d["delivery_id"] for d in got}) < total and time.monotonic() < deadline:
+            time.sleep(1.0)
+            got = _alert_deliveries(kafka, cat)
+        assert worker.poll() is None, f"the control app exited: {log.read_text()[-3000:]}"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    ids = Counter(d["delivery_id"] for d in got)
+    assert not [i for i, n in ids.items() if n > 1], "a delivery id appears twice"
+    reached = {(d["alert"]["identifier"], d["recipient"]) for d in got}
+    missing = {(a.identifier, r) for a in alerts for r in ALERT_RECIPIENTS} - reached
+    assert not missing, f"{len(missing)} deliveries lost; log: {log.read_text()[-3000:]}"
+
+
+def _alert_deliveries(kafka: KafkaSettings, cat: Catalogue) -> list[dict[str, Any]]:
+    return [
+        orjson.loads(m.value() or b"{}") for r in ALERT_RECIPIENTS for m in consume_all(kafka, cat.out(r))
+    ]
