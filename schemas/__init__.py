@@ -6,7 +6,8 @@ Everything a producer or consumer needs is importable from here; the modules beh
   plates) and vocabularies (category, action, priority, plate colour);
 * ``hits``, ``watchlist``, ``alerts`` (+ ``cap``, ``cap_info``): what regions publish;
 * ``matching``, ``delivery``, ``audit``, ``acks``: what processors and command centres produce;
-* ``sharing``, ``zone``: agreements, subscriptions and the zone;
+* ``sharing``, ``zone``: agreements, subscriptions and the zone; ``disclosure``: the one agreement
+  rule (``may_disclose``) every processor asks before handing data to another region;
 * ``codec``: bytes <-> models (``encode``, ``decode``, ``DecodeError``); ``dlq``: dead-letter headers;
 * ``topics``: topic names and keys; ``regions``, ``plates``: the region registry and plate normaliser.
 
@@ -43,6 +44,7 @@ from schemas.cap import (
 from schemas.cap_info import Area, Circle, Info, Resource
 from schemas.codec import DecodeError, FieldError, decode, decode_any, decode_command, encode
 from schemas.delivery import Delivery, DeliveryKind, MatchNotice, delivery_id, kind_for_alert
+from schemas.disclosure import Disclosure, may_disclose
 from schemas.dlq import DeadLetter, DlqHeaderError, DlqReason, DlqStage, dlq_headers, parse_dlq_headers
 from schemas.fields import CheckpointTime, PlateText, PlateTypeCode, RegionCode
 from schemas.hits import CHINESE_FIELD_NAMES, CheckpointHit
@@ -90,6 +92,7 @@ __all__ = [
     "Delivery",
     "DeliveryKind",
     "DigestId",
+    "Disclosure",
     "DlqHeaderError",
     "DlqReason",
     "DlqStage",
@@ -146,6 +149,7 @@ __all__ = [
     "is_partial",
     "kind_for_alert",
     "match_id",
+    "may_disclose",
     "new_event_id",
     "normalise_pattern",
     "normalise_plate",

@@ -15,7 +15,7 @@ _PROCESSES = {
 
 
 class _LazyRun(click.Group):
-    """Imports a processor's module only when it runs (faust is slow to import)."""
+    """Imports a processor's module only when it runs (`rax --help` stays quick)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(_PROCESSES)

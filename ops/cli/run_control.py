@@ -1,12 +1,16 @@
-"""`rax run control`: the control app (alerts, watchlist lifecycle, acks and deadlines) in the foreground."""
+"""`rax run control`: one control-app worker (alerts, watchlist, acks, deadlines) in the foreground."""
 
 from __future__ import annotations
 
-import logging
-
 import click
+from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
 from ops.cli.common import fail, kafka_options, resolve_kafka
+from ops.cli.run_loop import run_processor, web_options
+from streams.control.config import ControlSettings, DeadlinePolicy
+from streams.control.processor import ControlProcessor
+from streams.runtime import ClientFactory, RuntimeSettings
 
 __all__ = ["command"]
 
@@ -29,13 +33,12 @@ def _rules(values: tuple[str, ...], option: str) -> dict[str, float]:
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
 @click.option("--zone", "zone_name", default=None, help="Zone to serve; default: the one on the zone topic.")
 @click.option(
-    "--web-host", default="127.0.0.1", show_default=True, help="Address of /metrics, /health, /ready."
+    "--worker-id",
+    default="0",
+    show_default=True,
+    help="Stable id of this worker (names its transactional id and group member); unique per worker.",
 )
-@click.option("--web-port", default=6066, show_default=True, type=int, help="Port of the web endpoints.")
-@click.option(
-    "--replication", default=3, show_default=True, type=int, help="Replication of the app's topics."
-)
-@click.option("--partitions", default=3, show_default=True, type=int, help="Partitions of the app's topics.")
+@web_options
 @click.option(
     "--ack-deadline",
     multiple=True,
@@ -47,16 +50,14 @@ def _rules(values: tuple[str, ...], option: str) -> dict[str, float]:
     multiple=True,
     help="Final-outcome deadline, action:priority=seconds (default intercept:urgent=3600, *=43200).",
 )
-@click.option("--tick", default=1.0, show_default=True, type=float, help="Seconds between deadline checks.")
-@click.option("--retry-delay", default=1.0, show_default=True, type=float, help="Seconds before a retry.")
+@click.option("--tick", default=1.0, show_default=True, type=float, help="Seconds between timer checks.")
 @click.option(
-    "--stall-seconds",
-    default=60.0,
+    "--park-seconds",
+    default=30.0,
     show_default=True,
     type=float,
-    help="Exit (code 75) when input waits this long.",
+    help="How long an Update/Cancel waits for the message it refers to before it is dead-lettered.",
 )
-@click.option("--log-level", default="warning", show_default=True, help="faust worker log level.")
 def command(
     bootstrap: str | None,
     username: str | None,
@@ -64,23 +65,15 @@ def command(
     ssl_ca: str | None,
     namespace: str,
     zone_name: str | None,
+    worker_id: str,
     web_host: str,
-    web_port: int,
-    replication: int,
-    partitions: int,
+    web_port: int | None,
     ack_deadline: tuple[str, ...],
     outcome_deadline: tuple[str, ...],
     tick: float,
-    retry_delay: float,
-    stall_seconds: float,
-    log_level: str,
+    park_seconds: float,
 ) -> None:
     """Run the control app: alerts with Update/Cancel, watchlist lifecycle, acknowledgements, deadlines."""
-    from pydantic import ValidationError
-
-    from streams.control.config import ControlSettings, DeadlinePolicy
-    from streams.control.worker.run import run
-
     kafka = resolve_kafka(bootstrap, username, password, ssl_ca)
     try:
         defaults = DeadlinePolicy()
@@ -88,20 +81,17 @@ def command(
             acknowledge={**defaults.acknowledge, **_rules(ack_deadline, "--ack-deadline")},
             outcome={**defaults.outcome, **_rules(outcome_deadline, "--outcome-deadline")},
         )
-        settings = ControlSettings(
+        runtime = RuntimeSettings(
             kafka=kafka,
             namespace=namespace,
-            zone=zone_name,
+            worker_id=worker_id,
+            tick_s=tick,
             web_host=web_host,
             web_port=web_port,
-            replication_factor=replication,
-            internal_partitions=partitions,
-            deadlines=deadlines,
-            tick_seconds=tick,
-            retry_seconds=retry_delay,
-            stall_seconds=stall_seconds,
         )
+        settings = ControlSettings(runtime=runtime, zone=zone_name, deadlines=deadlines, park_s=park_seconds)
     except ValidationError as exc:
         fail(f"invalid settings: {exc}")
-    logging.getLogger("streams.control").setLevel(logging.INFO)
-    run(settings, loglevel=log_level)
+    registry = CollectorRegistry()
+    factory = ClientFactory(kafka, f"rax-control-{worker_id}")
+    run_processor(ControlProcessor(settings, factory, registry), runtime, registry)

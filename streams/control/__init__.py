@@ -1,8 +1,10 @@
-"""The control app (faust-streaming): alerts with Update/Cancel, the watchlist lifecycle, acks and deadlines.
+"""The control app: alerts with Update/Cancel, the watchlist lifecycle, acks, outcomes and deadlines.
 
-Layout: ``config`` (the one settings model), ``common`` (outputs, rejections, time helpers), pure logic
-per feature (``alerts``, ``watchlist``, ``acks``), ``metrics``, and the faust / Kafka glue in
-``worker``. The pure modules import neither Kafka nor faust; ``worker`` is imported only to run.
+Layout: ``config`` (the one settings model), ``common`` (outputs, rejections, time helpers), ``state``
+(store values), pure logic per feature (``alerts``, ``watchlist``, ``acks``), ``metrics``, and the glue
+that makes it a ``streams.runtime`` processor: ``processor`` (``ControlProcessor``), ``intake`` (stage
+1: re-key into the inbox), ``envelope`` (the inbox record and its original), ``decide`` (stage 2),
+``timers`` (deadlines, expiries, parked alerts), ``zone`` and ``views``.
 """
 
 from streams.control.config import ControlSettings, DeadlinePolicy

@@ -4,7 +4,8 @@ Exceptions::
 
     Exception
     └── Rejected            bad input: goes to rax.dlq.control with ``reason`` and ``stage``
-        └── Unresolved      a reference not (yet) known: retried a few times, then dead-lettered
+        └── Unresolved      a reference not (yet) known: an alert waits for it a while (parked),
+                            an acknowledgement is dead-lettered at once
 """
 
 from __future__ import annotations
@@ -36,14 +37,18 @@ class Rejected(Exception):
 
 
 class Unresolved(Rejected):
-    """A reference to something not known yet (an Update read before its Alert, an early ack)."""
+    """A reference to something not known (yet): an Update read before its Alert, an ack of no delivery.
 
-    def __init__(self, message: str) -> None:
+    ``waiting_for`` names the state key that would resolve it (the referenced message), if any.
+    """
+
+    def __init__(self, message: str, waiting_for: str | None = None) -> None:
         super().__init__(DlqReason.UNKNOWN_REFERENCE, DlqStage.VALIDATE, message)
+        self.waiting_for = waiting_for
 
 
 def to_epoch(at: datetime) -> float:
-    """Seconds since the epoch of an aware datetime (the form times take in the tables)."""
+    """Seconds since the epoch of an aware datetime (the form times take in the stores)."""
     return at.timestamp()
 
 

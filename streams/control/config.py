@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from schemas.acks import BreachStage
-from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import RuntimeSettings
 
 __all__ = ["ControlSettings", "DeadlinePolicy"]
 
@@ -59,54 +59,37 @@ class DeadlinePolicy(BaseModel):
 
 
 class ControlSettings(BaseModel):
-    """Everything one control-app process needs; built once by ``rax run control``."""
+    """How one control-app worker runs: the runtime's loop settings plus the app's own; built once by
+    ``rax run control``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kafka: KafkaSettings = Field(description="How to reach the brokers.")
-    namespace: str = Field("rax", description="Topic namespace of the exchange (rax in production).")
-    zone: str | None = Field(None, description="Zone to serve (its name); default: the only one.")
-    web_host: str = Field("127.0.0.1", description="Address the web endpoints bind to.")
-    web_port: int = Field(6066, ge=1, le=65535, description="Port of the web endpoints.")
-    replication_factor: int = Field(3, ge=1, le=16, description="Replication of the app's own topics.")
-    internal_partitions: int = Field(3, ge=1, le=256, description="Partitions of the app's own topics.")
+    runtime: RuntimeSettings = Field(
+        default_factory=RuntimeSettings,
+        description="The stream loop: Kafka, namespace, worker id, batches, deadlines, tick, web port.",
+    )
+    zone: str | None = Field(None, description="Zone to serve (its name); default: the first one found.")
     deadlines: DeadlinePolicy = Field(default_factory=DeadlinePolicy, description="Answer deadlines.")
-    tick_seconds: float = Field(1.0, gt=0, le=60, description="How often deadlines and expiries are checked.")
-    review_seconds: float = Field(60.0, gt=0, description="How often overdue reviews are counted.")
-    retry_seconds: float = Field(
-        1.0, gt=0, le=300, description="Delay before an unresolved reference is retried."
+    park_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="How long an Update or Cancel waits for the message it refers to before it is "
+        "dead-lettered (unknown_reference).",
     )
-    retries: int = Field(5, ge=0, le=100, description="Retries of an unresolved reference before the DLQ.")
-    instance: str = Field(
-        "0",
-        pattern=r"^[a-z0-9_-]{1,32}$",
-        description="Static group member id: unique per worker of one namespace.",
+    review_s: float = Field(
+        60.0, gt=0, description="How often active and review-overdue watchlist entries are counted."
     )
-    session_timeout_seconds: float = Field(
-        10.0,
-        ge=6,
-        le=300,
-        description="How long the group waits for a silent worker before moving its partitions.",
+    views_s: float = Field(
+        1.0, gt=0, le=60, description="How often the /outcomes figures are prepared when they changed."
     )
-    data_dir: str | None = Field(
-        None, description="faust's working directory (tables live in memory); default: a fresh temporary one."
+    zone_wait_s: float = Field(
+        30.0,
+        gt=0,
+        description="How long start-up waits for a zone on the zone topic before it gives up.",
     )
-    stall_seconds: float = Field(
-        60.0, ge=3, description="Exit for a restart when input waits and nothing was processed this long."
-    )
-    replay_margin: int = Field(
-        500,
-        ge=0,
-        description="Records before each committed offset re-read at start (all handling is idempotent).",
-    )
-    commit_seconds: float = Field(1.0, gt=0, le=60, description="Offset commit interval.")
 
     @property
     def catalogue(self) -> Catalogue:
         """The topic names of the namespace."""
-        return Catalogue(self.namespace)
-
-    @property
-    def app_id(self) -> str:
-        """faust app id = consumer group = prefix of the app's own topics (``<namespace>-control``)."""
-        return f"{self.catalogue.internal_prefix}control"
+        return Catalogue(self.runtime.namespace)

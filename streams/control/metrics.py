@@ -7,18 +7,20 @@ from collections.abc import Iterable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from schemas.acks import BreachStage, Outcome
-from schemas.dlq import DlqReason, DlqStage
+from schemas.dlq import DlqReason
 
-__all__ = ["STREAMS", "ControlMetrics"]
+__all__ = ["OUTCOMES", "STREAMS", "ControlMetrics"]
 
-#: The input streams of the control app (a metric label).
+#: The input streams of the control app (a metric label): the kinds of inbox records.
 STREAMS = ("alerts", "watchlist", "acks", "deliveries")
+#: What became of one inbox record (a metric label).
+OUTCOMES = ("ok", "duplicate", "rejected", "parked")
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0)
 _ANSWER = (5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0, 14400.0, 43200.0)
 
 
 class ControlMetrics:
-    """Every metric of one control-app process; one instance per registry."""
+    """Every metric of one control-app process; one instance per registry, updated in the loop thread."""
 
     def __init__(self, registry: CollectorRegistry) -> None:
         def counter(name: str, doc: str, labels: tuple[str, ...]) -> Counter:
@@ -27,7 +29,7 @@ class ControlMetrics:
         def gauge(name: str, doc: str, labels: tuple[str, ...] = ()) -> Gauge:
             return Gauge(f"rax_control_{name}", doc, labels, registry=registry)
 
-        self.records = counter("records_total", "Input records by stream and outcome.", ("stream", "outcome"))
+        self.records = counter("records_total", "Inbox records by stream and outcome.", ("stream", "outcome"))
         self.dead_letters = counter(
             "dead_letters_total", "Records sent to the DLQ.", ("stream", "reason", "stage")
         )
@@ -35,7 +37,7 @@ class ControlMetrics:
         self.refusals = counter("refusals_total", "Disclosures refused (audited).", ("region", "reason"))
         self.alert_latency = Histogram(
             "rax_control_alert_delivery_latency_seconds",
-            "From an alert's arrival on its input topic to its deliveries being produced.",
+            "From an alert's arrival on its input topic to its deliveries being decided.",
             buckets=_LATENCY,
             registry=registry,
         )
@@ -58,16 +60,14 @@ class ControlMetrics:
         self.interception = gauge("interception_ratio", "Intercepted / final outcomes.", ("region",))
         self.false_positive = gauge("false_positive_ratio", "False positives / final outcomes.", ("region",))
         self.pending_deadlines = gauge("pending_deadlines", "Answers awaited with a deadline.")
+        self.parked = gauge("parked_alerts", "Updates and Cancels waiting for the message they refer to.")
         self.zone_revision = gauge("zone_revision", "Revision of the zone in force.")
-        self.processed = 0  # records handled by this process (the watchdog's progress mark)
+        for stream in STREAMS:
+            for outcome in OUTCOMES:
+                self.records.labels(stream, outcome)
 
     def init_labels(self, regions: Iterable[str]) -> None:
-        """Create the series of every known label value, so they read 0 before the first event."""
-        for stream in STREAMS:
-            for outcome in ("ok", "duplicate", "rejected", "retried"):
-                self.records.labels(stream, outcome)
-            for reason in DlqReason:
-                self.dead_letters.labels(stream, reason.value, DlqStage.VALIDATE.value)
+        """Create the series of every region of the zone, so they read 0 before the first event."""
         for region in regions:
             self.active_entries.labels(region)
             self.review_overdue.labels(region)
@@ -78,3 +78,7 @@ class ControlMetrics:
                 self.acks.labels(region, outcome.value)
             for stage in BreachStage:
                 self.breaches.labels(region, stage.value)
+
+    def dead_letter(self, stream: str, reason: DlqReason, stage: str) -> None:
+        """Count one record sent to the DLQ."""
+        self.dead_letters.labels(stream, reason.value, stage).inc()

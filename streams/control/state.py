@@ -1,19 +1,19 @@
-"""The shapes of the control app's table values (plain JSON-able dicts) and the keys they are stored under."""
+"""The shapes of the control app's store values (plain JSON-able dicts) and the keys they are stored under."""
 
 from __future__ import annotations
 
 from typing import TypedDict
 
-__all__ = ["DeliveryState", "EntryState", "MessageState", "ThreadState", "message_key"]
+__all__ = ["DeliveryState", "EntryState", "MessageState", "ParkedState", "ThreadState", "message_key"]
 
 
 def message_key(sender: str, identifier: str) -> str:
-    """The table key of a CAP message: its sender and identifier (neither can contain a space)."""
+    """The store key of a CAP message: its sender and identifier (neither can contain a space)."""
     return f"{sender} {identifier}"
 
 
 class MessageState(TypedDict):
-    """One alert message seen (table ``alerts``): the dedup record and the thread it belongs to."""
+    """One alert message seen (store ``alerts``): the dedup record and the thread it belongs to."""
 
     thread: str  # message_key of the thread's first Alert
     sent: float  # epoch seconds of CAP sent
@@ -22,7 +22,7 @@ class MessageState(TypedDict):
 
 
 class ThreadState(TypedDict):
-    """An alert and its Updates and Cancel (table ``threads``, keyed by the first Alert)."""
+    """An alert and its Updates and Cancel (store ``threads``, keyed by the first Alert)."""
 
     region: str  # the sender region: the owner of every delivery in the thread
     category: str
@@ -32,7 +32,7 @@ class ThreadState(TypedDict):
 
 
 class DeliveryState(TypedDict):
-    """One delivery the app knows of (table ``deliveries``, keyed by delivery id) and its answers."""
+    """One delivery the app knows of (store ``deliveries``, keyed by delivery id) and its answers."""
 
     recipient: str
     owner: str
@@ -51,10 +51,29 @@ class DeliveryState(TypedDict):
 
 
 class EntryState(TypedDict):
-    """A watchlist entry's lifecycle (table ``entries``, keyed by entry id)."""
+    """A watchlist entry's lifecycle (store ``entries``, keyed by entry id)."""
 
     owner: str
     status: str  # active | withdrawn | expired
     expires_at: float
     review_at: float | None
     commands: list[str]  # ids of the commands applied (the last few), so a re-sent one changes nothing
+
+
+class ParkedState(TypedDict):
+    """An alert waiting for the message it refers to (store ``parked``, keyed by its inbox offset).
+
+    Bytes are kept as base64 text: the store is JSON.
+    """
+
+    waits: str | None  # message_key of the missing reference
+    until: float  # epoch seconds: dead-lettered (unknown_reference) if still unresolved then
+    error: str  # why it waits, for the dead letter
+    region: str  # the sender region (of the topic it came on)
+    value: str  # the alert as received
+    topic: str  # where it came from: source topic, partition, offset, key, headers
+    partition: int
+    offset: int
+    key: str | None
+    headers: list[list[str | None]]
+    timestamp_ms: int

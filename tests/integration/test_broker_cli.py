@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import orjson
-from confluent_kafka.admin import AdminClient
 
 from ops.kafka.ports import free_port, port_is_free
+from schemas.kafka_settings import KafkaSettings
+from streams.runtime import ClientFactory
 from tests.support.kafka import cache_dir
 
 
@@ -46,7 +47,8 @@ def test_start_status_stop_leaves_nothing_running(tmp_path: Path) -> None:
     pids = [n["pid"] for n in info["nodes"]]
     assert info["running"] and all(_alive(p) for p in pids)
     # a real broker: it answers a metadata request
-    md = AdminClient({"bootstrap.servers": f"127.0.0.1:{port}"}).list_topics(timeout=10)
+    settings = KafkaSettings(bootstrap_servers=f"127.0.0.1:{port}")
+    md = ClientFactory(settings, "test-admin").admin().list_topics(timeout=10)
     assert len(md.brokers) == 1
 
     again = _rax(tmp_path, "broker", "start", "--port", str(port), "--profile", "quick")

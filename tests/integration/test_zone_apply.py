@@ -5,19 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+from confluent_kafka.admin import ConfigResource, ResourceType
 
 from ops.zone import ZoneFileError, apply_zone, load_zone_file
 from ops.zone.zone_topic import read_latest_zone
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory
 
 EXAMPLE = Path(__file__).parents[2] / "ops" / "zones" / "chuanyu.yaml"
 
 
 def _topics(settings: KafkaSettings, cat: Catalogue) -> dict[str, int]:
-    md = AdminClient(settings.client_config()).list_topics(timeout=10)
-    return {name: len(t.partitions) for name, t in md.topics.items() if name.startswith(f"{cat.namespace}.")}
+    md = ClientFactory(settings, "test-admin").admin().list_topics(timeout=10)
+    ours = (f"{cat.namespace}.", cat.internal_prefix)
+    return {name: len(t.partitions) for name, t in md.topics.items() if name.startswith(ours)}
 
 
 def test_apply_twice_is_a_no_op(kafka: KafkaSettings, catalogue: Catalogue) -> None:
@@ -42,7 +44,7 @@ def test_apply_twice_is_a_no_op(kafka: KafkaSettings, catalogue: Catalogue) -> N
 
 def test_compacted_topics_are_compacted(kafka: KafkaSettings, catalogue: Catalogue) -> None:
     apply_zone(load_zone_file(EXAMPLE), kafka, catalogue, secure=False)
-    admin = AdminClient(kafka.client_config())
+    admin = ClientFactory(kafka, "test-admin").admin()
     res = ConfigResource(ResourceType.TOPIC, catalogue.watchlist)
     configs = next(iter(admin.describe_configs([res]).values())).result()
     assert configs["cleanup.policy"].value == "compact"

@@ -13,9 +13,9 @@ from schemas.codec import encode
 from schemas.delivery import Delivery, delivery_id
 from schemas.dlq import DlqReason
 from schemas.topics import Catalogue
-from streams.control.acks.deadlines import DueQueue, breach, due_items
+from streams.control.acks.deadlines import DueQueue, breach, due_items, with_breached
 from streams.control.acks.logic import apply_ack, delivery_state, owed
-from streams.control.acks.outcomes import OutcomeStats
+from streams.control.acks.outcomes import OutcomeStats, merged
 from streams.control.common import Rejected, Unresolved, from_epoch, to_epoch
 from streams.control.config import DeadlinePolicy
 from tests.unit.models_factories import ack, alert_delivery, breach_delivery, match_delivery
@@ -76,19 +76,18 @@ def test_a_late_answer_raises_one_breach_to_the_owner() -> None:
     state = known(d)[d.delivery_id]
     first = due_items(POLICY, d.delivery_id, state)[0]
     on_time = from_epoch(first[0] - 1)
-    assert breach(first, state, catalogue=CAT, now=on_time, produced=lambda _: False) is None
+    assert breach(first, state, catalogue=CAT, now=on_time) is None
     late = from_epoch(first[0] + 2)
-    result = breach(first, state, catalogue=CAT, now=late, produced=lambda _: False)
+    result = breach(first, state, catalogue=CAT, now=late)
     assert result is not None
     notice = result.breach
     assert (notice.region, notice.owner, notice.stage) == ("500153", "510521", BreachStage.ACKNOWLEDGE)
     out = next(o for o in result.outputs if o.topic == CAT.out("510521"))
     assert out.key.decode() == delivery_id(notice.breach_id, d.delivery_id, "510521")
     assert orjson.loads(out.value)["kind"] == "deadline_breach"
-    marked = state | {"breached": ["acknowledge"]}  # read back from the owner's out topic
-    assert breach(first, marked, catalogue=CAT, now=late, produced=lambda _: False) is None
-    replay = breach(first, state, catalogue=CAT, now=late, produced=lambda _: True)
-    assert replay is not None and replay.outputs == []  # already on the out topic: marked, not repeated
+    marked = with_breached(state, "acknowledge")  # stored with the breach, in its transaction
+    assert marked["breached"] == ["acknowledge"] and state["breached"] == []
+    assert breach(first, marked, catalogue=CAT, now=late) is None
 
 
 def test_an_answered_delivery_does_not_breach() -> None:
@@ -127,3 +126,21 @@ def test_outcome_rates_per_region_checkpoint_and_entry() -> None:
     )
     assert stats.rates("checkpoint", "510521-KK-0042")["intercepted"] == 1
     assert stats.snapshot("entry")["other-entry"]["false_positive_rate"] == 1.0
+
+
+def test_outcome_counts_of_partitions_add_up() -> None:
+    _, state = delivery_state(encode(match_delivery()))
+    one, two = OutcomeStats(), OutcomeStats()
+    one.change(state, None, "intercepted")
+    two.change(state | {"entry": "other-entry"}, None, "false_positive")
+    total = merged([one, two])
+    assert total.rates("region", "500153")["finals"] == 2
+    assert total.rates("region", "500153")["interception_rate"] == 0.5
+    assert one.rates("region", "500153")["finals"] == 1  # the parts are not changed
+
+
+def test_an_ack_keyed_by_another_id_is_refused() -> None:
+    a = ack()
+    with pytest.raises(Rejected) as err:
+        apply_ack(encode(a), "500153", known(match_delivery()), key="not-the-delivery-id")
+    assert err.value.reason == DlqReason.SCHEMA_VIOLATION

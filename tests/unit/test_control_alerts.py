@@ -25,21 +25,20 @@ NOW = datetime(2024, 5, 1, 1, 0, tzinfo=UTC)  # the factory alert was sent at 00
 
 
 class Tables:
-    """The control app's tables as dicts, plus what was produced."""
+    """The control app's alert stores as dicts."""
 
-    def __init__(self) -> None:
+    def __init__(self, zone: Any = ZONE) -> None:
         self.messages: dict[str, Any] = {}
         self.threads: dict[str, Any] = {}
-        self.produced: set[str] = set()  # delivery ids on the out topics
+        self.zone = zone
 
     def run(self, a: Alert | bytes, region: str | None = None, now: datetime = NOW) -> AlertResult:
         raw = a if isinstance(a, bytes) else encode(a)
         region = region or (a.sender_region if isinstance(a, Alert) else "510521")
-        result = process_alert(raw, region, zone=ZONE, catalogue=CAT, now=now, messages=self.messages,
-                               threads=self.threads, produced=self.produced.__contains__)  # fmt: skip
+        result = process_alert(raw, region, zone=self.zone, catalogue=CAT, now=now, messages=self.messages,
+                               threads=self.threads)  # fmt: skip
         self.messages.update(result.messages)
         self.threads.update(result.threads)
-        self.produced.update(o.key.decode() for o in result.outputs if o.topic.startswith(CAT.out_prefix))
         return result
 
 
@@ -138,23 +137,23 @@ def test_expired_alerts_are_refused_but_a_cancel_is_not() -> None:
         Tables().run(stale)
 
 
-def test_a_replay_after_a_crash_produces_what_was_lost_and_nothing_twice() -> None:
-    t, a = Tables(), alert(sender_region="510521", target_regions=["500153"])
-    first = t.run(a)
-    lost = delivery_id(a.identifier, a.sender, "500153")
-    t.produced.discard(lost)  # the state was stored, this delivery never reached the broker
-    replay = t.run(a)
-    assert recipients(first) == ["500153", "510521"] and recipients(replay) == ["500153"]
-    assert [o for o in replay.outputs if o.topic == CAT.audit and b"refused" in (o.value or b"")] == []
-    assert t.run(a).duplicate
+def test_a_resent_alert_is_a_duplicate_even_if_today_it_would_reach_more_regions() -> None:
+    t, a = Tables(), alert()  # area 泸县: 泸县 itself; 四川, which contains it, has no agreement (refused)
+    assert recipients(t.run(a)) == ["510521"]
+    # 泸县 (510521) signs an agreement with 四川 (510000) after the alert went out
+    template = next(g for g in ZONE.agreements if g.owner == "510521")
+    signed = template.model_copy(update={"agreement_id": "lx-sc-new", "recipient": "510000"})
+    t.zone = ZONE.model_copy(update={"agreements": (*ZONE.agreements, signed)})
+    assert recipients(Tables(t.zone).run(a)) == ["510000", "510521"]  # as a new alert it would reach both
+    again = t.run(a)
+    assert again.duplicate and again.outputs == [] and again.messages == {} and again.threads == {}
 
 
-def test_a_replay_produces_no_delivery_already_on_the_out_topics() -> None:
-    t, a = Tables(), alert(sender_region="510521", target_regions=["500153"])
-    t.produced = {delivery_id(a.identifier, a.sender, "500153")}  # written before a crash
-    result = t.run(a)
-    assert recipients(result) == ["510521"]
-    assert set(t.threads[f"{a.sender} {a.identifier}"]["recipients"]) == {"500153", "510521"}
+def test_an_unresolved_reference_names_the_message_it_waits_for() -> None:
+    first = alert()
+    with pytest.raises(Unresolved) as err:
+        Tables().run(update_of(first, ident="U-1"))
+    assert err.value.waiting_for == f"{first.sender} {first.identifier}"
 
 
 def test_priority_follows_urgency_and_ack_and_error_messages_are_not_exchanged() -> None:

@@ -1,13 +1,13 @@
 """When answers are due, and the deadline breach (with its delivery to the owner) when one is late.
 
-``DueQueue`` is an in-memory heap of (due, delivery id, stage), rebuilt from the deliveries table
-after a restart; a popped item is checked against the table, so stale and repeated items are harmless.
+``DueQueue`` is an in-memory heap of (due, delivery id, stage), rebuilt from the deliveries store
+after a restart; a popped item is checked against the store, so stale and repeated items are harmless.
+The caller stores the breached stage in the same transaction as the breach, so it is raised once.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,7 +22,7 @@ from streams.control.common import Output, from_epoch, to_epoch
 from streams.control.config import DeadlinePolicy
 from streams.control.state import DeliveryState
 
-__all__ = ["BreachResult", "DueQueue", "breach", "due_items"]
+__all__ = ["BreachResult", "DueQueue", "breach", "due_items", "with_breached"]
 
 Due = tuple[float, str, str]  # (due epoch seconds, delivery id, BreachStage)
 
@@ -60,7 +60,7 @@ class DueQueue:
 
 @dataclass
 class BreachResult:
-    """The breach notice and what to produce (nothing if it is already on the owner's out topic)."""
+    """The breach notice and what to produce: its delivery to the owner and its audit record."""
 
     breach: DeadlineBreach
     outputs: list[Output]
@@ -72,7 +72,6 @@ def breach(
     *,
     catalogue: Catalogue,
     now: datetime,
-    produced: Callable[[str], bool],
 ) -> BreachResult | None:
     """The breach of ``item`` if its answer is still missing at ``now``, else None."""
     due, did, stage_name = item
@@ -93,29 +92,36 @@ def breach(
         detected_at=now,
     )
     bid = delivery_id(notice.breach_id, did, owner)
-    result = BreachResult(notice, [])
-    if not produced(bid):
-        out = Delivery(
-            delivery_id=bid,
-            recipient=owner,
-            kind=DeliveryKind.DEADLINE_BREACH,
-            owner=owner,
-            breach=notice,
-            produced_at=now,
-            source_time=now,
-        )
-        audit = AuditRecord(
-            audit_id=audit_id(bid),
-            delivery_id=bid,
-            kind=DeliveryKind.DEADLINE_BREACH,
-            recipient=owner,
-            owner=owner,
-            subject_id=state["subject"],
-            decision=Decision.DISCLOSED,
-            reason=AuditReason.OWNER,
-            at=now,
-            source_time=now,
-        )
-        result.outputs.append(Output(catalogue.out(owner), bid.encode(), encode(out)))
-        result.outputs.append(Output(catalogue.audit, bid.encode(), encode(audit)))
-    return result
+    out = Delivery(
+        delivery_id=bid,
+        recipient=owner,
+        kind=DeliveryKind.DEADLINE_BREACH,
+        owner=owner,
+        breach=notice,
+        produced_at=now,
+        source_time=now,
+    )
+    audit = AuditRecord(
+        audit_id=audit_id(bid),
+        delivery_id=bid,
+        kind=DeliveryKind.DEADLINE_BREACH,
+        recipient=owner,
+        owner=owner,
+        subject_id=state["subject"],
+        decision=Decision.DISCLOSED,
+        reason=AuditReason.OWNER,
+        at=now,
+        source_time=now,
+    )
+    outputs = [
+        Output(catalogue.out(owner), bid.encode(), encode(out)),
+        Output(catalogue.audit, bid.encode(), encode(audit)),
+    ]
+    return BreachResult(notice, outputs)
+
+
+def with_breached(state: DeliveryState, stage: str) -> DeliveryState:
+    """A copy of ``state`` with ``stage`` recorded as breached (raised once, never again)."""
+    new = DeliveryState(**state)
+    new["breached"] = [*state["breached"], stage]
+    return new

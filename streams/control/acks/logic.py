@@ -1,8 +1,9 @@
-"""Deliveries learned from ``rax.out.*`` and acknowledgements applied to them (received, final outcomes).
+"""Deliveries as the control app keeps them, and acknowledgements applied to them (received, outcomes).
 
-An acknowledgement must come from the delivery's recipient on its own acks topic and answer a delivery
-the app knows; an ack id already applied changes nothing. The first answer of any kind acknowledges
-the delivery (``received_at``); a final outcome replaces an earlier one (verified, then intercepted).
+An acknowledgement must come from the delivery's recipient on its own acks topic, keyed by the delivery
+id, and answer a delivery the app knows; an ack id already applied changes nothing. The first answer of
+any kind acknowledges the delivery (``received_at``); a final outcome replaces an earlier one (verified,
+then intercepted).
 """
 
 from __future__ import annotations
@@ -47,7 +48,10 @@ def _state(d: Delivery, **fields: object) -> DeliveryState:
 
 
 def delivery_state(raw: bytes | None) -> tuple[Delivery, DeliveryState]:
-    """The delivery in a ``rax.out.<region>`` record and what the app keeps of it; raises ``Rejected``."""
+    """A delivery (bytes as written to ``rax.out.<region>``) and what the app keeps of it.
+
+    Raises ``Rejected``.
+    """
     try:
         d = decode(raw, Delivery)
     except DecodeError as exc:
@@ -96,8 +100,16 @@ class AckResult:
     previous_outcome: str | None = None
 
 
-def apply_ack(raw: bytes | None, topic_region: str, deliveries: Mapping[str, DeliveryState]) -> AckResult:
-    """Apply one record of ``rax.in.<topic_region>.acks``; raises ``Rejected`` / ``Unresolved``."""
+def apply_ack(
+    raw: bytes | None,
+    topic_region: str,
+    deliveries: Mapping[str, DeliveryState],
+    key: str | None = None,
+) -> AckResult:
+    """Apply one record of ``rax.in.<topic_region>.acks``; raises ``Rejected`` / ``Unresolved``.
+
+    ``key``: the record's key, which must be the delivery id (the deliveries are partitioned by it).
+    """
     try:
         ack = decode(raw, Acknowledgement)
     except DecodeError as exc:
@@ -107,6 +119,12 @@ def apply_ack(raw: bytes | None, topic_region: str, deliveries: Mapping[str, Del
             DlqReason.REGION_MISMATCH,
             DlqStage.VALIDATE,
             f"an acknowledgement by region {ack.region} on the acks topic of region {topic_region}",
+        )
+    if key is not None and key != ack.delivery_id:
+        raise Rejected(
+            DlqReason.SCHEMA_VIOLATION,
+            DlqStage.VALIDATE,
+            f"keyed {key!r:.80}, not by the delivery id it acknowledges ({ack.delivery_id})",
         )
     state = deliveries.get(ack.delivery_id)
     if state is None:

@@ -1,6 +1,7 @@
 """Outcome figures: interception and false-positive rates per region, per checkpoint and per watchlist entry.
 
-Kept in memory, rebuilt from the deliveries table after a restart, changed as final outcomes arrive.
+Kept in memory per inbox partition, rebuilt from its deliveries store on assignment, changed as final
+outcomes arrive; ``merged`` adds the partitions up for the figures served.
 Regions become Prometheus gauges (a bounded label); checkpoints and entries are ids, so they are served
 as JSON on ``/outcomes`` instead of becoming metric labels.
 """
@@ -8,12 +9,13 @@ as JSON on ``/outcomes`` instead of becoming metric labels.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Literal
 
 from schemas.acks import Outcome
 from streams.control.state import DeliveryState
 
-__all__ = ["DIMENSIONS", "OutcomeStats"]
+__all__ = ["DIMENSIONS", "OutcomeStats", "merged"]
 
 Dimension = Literal["region", "checkpoint", "entry"]
 DIMENSIONS: tuple[Dimension, ...] = ("region", "checkpoint", "entry")
@@ -56,3 +58,14 @@ class OutcomeStats:
     def snapshot(self, dimension: Dimension) -> dict[str, dict[str, float | int]]:
         """The figures of every key of ``dimension``."""
         return {key: self.rates(dimension, key) for key in sorted(self._counts[dimension])}
+
+
+def merged(parts: Iterable[OutcomeStats]) -> OutcomeStats:
+    """One ``OutcomeStats`` with the counts of every one of ``parts`` added up."""
+    total = OutcomeStats()
+    for part in parts:
+        for dimension, keys in part._counts.items():
+            mine = total._counts[dimension]
+            for key, counts in keys.items():
+                mine[key].update(counts)
+    return total

@@ -1,28 +1,28 @@
 """One alert message in, its deliveries, audit records and state changes out: dedup, Update/Cancel, expiry.
 
-Pure: the caller passes the zone, the clock, the tables as read-only mappings and a ``produced`` test
-(was this delivery id already written, by us before a crash or by anyone); the result says what to
-produce and what to store. Nothing is produced for a delivery id already produced, so a replay after
-a crash adds no second copy.
+Pure: the caller passes the zone, the clock and the state of the sender region's threads as read-only
+mappings; the result says what to produce and what to store. The caller stores the state in the same
+transaction as the outputs, so a message the state knows was delivered, whole: seen again, it is a
+duplicate and produces nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.alerts import Alert
 from schemas.audit import AuditReason, AuditRecord, audit_id
-from schemas.audit import Decision as AuditDecision
 from schemas.cap import MsgType, Urgency
 from schemas.codec import DecodeError, decode, encode
 from schemas.delivery import Delivery, delivery_id, kind_for_alert
+from schemas.disclosure import Disclosure
 from schemas.dlq import DlqReason, DlqStage
 from schemas.topics import Catalogue
 from schemas.vocab import Priority
 from schemas.zone import Zone
-from streams.control.alerts.routing import Decision, route
+from streams.control.alerts.routing import route
 from streams.control.common import Output, Rejected, Unresolved, to_epoch
 from streams.control.state import MessageState, ThreadState, message_key
 
@@ -44,7 +44,7 @@ class AlertResult:
     messages: dict[str, MessageState] = field(default_factory=dict)
     threads: dict[str, ThreadState] = field(default_factory=dict)
     delivered: list[str] = field(default_factory=list)  # recipient regions of the outputs
-    refused: list[Decision] = field(default_factory=list)
+    refused: list[Disclosure] = field(default_factory=list)
     duplicate: bool = False
 
 
@@ -90,7 +90,10 @@ def _threads_of(alert: Alert, messages: Mapping[str, MessageState]) -> list[str]
     for ref in alert.references:
         seen = messages.get(message_key(ref.sender, ref.identifier))
         if seen is None:
-            raise Unresolved(f"refers to {ref.sender},{ref.identifier}, which is not known")
+            raise Unresolved(
+                f"refers to {ref.sender},{ref.identifier}, which is not known",
+                waiting_for=message_key(ref.sender, ref.identifier),
+            )
         if abs(seen["sent"] - to_epoch(ref.sent)) > 0.0005:
             raise Rejected(
                 DlqReason.UNKNOWN_REFERENCE,
@@ -112,43 +115,43 @@ def _threads_of(alert: Alert, messages: Mapping[str, MessageState]) -> list[str]
 
 def _recipients(
     alert: Alert, zone: Zone, now: datetime, threads: list[ThreadState]
-) -> tuple[dict[str, Decision], list[Decision]]:
+) -> tuple[dict[str, Disclosure], list[Disclosure]]:
     """Who gets ``alert`` (with the basis) and who is refused.
 
     Whoever received an earlier message of the thread hears of the Update or Cancel too, on the basis
     it first received under; an Update's own scope may add regions (under today's agreements).
     """
     owner = alert.sender_region
-    chosen: dict[str, Decision] = {}
+    chosen: dict[str, Disclosure] = {}
     for thread in threads:
         for region, (agreement, purpose) in thread["recipients"].items():
             reason = AuditReason.OWNER if region == owner else AuditReason.AGREEMENT
-            chosen.setdefault(region, Decision(region, reason, agreement, purpose))
-    refused: list[Decision] = []
+            chosen.setdefault(region, Disclosure(region, reason, agreement, purpose))
+    refused: list[Disclosure] = []
     if alert.msg_type != MsgType.CANCEL:
         for decision in route(zone, alert, now):
-            if decision.region in chosen:
+            if decision.recipient in chosen:
                 continue
             if decision.disclosed:
-                chosen[decision.region] = decision
+                chosen[decision.recipient] = decision
             else:
                 refused.append(decision)
     return chosen, refused
 
 
-def _audit(alert: Alert, decision: Decision, did: str, now: datetime) -> AuditRecord:
+def _audit(alert: Alert, decision: Disclosure, did: str, now: datetime) -> AuditRecord:
     return AuditRecord(
         audit_id=audit_id(did),
         delivery_id=did,
         kind=kind_for_alert(alert),
-        recipient=decision.region,
+        recipient=decision.recipient,
         owner=alert.sender_region,
         subject_id=alert.identifier,
         plates=alert.plates,
-        decision=AuditDecision.DISCLOSED if decision.disclosed else AuditDecision.REFUSED,
+        decision=decision.decision,
         reason=decision.reason,
-        agreement_id=decision.agreement_id if decision.disclosed else None,
-        purpose=decision.purpose if decision.disclosed else None,
+        agreement_id=decision.agreement_id,
+        purpose=decision.purpose,
         at=now,
         source_time=alert.sent,
     )
@@ -163,18 +166,16 @@ def process_alert(
     now: datetime,
     messages: Mapping[str, MessageState],
     threads: Mapping[str, ThreadState],
-    produced: Callable[[str], bool],
 ) -> AlertResult:
     """Process one record of ``rax.in.<topic_region>.alerts``; raises ``Rejected`` / ``Unresolved``.
 
-    A message seen before (a re-send, or a replay after a crash) is processed again without its
-    checks, and only the deliveries not yet produced are produced: the tables may have been written
-    before a crash that lost some outputs, so they say what was decided, ``produced`` what was sent.
+    A message seen before (a re-send) is a duplicate: nothing is produced or changed.
     """
     alert = _decode(raw, topic_region)
     key = message_key(alert.sender, alert.identifier)
-    seen = key in messages
-    if not seen and alert.msg_type != MsgType.CANCEL and expired(alert, now):
+    if key in messages:
+        return AlertResult(alert=alert, duplicate=True)
+    if alert.msg_type != MsgType.CANCEL and expired(alert, now):
         raise Rejected(
             DlqReason.SCHEMA_VIOLATION,
             DlqStage.VALIDATE,
@@ -182,15 +183,13 @@ def process_alert(
         )
     roots = _threads_of(alert, messages) if alert.msg_type != MsgType.ALERT else []
     earlier = [threads[r] for r in roots if r in threads]
-    if not seen and alert.msg_type == MsgType.UPDATE and any(t["cancelled"] for t in earlier):
+    if alert.msg_type == MsgType.UPDATE and any(t["cancelled"] for t in earlier):
         raise Rejected(DlqReason.UNKNOWN_REFERENCE, DlqStage.VALIDATE, "updates an alert that was cancelled")
     chosen, refused = _recipients(alert, zone, now, earlier)
-    result = AlertResult(alert=alert, refused=[] if seen else refused)
+    result = AlertResult(alert=alert, refused=refused)
     delivery = kind_for_alert(alert)
     for region, decision in sorted(chosen.items()):
         did = delivery_id(alert.identifier, alert.sender, region)
-        if produced(did):
-            continue
         out = Delivery(
             delivery_id=did,
             recipient=region,
@@ -207,10 +206,9 @@ def process_alert(
         result.outputs.append(Output(catalogue.audit, did.encode(), encode(audit)))
         result.delivered.append(region)
     for decision in result.refused:
-        did = delivery_id(alert.identifier, alert.sender, decision.region)
+        did = delivery_id(alert.identifier, alert.sender, decision.recipient)
         audit = _audit(alert, decision, did, now)
         result.outputs.append(Output(catalogue.audit, did.encode(), encode(audit)))
-    result.duplicate = seen and not result.outputs
     recipients = {r: [d.agreement_id, d.purpose] for r, d in sorted(chosen.items())}
     own_root = roots[0] if roots else key
     result.messages[key] = MessageState(
@@ -223,7 +221,7 @@ def process_alert(
             region=alert.sender_region,
             category=before["category"] if before else alert.category.value,
             cancelled=cancel or bool(before and before["cancelled"]),
-            expires=before["expires"] if (cancel or seen) and before else _expires(alert),
+            expires=before["expires"] if cancel and before else _expires(alert),
             recipients={**(before["recipients"] if before else {}), **recipients},
         )
     return result

@@ -1,10 +1,11 @@
 """One place or withdraw command in, the ``rax.watchlist`` record (entry or tombstone) and new state out.
 
-Rules: the command's region must be its topic's region (else an impersonation: region_mismatch); the
-approval must predate the command; only the owner may replace or withdraw an entry (not_authorised);
-a withdrawal of an unknown entry is an unknown_reference; a command already applied (same command id)
-changes nothing; a placement that has already expired is refused. Expiry and review are decided by
-``expire`` and ``overdue_reviews`` for the timer.
+Rules: the command's region must be its topic's region (else an impersonation: region_mismatch); its
+record must be keyed by the entry id (the state is partitioned by it); the approval must predate the
+command; only the owner may replace or withdraw an entry (not_authorised); a withdrawal of an unknown
+entry is an unknown_reference; a command already applied (same command id) changes nothing; a placement
+that has already expired is refused. Expiry and review are decided by ``expire`` and
+``overdue_reviews`` for the timer.
 """
 
 from __future__ import annotations
@@ -138,10 +139,17 @@ def process_command(
     catalogue: Catalogue,
     now: datetime,
     entries: Mapping[str, EntryState],
+    key: str | None = None,
 ) -> WatchlistResult:
-    """Process one record of ``rax.in.<topic_region>.watchlist``; raises ``Rejected``."""
+    """Process one record of ``rax.in.<topic_region>.watchlist`` keyed ``key``; raises ``Rejected``."""
     command = _decode(raw, topic_region)
     entry_id = command.entry.entry_id if isinstance(command, PlaceCommand) else command.entry_id
+    if key is not None and key != entry_id:
+        raise Rejected(
+            DlqReason.SCHEMA_VIOLATION,
+            DlqStage.VALIDATE,
+            f"keyed {key!r:.80}, not by the entry id of its {command.op} ({entry_id})",
+        )
     state = entries.get(entry_id)
     if state is not None and command.command_id in state["commands"]:
         return WatchlistResult(op=command.op, duplicate=True)

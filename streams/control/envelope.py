@@ -1,0 +1,155 @@
+"""An inbox record opened: what it is (kind, region) and the original record it stands for.
+
+A dead letter of an inbox record must name where the record really came from (``rax.in.<r>.*``, its
+partition and offset), keep its original key and headers, and none of the inbox's own: ``Original`` is
+that record, shaped like any consumed record (``streams.runtime.InRecord``), so the runtime's one
+dead-letter builder takes it as it is. A parked alert is stored and rebuilt as an ``Original`` too.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from schemas.inbox import (
+    HEADER_PREFIX,
+    KIND,
+    REGION,
+    SOURCE_KEY,
+    SOURCE_OFFSET,
+    SOURCE_PARTITION,
+    SOURCE_TIME,
+    SOURCE_TOPIC,
+)
+from streams.control.state import ParkedState
+from streams.runtime import InRecord
+
+__all__ = ["Envelope", "Original", "b64", "direct", "parked", "unb64", "unparked"]
+
+
+def b64(raw: bytes | None) -> str | None:
+    """Bytes as text for a JSON store."""
+    return None if raw is None else base64.b64encode(raw).decode()
+
+
+def unb64(text: str | None) -> bytes | None:
+    return None if text is None else base64.b64decode(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Original:
+    """A record as it was on its source topic (``InRecord``)."""
+
+    _topic: str
+    _partition: int
+    _offset: int
+    _key: bytes | None
+    _value: bytes | None
+    _headers: list[tuple[str, bytes | None]]
+    _timestamp_ms: int
+
+    def topic(self) -> str:
+        return self._topic
+
+    def partition(self) -> int:
+        return self._partition
+
+    def offset(self) -> int:
+        return self._offset
+
+    def key(self) -> bytes | None:
+        return self._key
+
+    def value(self) -> bytes | None:
+        return self._value
+
+    def headers(self) -> list[tuple[str, bytes | None]]:
+        return self._headers
+
+    def timestamp(self) -> tuple[int, int]:
+        return (1, self._timestamp_ms)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """The inbox's headers of one record, and the original record."""
+
+    kind: str
+    region: str
+    original: Original
+
+    @classmethod
+    def open(cls, rec: InRecord) -> Envelope:
+        """Read the ``rax.ctl.*`` headers of an inbox record (absent ones: the inbox record itself)."""
+        ours: dict[str, bytes] = {}
+        own: list[tuple[str, bytes | None]] = []
+        for name, value in _headers(rec.headers()):
+            if name.startswith(HEADER_PREFIX):
+                ours.setdefault(name, value or b"")
+            else:
+                own.append((name, value))
+        text = {k: v.decode("utf-8", "replace") for k, v in ours.items() if k != SOURCE_KEY}
+        _, ts = rec.timestamp()
+        original = Original(
+            text.get(SOURCE_TOPIC) or rec.topic() or "",
+            _int(text.get(SOURCE_PARTITION), rec.partition()),
+            _int(text.get(SOURCE_OFFSET), rec.offset()),
+            ours[SOURCE_KEY] if SOURCE_KEY in ours else rec.key(),
+            rec.value(),
+            own,
+            _int(text.get(SOURCE_TIME), ts),
+        )
+        return cls(text.get(KIND, ""), text.get(REGION, ""), original)
+
+
+def direct(rec: InRecord, kind: str, region: str) -> Envelope:
+    """The envelope of a region's record decided where it was read (no inbox hop): its own headers kept,
+    any ``rax.ctl.*`` header the region set dropped — only the app writes its envelope."""
+    own = [(k, v) for k, v in _headers(rec.headers()) if not k.startswith(HEADER_PREFIX)]
+    _, ts = rec.timestamp()
+    original = Original(
+        rec.topic() or "", rec.partition() or 0, rec.offset() or 0, rec.key(), rec.value(), own, ts
+    )
+    return Envelope(kind, region, original)
+
+
+def parked(original: Original, region: str, waits: str | None, until: float, error: str) -> ParkedState:
+    """What the ``parked`` store keeps of an alert waiting for a reference (bytes as base64)."""
+    return ParkedState(
+        waits=waits,
+        until=until,
+        error=error,
+        region=region,
+        value=b64(original.value()) or "",
+        topic=original.topic(),
+        partition=original.partition(),
+        offset=original.offset(),
+        key=b64(original.key()),
+        headers=[[k, b64(v)] for k, v in original.headers()],
+        timestamp_ms=original.timestamp()[1],
+    )
+
+
+def unparked(p: ParkedState) -> Original:
+    """The original record of a parked alert."""
+    headers = [(str(k), unb64(v)) for k, v in p["headers"]]
+    return Original(
+        p["topic"],
+        p["partition"],
+        p["offset"],
+        unb64(p["key"]),
+        unb64(p["value"]),
+        headers,
+        p["timestamp_ms"],
+    )
+
+
+def _headers(raw: Any) -> list[tuple[str, bytes | None]]:
+    return [(str(k), bytes(v) if v is not None else None) for k, v in raw or ()]
+
+
+def _int(text: str | None, default: int | None) -> int:
+    if text is not None and text.lstrip("-").isdigit():
+        return int(text)
+    return default or 0

@@ -1,1 +1,0 @@
-"""The faust and Kafka glue of the control app: clients, zone follower, ledger, app, agents, timers, web."""
