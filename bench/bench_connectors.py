@@ -29,11 +29,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Producer
-
 from connectors.checkpoint_file import CheckpointFileConfig, CheckpointFileSource
 from connectors.sdk import Runtime, RuntimeConfig
-from connectors.sdk.producer import producer_config
+from connectors.sdk.producer import batching
 from connectors.simulator import SimulatorConfig, SimulatorSource
 from connectors.simulator.logic import HitGenerator
 from connectors.simulator.plates import vehicles
@@ -41,6 +39,7 @@ from connectors.simulator.zone import border_checkpoints
 from ops.kafka import LocalCluster
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory
 from tests.support.kafka import cache_dir, create_topics
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,7 +73,7 @@ def _records(n: int) -> list[tuple[bytes, bytes]]:
 
 def bare_loop(kafka: KafkaSettings, topic: str, records: list[tuple[bytes, bytes]], callback: bool) -> float:
     """A bare produce + poll(0) loop with the runtime's producer settings; records/s until flushed."""
-    producer = Producer(producer_config(kafka, RuntimeConfig(region=REGION), "bench-bare"))
+    producer = ClientFactory(kafka, "bench-bare").producer(batching(RuntimeConfig(region=REGION)))
     errors = [0]
 
     def delivered(err: Any, _msg: Any) -> None:

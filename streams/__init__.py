@@ -1,1 +1,1 @@
-"""Stream processors: the checkpoint-hit hot path (confluent-kafka) and the control app (faust-streaming)."""
+"""Stream processors (the checkpoint-hit hot path, the control app), all run by ``streams.runtime``."""

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import orjson
 import pytest
 
 from ops.kafka import ClusterState, LocalCluster
+from ops.zone import apply_zone, load_zone_file
+from ops.zone.plan import PROCESSORS_USER
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from tests.support.hotpath import EXAMPLE_ZONE
 from tests.support.kafka import new_cluster, unique
 
 
@@ -38,6 +42,33 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
     state = cluster.start(nodes=1)
     try:
         yield Broker(cluster, state)
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def secured(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[LocalCluster, dict[str, str], Catalogue]]:
+    """A secured broker (SASL/SCRAM + ACLs) with the example zone applied: (cluster, passwords, catalogue).
+
+    Every identity ``rax zone apply`` issued is in the passwords; processes run as exactly those.
+    """
+    run_dir = tmp_path_factory.mktemp("kafka-secure")
+    cluster = new_cluster(run_dir)
+    cluster.start(nodes=1, secure=True)
+    try:
+        cat = Catalogue("rax")
+        credentials = run_dir / "credentials.json"
+        report = apply_zone(
+            load_zone_file(EXAMPLE_ZONE), cluster.settings(), cat, secure=True, credentials=credentials
+        )
+        assert report.created_acls > 0 and PROCESSORS_USER in report.created_users
+        again = apply_zone(
+            load_zone_file(EXAMPLE_ZONE), cluster.settings(), cat, secure=True, credentials=credentials
+        )
+        assert not again.changed, again  # idempotent on a secured broker too
+        yield cluster, orjson.loads(credentials.read_bytes()), cat
     finally:
         cluster.stop()
 

@@ -12,6 +12,7 @@ import orjson
 from confluent_kafka import Consumer, TopicPartition
 
 from bench.common import histogram_quantile, percentiles, proc_cpu_seconds
+from bench.hotpath.clients import clients
 from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
 
 
@@ -26,15 +27,8 @@ def _batch_totals(workers: Workers) -> tuple[float, float, float]:
 
 def _out_reader(run: Run) -> Consumer:
     """A read_committed reader of every ``rax.out.<region>``, from their current ends."""
-    reader = Consumer(
-        {
-            "bootstrap.servers": run.bootstrap,
-            "group.id": f"{run.cat.processor_prefix}bench-latency",
-            "enable.auto.commit": False,
-            "isolation.level": "read_committed",
-            "fetch.wait.max.ms": 10,
-        }
-    )
+    group = f"{run.cat.processor_prefix}bench-latency"  # assigned, never joined
+    reader = clients(run.bootstrap).consumer(group, {"fetch.wait.max.ms": 10})
     parts = []
     for region in run.world.regions:
         topic = run.cat.out(region)

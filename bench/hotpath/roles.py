@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import TopicPartition
 
-from bench.hotpath.clients import consumer_config, make_producer, produce
+from bench.hotpath.clients import make_consumer, make_producer, make_transactional_producer, produce
 from bench.hotpath.records import hit_record
 from schemas.topics import Catalogue, TopicKind
 
@@ -25,14 +25,13 @@ ROLES = ("passthrough", "faust", "pacer")
 def role_passthrough(args: argparse.Namespace, stop: Callable[[], bool]) -> None:
     """Consume → produce every record to one topic; offsets committed every batch (optionally in a txn)."""
     cat = Catalogue(args.namespace)
-    consumer = Consumer(consumer_config(args.bootstrap, args.group))
+    consumer = make_consumer(args.bootstrap, args.group)
     extra: dict[str, Any] = {"linger.ms": 5, "compression.type": "lz4"}  # the worker's producer settings
-    if args.transactions:
-        extra |= {"transactional.id": f"{args.group}-0", "transaction.timeout.ms": 10_000}
     errors: list[Any] = []  # a transactional producer reports a failed delivery on commit instead
-    producer = make_producer(args.bootstrap, "lz4", None if args.transactions else errors, extra)
     if args.transactions:
-        producer.init_transactions(60)
+        producer = make_transactional_producer(args.bootstrap, f"{args.group}-0", extra)
+    else:
+        producer = make_producer(args.bootstrap, "lz4", errors, extra)
     consumer.subscribe([cat.in_pattern(TopicKind.HITS)])
     out = args.out_topic
     while not stop() and not errors:
@@ -43,19 +42,17 @@ def role_passthrough(args: argparse.Namespace, stop: Callable[[], bool]) -> None
             producer.begin_transaction()
         for m in batch:
             produce(producer, out, m.value(), m.key() or b"")
+        # the factory's consumers store no offset by themselves: commit the batch's explicitly
+        ends: dict[tuple[str, int], int] = {}
+        for m in batch:
+            ends[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
+        offsets = [TopicPartition(t, p, o) for (t, p), o in ends.items()]
         if args.transactions:
-            offsets: dict[tuple[str, int], int] = {}
-            for m in batch:
-                offsets[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
-            producer.send_offsets_to_transaction(
-                [TopicPartition(t, p, o) for (t, p), o in offsets.items()],
-                consumer.consumer_group_metadata(),
-                30,
-            )
+            producer.send_offsets_to_transaction(offsets, consumer.consumer_group_metadata(), 30)
             producer.commit_transaction(60)
         else:
             producer.poll(0)
-            consumer.commit(asynchronous=True)
+            consumer.commit(offsets=offsets, asynchronous=True)
     producer.flush(10)
     consumer.close()
     if errors:

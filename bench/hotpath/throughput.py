@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from confluent_kafka import TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import NewTopic
 
 from bench.common import GroupProgress, Progress, proc_cpu_seconds, proc_memory_mb, stop_process, track
+from bench.hotpath.clients import clients
 from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
 
 
@@ -82,7 +83,7 @@ def phase_baseline(run: Run, name: str, role: str, *extra: str, max_seconds: flo
     args, cat = run.args, run.cat
     out_topic = f"{cat.internal_prefix}bench-{name}"
     group = f"{cat.processor_prefix}bench-{name}"
-    admin = AdminClient({"bootstrap.servers": run.bootstrap})
+    admin = clients(run.bootstrap).admin()
     for fut in admin.create_topics([NewTopic(out_topic, args.partitions, 1)]).values():
         fut.result()
     cmd = ["--group", group, "--out-topic", out_topic, "--regions", ",".join(run.world.regions), *extra]

@@ -6,6 +6,10 @@ deliveries of one batch, each with the same ``Idempotency-Key``: at least once, 
 recognisable. A 4xx other than 408/409/429 is the centre refusing this delivery: it goes to the
 centre DLQ with the status and body, and the sink goes on. Anything else is retried with back-off,
 forever, in order: a delivery is never skipped because the centre was down.
+
+The consumer and the dead-letter producer come from ``streams.runtime.ClientFactory``, the dead letters
+from ``streams.runtime.DeadLetterBuilder`` (the delivery's key and headers, its value up to a bound); a
+dead letter Kafka refuses as too large is replaced by its stub, so a delivery is never retried forever.
 """
 
 from __future__ import annotations
@@ -13,17 +17,20 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from urllib.error import HTTPError, URLError
 from urllib.request import Request, urlopen
 
-from confluent_kafka import Consumer, KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from connectors.centre_sink.config import CentreSinkConfig
 from connectors.centre_sink.logic import Verdict, request_headers, verdict
-from schemas.dlq import DeadLetter, DlqReason, DlqStage, dlq_headers
+from connectors.sdk.producer import ErrorClass, classify
+from schemas.dlq import DlqReason, DlqStage
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory, DeadLetterBuilder, Outgoing
 
 __all__ = ["CentreSink"]
 
@@ -43,16 +50,12 @@ class CentreSink:
         name: str = "sink",
     ) -> None:
         self.cat, self.region, self.config = cat, region, config
-        self._consumer = Consumer(
-            {
-                **settings.client_config(),
-                "group.id": f"{cat.region_group_prefix(region)}centre-{name}",
-                "isolation.level": "read_committed",
-                "enable.auto.commit": False,
-                "auto.offset.reset": "earliest",
-            }
-        )
-        self._dlq = Producer({**settings.client_config(), "enable.idempotence": True, "acks": "all"})
+        clients = ClientFactory(settings, f"centre-{name}@{region}")
+        self._consumer = clients.consumer(f"{cat.region_group_prefix(region)}centre-{name}")
+        self._dlq = clients.producer()
+        self._letters = DeadLetterBuilder(cat.dlq("centre"), "centre")
+        self._dlq_failed: list[KafkaError] = []
+        self._refused: list[Outgoing] = []  # stubs of dead letters Kafka refused, produced at the flush
         reg = registry or CollectorRegistry()
         self.sent = Counter(
             "rax_centre_sink_deliveries_total", "Deliveries by result.", ["result"], registry=reg
@@ -69,9 +72,9 @@ class CentreSink:
                 for msg in msgs:
                     if not self._deliver(msg, stop):
                         return  # stopped while the centre was unreachable: nothing committed past it
+                    self._consumer.store_offsets(message=msg)
                 if msgs:
-                    if self._dlq.flush(30):
-                        raise RuntimeError("dead letters were not acknowledged by Kafka")
+                    self._flush()
                     self._consumer.commit(asynchronous=False)
         finally:
             self._consumer.close()
@@ -112,18 +115,47 @@ class CentreSink:
             self.latency.observe(time.monotonic() - t0)
 
     def _dead(self, msg: Message, error: str) -> None:
-        letter = DeadLetter(
-            reason=DlqReason.REJECTED_BY_RECIPIENT,
-            stage=DlqStage.PRODUCE,
-            component="centre",
-            error=error,
-            source_topic=msg.topic(),
-            source_partition=msg.partition(),
-            source_offset=msg.offset(),
-        )
-        headers: list[tuple[str, str | bytes | None]] = list(dlq_headers(letter))
-        self._dlq.produce(self.cat.dlq("centre"), msg.value(), msg.key(), headers=headers)
+        reason, stage = DlqReason.REJECTED_BY_RECIPIENT, DlqStage.PRODUCE
+
+        def stub(refusal: str) -> Outgoing:
+            why = f"{error} (its dead letter was refused too: {refusal})"
+            return self._letters.stub(msg, reason, stage, why)
+
+        self._produce(self._letters.build(msg, reason, stage, error), stub)
         self._dlq.poll(0)
+
+    def _produce(self, out: Outgoing, stub: Callable[[str], Outgoing] | None) -> None:
+        """Produce a dead letter; if Kafka refuses it as too large, its ``stub`` goes instead."""
+
+        def delivered(err: KafkaError | None, _msg: Message) -> None:
+            if err is None:
+                return
+            if stub is not None and classify(err) is ErrorClass.BAD_RECORD:
+                self._refused.append(stub(err.str()))  # produced by _flush, not from inside a callback
+            else:
+                self._dlq_failed.append(err)
+
+        while True:
+            try:
+                self._dlq.produce(out.topic, out.value, out.key, headers=out.headers, on_delivery=delivered)
+                return
+            except BufferError:
+                self._dlq.poll(0.1)
+            except KafkaException as exc:  # over message.max.bytes: refused before it was sent
+                if stub is None or classify(exc.args[0]) is not ErrorClass.BAD_RECORD:
+                    raise
+                out, stub = stub(exc.args[0].str()), None
+
+    def _flush(self) -> None:
+        """Wait until Kafka has every dead letter of the batch (or the stub standing for it)."""
+        while True:
+            if self._dlq.flush(30) or self._dlq_failed:
+                raise RuntimeError(f"dead letters were not acknowledged by Kafka: {self._dlq_failed[:3]}")
+            if not self._refused:
+                return
+            refused, self._refused = self._refused, []
+            for out in refused:
+                self._produce(out, None)
 
 
 def _skip(msg: Message) -> bool:

@@ -1,4 +1,8 @@
-"""The connector producer's configuration and the triage of Kafka errors into retriable, bad input, fatal."""
+"""How the connector producer batches, and the triage of Kafka errors into retriable, bad input, fatal.
+
+The producer itself is built by ``streams.runtime.ClientFactory``, which owns its guarantees
+(idempotence, ``acks=all``, ``murmur2_random``); a connector adds only its batching.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +12,24 @@ from typing import Any
 from confluent_kafka import KafkaError
 
 from connectors.sdk.config import RuntimeConfig
-from schemas.kafka_settings import KafkaSettings
 
-__all__ = ["ErrorClass", "classify", "fatal_hint", "producer_config"]
+__all__ = ["ErrorClass", "batching", "classify", "fatal_hint"]
 
 
-def producer_config(kafka: KafkaSettings, runtime: RuntimeConfig, client_id: str) -> dict[str, Any]:
-    """An idempotent, acks=all, murmur2 producer that batches for throughput."""
-    cfg: dict[str, Any] = {
-        **kafka.client_config(),
-        "client.id": client_id,
-        "enable.idempotence": True,
-        "acks": "all",
-        # the key -> partition mapping of Java clients and aiokafka (faust), so every reader agrees
-        "partitioner": "murmur2_random",
+def batching(runtime: RuntimeConfig) -> dict[str, Any]:
+    """The connector's producer settings on top of the factory's guarantees: batch for throughput.
+
+    ``extra_producer_config`` is applied last, but cannot switch a guarantee off (the factory's win).
+    """
+    return {
         "compression.type": runtime.compression,
         "linger.ms": runtime.linger_ms,
         "batch.size": runtime.batch_size,
         "queue.buffering.max.messages": runtime.queue_max_messages,
         "queue.buffering.max.kbytes": 1_048_576,
         "message.timeout.ms": runtime.message_timeout_ms,
-        # a topic that does not exist is an operator error (zone not applied): say so in seconds, not 30
-        "topic.metadata.propagation.max.ms": 5000,
+        **runtime.extra_producer_config,
     }
-    cfg.update(runtime.extra_producer_config)
-    return cfg
 
 
 class ErrorClass(Enum):

@@ -1,4 +1,8 @@
-"""The connector runtime: runs one source into Kafka and owns the producer, positions, DLQ and metrics."""
+"""The connector runtime: runs one source into Kafka and owns the producer, positions, DLQ and metrics.
+
+The producer comes from ``streams.runtime.ClientFactory`` (the one place clients are built) and the dead
+letters from ``streams.runtime.DeadLetterBuilder`` (through ``delivery.DeadLetters``).
+"""
 
 from __future__ import annotations
 
@@ -13,17 +17,18 @@ from prometheus_client import CollectorRegistry, start_http_server
 from pydantic import BaseModel
 
 from connectors.sdk.config import RuntimeConfig
-from connectors.sdk.delivery import Delivery, Headers, dead_letter
+from connectors.sdk.delivery import DeadLetters, DeliveryReport, Headers
 from connectors.sdk.errors import FatalError, SourceUnavailable
 from connectors.sdk.metrics import connector_metrics
 from connectors.sdk.positions import PendingBatch, PositionStore, Watermark
-from connectors.sdk.producer import ErrorClass, classify, fatal_hint, producer_config
+from connectors.sdk.producer import ErrorClass, batching, classify, fatal_hint
 from connectors.sdk.records import Batch, SourceRecord
 from connectors.sdk.source import Source, SourceContext
 from connectors.sdk.validate import Rejection, topic_for, validate
 from schemas.dlq import DlqReason
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory, Outgoing
 
 __all__ = ["RunReport", "Runtime"]
 
@@ -59,7 +64,7 @@ class Runtime:
         self.region = runtime.region
         catalogue = Catalogue(runtime.namespace)
         self.topic = topic_for(catalogue, self.kind, self.region)
-        self.dlq_topic = catalogue.dlq("connector")
+        self.dead_letters = DeadLetters(catalogue.dlq("connector"), self.name, self.region)
         source_id = runtime.source_id or f"{self.name}@{self.region}"
         self.log = logging.getLogger(f"connectors.{self.name}")
         self.context = SourceContext(region=self.region, source_id=source_id, logger=self.log)
@@ -69,10 +74,10 @@ class Runtime:
         self.store = PositionStore(runtime.state_dir)
         self.watermark = Watermark()
         self.report = RunReport()
-        self._producer_cfg = producer_config(kafka, runtime, source_id)
+        self._clients = ClientFactory(kafka, source_id)
         self._producer: Producer | None = None
         self._fatal: FatalError | None = None
-        self._retries: deque[tuple[float, Message, Delivery]] = deque()
+        self._retries: deque[tuple[float, Message, DeliveryReport]] = deque()
         self._backoff = 0.0
         self._last_save = 0.0
         self._unsaved: dict[str, Any] | None = None
@@ -85,7 +90,8 @@ class Runtime:
     # ---- the loop ----------------------------------------------------------------------------------
     def run(self) -> RunReport:
         """Run to the end; raises ``FatalError`` (after flushing what can be flushed)."""
-        self._producer = Producer({**self._producer_cfg, "error_cb": self._client_error})
+        extra = {**batching(self.cfg), "error_cb": self._client_error}
+        self._producer = self._clients.producer(extra)
         server = None
         if self.cfg.metrics_port is not None:
             server, _ = start_http_server(self.cfg.metrics_port, self.cfg.metrics_host, self.registry)
@@ -177,7 +183,7 @@ class Runtime:
         except Rejection as exc:
             self._dead_letter(rec.raw, rec.origin, exc.reason, str(exc), pending, rec.on_done)
             return
-        self._produce(self.topic, out.key, out.value, None, Delivery(self, pending, rec.on_done))
+        self._produce(self.topic, out.key, out.value, None, DeliveryReport(self, pending, rec.on_done))
 
     def _send_encoded(self, batch: Batch, pending: PendingBatch) -> None:
         encoded, sample = batch.encoded, self.cfg.validate_sample
@@ -190,7 +196,7 @@ class Runtime:
                     f"{self.name} generated an invalid record: {exc}", "a bug in the connector"
                 ) from None
         self._sampled = (self._sampled + len(encoded)) % sample
-        handler, topic = Delivery(self, pending), self.topic
+        handler, topic = DeliveryReport(self, pending), self.topic
         produce = self._producer.produce  # type: ignore[union-attr]
         for key, value in encoded:  # the hot loop: nothing but produce
             try:
@@ -198,7 +204,9 @@ class Runtime:
             except BufferError:
                 self._produce(topic, key, value, None, handler)
 
-    def _produce(self, topic: str, key: bytes | None, value: bytes, headers: Headers, cb: Delivery) -> None:
+    def _produce(
+        self, topic: str, key: bytes | None, value: bytes | None, headers: Headers, cb: DeliveryReport
+    ) -> None:
         producer = self._producer
         assert producer is not None
         while True:
@@ -210,42 +218,85 @@ class Runtime:
                 self.context.backpressure.set()
                 producer.poll(0.05)
             except KafkaException as exc:
-                self.fatal(exc.args[0], topic)
+                err: KafkaError = exc.args[0]
+                if classify(err) is ErrorClass.BAD_RECORD:  # over message.max.bytes: refused at once
+                    self._refused(key, value, headers, cb, f"Kafka refused the record: {err.str()}")
+                    return
+                self.fatal(err, topic)
                 raise self._fatal from None  # type: ignore[misc]
 
     def _dead_letter(
         self,
-        raw: bytes,
+        raw: bytes | None,
         origin: str,
         reason: DlqReason,
         error: str,
         pending: PendingBatch,
         on_done: Any,
         *,
-        extra: int = 0,
+        key: bytes | None = None,
+        headers: Headers = None,
     ) -> None:
+        """Produce the dead letter of a record; it stands for the record in ``pending``."""
         self.metrics.reject(reason)
         self.report.rejected += 1
         self.log.info("rejected %s: %s", origin or "record", error)
-        value, headers = dead_letter(self.name, self.region, raw, origin, reason, error)
-        pending.outstanding += extra
-        handler = Delivery(self, pending, on_done, dead_letter=True, reason=error)
-        self._produce(self.dlq_topic, None, value, headers, handler)
+        letter, stub = self.dead_letters.letter(raw, origin, reason, error, key=key, headers=headers)
+        handler = DeliveryReport(self, pending, on_done, dead_letter=True, reason=error, stub=stub)
+        self._produce_out(letter, handler)
+
+    def _produce_out(self, out: Outgoing, handler: DeliveryReport) -> None:
+        self._produce(out.topic, out.key, out.value, out.headers, handler)
 
     # ---- delivery outcomes (DeliverySink) -------------------------------------------------------------
-    def retry(self, msg: Message, handler: Delivery) -> None:
+    def retry(self, msg: Message, handler: DeliveryReport) -> None:
         self._backoff = min(self.cfg.retry_backoff_max_s, max(0.5, self._backoff * 2))
         self.metrics.delivery_retries.inc()
         self._retries.append((time.monotonic() + self._backoff, msg, handler))
 
-    def undeliverable(self, msg: Message, handler: Delivery, error: str) -> None:
-        handler.settle()
-        raw = msg.value() or b""
-        self._dead_letter(raw, "", DlqReason.TOO_LARGE, error, handler.pending, handler.on_done, extra=1)
+    def refused(self, msg: Message, handler: DeliveryReport, error: str) -> None:
+        self._refused(msg.key(), msg.value(), msg.headers(), handler, error)
+
+    def _refused(
+        self, key: bytes | None, value: bytes | None, headers: Headers, handler: DeliveryReport, error: str
+    ) -> None:
+        """Kafka refused a record for what it is (too large): dead-letter it; a refused letter, as a stub.
+
+        The record's handler is never called for it again: the letter (or stub) stands for it in its
+        batch, so the position still advances past it once the letter is acknowledged. A refused stub
+        (no value, a few headers) means the DLQ topic itself is misconfigured: fatal, never a retry loop.
+        """
+        if not handler.dead_letter:
+            self._dead_letter(
+                value,
+                "",
+                DlqReason.TOO_LARGE,
+                error,
+                handler.pending,
+                handler.on_done,
+                key=key,
+                headers=headers,
+            )
+        elif handler.stub is not None:
+            self.log.warning("a dead letter was refused (%s): producing its stub instead", error)
+            stub = DeliveryReport(
+                self, handler.pending, handler.on_done, dead_letter=True, reason=handler.reason
+            )
+            self._produce_out(handler.stub(error), stub)
+        else:
+            self._stop(
+                FatalError(
+                    f"{self.dead_letters.builder.topic} refused even a stub dead letter: {error}",
+                    "check the dead-letter topic's max.message.bytes and that this identity may write it",
+                )
+            )
 
     def fatal(self, err: KafkaError, topic: str | None) -> None:
+        self._stop(FatalError(f"Kafka error {err.name()}: {err.str()}", fatal_hint(err, topic)))
+
+    def _stop(self, error: FatalError) -> None:
         if self._fatal is None:
-            self._fatal = FatalError(f"Kafka error {err.name()}: {err.str()}", fatal_hint(err, topic))
+            self._fatal = error
             self.log.error("fatal: %s", self._fatal)
         self.context.stopping.set()
 

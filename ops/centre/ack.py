@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from confluent_kafka import Producer
-
 from schemas.acks import Acknowledgement, Outcome
 from schemas.base import stable_event_id
 from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory
 
 __all__ = ["acknowledge"]
 
@@ -34,14 +33,7 @@ def acknowledge(
         operator=operator,
         note=note,
     )
-    producer = Producer(
-        {
-            **settings.client_config(),
-            "enable.idempotence": True,
-            "acks": "all",
-            "partitioner": "murmur2_random",
-        }
-    )
+    producer = ClientFactory(settings, f"centre-ack@{region}").producer()
     errors: list[object] = []
     producer.produce(
         cat.in_acks(region),

@@ -6,13 +6,14 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError
+from confluent_kafka import KafkaError
 
 from ops.centre.seen import SeenStore
 from schemas.codec import DecodeError, decode
 from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory
 
 __all__ = ["DeliveryTail", "summarise"]
 
@@ -40,14 +41,9 @@ class DeliveryTail:
         self.seen = seen
         self.duplicates = 0
         self.bad = 0
-        self._consumer = Consumer(
-            {
-                **settings.client_config(),
-                "group.id": f"{cat.region_group_prefix(region)}centre-{name}",
-                "isolation.level": "read_committed",
-                "enable.auto.commit": False,
-                "auto.offset.reset": "earliest" if from_beginning else "latest",
-            }
+        self._consumer = ClientFactory(settings, f"centre-{name}@{region}").consumer(
+            f"{cat.region_group_prefix(region)}centre-{name}",
+            {"auto.offset.reset": "earliest" if from_beginning else "latest"},
         )
         self._consumer.subscribe([self.topic])
 
@@ -81,7 +77,11 @@ class DeliveryTail:
                 else:
                     self.duplicates += 1
             self.seen.commit()
-            self._consumer.commit(asynchronous=False)
+            done = [m for m in msgs if m.error() is None]
+            if done:  # the ids are stored as seen: now the offsets may advance past them
+                for msg in done:
+                    self._consumer.store_offsets(message=msg)
+                self._consumer.commit(asynchronous=False)
 
     def close(self) -> None:
         self._consumer.close()

@@ -7,7 +7,6 @@ import time
 from importlib import resources
 
 import click
-from confluent_kafka import Producer
 from rich.console import Console
 from rich.live import Live
 
@@ -22,6 +21,7 @@ from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import DEFAULT
 from schemas.zone import Zone
+from streams.runtime import ClientFactory
 
 __all__ = ["command"]
 
@@ -63,14 +63,7 @@ def _zone(settings: KafkaSettings) -> Zone:
 
 
 def _publish_watchlists(settings: KafkaSettings, zone: Zone, per_region: int) -> int:
-    producer = Producer(
-        {
-            **settings.client_config(),
-            "enable.idempotence": True,
-            "acks": "all",
-            "partitioner": "murmur2_random",
-        }
-    )
+    producer = ClientFactory(settings, "rax-demo").producer()
     commands = sample_placements(sorted(zone.codes), per_region)
     for cmd in commands:
         producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
@@ -85,7 +78,7 @@ def _ports(base: int) -> tuple[int, int, list[int]]:
 def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int) -> None:
     hotpath_port, control_port, simulator_ports = _ports(base)
     b = ["--bootstrap", settings.bootstrap_servers]
-    group.start_rax("control", "run", "control", *b, "--web-port", str(control_port), "--replication", "1")
+    group.start_rax("control", "run", "control", *b, "--web-port", str(control_port))
     group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port))
     for i, region in enumerate(SIMULATED):
         group.start_rax(
@@ -171,7 +164,7 @@ def _loop(
     duration: float | None,
     t0: float,
 ) -> Snapshot:
-    producer = Producer({**settings.client_config(), "enable.idempotence": True, "acks": "all"})
+    producer = ClientFactory(settings, "rax-demo").producer()
     rng = random.Random(7)
     plates = [c.entry.plate for c in sample_placements([r for r, _ in regions], 1)]
     snap = Snapshot(time.monotonic(), {})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from confluent_kafka.admin import AdminClient
 
 from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
 from ops.zone import ZoneFileError, apply_zone, load_zone_file, plan_zone
@@ -11,6 +10,7 @@ from ops.zone.identities import rotate_password
 from ops.zone.plan import region_user
 from schemas.topics import Catalogue
 from schemas.zone import Zone
+from streams.runtime import ClientFactory
 
 __all__ = ["command"]
 
@@ -103,7 +103,7 @@ def rotate(
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
     credentials = rax_home() / "credentials" / f"{namespace}.json"
     try:
-        rotate_password(AdminClient(settings.client_config()), user, credentials)
+        rotate_password(ClientFactory(settings, "rax-zone").admin(), user, credentials)
     except Exception as exc:  # KafkaException: a message, not a stack trace
         fail(f"rotating {user} failed: {exc}")
     click.echo(f"{user}: new password in {credentials}; hand it to the region, old sessions end at re-login")

@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
 
 from schemas.dlq import DeadLetter, DlqHeaderError, parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory
 
 __all__ = ["REPLAY_HEADER", "DeadRecord", "read_dead_letters", "replay"]
 
@@ -44,14 +45,8 @@ def read_dead_letters(
 ) -> list[DeadRecord]:
     """Every dead letter of ``component`` that ``keep`` selects, oldest first per partition."""
     topic = cat.dlq(component)
-    consumer = Consumer(
-        {
-            **settings.client_config(),
-            "group.id": f"{cat.processor_prefix}dlq-reader",
-            "enable.auto.commit": False,
-            "enable.partition.eof": True,
-        }
-    )
+    # assigned, never joined: the group id (<prefix>dlq-reader) is only librdkafka's requirement
+    consumer = ClientFactory(settings, f"{cat.processor_prefix}dlq").reader()
     try:
         parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
@@ -88,14 +83,7 @@ def read_dead_letters(
 
 def replay(settings: KafkaSettings, cat: Catalogue, component: str, records: list[DeadRecord]) -> int:
     """Sends ``records`` back to their source topics; returns how many Kafka acknowledged."""
-    producer = Producer(
-        {
-            **settings.client_config(),
-            "enable.idempotence": True,
-            "acks": "all",
-            "partitioner": "murmur2_random",
-        }
-    )
+    producer = ClientFactory(settings, f"{cat.processor_prefix}dlq-replay").producer()
     errors: list[KafkaError] = []
     sent = 0
     for r in records:

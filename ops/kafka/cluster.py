@@ -275,9 +275,9 @@ class LocalCluster:
         return proc.pid
 
     def _wait_metadata(self, state: ClusterState, timeout: float) -> None:
-        from confluent_kafka.admin import AdminClient
+        from streams.runtime.clients import ClientFactory
 
-        admin = AdminClient(state.admin_settings(self.run_dir).client_config())
+        admin = ClientFactory(state.admin_settings(self.run_dir), "rax-broker").admin()
         deadline = time.monotonic() + max(timeout, 5.0)
         last: Exception | None = None
         while time.monotonic() < deadline:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
@@ -28,6 +28,7 @@ from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from schemas.zone import Zone, ZoneObject
+from streams.runtime import ClientFactory
 
 __all__ = ["ApplyReport", "apply_zone"]
 
@@ -147,6 +148,15 @@ def _ensure_acls(admin: AdminClient, plan: ZonePlan, report: ApplyReport) -> Non
     for fut in admin.create_acls(missing).values():
         fut.result()
     report.created_acls = len(missing)
+    # ACLs reach the brokers' authorizers asynchronously: return once they describe every one, so the
+    # identities work at once and a second apply finds nothing missing
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        present = set(admin.describe_acls(any_filter).result())
+        if all(b in present for b in missing):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{len(missing)} ACLs created but not visible after 30 s")
 
 
 def _publish_zone(settings: KafkaSettings, cat: Catalogue, zone: Zone, who: str, report: ApplyReport) -> None:
@@ -160,7 +170,7 @@ def _publish_zone(settings: KafkaSettings, cat: Catalogue, zone: Zone, who: str,
         published_by=who,
         zone=zone,
     )
-    producer = Producer({**settings.client_config(), "enable.idempotence": True, "acks": "all"})
+    producer = ClientFactory(settings, "rax-zone-apply").producer()
     errors: list[object] = []
     producer.produce(
         cat.zone,
@@ -179,7 +189,7 @@ def apply_zone(
 ) -> ApplyReport:
     """Creates what is missing for ``zone``; applying the same zone again changes nothing."""
     plan = plan_zone(zone, cat, secure=secure)
-    admin = AdminClient(settings.client_config())
+    admin = ClientFactory(settings, "rax-zone-apply").admin()
     report = ApplyReport()
     _ensure_topics(admin, plan, zone.topics.replication_factor, report)
     if secure:
@@ -187,7 +197,6 @@ def apply_zone(
             raise ValueError("a secured cluster needs a credentials file for the identities it creates")
         report.created_users += ensure_users(admin, plan.users, credentials)
         _ensure_acls(admin, plan, report)
-        time.sleep(0.5 if report.created_acls else 0)  # ACLs reach the brokers asynchronously
     _publish_zone(settings, cat, zone, settings.username or "operator", report)
     log.info("zone %s applied: %s", zone.name, report)
     return report

@@ -78,7 +78,7 @@ def _processor_acls(cat: Catalogue) -> list[AclRule]:
             AclRule(p, "topic", f"{cat.namespace}.dlq.", "prefixed", op),
         ]
     rules += [
-        AclRule(p, "topic", cat.internal_prefix, "prefixed", "all"),  # faust changelog topics
+        AclRule(p, "topic", cat.internal_prefix, "prefixed", "all"),  # changelogs, the control inbox
         AclRule(p, "group", cat.processor_prefix, "prefixed", "read"),
         AclRule(p, "group", cat.internal_prefix, "prefixed", "read"),
         AclRule(p, "transactional_id", cat.processor_prefix, "prefixed", "write"),

@@ -11,6 +11,7 @@ from schemas.codec import DecodeError, decode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from schemas.zone import ZoneObject
+from streams.runtime import ClientFactory
 
 __all__ = ["read_latest_zone"]
 
@@ -27,14 +28,7 @@ def read_latest_zone(
 ) -> ZoneObject | None:
     """The last valid ZoneObject of zone ``name`` on the zone topic, or None."""
     key = f"zone:{name}".encode()
-    consumer = Consumer(
-        {
-            **settings.client_config(),
-            "group.id": f"{cat.processor_prefix}zone-reader",
-            "enable.auto.commit": False,
-            "isolation.level": "read_committed",
-        }
-    )
+    consumer = ClientFactory(settings, f"{cat.processor_prefix}zone").reader()
     try:
         low, high = _watermarks(consumer, TopicPartition(cat.zone, 0), timeout)
         if high <= low:

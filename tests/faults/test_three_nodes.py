@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from confluent_kafka import KafkaError, Producer
-from confluent_kafka.admin import AdminClient
+from confluent_kafka import KafkaError
 
 from ops.kafka import LocalCluster
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import TopicKind, TopicSpec
+from streams.runtime import ClientFactory
 from tests.support.kafka import consume_all, create_topics, new_cluster, unique
 
 
@@ -28,7 +28,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
 
 
 def _leader_of(settings: KafkaSettings, topic: str) -> int:
-    md = AdminClient(settings.client_config()).list_topics(topic, timeout=10)
+    md = ClientFactory(settings, "test-admin").admin().list_topics(topic, timeout=10)
     return int(md.topics[topic].partitions[0].leader)
 
 
@@ -38,16 +38,7 @@ def test_killed_broker_loses_nothing_acked(cluster: LocalCluster, tmp_path: Path
     create_topics(settings, [TopicSpec(topic, TopicKind.HITS, "k", 3, 3_600_000)], replication=3)
     victim = _leader_of(settings, topic)
 
-    producer = Producer(
-        {
-            **settings.client_config(),
-            "enable.idempotence": True,
-            "acks": "all",
-            "partitioner": "murmur2_random",
-            "linger.ms": 5,
-            "message.timeout.ms": 60000,
-        }
-    )
+    producer = ClientFactory(settings, "test-three-nodes").producer({"message.timeout.ms": 60000})
     acked: set[bytes] = set()
     failed: list[KafkaError] = []
 

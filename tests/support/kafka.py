@@ -9,12 +9,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, Message, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka import KafkaError, Message, TopicPartition
+from confluent_kafka.admin import NewTopic
 
 from ops.kafka import LocalCluster
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import TopicSpec
+from streams.runtime import ClientFactory
+from streams.runtime.clients import Isolation
 
 __all__ = ["cache_dir", "consume_all", "create_topics", "new_cluster", "unique"]
 
@@ -37,7 +39,7 @@ def unique(prefix: str) -> str:
 
 
 def create_topics(settings: KafkaSettings, specs: Iterable[TopicSpec], replication: int = 1) -> None:
-    admin = AdminClient(settings.client_config())
+    admin = ClientFactory(settings, "test-admin").admin()
     new = [NewTopic(s.name, s.partitions, replication, config=s.configs()) for s in specs]
     for fut in admin.create_topics(new, operation_timeout=30).values():
         fut.result()
@@ -51,17 +53,17 @@ def consume_all(
     timeout: float = 30.0,
     read_committed: bool = True,
     extra: dict[str, Any] | None = None,
+    group: str | None = None,
 ) -> list[Message]:
-    """Every record of ``topic`` from the beginning: stops at ``expect`` records, or at the end offsets."""
-    consumer = Consumer(
-        {
-            **settings.client_config(),
-            "group.id": unique("reader"),
-            "auto.offset.reset": "earliest",
-            "enable.auto.commit": False,
-            "isolation.level": "read_committed" if read_committed else "read_uncommitted",
-            **(extra or {}),
-        }
+    """Every record of ``topic`` from the beginning: stops at ``expect`` records, or at the end offsets.
+
+    ``group``: a group id the identity may use (on a secured broker: a region's group prefix).
+
+    ``read_committed=False`` reads what open and aborted transactions wrote too (the factory's escape).
+    """
+    isolation: Isolation = "read_committed" if read_committed else "read_uncommitted"
+    consumer = ClientFactory(settings, "test-reader").consumer(
+        group or unique("reader"), extra, isolation=isolation
     )
     try:
         md = consumer.list_topics(topic, timeout=10).topics[topic]
