@@ -10,11 +10,11 @@ import pytest
 
 from ops.kafka import ClusterState, LocalCluster
 from ops.zone import apply_zone, load_zone_file
-from ops.zone.plan import PROCESSORS_USER
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from tests.support.hotpath import EXAMPLE_ZONE
 from tests.support.kafka import new_cluster, unique
+from tests.support.secure import SecureZone, secure_zone_on
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -47,30 +47,43 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
 
 
 @pytest.fixture(scope="session")
-def secured(
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[tuple[LocalCluster, dict[str, str], Catalogue]]:
-    """A secured broker (SASL/SCRAM + ACLs) with the example zone applied: (cluster, passwords, catalogue).
-
-    Every identity ``rax zone apply`` issued is in the passwords; processes run as exactly those.
-    """
+def secured_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCluster, Path]]:
+    """One secured broker (SASL/SCRAM over TLS, ACLs) for the session, and its credentials file."""
     run_dir = tmp_path_factory.mktemp("kafka-secure")
     cluster = new_cluster(run_dir)
     cluster.start(nodes=1, secure=True)
     try:
-        cat = Catalogue("rax")
-        credentials = run_dir / "credentials.json"
-        report = apply_zone(
-            load_zone_file(EXAMPLE_ZONE), cluster.settings(), cat, secure=True, credentials=credentials
-        )
-        assert report.created_acls > 0 and PROCESSORS_USER in report.created_users
-        again = apply_zone(
-            load_zone_file(EXAMPLE_ZONE), cluster.settings(), cat, secure=True, credentials=credentials
-        )
-        assert not again.changed, again  # idempotent on a secured broker too
-        yield cluster, orjson.loads(credentials.read_bytes()), cat
+        yield cluster, run_dir / "credentials.json"
     finally:
         cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def secured(
+    secured_cluster: tuple[LocalCluster, Path],
+) -> tuple[LocalCluster, dict[str, str], Catalogue]:
+    """The example zone applied on the secured broker in the ``rax`` namespace: (cluster, passwords, cat).
+
+    Every identity ``rax zone apply`` issued is in the passwords; processes run as exactly those.
+    """
+    cluster, credentials = secured_cluster
+    cat = Catalogue("rax")
+    report = apply_zone(
+        load_zone_file(EXAMPLE_ZONE), cluster.settings(), cat, secure=True, credentials=credentials
+    )
+    assert report.created_acls > 0
+    again = apply_zone(
+        load_zone_file(EXAMPLE_ZONE), cluster.settings(), cat, secure=True, credentials=credentials
+    )
+    assert not again.changed, again  # idempotent on a secured broker too
+    return cluster, orjson.loads(credentials.read_bytes()), cat
+
+
+@pytest.fixture
+def secure_zone(secured_cluster: tuple[LocalCluster, Path], catalogue: Catalogue) -> SecureZone:
+    """The example zone in this test's own namespace on the secured broker, with its identities."""
+    cluster, credentials = secured_cluster
+    return secure_zone_on(cluster, credentials, catalogue)
 
 
 @pytest.fixture

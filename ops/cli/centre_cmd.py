@@ -151,7 +151,12 @@ def ack(
 @click.option("--token", envvar="RAX_CENTRE_TOKEN", default=None, help="Bearer token for the endpoint.")
 @click.option("--name", default="sink", show_default=True, help="Sink name: its consumer group.")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
-@click.option("--metrics-port", type=int, default=None, help="Serve Prometheus /metrics on this port.")
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    help="Serve Prometheus /metrics on this port (0: any free port).",
+)
 def sink(
     bootstrap: str | None,
     username: str | None,
@@ -178,8 +183,9 @@ def sink(
     except ValidationError as exc:
         fail(f"bad sink settings: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
     registry = CollectorRegistry()
-    if metrics_port is not None:
-        start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
+    if metrics_port is not None:  # 0: any free port, printed
+        server, _ = start_http_server(metrics_port, addr="127.0.0.1", registry=registry)
+        click.echo(f"metrics on http://127.0.0.1:{server.server_port}/metrics", err=True)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

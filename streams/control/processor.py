@@ -80,7 +80,10 @@ class ControlProcessor:
         if meta is None or meta.error is not None:
             raise RuntimeError(f"topic {inbox} does not exist: apply the zone (`rax zone apply`) first")
         self._tables = GlobalTables(
-            self._factory, [self.cat.zone], lambda msg: self.zone.apply(msg.key(), msg.value())
+            self._factory,
+            [self.cat.zone],
+            lambda msg: self.zone.apply(msg.key(), msg.value()),
+            f"{self.cat.processor_prefix}{self.name}-tables",  # never joined: plain assignment
         )
         self._tables.load()
         deadline = time.monotonic() + self.settings.zone_wait_s

@@ -1,9 +1,9 @@
-"""The broker stopped for 20 s under load: the hot path and the control app resume by themselves, lose
-nothing, repeat nothing, and a SIGTERM during an outage still ends a worker within seconds."""
+"""The (secured) broker stopped for 20 s under load: the hot path and the control app, each running as the
+processors' identity, resume by themselves, lose nothing, repeat nothing, and a SIGTERM during an outage
+still ends a worker within seconds."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -21,8 +21,9 @@ from schemas.codec import decode, encode
 from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
-from tests.support.hotpath import HitFactory, apply_example_zone, make_entry, producer, publish_entries
+from tests.support.hotpath import HitFactory, make_entry, producer, publish_entries
 from tests.support.kafka import consume_all, new_cluster, unique
+from tests.support.secure import SecureZone, secure_zone_on
 from tests.unit.models_factories import zone_alert
 
 MATCHING = 120
@@ -33,38 +34,43 @@ OUTAGE_S = 20.0
 
 
 @pytest.fixture(scope="module")
-def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    """A broker of this module alone: stopping it must not disturb the other tests' broker."""
-    cluster = new_cluster(tmp_path_factory.mktemp("outage"))
-    cluster.start(nodes=1)
+def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCluster, Path]]:
+    """A secured broker of this module alone (stopping it must not disturb the other tests' brokers)."""
+    run_dir = tmp_path_factory.mktemp("outage")
+    cluster = new_cluster(run_dir)
+    cluster.start(nodes=1, secure=True)
     try:
-        yield cluster
+        yield cluster, run_dir / "credentials.json"
     finally:
         cluster.stop()
 
 
-def _start(
-    kafka: KafkaSettings, cat: Catalogue, log: Path, processor: str = "hotpath"
-) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "ops.cli", "-v", "run", processor, "--bootstrap", kafka.bootstrap_servers]
-    cmd += ["--namespace", cat.namespace, "--worker-id", "0"]
+def _zone(own: tuple[LocalCluster, Path]) -> SecureZone:
+    return secure_zone_on(own[0], own[1], Catalogue(unique("t").replace("-", "")))
+
+
+def _start(zone: SecureZone, log: Path, processor: str = "hotpath") -> subprocess.Popen[bytes]:
+    args, env = zone.cli(zone.processors)  # the processors' own identity, as in production
+    cmd = [sys.executable, "-m", "ops.cli", "-v", "run", processor, *args]
+    cmd += ["--namespace", zone.cat.namespace, "--worker-id", "0"]
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
 def _deliveries(kafka: KafkaSettings, cat: Catalogue) -> list[Delivery]:
     return [decode(m.value() or b"", Delivery) for m in consume_all(kafka, cat.out("510521"))]
 
 
-def test_hot_path_resumes_by_itself_after_a_broker_outage(own_broker: LocalCluster, tmp_path: Path) -> None:
-    kafka = own_broker.settings()
-    cat = Catalogue(unique("t").replace("-", ""))
-    apply_example_zone(kafka, cat)
+def test_hot_path_resumes_by_itself_after_a_broker_outage(
+    own_broker: tuple[LocalCluster, Path], tmp_path: Path
+) -> None:
+    zone = _zone(own_broker)
+    cluster, kafka, cat = own_broker[0], zone.admin, zone.cat  # the operator reads what is checked
     entries = [make_entry("510521", f"川A{i:05d}", tolerance=0) for i in range(MATCHING)]
-    publish_entries(kafka, cat, entries)
+    publish_entries(zone.processors, cat, entries)
     log = tmp_path / "worker.log"
-    worker = _start(kafka, cat, log)
-    hits = HitFactory(kafka, cat)
+    worker = _start(zone, log)
+    hits = HitFactory(zone.region("510521"), cat)
     try:
         for i in range(MATCHING):
             for j in range(10):
@@ -72,11 +78,11 @@ def test_hot_path_resumes_by_itself_after_a_broker_outage(own_broker: LocalClust
             hits.send("510521", f"川A{i:05d}")
             if i == MATCHING // 3:
                 hits.flush()
-                own_broker.kill_node(1)  # the outage starts mid-stream, with a transaction open
+                cluster.kill_node(1)  # the outage starts mid-stream, with a transaction open
                 outage_end = time.monotonic() + OUTAGE_S
             if i == 2 * MATCHING // 3:
                 time.sleep(max(0.0, outage_end - time.monotonic()))
-                own_broker.restart_node(1)
+                cluster.restart_node(1)
             hits.producer.poll(0)
             time.sleep(0.01)
         hits.flush()
@@ -96,20 +102,19 @@ def test_hot_path_resumes_by_itself_after_a_broker_outage(own_broker: LocalClust
 
 
 def test_sigterm_during_an_outage_ends_the_worker_in_seconds(
-    own_broker: LocalCluster, tmp_path: Path
+    own_broker: tuple[LocalCluster, Path], tmp_path: Path
 ) -> None:
-    kafka = own_broker.settings()
-    cat = Catalogue(unique("t").replace("-", ""))
-    apply_example_zone(kafka, cat)
+    zone = _zone(own_broker)
+    cluster = own_broker[0]
     log = tmp_path / "worker.log"
-    worker = _start(kafka, cat, log)
-    hits = HitFactory(kafka, cat)
+    worker = _start(zone, log)
+    hits = HitFactory(zone.region("510521"), zone.cat)
     try:
         for i in range(200):
             hits.send("510521", f"渝B{i:05d}")
         hits.flush()
         time.sleep(5.0)  # the worker is up and consuming
-        own_broker.kill_node(1)
+        cluster.kill_node(1)
         time.sleep(3.0)
         t0 = time.monotonic()
         worker.send_signal(signal.SIGTERM)
@@ -118,20 +123,19 @@ def test_sigterm_during_an_outage_ends_the_worker_in_seconds(
     finally:
         if worker.poll() is None:
             worker.kill()
-        own_broker.restart_node(1)
+        cluster.restart_node(1)
     assert took < 25.0, f"SIGTERM took {took:.1f} s during an outage; log: {log.read_text()[-2000:]}"
 
 
 def test_control_app_resumes_by_itself_after_a_broker_outage(
-    own_broker: LocalCluster, tmp_path: Path
+    own_broker: tuple[LocalCluster, Path], tmp_path: Path
 ) -> None:
-    kafka = own_broker.settings()
-    cat = Catalogue(unique("t").replace("-", ""))
-    apply_example_zone(kafka, cat)
+    zone = _zone(own_broker)
+    cluster, kafka, cat = own_broker[0], zone.admin, zone.cat
     log = tmp_path / "control.log"
-    worker = _start(kafka, cat, log, "control")
+    worker = _start(zone, log, "control")
     alerts = [zone_alert("510000", identifier=f"OUTAGE-{n:04d}", plates=[]) for n in range(ALERTS)]
-    p = producer(kafka)
+    p = producer(zone.region("510000"))
     try:
         for n, a in enumerate(alerts):
             p.produce(cat.in_alerts("510000"), encode(a), a.identifier.encode())
@@ -139,11 +143,11 @@ def test_control_app_resumes_by_itself_after_a_broker_outage(
             time.sleep(0.02)
             if n == ALERTS // 3:
                 p.flush(30)
-                own_broker.kill_node(1)
+                cluster.kill_node(1)
                 outage_end = time.monotonic() + OUTAGE_S
             if n == 2 * ALERTS // 3:
                 time.sleep(max(0.0, outage_end - time.monotonic()))
-                own_broker.restart_node(1)
+                cluster.restart_node(1)
         assert p.flush(60) == 0
         total = ALERTS * len(ALERT_RECIPIENTS)
         deadline = time.monotonic() + 120

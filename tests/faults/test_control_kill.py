@@ -16,8 +16,9 @@ from schemas.alerts import Alert
 from schemas.codec import encode
 from schemas.topics import Catalogue
 from tests.support.control import ControlWorker, dead_letters, wait_for, wait_until_idle
-from tests.support.hotpath import apply_example_zone, producer
-from tests.support.kafka import consume_all, unique
+from tests.support.hotpath import producer
+from tests.support.kafka import consume_all
+from tests.support.secure import SecureZone
 from tests.unit.models_factories import zone_alert
 
 # an alert of 四川 about a stolen vehicle reaches 四川 itself, 重庆 and 荣昌 (see ops/zones/chuanyu.yaml)
@@ -40,16 +41,16 @@ def _deliveries(kafka: Any, cat: Catalogue) -> list[dict[str, Any]]:
 
 
 def test_sigkill_mid_stream_three_times_loses_no_alert_and_repeats_no_delivery(
-    broker: Any, tmp_path: Path
+    secure_zone: SecureZone, tmp_path: Path
 ) -> None:
-    kafka, cat, tag = broker.settings, Catalogue(unique("kill").replace("-", "")), uuid.uuid4().hex[:6]
-    apply_example_zone(kafka, cat)
-    worker = ControlWorker(kafka, cat, tmp_path)
+    # on the secured broker: the app as the processors' identity, the alerts as 四川's, reads as the operator
+    kafka, cat, tag = secure_zone.admin, secure_zone.cat, uuid.uuid4().hex[:6]
+    worker = ControlWorker(secure_zone.processors, cat, tmp_path)
     alerts = [alert(n, tag) for n in range(ALERTS)]
     total = ALERTS * len(RECIPIENTS)
 
     def publish_steadily() -> None:
-        p = producer(kafka)
+        p = producer(secure_zone.region("510000"))
         start = time.monotonic()
         for n, a in enumerate(alerts):
             time.sleep(max(0.0, start + n / RATE - time.monotonic()))

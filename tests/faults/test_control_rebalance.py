@@ -16,8 +16,9 @@ import orjson
 from schemas.codec import encode
 from schemas.topics import Catalogue
 from tests.support.control import ControlWorker, dead_letters, wait_for, wait_until_idle
-from tests.support.hotpath import apply_example_zone, producer
-from tests.support.kafka import consume_all, unique
+from tests.support.hotpath import producer
+from tests.support.kafka import consume_all
+from tests.support.secure import SecureZone
 from tests.unit.models_factories import ack, zone_alert
 
 RECIPIENTS = ("500000", "500153", "510000")
@@ -36,19 +37,19 @@ def _acks_applied(worker: ControlWorker) -> float:
 
 
 def test_a_worker_joining_and_one_leaving_keep_every_alert_and_every_delivery_state(
-    broker: Any, tmp_path: Path
+    secure_zone: SecureZone, tmp_path: Path
 ) -> None:
-    kafka, cat, tag = broker.settings, Catalogue(unique("reb").replace("-", "")), uuid.uuid4().hex[:6]
-    apply_example_zone(kafka, cat)
+    # on the secured broker: the app as the processors' identity, regions as theirs, reads as the operator
+    kafka, cat, tag = secure_zone.admin, secure_zone.cat, uuid.uuid4().hex[:6]
     dirs = [tmp_path / "w0", tmp_path / "w1"]
     for d in dirs:
         d.mkdir()
-    w0 = ControlWorker(kafka, cat, dirs[0], "--worker-id", "0")
-    w1 = ControlWorker(kafka, cat, dirs[1], "--worker-id", "1")
+    w0 = ControlWorker(secure_zone.processors, cat, dirs[0], "--worker-id", "0")
+    w1 = ControlWorker(secure_zone.processors, cat, dirs[1], "--worker-id", "1")
     alerts = [zone_alert("510000", identifier=f"REB-{tag}-{n:05d}", plates=[]) for n in range(ALERTS)]
 
     def publish_steadily() -> None:
-        p = producer(kafka)
+        p = producer(secure_zone.region("510000"))
         start = time.monotonic()
         for n, a in enumerate(alerts):
             time.sleep(max(0.0, start + n / RATE - time.monotonic()))
@@ -71,7 +72,7 @@ def test_a_worker_joining_and_one_leaving_keep_every_alert_and_every_delivery_st
         deliveries = _deliveries(kafka, cat)
         # 重庆's centre acknowledges what it got: the worker left standing must know every delivery
         to_cq = [d["delivery_id"] for d in deliveries if d["recipient"] == "500000"]
-        p = producer(kafka)
+        p = producer(secure_zone.region("500000"))
         at = datetime.now(UTC).isoformat()
         for did in to_cq:
             a = ack(ack_id=str(uuid.uuid4()), delivery_id=did, region="500000", outcome="received", at=at)

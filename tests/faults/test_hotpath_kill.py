@@ -1,8 +1,8 @@
-"""The hot-path worker SIGKILLed three times mid-stream: read committed, nothing lost, nothing twice."""
+"""The hot-path worker SIGKILLed three times mid-stream on the secured broker, running as the processors'
+identity: read committed, nothing lost, nothing twice."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -14,22 +14,23 @@ from schemas.codec import decode
 from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
-from tests.support.hotpath import HitFactory, apply_example_zone, make_entry, publish_entries
+from tests.support.hotpath import HitFactory, make_entry, publish_entries
 from tests.support.kafka import consume_all
+from tests.support.secure import SecureZone
 
 MATCHING = 150  # plates on the watchlist, each seen once
 NOISE_PER_MATCH = 20  # hits that match nothing, between two matching ones
 
 
-def _start_worker(kafka: KafkaSettings, cat: Catalogue, log: Path) -> subprocess.Popen[bytes]:
+def _start_worker(zone: SecureZone, cat: Catalogue, log: Path) -> subprocess.Popen[bytes]:
+    args, env = zone.cli(zone.processors)
     cmd = [
         sys.executable,
         "-m",
         "ops.cli",
         "run",
         "hotpath",
-        "--bootstrap",
-        kafka.bootstrap_servers,
+        *args,
         "--namespace",
         cat.namespace,
         "--worker-id",
@@ -38,7 +39,7 @@ def _start_worker(kafka: KafkaSettings, cat: Catalogue, log: Path) -> subprocess
         "200",
     ]
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
 def _deliveries(kafka: KafkaSettings, cat: Catalogue) -> list[Delivery]:
@@ -49,15 +50,14 @@ def _deliveries(kafka: KafkaSettings, cat: Catalogue) -> list[Delivery]:
 
 
 def test_sigkill_three_times_loses_nothing_and_duplicates_nothing(
-    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+    secure_zone: SecureZone, tmp_path: Path
 ) -> None:
-    cat = catalogue
-    apply_example_zone(kafka, cat)
+    cat, kafka = secure_zone.cat, secure_zone.admin  # the operator reads what the test checks
     entries = [make_entry("510521", f"川A{i:05d}", tolerance=0) for i in range(MATCHING)]  # 1/7 look alike
-    publish_entries(kafka, cat, entries)
+    publish_entries(secure_zone.processors, cat, entries)
     log = tmp_path / "worker.log"
-    worker = _start_worker(kafka, cat, log)
-    hits = HitFactory(kafka, cat)
+    worker = _start_worker(secure_zone, cat, log)
+    hits = HitFactory(secure_zone.region("500153"), cat)
     kills = 0
     kill_every = MATCHING // 4
     try:
@@ -73,7 +73,7 @@ def test_sigkill_three_times_loses_nothing_and_duplicates_nothing(
                 worker.send_signal(signal.SIGKILL)
                 worker.wait(10)
                 kills += 1
-                worker = _start_worker(kafka, cat, log)
+                worker = _start_worker(secure_zone, cat, log)
         expected = 2 * MATCHING
         deadline = time.monotonic() + 90
         got = _deliveries(kafka, cat)

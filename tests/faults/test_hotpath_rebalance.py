@@ -1,8 +1,8 @@
-"""Two hot-path workers: one joins mid-stream, then the first leaves; nothing lost or twice, dedup kept."""
+"""Two hot-path workers on the secured broker: one joins mid-stream, then the first leaves; nothing lost or
+twice, dedup kept."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,33 +11,35 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ops.kafka import LocalCluster
 from schemas.codec import decode
 from schemas.delivery import Delivery
-from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
-from tests.support.hotpath import HitFactory, apply_example_zone, make_entry, publish_entries
+from tests.support.hotpath import HitFactory, make_entry, publish_entries
 from tests.support.kafka import consume_all
+from tests.support.secure import SecureZone, secure_zone_on
 
 MATCHING = 150
 
 
-def _start(kafka: KafkaSettings, cat: Catalogue, worker_id: str, log: Path) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "ops.cli", "-v", "run", "hotpath", "--bootstrap", kafka.bootstrap_servers]
-    cmd += ["--namespace", cat.namespace, "--worker-id", worker_id, "--batch-size", "100"]
+def _start(zone: SecureZone, worker_id: str, log: Path) -> subprocess.Popen[bytes]:
+    args, env = zone.cli(zone.processors)  # the processors' own identity on the secured broker
+    cmd = [sys.executable, "-m", "ops.cli", "-v", "run", "hotpath", *args]
+    cmd += ["--namespace", zone.cat.namespace, "--worker-id", worker_id, "--batch-size", "100"]
     with log.open("ab") as out:
-        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
 def test_a_worker_joining_and_one_leaving_lose_and_repeat_nothing(
-    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+    secured_cluster: tuple[LocalCluster, Path], catalogue: Catalogue, tmp_path: Path
 ) -> None:
-    cat = catalogue
-    apply_example_zone(kafka, cat, hit_partitions=6)
+    zone = secure_zone_on(*secured_cluster, catalogue, hit_partitions=6)
+    cat, kafka = zone.cat, zone.admin  # the operator reads what the test checks
     entries = [make_entry("510521", f"川A{i:05d}", tolerance=0) for i in range(MATCHING)]
-    publish_entries(kafka, cat, entries)
+    publish_entries(zone.processors, cat, entries)
     logs = [tmp_path / "w0.log", tmp_path / "w1.log"]
-    workers = [_start(kafka, cat, "0", logs[0])]
-    hits = HitFactory(kafka, cat)
+    workers = [_start(zone, "0", logs[0])]
+    hits = HitFactory(zone.region("510521"), cat)
     start = datetime.now(UTC) - timedelta(seconds=5)
     try:
         for i in range(MATCHING):
@@ -50,7 +52,7 @@ def test_a_worker_joining_and_one_leaving_lose_and_repeat_nothing(
             hits.producer.poll(0)
             time.sleep(0.02)
             if i == MATCHING // 3:
-                workers.append(_start(kafka, cat, "1", logs[1]))  # joins: partitions move to it
+                workers.append(_start(zone, "1", logs[1]))  # joins: partitions move to it
             if i == 2 * MATCHING // 3:
                 workers[0].send_signal(signal.SIGTERM)  # leaves: its partitions move back
                 workers[0].wait(30)

@@ -9,28 +9,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ops.kafka import LocalCluster
-from ops.zone.plan import PROCESSORS_USER, region_user
 from schemas.acks import Acknowledgement, Outcome
 from schemas.base import stable_event_id
 from schemas.codec import decode, encode
 from schemas.delivery import Delivery
-from schemas.topics import Catalogue
 from tests.support.control import publish, running_control, wait_for
 from tests.support.kafka import consume_all
+from tests.support.secure import SecureZone
 from tests.unit.models_factories import zone_alert
 
 LUXIAN, RONGCHANG = "510521", "500153"
 
 
-def test_control_app_runs_as_the_processors_identity(
-    secured: tuple[LocalCluster, dict[str, str], Catalogue],
-) -> None:
-    cluster, passwords, cat = secured
-    admin = cluster.settings()
-    processors = admin.as_user(PROCESSORS_USER, passwords[PROCESSORS_USER])
-    luxian = admin.as_user(region_user(LUXIAN), passwords[region_user(LUXIAN)])
-    rongchang = admin.as_user(region_user(RONGCHANG), passwords[region_user(RONGCHANG)])
+def test_control_app_runs_as_the_processors_identity(secure_zone: SecureZone) -> None:
+    cat, processors = secure_zone.cat, secure_zone.processors
+    luxian, rongchang = secure_zone.region(LUXIAN), secure_zone.region(RONGCHANG)
     with running_control(processors, cat, worker_id="secure", tick_s=0.2) as loop:
         a = zone_alert(LUXIAN)  # the whole zone: 泸县 itself and 荣昌 under their joint office
         publish(luxian, cat.in_alerts(LUXIAN), [(a.identifier.encode(), encode(a))])

@@ -1,7 +1,8 @@
 """Poison records never stop a processor: each is dead-lettered with its reason, the records after it flow.
 
 The corpus goes to every input topic of both processors: the regions' hits (hot path) and their alerts,
-watchlist commands and acknowledgements (control app).
+watchlist commands and acknowledgements (control app), on the secured broker: the processors run as the
+identity `rax zone apply` issued them, the poison comes from the region's own identity.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 from schemas.codec import encode
 from schemas.dlq import ORIGINAL_SIZE, TRUNCATED, parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
-from schemas.topics import Catalogue
 from streams.runtime import ClientFactory
 from tests.support.control import running_control
-from tests.support.hotpath import HitFactory, apply_example_zone, make_entry, publish_entries, running_worker
+from tests.support.hotpath import HitFactory, make_entry, publish_entries, running_worker
 from tests.support.kafka import consume_all
+from tests.support.secure import SecureZone
 from tests.unit.models_factories import hit_data, zone_alert
 
 REGION = "510521"
@@ -59,19 +60,16 @@ def _producer(kafka: KafkaSettings):  # type: ignore[no-untyped-def]
     )
 
 
-def test_every_poison_record_is_dead_lettered_and_the_next_hit_delivered(
-    kafka: KafkaSettings, catalogue: Catalogue
-) -> None:
-    cat = catalogue
-    apply_example_zone(kafka, cat)
+def test_every_poison_record_is_dead_lettered_and_the_next_hit_delivered(secure_zone: SecureZone) -> None:
+    cat, kafka = secure_zone.cat, secure_zone.admin  # the operator reads what the test checks
     wanted = make_entry(REGION, "川A12345")
-    publish_entries(kafka, cat, [wanted])
-    with running_worker(kafka, cat) as worker:
-        producer = _producer(kafka)
+    publish_entries(secure_zone.processors, cat, [wanted])
+    with running_worker(secure_zone.processors, cat) as worker:
+        producer = _producer(secure_zone.region(REGION))  # the region's own (hostile) producer
         for name, value, _ in CORPUS:
             producer.produce(cat.in_hits(REGION), value, name.encode())
         assert producer.flush(30) == 0
-        hits = HitFactory(kafka, cat)
+        hits = HitFactory(secure_zone.region(REGION), cat)
         good = hits.send(REGION, "川A12345")
         hits.flush()
         dead = consume_all(kafka, cat.dlq("hotpath"), expect=len(CORPUS), timeout=60)
@@ -86,23 +84,20 @@ def test_every_poison_record_is_dead_lettered_and_the_next_hit_delivered(
     assert orjson.loads(delivered[0].value())["match"]["hit_event_id"] == good
 
 
-def test_a_dead_letter_the_broker_refuses_becomes_a_stub_and_nothing_stalls(
-    kafka: KafkaSettings, catalogue: Catalogue
-) -> None:
-    cat = catalogue
-    apply_example_zone(kafka, cat)
-    publish_entries(kafka, cat, [make_entry(REGION, "川A12345")])
+def test_a_dead_letter_the_broker_refuses_becomes_a_stub_and_nothing_stalls(secure_zone: SecureZone) -> None:
+    cat, kafka = secure_zone.cat, secure_zone.admin
+    publish_entries(secure_zone.processors, cat, [make_entry(REGION, "川A12345")])
     admin = ClientFactory(kafka, "test").admin()
     # the DLQ topic takes only small records: a dead letter keeping 20 KB of its value is refused
     entry = ConfigEntry("max.message.bytes", "4096", incremental_operation=AlterConfigOpType.SET)
     resource = ConfigResource("topic", cat.dlq("hotpath"), incremental_configs=[entry])
     for fut in admin.incremental_alter_configs([resource]).values():
         fut.result()
-    with running_worker(kafka, cat) as worker:
-        producer = _producer(kafka)
+    with running_worker(secure_zone.processors, cat) as worker:
+        producer = _producer(secure_zone.region(REGION))
         producer.produce(cat.in_hits(REGION), os.urandom(20_000), b"refused-letter")  # lz4 cannot shrink it
         assert producer.flush(30) == 0
-        hits = HitFactory(kafka, cat)
+        hits = HitFactory(secure_zone.region(REGION), cat)
         good = hits.send(REGION, "川A12345")
         hits.flush()
         delivered = consume_all(kafka, cat.out(REGION), expect=1, timeout=90)
@@ -126,10 +121,9 @@ _GENERIC: list[tuple[str, bytes, str]] = [
 
 
 def test_every_poison_record_on_the_control_inputs_is_dead_lettered_and_the_next_alert_delivered(
-    kafka: KafkaSettings, catalogue: Catalogue
+    secure_zone: SecureZone,
 ) -> None:
-    cat = catalogue
-    apply_example_zone(kafka, cat)
+    cat, kafka = secure_zone.cat, secure_zone.admin
     region = "510000"
     topics = {
         "alerts": cat.in_alerts(region),
@@ -144,8 +138,8 @@ def test_every_poison_record_on_the_control_inputs_is_dead_lettered_and_the_next
         "watchlist": [("no key", b"{}", "schema_violation")],
         "acks": [("no key", b"{}", "schema_violation")],
     }
-    with running_control(kafka, cat) as loop:
-        producer = _producer(kafka)
+    with running_control(secure_zone.processors, cat) as loop:
+        producer = _producer(secure_zone.region(region))
         expected: dict[str, str] = {}
         for kind, topic in topics.items():
             for name, value, reason in [*_GENERIC, *kind_specific[kind]]:

@@ -203,6 +203,10 @@ class ControlWorker:
         cmd = [sys.executable, "-m", "ops.cli", "run", "control", "--bootstrap", self.kafka.bootstrap_servers,
                "--namespace", self.cat.namespace, "--web-port", str(self.port), *self.extra]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        if self.kafka.username:  # an identity of a secured broker: its password in the env, not in `ps`
+            cmd += ["--username", self.kafka.username]
+            cmd += ["--ca", self.kafka.ssl_ca_location] if self.kafka.ssl_ca_location else []
+            env["RAX_KAFKA_PASSWORD"] = self.kafka.password.get_secret_value() if self.kafka.password else ""
         with (self.log_dir / f"control-{self.starts}.log").open("wb") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + timeout

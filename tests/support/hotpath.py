@@ -38,7 +38,10 @@ __all__ = [
 ]
 
 
-def apply_example_zone(kafka: KafkaSettings, cat: Catalogue, hit_partitions: int = 3) -> None:
+def apply_example_zone(
+    kafka: KafkaSettings, cat: Catalogue, hit_partitions: int = 3, credentials: Path | None = None
+) -> None:
+    """The example zone in ``cat``'s namespace; on a secured cluster (``credentials``) with its ACLs."""
     zone = load_zone_file(EXAMPLE_ZONE)
     zone = zone.model_copy(
         update={
@@ -47,7 +50,7 @@ def apply_example_zone(kafka: KafkaSettings, cat: Catalogue, hit_partitions: int
             )
         }
     )
-    apply_zone(zone, kafka, cat, secure=False)
+    apply_zone(zone, kafka, cat, secure=credentials is not None, credentials=credentials)
 
 
 def producer(kafka: KafkaSettings) -> Producer:

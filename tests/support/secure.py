@@ -1,0 +1,62 @@
+"""A zone on the secured broker for one test: its namespace, and the identities `rax zone apply` issued.
+
+Tests that must hold in production mode (poison, SIGKILL, rebalance, broker outage) run the processors as
+``rax-processors``, publish as the regions' own identities and read what they check as the operator.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from ops.kafka import LocalCluster
+from ops.zone.plan import PROCESSORS_USER, region_user
+from schemas.kafka_settings import KafkaSettings
+from schemas.topics import Catalogue
+from tests.support.hotpath import apply_example_zone
+
+__all__ = ["SecureZone", "secure_zone_on"]
+
+
+@dataclass
+class SecureZone:
+    """The example zone applied in ``cat``'s namespace on a secured cluster."""
+
+    cluster: LocalCluster
+    cat: Catalogue
+    credentials: Path
+
+    def _passwords(self) -> dict[str, str]:
+        return dict(orjson.loads(self.credentials.read_bytes()))
+
+    @property
+    def admin(self) -> KafkaSettings:
+        """The operator (super user): for reading what a test checks, never for a process under test."""
+        return self.cluster.settings()
+
+    @property
+    def processors(self) -> KafkaSettings:
+        return self.admin.as_user(PROCESSORS_USER, self._passwords()[PROCESSORS_USER])
+
+    def region(self, code: str) -> KafkaSettings:
+        user = region_user(code)
+        return self.admin.as_user(user, self._passwords()[user])
+
+    def cli(self, settings: KafkaSettings) -> tuple[list[str], dict[str, str]]:
+        """`rax` options and environment that reach the cluster as ``settings`` (password in the env)."""
+        args = ["--bootstrap", settings.bootstrap_servers, "--username", settings.username or ""]
+        if settings.ssl_ca_location:
+            args += ["--ca", settings.ssl_ca_location]
+        password = settings.password.get_secret_value() if settings.password else ""
+        return args, {**os.environ, "RAX_KAFKA_PASSWORD": password}
+
+
+def secure_zone_on(
+    cluster: LocalCluster, credentials: Path, cat: Catalogue, hit_partitions: int = 3
+) -> SecureZone:
+    """Apply the example zone in ``cat``'s namespace (topics, ACLs; identities created once per cluster)."""
+    apply_example_zone(cluster.settings(), cat, hit_partitions, credentials=credentials)
+    return SecureZone(cluster, cat, credentials)
