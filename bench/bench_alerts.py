@@ -8,7 +8,12 @@ starts ``rax run control`` as a subprocess, then
   per second for ``--seconds`` and measures, per alert, from the producer's acknowledged send to the
   arrival of its delivery on ``rax.out.500000`` (both clocks are this process's);
 * throughput: publishes ``--burst`` alerts as fast as the producer can and measures the rate at which
-  their deliveries to 重庆 arrive (each alert also yields two other deliveries and three audit records).
+  their deliveries to 重庆 arrive (each alert also yields two other deliveries and three audit records);
+* watchlist: places ``--placements`` entries at 20/s (place commands of 四川) and measures, per entry,
+  from the acknowledged command to the entry on ``rax.watchlist`` as a read-committed reader sees it —
+  exactly what a hot-path worker reads between two batches (add one batch turn, ~20-50 ms);
+* acks: 重庆's centre acknowledges ``--acks`` of the deliveries it got, as fast as it can, and the rate
+  is read from the app's ``rax_control_acks_total`` (applied acks, committed state).
 
 Prints the figures and writes them to ``bench/results/alerts.json`` with the machine's description.
 """
@@ -30,7 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import TopicPartition
 
 from ops.kafka import LocalCluster
 from ops.kafka.ports import free_port
@@ -39,6 +44,8 @@ from schemas.alerts import Alert
 from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory
+from tests.unit.models_factories import ack, entry_data, place
 
 ROOT = Path(__file__).resolve().parent.parent
 WATCHED = "500000"  # 重庆 receives every alert of 四川 about a stolen vehicle
@@ -89,9 +96,9 @@ class Arrivals:
 
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self.seen: dict[str, float] = {}
+        self.delivery_ids: list[str] = []
         self._stop = threading.Event()
-        self._consumer = Consumer({**kafka.client_config(), "group.id": f"bench-{uuid.uuid4().hex}",
-                                   "enable.auto.commit": False, "fetch.wait.max.ms": 5})  # fmt: skip
+        self._consumer = ClientFactory(kafka, f"bench-{uuid.uuid4().hex}").reader({"fetch.wait.max.ms": 5})
         parts = self._consumer.list_topics(topic, timeout=10).topics[topic].partitions
         self._consumer.assign([TopicPartition(topic, p, 0) for p in parts])
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -101,8 +108,9 @@ class Arrivals:
         while not self._stop.is_set():
             for msg in self._consumer.consume(1000, 0.05):
                 if msg.error() is None:
-                    identifier = json.loads(msg.value() or b"{}")["alert"]["identifier"]
-                    self.seen.setdefault(identifier, time.monotonic())
+                    delivery = json.loads(msg.value() or b"{}")
+                    self.seen.setdefault(delivery["alert"]["identifier"], time.monotonic())
+                    self.delivery_ids.append(delivery["delivery_id"])
 
     def wait(self, ids: list[str], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -118,11 +126,20 @@ class Arrivals:
         self._consumer.close()
 
 
+def warm_up(kafka: KafkaSettings, cat: Catalogue, arrivals: Arrivals) -> None:
+    """One alert through, so the measured runs start with the worker's partitions assigned."""
+    producer = ClientFactory(kafka, "bench-alerts").producer()
+    key, value = alert("warmup", 0)
+    producer.produce(cat.in_alerts("510000"), value, key)
+    producer.flush(30)
+    if not arrivals.wait([key.decode()], 120):
+        raise SystemExit("the control app delivered nothing within 120 s")
+
+
 def latency(
     kafka: KafkaSettings, cat: Catalogue, arrivals: Arrivals, rate: float, seconds: float
 ) -> dict[str, Any]:
-    producer = Producer({**kafka.client_config(), "enable.idempotence": True, "acks": "all", "linger.ms": 0,
-                         "partitioner": "murmur2_random"})  # fmt: skip
+    producer = ClientFactory(kafka, "bench-alerts").producer({"linger.ms": 0})
     tag, sent = uuid.uuid4().hex[:6], {}
     start = time.monotonic()
     for n in range(int(rate * seconds)):
@@ -146,8 +163,7 @@ def latency(
 def throughput(kafka: KafkaSettings, cat: Catalogue, arrivals: Arrivals, burst: int) -> dict[str, Any]:
     tag = uuid.uuid4().hex[:6]
     records = [alert(tag, n) for n in range(burst)]
-    producer = Producer({**kafka.client_config(), "enable.idempotence": True, "acks": "all", "linger.ms": 5,
-                         "partitioner": "murmur2_random"})  # fmt: skip
+    producer = ClientFactory(kafka, "bench-alerts").producer({"linger.ms": 5})
     start = time.monotonic()
     for key, value in records:
         producer.produce(cat.in_alerts("510000"), key=key, value=value)
@@ -161,12 +177,118 @@ def throughput(kafka: KafkaSettings, cat: Catalogue, arrivals: Arrivals, burst: 
             "drain_s": round(last - start, 2), "alerts_per_s": round(burst / (last - start), 1)}  # fmt: skip
 
 
+def placements(kafka: KafkaSettings, cat: Catalogue, count: int, rate: float = 20.0) -> dict[str, Any]:
+    """Place ``count`` entries; per entry, acknowledged command -> entry readable on the watchlist topic."""
+    reader = ClientFactory(kafka, f"bench-{uuid.uuid4().hex}").reader({"fetch.wait.max.ms": 5})
+    parts = reader.list_topics(cat.watchlist, timeout=10).topics[cat.watchlist].partitions
+    ends = [reader.get_watermark_offsets(TopicPartition(cat.watchlist, p), timeout=10)[1] for p in parts]
+    reader.assign([TopicPartition(cat.watchlist, p, max(0, end)) for p, end in zip(parts, ends, strict=True)])
+    seen: dict[str, float] = {}
+    stop = threading.Event()
+
+    def follow() -> None:
+        while not stop.is_set():
+            for msg in reader.consume(1000, 0.05):
+                if msg.error() is None and msg.key() is not None:
+                    seen.setdefault(msg.key().decode(), time.monotonic())
+
+    thread = threading.Thread(target=follow, daemon=True)
+    thread.start()
+    time.sleep(1.0)  # the reader has its partitions' leaders and is fetching before the first placement
+    producer = ClientFactory(kafka, "bench-watchlist").producer({"linger.ms": 0})
+    sent: dict[str, float] = {}
+    now = datetime.now(UTC)
+    start = time.monotonic()
+    for n in range(count):
+        time.sleep(max(0.0, start + n / rate - time.monotonic()))
+        entry_id = str(uuid.uuid4())
+        entry = entry_data(
+            entry_id=entry_id,
+            owner="510000",
+            plate=f"川A{n % 100000:05d}",
+            scope=[],
+            placed_at=(now - timedelta(minutes=1)).isoformat(),
+            expires_at=(now + timedelta(days=30)).isoformat(),
+        )
+        issued = (now - timedelta(seconds=30)).isoformat()
+        cmd = place(command_id=str(uuid.uuid4()), issued_at=issued, entry=entry)
+
+        def acked(err: Any, _msg: Any, ident: str = entry_id) -> None:
+            if err is None:
+                sent[ident] = time.monotonic()
+
+        producer.produce(cat.in_watchlist("510000"), encode(cmd), entry_id.encode(), on_delivery=acked)
+        producer.poll(0)
+    producer.flush(30)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not all(i in seen for i in sent):
+        time.sleep(0.05)
+    stop.set()
+    thread.join(5)
+    reader.close()
+    ms = sorted((seen[i] - t) * 1000 for i, t in sent.items() if i in seen)
+    q = statistics.quantiles(ms, n=100)
+    return {"placements": len(sent), "effective": len(ms), "rate_per_s": rate, "p50_ms": round(q[49], 1),
+            "p99_ms": round(q[98], 1), "max_ms": round(ms[-1], 1)}  # fmt: skip
+
+
+def acks_rate(kafka: KafkaSettings, cat: Catalogue, delivery_ids: list[str], port: int) -> dict[str, Any]:
+    """重庆 acknowledges ``delivery_ids`` as fast as it can; applied acks/s from the app's own counter."""
+    before = _acks_applied(port)
+    producer = ClientFactory(kafka, "bench-acks").producer({"linger.ms": 5})
+    at = datetime.now(UTC).isoformat()
+    start = time.monotonic()
+    for did in delivery_ids:
+        a = ack(
+            ack_id=str(uuid.uuid4()), delivery_id=did, region=WATCHED, outcome="received", at=at, note=None
+        )
+        producer.produce(cat.in_acks(WATCHED), encode(a), did.encode())
+        producer.poll(0)
+    producer.flush(60)
+    published = time.monotonic() - start
+    deadline = time.monotonic() + 300
+    applied = 0.0
+    while time.monotonic() < deadline:
+        applied = _acks_applied(port) - before
+        if applied >= len(delivery_ids):
+            break
+        time.sleep(0.1)
+    took = time.monotonic() - start
+    return {"acks": len(delivery_ids), "applied": int(applied), "publish_s": round(published, 2),
+            "drain_s": round(took, 2), "acks_per_s": round(applied / took, 1)}  # fmt: skip
+
+
+def wait_idle(port: int, timeout: float = 300.0) -> float:
+    """Wait until the app has committed every input record (its lag gauges read 0); returns the seconds."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+            lines = resp.read().decode().splitlines()
+        lag = [float(x.rsplit(" ", 1)[1]) for x in lines if x.startswith("rax_runtime_lag_records{")]
+        if lag and sum(lag) == 0:
+            break
+        time.sleep(0.5)
+    return time.monotonic() - start
+
+
+def _acks_applied(port: int) -> float:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+        text = resp.read().decode()
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith("rax_control_acks_total{")
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bootstrap", help="a running broker; default: start one in a temporary directory")
     parser.add_argument("--rate", type=float, default=100.0, help="alerts per second of the latency run")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the latency run")
     parser.add_argument("--burst", type=int, default=20000, help="alerts of the throughput run")
+    parser.add_argument("--placements", type=int, default=400, help="watchlist entries placed at 20/s")
+    parser.add_argument("--acks", type=int, default=15000, help="acknowledgements sent at once")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="rax-bench-alerts-"))
     cluster = None
@@ -193,8 +315,6 @@ def main() -> None:
             cat.namespace,
             "--web-port",
             str(port),
-            "--replication",
-            "1",
         ],
         cwd=ROOT,
         stdout=log,
@@ -211,11 +331,18 @@ def main() -> None:
             except OSError:
                 time.sleep(0.3)
         arrivals = Arrivals(kafka, cat.out(WATCHED))
+        warm_up(kafka, cat, arrivals)
         result = {"machine": machine(), "args": vars(args)}
         result["latency"] = latency(kafka, cat, arrivals, args.rate, args.seconds)
         print("latency at", args.rate, "alerts/s:", result["latency"], flush=True)
+        # placements before the burst: the burst leaves the inbox tens of thousands of deliveries to learn
+        result["watchlist"] = placements(kafka, cat, args.placements)
+        print("watchlist placement -> on rax.watchlist:", result["watchlist"], flush=True)
         result["throughput"] = throughput(kafka, cat, arrivals, args.burst)
         print("throughput:", result["throughput"], flush=True)
+        result["idle_after_burst_s"] = round(wait_idle(port), 1)  # the burst's deliveries learned
+        result["acks"] = acks_rate(kafka, cat, arrivals.delivery_ids[-args.acks :], port)
+        print("acks:", result["acks"], flush=True)
         out = ROOT / "bench" / "results" / "alerts.json"
         out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print("written to", out)

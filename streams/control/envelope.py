@@ -23,7 +23,7 @@ from schemas.inbox import (
     SOURCE_TOPIC,
 )
 from streams.control.state import ParkedState
-from streams.runtime import InRecord
+from streams.runtime import InRecord, Record
 
 __all__ = ["Envelope", "Original", "b64", "direct", "parked", "unb64", "unparked"]
 
@@ -37,38 +37,8 @@ def unb64(text: str | None) -> bytes | None:
     return None if text is None else base64.b64decode(text)
 
 
-@dataclass(frozen=True, slots=True)
-class Original:
-    """A record as it was on its source topic (``InRecord``)."""
-
-    _topic: str
-    _partition: int
-    _offset: int
-    _key: bytes | None
-    _value: bytes | None
-    _headers: list[tuple[str, bytes | None]]
-    _timestamp_ms: int
-
-    def topic(self) -> str:
-        return self._topic
-
-    def partition(self) -> int:
-        return self._partition
-
-    def offset(self) -> int:
-        return self._offset
-
-    def key(self) -> bytes | None:
-        return self._key
-
-    def value(self) -> bytes | None:
-        return self._value
-
-    def headers(self) -> list[tuple[str, bytes | None]]:
-        return self._headers
-
-    def timestamp(self) -> tuple[int, int]:
-        return (1, self._timestamp_ms)
+#: A record as it was on its source topic (the runtime's plain ``Record``).
+Original = Record
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +63,10 @@ class Envelope:
         _, ts = rec.timestamp()
         original = Original(
             text.get(SOURCE_TOPIC) or rec.topic() or "",
-            _int(text.get(SOURCE_PARTITION), rec.partition()),
-            _int(text.get(SOURCE_OFFSET), rec.offset()),
-            ours[SOURCE_KEY] if SOURCE_KEY in ours else rec.key(),
             rec.value(),
+            _int(text.get(SOURCE_OFFSET), rec.offset()),
+            _int(text.get(SOURCE_PARTITION), rec.partition()),
+            ours[SOURCE_KEY] if SOURCE_KEY in ours else rec.key(),
             own,
             _int(text.get(SOURCE_TIME), ts),
         )
@@ -109,7 +79,7 @@ def direct(rec: InRecord, kind: str, region: str) -> Envelope:
     own = [(k, v) for k, v in _headers(rec.headers()) if not k.startswith(HEADER_PREFIX)]
     _, ts = rec.timestamp()
     original = Original(
-        rec.topic() or "", rec.partition() or 0, rec.offset() or 0, rec.key(), rec.value(), own, ts
+        rec.topic() or "", rec.value(), rec.offset() or 0, rec.partition() or 0, rec.key(), own, ts
     )
     return Envelope(kind, region, original)
 
@@ -136,10 +106,10 @@ def unparked(p: ParkedState) -> Original:
     headers = [(str(k), unb64(v)) for k, v in p["headers"]]
     return Original(
         p["topic"],
-        p["partition"],
-        p["offset"],
-        unb64(p["key"]),
         unb64(p["value"]),
+        p["offset"],
+        p["partition"],
+        unb64(p["key"]),
         headers,
         p["timestamp_ms"],
     )

@@ -123,6 +123,7 @@ class HotpathProcessor:
             chunks.append((key, max((r[4] for r in rows), default=0.0)))
         self._chunks[scope] = chunks
         self._next_chunk[scope] = int(chunks[-1][0]) + 1 if chunks else 0
+        store.forget_committed()  # rebuilt into the window: the changelog alone keeps the sightings
         count = self.pipeline.rebuild(scope[0], scope[1], sightings)
         if count:
             log.info("dedup of %s[%d] rebuilt from %d sightings", scope[0], scope[1], count)
@@ -146,6 +147,7 @@ class HotpathProcessor:
     def _journal(self, scope: Scope, sightings: list[Sighting], ctx: Context) -> None:
         """Append this batch's sightings to the partition's store; delete chunks past the retention."""
         store = ctx.store(_STORE, scope)
+        store.forget_committed()  # the sightings live in the dedup window and the changelog, not twice
         chunks = self._chunks.setdefault(scope, deque())
         for i in range(0, len(sightings), _CHUNK):
             rows = sightings[i : i + _CHUNK]
@@ -157,7 +159,7 @@ class HotpathProcessor:
         window = self.pipeline.dedup(*scope)
         cutoff = window.watermark - window.retention_s
         while chunks and chunks[0][1] < cutoff:
-            del store[chunks.popleft()[0]]
+            store.delete(chunks.popleft()[0])
 
     def tick(self, ctx: Context) -> None:
         return None

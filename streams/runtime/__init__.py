@@ -9,7 +9,7 @@ from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.loop import StreamLoop
 from streams.runtime.processor import Processor
-from streams.runtime.records import Headers, InRecord, Outgoing
+from streams.runtime.records import Headers, InRecord, Outgoing, Record
 from streams.runtime.settings import RuntimeSettings
 from streams.runtime.stores import Scope, Store, Stores, StoreSpec, raw_codec
 from streams.runtime.tables import GlobalTables
@@ -24,6 +24,7 @@ __all__ = [
     "InRecord",
     "Outgoing",
     "Processor",
+    "Record",
     "RuntimeSettings",
     "Scope",
     "Store",

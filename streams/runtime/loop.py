@@ -266,8 +266,12 @@ class StreamLoop:
             self._failed_batch(batch, stop, exc, record_caused=True)
             return
         self._backoff = 0.0
+        per_topic: dict[str, int] = {}
         for m in batch:
-            self.metrics.records.labels(self.processor.name, m.topic() or "").inc()
+            topic = m.topic() or ""
+            per_topic[topic] = per_topic.get(topic, 0) + 1
+        for topic, count in per_topic.items():
+            self.metrics.records.labels(self.processor.name, topic).inc(count)
         for reason, n in ctx.dlq_counts.items():
             self.metrics.dead_letters.labels(self.processor.name, reason).inc(n)
         self.metrics.batch_seconds.labels(self.processor.name).observe(time.monotonic() - t0)

@@ -73,6 +73,17 @@ class Store(dict[str, Any]):
             self.dirty.add(key)
         return super().pop(key, *default)
 
+    def delete(self, key: str) -> None:
+        """Delete ``key`` whether or not its value is held in memory (a tombstone is written either way)."""
+        dict.pop(self, key, None)
+        self.dirty.add(key)
+
+    def forget_committed(self) -> None:
+        """Drop the values already committed from memory (their changelog keeps them): for stores a
+        processor only writes while it runs and reads back only when a partition is restored."""
+        for key in [k for k in self if k not in self.dirty]:
+            dict.pop(self, key, None)
+
     def load(self, key: str, value: Any) -> None:
         """Set a restored value without logging it."""
         dict.__setitem__(self, key, value)

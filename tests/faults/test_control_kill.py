@@ -3,8 +3,6 @@ id twice (read_committed), nothing dead-lettered."""
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -13,10 +11,8 @@ from typing import Any
 import orjson
 
 from schemas.alerts import Alert
-from schemas.codec import encode
 from schemas.topics import Catalogue
-from tests.support.control import ControlWorker, dead_letters, wait_for, wait_until_idle
-from tests.support.hotpath import producer
+from tests.support.control import AlertSender, ControlWorker, dead_letters, wait_for, wait_until_idle
 from tests.support.kafka import consume_all
 from tests.support.secure import SecureZone
 from tests.unit.models_factories import zone_alert
@@ -49,16 +45,7 @@ def test_sigkill_mid_stream_three_times_loses_no_alert_and_repeats_no_delivery(
     alerts = [alert(n, tag) for n in range(ALERTS)]
     total = ALERTS * len(RECIPIENTS)
 
-    def publish_steadily() -> None:
-        p = producer(secure_zone.region("510000"))
-        start = time.monotonic()
-        for n, a in enumerate(alerts):
-            time.sleep(max(0.0, start + n / RATE - time.monotonic()))
-            p.produce(cat.in_alerts("510000"), encode(a), a.identifier.encode())
-            p.poll(0)
-        assert p.flush(30) == 0
-
-    sender = threading.Thread(target=publish_steadily)
+    sender = AlertSender(secure_zone.region("510000"), cat, alerts, RATE)
     kills_mid_stream = 0
     try:
         worker.start()

@@ -3,8 +3,6 @@ and the state that moved with the partitions (deliveries, from the changelog) an
 
 from __future__ import annotations
 
-import threading
-import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
@@ -15,7 +13,7 @@ import orjson
 
 from schemas.codec import encode
 from schemas.topics import Catalogue
-from tests.support.control import ControlWorker, dead_letters, wait_for, wait_until_idle
+from tests.support.control import AlertSender, ControlWorker, dead_letters, wait_for, wait_until_idle
 from tests.support.hotpath import producer
 from tests.support.kafka import consume_all
 from tests.support.secure import SecureZone
@@ -48,16 +46,7 @@ def test_a_worker_joining_and_one_leaving_keep_every_alert_and_every_delivery_st
     w1 = ControlWorker(secure_zone.processors, cat, dirs[1], "--worker-id", "1")
     alerts = [zone_alert("510000", identifier=f"REB-{tag}-{n:05d}", plates=[]) for n in range(ALERTS)]
 
-    def publish_steadily() -> None:
-        p = producer(secure_zone.region("510000"))
-        start = time.monotonic()
-        for n, a in enumerate(alerts):
-            time.sleep(max(0.0, start + n / RATE - time.monotonic()))
-            p.produce(cat.in_alerts("510000"), encode(a), a.identifier.encode())
-            p.poll(0)
-        assert p.flush(30) == 0
-
-    sender = threading.Thread(target=publish_steadily)
+    sender = AlertSender(secure_zone.region("510000"), cat, alerts, RATE)
     try:
         w0.start()
         sender.start()

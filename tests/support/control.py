@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +26,8 @@ from confluent_kafka import Message, TopicPartition
 from prometheus_client import CollectorRegistry
 
 from ops.kafka.ports import free_port
+from schemas.alerts import Alert
+from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue, TopicKind
 from streams.control.config import ControlSettings
@@ -34,6 +37,7 @@ from tests.support.hotpath import producer, running_loop
 from tests.support.kafka import consume_all, unique
 
 __all__ = [
+    "AlertSender",
     "ControlWorker",
     "control_settings",
     "dead_letters",
@@ -239,3 +243,20 @@ class ControlWorker:
     def log_tail(self, lines: int = 40) -> str:
         path = self.log_dir / f"control-{self.starts}.log"
         return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+class AlertSender(threading.Thread):
+    """Publishes ``alerts`` of their sender region at ``rate`` per second in a thread (start, join)."""
+
+    def __init__(self, kafka: KafkaSettings, cat: Catalogue, alerts: list[Alert], rate: float) -> None:
+        super().__init__(name="alert-sender")
+        self.kafka, self.cat, self.alerts, self.rate = kafka, cat, alerts, rate
+
+    def run(self) -> None:
+        p = producer(self.kafka)
+        start = time.monotonic()
+        for n, a in enumerate(self.alerts):
+            time.sleep(max(0.0, start + n / self.rate - time.monotonic()))
+            p.produce(self.cat.in_alerts(a.sender_region), encode(a), a.identifier.encode())
+            p.poll(0)
+        assert p.flush(30) == 0

@@ -109,3 +109,16 @@ def test_one_far_future_read_cannot_move_the_dedup_clock_past_the_horizon() -> N
         window.horizon = 1_000.0 + i * 5
         window.seen(f"e{i}", f"川A{i:05d}", None, "K1", 1_000.0 + i * 5)
     assert len(window) < 10
+
+
+def test_a_write_mostly_store_keeps_only_uncommitted_values_and_still_writes_tombstones() -> None:
+    stores = Stores([StoreSpec("s")], lambda name: f"cl-{name}", 6)
+    store = stores.get("s", ("in", 0))
+    store["old"] = "1"
+    stores.clean()  # committed
+    store["new"] = "2"
+    store.forget_committed()
+    assert dict(store) == {"new": "2"}  # the committed value lives in the changelog only
+    store.delete("old")  # not in memory any more: its tombstone is written all the same
+    changes = {key: value for _, _, key, value in stores.changes()}
+    assert changes == {b"in\x1f0\x1fnew": b'"2"', b"in\x1f0\x1fold": None}
