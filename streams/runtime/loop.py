@@ -23,6 +23,7 @@ Failure semantics, decided here once:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -93,6 +94,7 @@ class StreamLoop:
         self._to_restore: set[Scope] = set()
         self._committed: dict[Scope, int] = {}
         self._lagging_since: dict[Scope, float] = {}
+        self._aged: set[Scope] = set()  # partitions with an oldest-unprocessed gauge
         self._isolate: dict[Scope, int] = {}  # process one record per transaction up to this offset
         self._failed: dict[tuple[str, int, int], int] = {}  # record -> failed single transactions
         self._delivery_errors: list[KafkaError] = []
@@ -160,6 +162,9 @@ class StreamLoop:
             self._committed.pop(scope, None)
             self._lagging_since.pop(scope, None)
             self._isolate.pop(scope, None)
+            if scope in self._aged:
+                self._aged.discard(scope)
+                self.metrics.oldest.remove(self.processor.name, scope[0], str(scope[1]))
             self.stores.drop(scope)
             self.processor.revoked(scope)
         log.info("revoked %d partitions", len(partitions))
@@ -184,8 +189,24 @@ class StreamLoop:
         for scope in sorted(scopes):
             self.processor.assigned(scope, self.stores)
         self._to_restore -= scopes
+        self._learn_committed(scopes)
         log.info("restored %d partitions from %d changelog records", len(scopes), count)
         return batch
+
+    def _learn_committed(self, scopes: set[Scope]) -> None:
+        """The group's committed offsets of newly assigned partitions (their start, without one), so their
+        lag is known before this worker commits anything there."""
+        assert self._consumer is not None
+        todo = [TopicPartition(t, p) for t, p in scopes if (t, p) not in self._committed]
+        try:
+            for tp in self._consumer.committed(todo, timeout=min(5.0, self.settings.call_timeout_s)):
+                if tp.offset >= 0:
+                    self._committed[(tp.topic, tp.partition)] = tp.offset
+                else:
+                    low, _ = self._consumer.get_watermark_offsets(tp, timeout=5.0)
+                    self._committed[(tp.topic, tp.partition)] = max(0, low)
+        except KafkaException as exc:
+            log.warning("committed offsets unknown (%s): lag is reported after the first commit", exc)
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -437,7 +458,6 @@ class StreamLoop:
             return
         self._gauges_at = now
         lag: dict[str, int] = {}
-        oldest: dict[str, float] = {}
         # at the end of a turn every record handed out is committed or rewound, so a position past the
         # committed offset skipped only transaction markers (a transactional input, such as the control
         # inbox, ends in one): without this its lag would never reach 0
@@ -460,12 +480,19 @@ class StreamLoop:
             if behind == 0:
                 self._lagging_since.pop(scope, None)
             else:
-                since = self._lagging_since.setdefault(scope, now)
-                oldest[scope[0]] = max(oldest.get(scope[0], 0.0), now - since)
+                self._lagging_since.setdefault(scope, now)
+            if scope not in self._aged:
+                self._aged.add(scope)
+                gauge = self.metrics.oldest.labels(self.processor.name, scope[0], str(scope[1]))
+                gauge.set_function(functools.partial(self._waiting_for, scope))
         name = self.processor.name
         for topic, records in lag.items():
             self.metrics.lag.labels(name, topic).set(records)
-            self.metrics.oldest.labels(name, topic).set(oldest.get(topic, 0.0))
+
+    def _waiting_for(self, scope: Scope) -> float:
+        """Seconds ``scope`` has had records waiting (read by the scrape thread: one atomic dict read)."""
+        since = self._lagging_since.get(scope)
+        return 0.0 if since is None else time.monotonic() - since
 
     def _close(self) -> None:
         if self._consumer is not None:

@@ -53,8 +53,9 @@ def runtime_metrics(registry: CollectorRegistry, processor: str) -> RuntimeMetri
         ),
         oldest=Gauge(
             "oldest_unprocessed_seconds",
-            "Age of the oldest record read but not yet committed, per input topic (max over partitions).",
-            ["processor", "topic"],
+            "How long a partition has had records waiting (lag above 0), computed at scrape time: it keeps "
+            "growing while the loop is stuck.",
+            ["processor", "topic", "partition"],
             **kw,
         ),
         loop_age=Gauge(

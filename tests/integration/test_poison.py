@@ -18,7 +18,7 @@ from schemas.codec import encode
 from schemas.dlq import ORIGINAL_SIZE, TRUNCATED, parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
 from streams.runtime import ClientFactory
-from tests.support.control import running_control
+from tests.support.control import running_control, wait_for
 from tests.support.hotpath import HitFactory, make_entry, publish_entries, running_worker
 from tests.support.kafka import consume_all
 from tests.support.secure import SecureZone
@@ -75,6 +75,17 @@ def test_every_poison_record_is_dead_lettered_and_the_next_hit_delivered(secure_
         dead = consume_all(kafka, cat.dlq("hotpath"), expect=len(CORPUS), timeout=60)
         delivered = consume_all(kafka, cat.out(REGION), expect=1, timeout=60)
         assert worker.ready.is_set() and worker.not_healthy() == []
+        # lag from committed offsets: every record committed, nothing waiting in any partition
+        topic = {"processor": "hotpath", "topic": cat.in_hits(REGION)}
+        wait_for(lambda: worker.registry.get_sample_value("rax_runtime_lag_records", topic) == 0, 30, "lag 0")
+        ages = [
+            s.value
+            for family in worker.registry.collect()
+            if family.name == "rax_runtime_oldest_unprocessed_seconds"
+            for s in family.samples
+            if s.labels["topic"] == cat.in_hits(REGION)
+        ]
+        assert ages and all(age == 0 for age in ages)
     reasons = {m.key().decode(): parse_dlq_headers(m.headers()).reason.value for m in dead}  # type: ignore[union-attr]
     assert reasons == {name: reason for name, _, reason in CORPUS}
     big = next(m for m in dead if m.key() == b"5 MB lz4")
