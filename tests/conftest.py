@@ -14,7 +14,7 @@ from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from tests.support.hotpath import EXAMPLE_ZONE
 from tests.support.kafka import new_cluster, unique
-from tests.support.secure import SecureZone, secure_zone_on
+from tests.support.secure import SecureZone, secure_zone_on, secured_cluster_in
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -49,13 +49,8 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
 @pytest.fixture(scope="session")
 def secured_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCluster, Path]]:
     """One secured broker (SASL/SCRAM over TLS, ACLs) for the session, and its credentials file."""
-    run_dir = tmp_path_factory.mktemp("kafka-secure")
-    cluster = new_cluster(run_dir)
-    cluster.start(nodes=1, secure=True)
-    try:
-        yield cluster, run_dir / "credentials.json"
-    finally:
-        cluster.stop()
+    with secured_cluster_in(tmp_path_factory.mktemp("kafka-secure")) as secured:
+        yield secured
 
 
 @pytest.fixture(scope="session")

@@ -23,11 +23,10 @@ Failure semantics, decided here once:
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from prometheus_client import CollectorRegistry
@@ -39,6 +38,7 @@ from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.metrics import runtime_metrics
 from streams.runtime.processor import Processor
+from streams.runtime.progress import Progress
 from streams.runtime.records import Outgoing
 from streams.runtime.restore import ensure_changelogs, restore_scopes
 from streams.runtime.settings import RuntimeSettings
@@ -92,16 +92,14 @@ class StreamLoop:
         self._producer: Producer | None = None
         self._assigned: set[Scope] = set()
         self._to_restore: set[Scope] = set()
-        self._committed: dict[Scope, int] = {}
-        self._lagging_since: dict[Scope, float] = {}
-        self._aged: set[Scope] = set()  # partitions with an oldest-unprocessed gauge
+        self.progress = Progress(self.metrics, name)
         self._isolate: dict[Scope, int] = {}  # process one record per transaction up to this offset
         self._failed: dict[tuple[str, int, int], int] = {}  # record -> failed single transactions
         self._delivery_errors: list[KafkaError] = []
         self._last_tick = 0.0
-        self._gauges_at = 0.0
         self._backoff = 0.0
         self._stop = threading.Event()
+        self._consumer_fatal = False
 
     # ---- health --------------------------------------------------------------------------------
     def not_healthy(self) -> list[str]:
@@ -159,12 +157,8 @@ class StreamLoop:
             scope = (tp.topic, tp.partition)
             self._assigned.discard(scope)
             self._to_restore.discard(scope)
-            self._committed.pop(scope, None)
-            self._lagging_since.pop(scope, None)
+            self.progress.forget(scope)
             self._isolate.pop(scope, None)
-            if scope in self._aged:
-                self._aged.discard(scope)
-                self.metrics.oldest.remove(self.processor.name, scope[0], str(scope[1]))
             self.stores.drop(scope)
             self.processor.revoked(scope)
         log.info("revoked %d partitions", len(partitions))
@@ -189,24 +183,10 @@ class StreamLoop:
         for scope in sorted(scopes):
             self.processor.assigned(scope, self.stores)
         self._to_restore -= scopes
-        self._learn_committed(scopes)
+        assert self._consumer is not None
+        self.progress.learn(self._consumer, scopes, min(5.0, self.settings.call_timeout_s))
         log.info("restored %d partitions from %d changelog records", len(scopes), count)
         return batch
-
-    def _learn_committed(self, scopes: set[Scope]) -> None:
-        """The group's committed offsets of newly assigned partitions (their start, without one), so their
-        lag is known before this worker commits anything there."""
-        assert self._consumer is not None
-        todo = [TopicPartition(t, p) for t, p in scopes if (t, p) not in self._committed]
-        try:
-            for tp in self._consumer.committed(todo, timeout=min(5.0, self.settings.call_timeout_s)):
-                if tp.offset >= 0:
-                    self._committed[(tp.topic, tp.partition)] = tp.offset
-                else:
-                    low, _ = self._consumer.get_watermark_offsets(tp, timeout=5.0)
-                    self._committed[(tp.topic, tp.partition)] = max(0, low)
-        except KafkaException as exc:
-            log.warning("committed offsets unknown (%s): lag is reported after the first commit", exc)
 
     # ---- the loop ------------------------------------------------------------------------------
     def run(self, stop: threading.Event) -> None:
@@ -220,19 +200,10 @@ class StreamLoop:
             )
             self.web.start()
         try:
-            if self.stores.specs:
-                ensure_changelogs(self.factory, self.stores, s.replication, s.call_timeout_s)
+            self._retry_while_down(stop, "creating changelogs", self._ensure_changelogs)
             self._producer = self._new_producer(stop)
-            self.processor.start()
-            self._consumer = self.factory.group_consumer(
-                self.group_id, f"{self.processor.name}-{s.worker_id}", s.session_timeout_ms
-            )
-            self._consumer.subscribe(
-                self.processor.topics(),
-                on_assign=self._on_assign,
-                on_revoke=self._on_revoke,
-                on_lost=self._on_revoke,
-            )
+            self._retry_while_down(stop, "loading global tables", self.processor.start)
+            self._join()
             self.ready.set()
             while not stop.is_set():
                 self._turn(stop)
@@ -243,13 +214,74 @@ class StreamLoop:
         finally:
             self._close()
 
+    def _join(self) -> None:
+        """A group consumer subscribed to the processor's topics (static member: processor, worker id)."""
+        s = self.settings
+        self._consumer = self.factory.group_consumer(
+            self.group_id, f"{self.processor.name}-{s.worker_id}", s.session_timeout_ms
+        )
+        self._consumer.subscribe(
+            self.processor.topics(),
+            on_assign=self._on_assign,
+            on_revoke=self._on_revoke,
+            on_lost=self._on_revoke,
+        )
+
+    def _rejoin(self) -> None:
+        """Replace a consumer that hit a fatal error (a static member fenced after the coordinator moved or
+        restarted): everything it held is forgotten, as on a revocation, and the new member restores it.
+        Nothing is lost: every batch was committed before the consume that failed."""
+        log.warning("the consumer hit a fatal error: replacing it and joining the group again")
+        old, self._consumer = self._consumer, None
+        assigned = [TopicPartition(t, p) for t, p in self._assigned]
+        if old is not None:
+            self._on_revoke(old, assigned)
+            try:
+                old.close()
+            except (KafkaException, RuntimeError) as exc:
+                log.warning("closing the fenced consumer: %s", exc)
+        self._consumer_fatal = False
+        self._join()
+
+    def _ensure_changelogs(self) -> None:
+        if self.stores.specs:
+            s = self.settings
+            ensure_changelogs(self.factory, self.stores, s.replication, s.call_timeout_s)
+
+    def _retry_while_down(self, stop: threading.Event, what: str, step: Callable[[], None]) -> None:
+        """Run a start-up step; while the cluster cannot be reached, retry with back-off (stop-responsive).
+
+        A worker started during an outage waits for the cluster instead of exiting; what is wrong with the
+        set-up (a topic that does not exist: ``RuntimeError``) still ends it with its message.
+        """
+        delay = 1.0
+        while True:
+            try:
+                step()
+                return
+            except (KafkaException, TimeoutError) as exc:
+                if stop.is_set():
+                    raise
+                log.warning("%s failed (%s): the cluster may be down; retrying in %.0f s", what, exc, delay)
+                stop.wait(delay)
+                delay = min(10.0, delay * 2)
+
     def _turn(self, stop: threading.Event) -> None:
         assert self._consumer is not None
         self.metrics.last_turn = time.monotonic()
         self.processor.between_batches()
         size = 1 if self._isolate else self.settings.batch_size
-        msgs = self._consumer.consume(size, self.settings.batch_timeout_s)
+        try:
+            msgs = self._consumer.consume(size, self.settings.batch_timeout_s)
+        except KafkaException as exc:
+            if not exc.args[0].fatal():
+                raise
+            self._consumer_fatal = True
+            msgs = []
         batch = [m for m in msgs if self._usable(m)]
+        if self._consumer_fatal:  # nothing of this consume is processed: the new member reads it again
+            self._rejoin()
+            return
         if self._to_restore:
             batch = self._restore(batch)
         if batch:
@@ -258,13 +290,15 @@ class StreamLoop:
         if now - self._last_tick >= self.settings.tick_s and not self._to_restore:
             self._last_tick = now
             self._run_tick(now, stop)
-        self._update_gauges()
+        self.progress.update(self._consumer, self._assigned)
 
     def _usable(self, m: Message) -> bool:
         err = m.error()
         if err is not None:
             if err.code() != KafkaError._PARTITION_EOF:
                 log.warning("consume error: %s", err)
+            if err.fatal():
+                self._consumer_fatal = True
             return False
         return (m.topic(), m.partition()) in self._assigned
 
@@ -365,7 +399,7 @@ class StreamLoop:
             )
         producer.commit_transaction(timeout)
         self.stores.clean()
-        self._committed.update(offsets)
+        self.progress.committed(offsets)
         for scope, offset in offsets.items():
             if scope in self._isolate and offset > self._isolate[scope]:
                 del self._isolate[scope]
@@ -450,49 +484,6 @@ class StreamLoop:
             self.stores.drop(scope)
             self.processor.revoked(scope)
         self._to_restore |= self._assigned
-
-    # ---- gauges --------------------------------------------------------------------------------
-    def _update_gauges(self) -> None:
-        now = time.monotonic()
-        if now - self._gauges_at < 2.0 or self._consumer is None:
-            return
-        self._gauges_at = now
-        lag: dict[str, int] = {}
-        # at the end of a turn every record handed out is committed or rewound, so a position past the
-        # committed offset skipped only transaction markers (a transactional input, such as the control
-        # inbox, ends in one): without this its lag would never reach 0
-        try:
-            positions = self._consumer.position([TopicPartition(*s) for s in self._assigned])
-        except KafkaException:
-            positions = []
-        position = {(tp.topic, tp.partition): tp.offset for tp in positions}
-        for scope in self._assigned:
-            try:
-                _, high = self._consumer.get_watermark_offsets(TopicPartition(*scope), cached=True)
-            except KafkaException:
-                continue
-            done = self._committed.get(scope)
-            if high is None or high < 0 or done is None:
-                continue
-            done = max(done, position.get(scope, -1))
-            behind = max(0, high - done)
-            lag[scope[0]] = lag.get(scope[0], 0) + behind
-            if behind == 0:
-                self._lagging_since.pop(scope, None)
-            else:
-                self._lagging_since.setdefault(scope, now)
-            if scope not in self._aged:
-                self._aged.add(scope)
-                gauge = self.metrics.oldest.labels(self.processor.name, scope[0], str(scope[1]))
-                gauge.set_function(functools.partial(self._waiting_for, scope))
-        name = self.processor.name
-        for topic, records in lag.items():
-            self.metrics.lag.labels(name, topic).set(records)
-
-    def _waiting_for(self, scope: Scope) -> float:
-        """Seconds ``scope`` has had records waiting (read by the scrape thread: one atomic dict read)."""
-        since = self._lagging_since.get(scope)
-        return 0.0 if since is None else time.monotonic() - since
 
     def _close(self) -> None:
         if self._consumer is not None:

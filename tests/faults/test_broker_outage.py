@@ -22,8 +22,8 @@ from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from tests.support.hotpath import HitFactory, make_entry, producer, publish_entries
-from tests.support.kafka import consume_all, new_cluster, unique
-from tests.support.secure import SecureZone, secure_zone_on
+from tests.support.kafka import consume_all, unique, wait_until_committed
+from tests.support.secure import SecureZone, secure_zone_on, secured_cluster_in
 from tests.unit.models_factories import zone_alert
 
 MATCHING = 120
@@ -36,13 +36,8 @@ OUTAGE_S = 20.0
 @pytest.fixture(scope="module")
 def own_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCluster, Path]]:
     """A secured broker of this module alone (stopping it must not disturb the other tests' brokers)."""
-    run_dir = tmp_path_factory.mktemp("outage")
-    cluster = new_cluster(run_dir)
-    cluster.start(nodes=1, secure=True)
-    try:
-        yield cluster, run_dir / "credentials.json"
-    finally:
-        cluster.stop()
+    with secured_cluster_in(tmp_path_factory.mktemp("outage")) as secured:
+        yield secured
 
 
 def _zone(own: tuple[LocalCluster, Path]) -> SecureZone:
@@ -78,7 +73,7 @@ def test_hot_path_resumes_by_itself_after_a_broker_outage(
             hits.send("510521", f"川A{i:05d}")
             if i == MATCHING // 3:
                 hits.flush()
-                cluster.kill_node(1)  # the outage starts mid-stream, with a transaction open
+                cluster.kill_node(1)  # mid-stream: the worker may still be starting, or mid-transaction
                 outage_end = time.monotonic() + OUTAGE_S
             if i == 2 * MATCHING // 3:
                 time.sleep(max(0.0, outage_end - time.monotonic()))
@@ -113,7 +108,8 @@ def test_sigterm_during_an_outage_ends_the_worker_in_seconds(
         for i in range(200):
             hits.send("510521", f"渝B{i:05d}")
         hits.flush()
-        time.sleep(5.0)  # the worker is up and consuming
+        # the worker is up and has committed what it read
+        wait_until_committed(zone.admin, f"{zone.cat.processor_prefix}hotpath", [zone.cat.in_hits("510521")])
         cluster.kill_node(1)
         time.sleep(3.0)
         t0 = time.monotonic()

@@ -15,7 +15,7 @@ from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from tests.support.hotpath import HitFactory, make_entry, publish_entries
-from tests.support.kafka import consume_all
+from tests.support.kafka import consume_all, wait_until_committed
 from tests.support.secure import SecureZone
 
 MATCHING = 150  # plates on the watchlist, each seen once
@@ -80,7 +80,8 @@ def test_sigkill_three_times_loses_nothing_and_duplicates_nothing(
         while len(got) < expected and time.monotonic() < deadline:
             time.sleep(1.0)
             got = _deliveries(kafka, cat)
-        time.sleep(2.0)
+        # every hit committed: a duplicate delivery would be on the out topics by now
+        wait_until_committed(kafka, f"{cat.processor_prefix}hotpath", [cat.in_hits("500153")])
         got = _deliveries(kafka, cat)
     finally:
         worker.send_signal(signal.SIGTERM)

@@ -16,7 +16,7 @@ from schemas.codec import decode
 from schemas.delivery import Delivery
 from schemas.topics import Catalogue
 from tests.support.hotpath import HitFactory, make_entry, publish_entries
-from tests.support.kafka import consume_all
+from tests.support.kafka import consume_all, wait_until_committed
 from tests.support.secure import SecureZone, secure_zone_on
 
 MATCHING = 150
@@ -64,7 +64,8 @@ def test_a_worker_joining_and_one_leaving_lose_and_repeat_nothing(
             if len(got) >= MATCHING:
                 break
             time.sleep(1.0)
-        time.sleep(3.0)  # anything late (a duplicate) would show now
+        # every hit committed: a duplicate delivery would be on the out topic by now
+        wait_until_committed(kafka, f"{cat.processor_prefix}hotpath", [cat.in_hits("510521")])
         got = [decode(m.value() or b"", Delivery) for m in consume_all(kafka, cat.out("510521"))]
     finally:
         for w in workers:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from confluent_kafka import Message, TopicPartition
+from confluent_kafka import Message
 from prometheus_client import CollectorRegistry
 
 from ops.kafka.ports import free_port
@@ -34,7 +34,7 @@ from streams.control.config import ControlSettings
 from streams.control.processor import ControlProcessor
 from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
 from tests.support.hotpath import producer, running_loop
-from tests.support.kafka import consume_all, unique
+from tests.support.kafka import consume_all, unique, wait_until_committed
 
 __all__ = [
     "AlertSender",
@@ -139,57 +139,9 @@ def wait_until_idle(kafka: KafkaSettings, cat: Catalogue, regions: list[str], ti
     """Wait until the control group has committed every record of every input and of the inbox.
 
     The inbox is read after the inputs: a forwarded record is in the inbox before its input offset is
-    committed, so once both are done nothing read so far is waiting to be decided. The inbox is written
-    in transactions, so its end offset is a transaction marker, never a committed offset: a partition is
-    done when no committed record lies at or after the group's committed offset.
+    committed, so once both are done nothing read so far is waiting to be decided.
     """
-    factory = ClientFactory(kafka, "test-offsets")
-    group = f"{cat.processor_prefix}control"
-    consumer = factory.consumer(group)  # never subscribes: does not join the group
-    try:
-        deadline = time.monotonic() + timeout
-        behind: list[str] = []
-        while time.monotonic() < deadline:
-            behind = _records_after_committed(factory, consumer, input_topics(cat, regions))
-            if not behind:
-                return
-            time.sleep(0.2)
-        raise AssertionError(f"the control app did not catch up in {timeout} s: {behind}")
-    finally:
-        consumer.close()
-
-
-def _records_after_committed(factory: ClientFactory, consumer: Any, topics: list[str]) -> list[str]:
-    """The partitions of ``topics`` with a committed record at or after the group's committed offset."""
-    start: dict[tuple[str, int], int] = {}
-    ends: dict[tuple[str, int], int] = {}
-    for topic in topics:
-        md = consumer.list_topics(topic, timeout=10).topics[topic]
-        parts = [TopicPartition(topic, p) for p in md.partitions]
-        for tp in consumer.committed(parts, timeout=10):
-            _, high = consumer.get_watermark_offsets(TopicPartition(topic, tp.partition), timeout=10)
-            done = max(tp.offset, 0)
-            if high > done:
-                start[(topic, tp.partition)], ends[(topic, tp.partition)] = done, high
-    if not start:
-        return []
-    reader = factory.reader()
-    try:
-        reader.assign([TopicPartition(t, p, o) for (t, p), o in start.items()])
-        behind: set[str] = set()
-        pending = set(start)
-        deadline = time.monotonic() + 10
-        while pending and time.monotonic() < deadline:
-            for msg in reader.consume(1000, 0.2):
-                if msg.error() is None:
-                    behind.add(f"{msg.topic()}[{msg.partition()}]")
-                    pending.discard((msg.topic() or "", msg.partition() or 0))
-            for tp in reader.position([TopicPartition(t, p) for t, p in pending]):
-                if tp.offset >= ends[(tp.topic, tp.partition)]:
-                    pending.discard((tp.topic, tp.partition))
-        return sorted(behind | {f"{t}[{p}]" for t, p in pending})
-    finally:
-        reader.close()
+    wait_until_committed(kafka, f"{cat.processor_prefix}control", input_topics(cat, regions), timeout)
 
 
 class ControlWorker:

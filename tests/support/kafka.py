@@ -18,7 +18,14 @@ from schemas.topics import TopicSpec
 from streams.runtime import ClientFactory
 from streams.runtime.clients import Isolation
 
-__all__ = ["cache_dir", "consume_all", "create_topics", "new_cluster", "unique"]
+__all__ = [
+    "cache_dir",
+    "consume_all",
+    "create_topics",
+    "new_cluster",
+    "unique",
+    "wait_until_committed",
+]
 
 
 def cache_dir() -> Path:
@@ -98,3 +105,57 @@ def consume_all(
         return out
     finally:
         consumer.close()
+
+
+def wait_until_committed(kafka: KafkaSettings, group: str, topics: list[str], timeout: float = 60.0) -> None:
+    """Wait until ``group`` has committed every record of ``topics``: how a test knows "nothing more comes".
+
+    A topic written in transactions ends in a transaction marker, never a committed offset: a partition
+    is done when no committed record lies at or after the group's committed offset.
+    """
+    factory = ClientFactory(kafka, "test-offsets")
+    consumer = factory.consumer(group)  # never subscribes: does not join the group
+    try:
+        deadline = time.monotonic() + timeout
+        behind: list[str] = []
+        while time.monotonic() < deadline:
+            behind = _records_after_committed(factory, consumer, topics)
+            if not behind:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"group {group} did not catch up in {timeout} s: {behind}")
+    finally:
+        consumer.close()
+
+
+def _records_after_committed(factory: ClientFactory, consumer: Any, topics: list[str]) -> list[str]:
+    """The partitions of ``topics`` with a committed record at or after the group's committed offset."""
+    start: dict[tuple[str, int], int] = {}
+    ends: dict[tuple[str, int], int] = {}
+    for topic in topics:
+        md = consumer.list_topics(topic, timeout=10).topics[topic]
+        parts = [TopicPartition(topic, p) for p in md.partitions]
+        for tp in consumer.committed(parts, timeout=10):
+            _, high = consumer.get_watermark_offsets(TopicPartition(topic, tp.partition), timeout=10)
+            done = max(tp.offset, 0)
+            if high > done:
+                start[(topic, tp.partition)], ends[(topic, tp.partition)] = done, high
+    if not start:
+        return []
+    reader = factory.reader()
+    try:
+        reader.assign([TopicPartition(t, p, o) for (t, p), o in start.items()])
+        behind: set[str] = set()
+        pending = set(start)
+        deadline = time.monotonic() + 10
+        while pending and time.monotonic() < deadline:
+            for msg in reader.consume(1000, 0.2):
+                if msg.error() is None:
+                    behind.add(f"{msg.topic()}[{msg.partition()}]")
+                    pending.discard((msg.topic() or "", msg.partition() or 0))
+            for tp in reader.position([TopicPartition(t, p) for t, p in pending]):
+                if tp.offset >= ends[(tp.topic, tp.partition)]:
+                    pending.discard((tp.topic, tp.partition))
+        return sorted(behind | {f"{t}[{p}]" for t, p in pending})
+    finally:
+        reader.close()

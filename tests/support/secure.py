@@ -7,6 +7,8 @@ Tests that must hold in production mode (poison, SIGKILL, rebalance, broker outa
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,8 +19,9 @@ from ops.zone.plan import PROCESSORS_USER, region_user
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from tests.support.hotpath import apply_example_zone
+from tests.support.kafka import new_cluster
 
-__all__ = ["SecureZone", "secure_zone_on"]
+__all__ = ["SecureZone", "secure_zone_on", "secured_cluster_in"]
 
 
 @dataclass
@@ -52,6 +55,17 @@ class SecureZone:
             args += ["--ca", settings.ssl_ca_location]
         password = settings.password.get_secret_value() if settings.password else ""
         return args, {**os.environ, "RAX_KAFKA_PASSWORD": password}
+
+
+@contextmanager
+def secured_cluster_in(run_dir: Path) -> Iterator[tuple[LocalCluster, Path]]:
+    """A one-node secured broker (SASL/SCRAM over TLS, ACLs) in ``run_dir``, and its credentials file."""
+    cluster = new_cluster(run_dir)
+    cluster.start(nodes=1, secure=True)
+    try:
+        yield cluster, run_dir / "credentials.json"
+    finally:
+        cluster.stop()
 
 
 def secure_zone_on(
