@@ -10,10 +10,21 @@ from pydantic import Field, model_validator
 
 from schemas.acks import DeadlineBreach
 from schemas.alerts import Alert
-from schemas.base import DigestId, EventId, ShortText, Text, UtcDatetime, WireModel, WirePart, digest_id
+from schemas.base import (
+    SINGLE_LINE,
+    DigestId,
+    EventId,
+    ShortText,
+    Text,
+    UtcDatetime,
+    WireModel,
+    WirePart,
+    digest_id,
+)
 from schemas.cap import MsgType
 from schemas.fields import PlateTypeCode, RegionCode
 from schemas.matching import Match, MatchKind
+from schemas.plates import PlateRule
 from schemas.sharing import ObjectName, Purpose, RedactField
 from schemas.vocab import Action, Category, ColourField, Priority
 from schemas.watchlist import Approval
@@ -75,6 +86,12 @@ class MatchNotice(WirePart):
     edits: int = Field(ge=0, description="Characters that differ from the entry's plate.")
     matched_plate: ShortText = Field(description="The entry's plate or partial pattern.")
     plate: ShortText = Field(description="The normalised plate read at the checkpoint.")
+    conforms: bool = Field(
+        default=True, description="False when the plate read breaks an issuing rule: likely a misread."
+    )
+    breaks: PlateRule | None = Field(
+        default=None, description="The issuing rule the plate read breaks; absent when it conforms."
+    )
     plate_colour: ColourField | None = Field(default=None, description="The colour read, if reported.")
     plate_type: PlateTypeCode | None = Field(default=None, description="The plate type read, if reported.")
     hit_region: RegionCode = Field(description="Region where the hit happened.")
@@ -86,7 +103,10 @@ class MatchNotice(WirePart):
     speed_kmh: float | None = Field(default=None, ge=0, le=400, description="Speed in km/h (redactable).")
     confidence: float | None = Field(default=None, ge=0, le=1, description="Reader confidence (redactable).")
     image_ref: str | None = Field(
-        default=None, max_length=512, description="Evidence image reference (redactable)."
+        default=None,
+        max_length=512,
+        pattern=SINGLE_LINE,
+        description="Evidence image reference (redactable).",
     )
     source: ShortText | None = Field(default=None, description="Producing connector or device (redactable).")
     plate_read: ShortText | None = Field(default=None, description="Plate as read (redactable).")
@@ -117,6 +137,8 @@ class MatchNotice(WirePart):
             "edits": match.edits,
             "matched_plate": match.matched_plate,
             "plate": hit.plate,
+            "conforms": hit.conforms,
+            "breaks": hit.breaks,
             "plate_colour": hit.plate_colour,
             "plate_type": hit.plate_type,
             "hit_region": hit.region,

@@ -6,9 +6,9 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, model_validator
 
-from schemas.base import EventId, ShortText, UtcDatetime, WireModel
-from schemas.fields import CheckpointTime, PlateText, PlateTypeCode, RegionCode, normalised_plate_text
-from schemas.plates import PlateError
+from schemas.base import SINGLE_LINE, EventId, ShortText, UtcDatetime, WireModel
+from schemas.fields import CheckpointTime, PlateTypeCode, ReadPlateText, RegionCode
+from schemas.plates import PlateError, PlateRule, read_plate
 from schemas.vocab import ColourField
 
 __all__ = ["CHINESE_FIELD_NAMES", "CheckpointHit"]
@@ -38,8 +38,12 @@ class CheckpointHit(WireModel):
     normalised plate; when the reader's text differed from it and ``plate_read`` was not given, the
     original text is kept in ``plate_read`` so a person can see what the camera actually read.
 
-    A record whose plate cannot be normalised (unread plates such as 无牌 / 未识别) is not a hit: it can
-    match nothing, and decoding it fails with the reason on ``plate``. Connectors count and drop them.
+    The plate is a *read* (``schemas.plates.Strictness.READ``): any text of a plate's shape is a hit
+    and is matched, also when it breaks an issuing rule, as misreads do (``川A6ZE1N`` for ``川A62E1N``
+    has 3 letters in its serial); ``conforms`` and ``breaks`` say so, derived from the plate (values
+    sent for them are replaced). A record whose plate has no plate's shape (unread plates such as
+    无牌 / 未识别, a 6-character mainland text with letters) is not a hit: it can match nothing, and
+    decoding it fails with the reason on ``plate``. Connectors drop the unread ones and dead-letter the rest.
 
     Input may use the Chinese platform field names (``kkbh hphm hpzl hpys gcsj fxlx cdbh clsd xzqh``);
     output always uses the English names.
@@ -57,13 +61,24 @@ class CheckpointHit(WireModel):
         description="GB/T 2260 code of the region that operates the checkpoint (行政区划, xzqh); must "
         "equal the region of the topic the hit was published on.",
     )
-    plate: PlateText = Field(
+    plate: ReadPlateText = Field(
         validation_alias=_alias("plate"),
-        description="Plate number (号牌号码, hphm), normalised: NFKC, upper case, no separators, "
-        "look-alikes mapped; suffixes such as 警 学 挂 kept.",
+        description="Plate number (号牌号码, hphm) as read, normalised: NFKC, upper case, no separators, "
+        "serial I/O as 1/0; suffixes such as 警 学 挂 kept. Any text of a plate's shape is accepted, "
+        "also when it breaks an issuing rule (see `conforms`).",
     )
     plate_read: ShortText | None = Field(
         default=None, description="The plate exactly as the reader reported it, when it differs from `plate`."
+    )
+    conforms: bool = Field(
+        default=True,
+        description="False when `plate` breaks an issuing rule (`breaks` says which): likely a misread. "
+        "Derived from `plate`; a value sent is replaced.",
+    )
+    breaks: PlateRule | None = Field(
+        default=None,
+        description="The issuing rule `plate` breaks (e.g. serial_letters: more than 2 letters in the "
+        "serial); absent when it conforms. Derived from `plate`; a value sent is replaced.",
     )
     plate_type: PlateTypeCode | None = Field(
         default=None,
@@ -113,6 +128,7 @@ class CheckpointHit(WireModel):
         default=None,
         min_length=1,
         max_length=512,
+        pattern=SINGLE_LINE,
         description="Reference to the evidence image (URI or id in the region's image store), never "
         "the image itself.",
     )
@@ -125,17 +141,23 @@ class CheckpointHit(WireModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _keep_plate_as_read(cls, data: Any) -> Any:
-        """Keep the reader's text in ``plate_read`` when normalisation changes it."""
-        if not isinstance(data, dict) or data.get("plate_read") is not None:
+    def _derive_from_plate(cls, data: Any) -> Any:
+        """Keep the reader's text in ``plate_read`` when normalisation changes it; set ``conforms``."""
+        if not isinstance(data, dict):
             return data
         raw = data.get("plate", data.get("hphm"))
         if not isinstance(raw, str):
             return data
         try:
-            text = normalised_plate_text(raw.strip())
+            plate = read_plate(raw.strip())
         except PlateError:
             return data  # reported on `plate` by the field validator
-        if text != raw.strip():
-            return {**data, "plate_read": raw.strip()}
-        return data
+        update: dict[str, Any] = {}
+        if plate.text != raw.strip() and data.get("plate_read") is None:
+            update["plate_read"] = raw.strip()
+        breaks = plate.breaks
+        if (breaks is not None or "breaks" in data or "conforms" in data) and (
+            data.get("breaks") != breaks or data.get("conforms", True) is not (breaks is None)
+        ):
+            update["conforms"], update["breaks"] = breaks is None, breaks
+        return {**data, **update} if update else data

@@ -6,10 +6,17 @@ import re
 from functools import lru_cache
 
 from schemas.fields import normalised_plate_text
-from schemas.plates import PlateError
+from schemas.plates import PlateError, entry_warnings, normalise_plate
 from schemas.plates.chars import canonical, nfkc
 
-__all__ = ["MIN_KNOWN_CHARACTERS", "WILDCARDS", "is_partial", "normalise_pattern", "pattern_regex"]
+__all__ = [
+    "MIN_KNOWN_CHARACTERS",
+    "WILDCARDS",
+    "is_partial",
+    "normalise_pattern",
+    "pattern_regex",
+    "pattern_warnings",
+]
 
 #: ``?`` stands for exactly one character, ``*`` for any run of characters (also none).
 WILDCARDS = frozenset("?*")
@@ -42,11 +49,12 @@ def _fix_lookalikes(text: str) -> str:
 def normalise_pattern(raw: str) -> str:
     """The canonical form of a watchlist plate pattern; raises ValueError saying what is wrong.
 
-    Without wildcards the pattern is a plate and is normalised like every plate (so it compares equal to
-    the normalised plate of a hit). With wildcards: the same character forms as plates (NFKC, so
-    full-width ？ ＊ become ? *; upper case; separators dropped; 粵 -> 粤 …), serial I/O read as 1/0 and
-    an authority 0 as the organ letter O, ``**`` collapsed; it must keep at least
-    ``MIN_KNOWN_CHARACTERS`` known characters and at most 10 characters besides ``*``.
+    Without wildcards the pattern is a plate a person wrote and is normalised at entry strictness
+    (``schemas.plates.Strictness.ENTRY``: every real plate, 3-letter serials included; a read may be
+    more, never less), so it compares equal to the normalised plate of a hit. With wildcards: the same
+    character forms as plates (NFKC, so full-width ？ ＊ become ? *; upper case; separators dropped;
+    粵 -> 粤 …), serial I/O read as 1/0 and an authority 0 as the organ letter O, ``**`` collapsed; it
+    must keep at least ``MIN_KNOWN_CHARACTERS`` known characters and at most 10 characters besides ``*``.
     """
     text = canonical(nfkc(raw))
     if not text:
@@ -68,6 +76,16 @@ def normalise_pattern(raw: str) -> str:
     if len(text.replace("*", "")) > _MAX_LENGTH:
         raise ValueError(f"plate pattern {raw!r} is longer than any plate ({_MAX_LENGTH} characters)")
     return _fix_lookalikes(text)
+
+
+def pattern_warnings(pattern: str) -> tuple[str, ...]:
+    """What the owner should check about a normalised pattern (``schemas.plates.entry_warnings``)."""
+    if is_partial(pattern):
+        return ()
+    try:
+        return entry_warnings(normalise_plate(pattern))
+    except PlateError:
+        return ()  # not a valid pattern: reported on the plate field
 
 
 @lru_cache(maxsize=4096)

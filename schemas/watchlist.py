@@ -9,7 +9,8 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 
 from schemas.base import EventId, ShortText, Text, UtcDatetime, WireModel, WirePart
 from schemas.fields import RegionCode
-from schemas.plate_pattern import is_partial, normalise_pattern
+from schemas.plate_pattern import is_partial, normalise_pattern, pattern_warnings
+from schemas.plates.lookalikes import summary as lookalike_summary
 from schemas.vocab import Action, Category, ColourField, Priority
 
 __all__ = [
@@ -61,8 +62,17 @@ class WatchlistEntry(WireModel):
     action: Action = Field(description="What the owner asks a region to do when the vehicle is found.")
     priority: Priority = Field(description="How urgently the owner needs an answer.")
     plate: PlatePattern = Field(
-        description="The plate sought: an exact plate (normalised on input), or a partial plate from a "
-        "witness with '?' for one unknown character and '*' for any run (at least 3 known characters)."
+        description="The plate sought: an exact plate (normalised on input; any real plate, see "
+        "plate_warnings), or a partial plate from a witness with '?' for one unknown character and '*' "
+        "for any run (at least 3 known characters)."
+    )
+    plate_warnings: tuple[ShortText, ...] = Field(
+        default=(),
+        validate_default=True,
+        json_schema_extra={"readOnly": True},
+        description="What the owner should check about the plate, each '<code>: <sentence>': an issuing "
+        "rule real plates break (serial_letters: 3 letters in the serial), a Hong Kong personalised mark "
+        "(hong_kong_personalised). Derived from `plate`; a value sent is replaced.",
     )
     plate_colour: ColourField | None = Field(
         default=None, description="Colour of the plate sought; absent when unknown (then any colour matches)."
@@ -72,9 +82,9 @@ class WatchlistEntry(WireModel):
         ge=0,
         le=MAX_TOLERANCE,
         description="How many characters of a read may differ from the plate and still match, each only "
-        "within an OCR look-alike class (0/D/Q, 8/B, 1/7, 2/Z, 5/S, 6/G; province characters as their "
-        "own class). 0 = exact only. Such a match is reported as a misread, for a person to verify. For "
-        "a partial plate it applies to the known characters.",
+        f"within an OCR look-alike class ({lookalike_summary()}). 0 = exact only. Such a match is "
+        "reported as a misread with its number of edits, for a person to verify. For a partial plate it "
+        "applies to the known characters.",
     )
     legal_basis: Text = Field(max_length=1000, description="The legal basis of the placement.")
     description: Text | None = Field(
@@ -101,6 +111,12 @@ class WatchlistEntry(WireModel):
     def is_active(self, at: datetime) -> bool:
         """True if the entry applies at ``at`` (placed and not yet expired)."""
         return self.placed_at <= at < self.expires_at
+
+    @field_validator("plate_warnings")
+    @classmethod
+    def _derive_warnings(cls, _sent: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        plate = info.data.get("plate")
+        return pattern_warnings(plate) if isinstance(plate, str) else ()
 
     @field_validator("scope")
     @classmethod

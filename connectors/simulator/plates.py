@@ -6,13 +6,14 @@ import random
 from dataclasses import dataclass
 from importlib import resources
 
-from schemas.plates import PlateError, normalise_plate
+from schemas.plates import PlateError, normalise_plate, read_plate
+from schemas.plates.lookalikes import LOOKALIKE_CLASSES
 
-__all__ = ["LOOKALIKES", "Vehicle", "misread", "vehicles"]
+__all__ = ["Vehicle", "misread", "vehicles"]
 
-#: OCR look-alike classes: a misread swaps a character for another of its class
-LOOKALIKES = ("0DQ", "8B", "17", "2Z", "5S", "6G")
-_SWAP = {c: cls.replace(c, "") for cls in LOOKALIKES for c in cls}
+#: a misread swaps a serial character for another of its look-alike class (the one table of
+#: ``schemas.plates.lookalikes``); not for I or O, which the normaliser reads back as 1 and 0
+_SWAP = {c: cls.replace(c, "").replace("I", "").replace("O", "") for cls in LOOKALIKE_CLASSES for c in cls}
 _DIGITS = "0123456789"
 _LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, O
 #: authority letters in use in the zone (川A 成都 … 川Z; 渝A–渝D, 渝F–渝H)
@@ -103,14 +104,15 @@ def vehicles(count: int, seed: int) -> list[Vehicle]:
 
 
 def misread(plate: str, rng: random.Random) -> str | None:
-    """``plate`` with one serial character swapped for a look-alike, if that is still a valid plate."""
+    """``plate`` with one serial character swapped for a look-alike, normalised as a read (None if
+    the swap gave the plate itself, or no read)."""
     positions = [i for i, c in enumerate(plate) if i >= 2 and c in _SWAP]
     if not positions:
         return None
     i = rng.choice(positions)
     candidate = plate[:i] + rng.choice(_SWAP[plate[i]]) + plate[i + 1 :]
     try:
-        text = normalise_plate(candidate).text
+        text = read_plate(candidate).text
     except PlateError:
         return None
     return text if text != plate else None

@@ -7,7 +7,7 @@ from typing import IO
 import click
 import orjson
 
-from schemas.plates import check_plate
+from schemas.plates import Strictness, check_plate
 
 __all__ = ["command"]
 
@@ -23,7 +23,14 @@ def command() -> None:
     type=click.File("r", encoding="utf-8-sig", errors="replace", lazy=False),
     default="-",
 )
-def check(file: IO[str]) -> None:
+@click.option(
+    "--read",
+    "as_read",
+    is_flag=True,
+    help="Check as camera reads (read strictness: any text of a plate's shape) instead of as "
+    "watchlist entries (entry strictness: real plates only).",
+)
+def check(file: IO[str], as_read: bool) -> None:
     """Check one plate per line of FILE (default - for stdin); blank lines are skipped.
 
     Prints one JSON object per plate: {"input", "valid", "plate", "kind", "error"}, where plate is the
@@ -38,7 +45,7 @@ def check(file: IO[str]) -> None:
         raw = line.rstrip("\r\n")
         if not raw.strip():
             continue
-        result = check_plate(raw)
+        result = check_plate(raw, Strictness.READ if as_read else Strictness.ENTRY)
         invalid += not result["valid"]
         out.write(orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE))
     out.flush()

@@ -11,12 +11,14 @@ Canonical forms (the ``Plate.text`` that is the identity of a plate and the Kafk
 * the organ letter: O in the authority position (``川O12345``) marks organ plates and is kept as the
   letter O; a digit 0 there (``川012345``, how some readers and datasets write it) becomes O, since 0
   can never be an authority letter;
-* embassy plates: ``使`` then 6 digits (``使224009``), also from the dataset form ``224009使``;
+* embassy plates: ``使`` then 6 digits (``使224009``), also from the dataset form ``224009使`` and from
+  the 6 digits alone (``224-009``), as plates are often written;
 * armed police: ``WJ`` + province character (or 2-digit code) + 4-5 digits + optional service
   letter: ``WJ粤1609X``;
 * military: 2 letters + 5 digits: ``JA12345``;
-* Hong Kong: the mark as written, up to 2 letters (no I, O, Q) and 1-4 digits: ``LW2468``
-  (personalised marks are not accepted: almost any short Latin text would be one);
+* Hong Kong: the mark as written, up to 2 letters (no I, O, Q) and 1-4 digits: ``LW2468``; and
+  personalised marks, 1-8 letters (no I, O, Q) and numerals: ``1L0VEU`` (almost any short Latin text
+  has that form, so an entry of one carries a warning);
 * Macau: letters and digit pairs joined by hyphens, as on the plate: ``MA-12-34``, ``M-00-01``,
   ``AA-12-34`` (the series after MZ). The hyphens are kept because ``MA1234`` is a Hong Kong mark:
   Macau is only recognised when the input separates the digit pairs (``MA 12 34``, ``MA-12-34``).
@@ -27,18 +29,40 @@ Replacing a character (serial I/O, authority 0) sets ``Plate.corrected``; a watc
 corrected plate is a hit on a misread and must be shown as one. The plate's colour is not in its
 text: a blue and a yellow ``川A12345`` are two vehicles with one key.
 
-Exceptions: ``PlateError`` (a ``ValueError``) for every input that is not a plate.
+Two strictnesses (``Strictness``). A *read* (what a camera reported: the plate of a checkpoint hit) is
+accepted whenever it has the shape of a plate: province character, authority letter (or a digit a
+reader put there), a serial of the right length and a known suffix; new energy, WJ, military, Hong
+Kong, Macau, embassy and consulate forms, with or without their character. The issuing rule it breaks
+is named in ``Plate.breaks`` (a ``PlateRule``: 3 letters in a serial, a letter where new energy has
+digits, 港 on anything but 粤Z …): a misread of a real plate often breaks one, and it must still be
+matched. An *entry* (what a person wrote: a watchlist plate, an alert's plates) is accepted when it is
+a real plate, 3-letter serials included, which ``entry_warnings`` turns into a warning for the owner;
+what only a read may break is refused as malformed.
+
+Exceptions: ``PlateError`` (a ``ValueError``) for every input that is not a plate at the strictness
+asked for.
 """
 
-from schemas.plates.model import Plate, PlateError, PlateKind
-from schemas.plates.normalise import PlateCheck, check_plate, normalise_plate, plate_key
+from schemas.plates.model import Plate, PlateError, PlateKind, PlateRule, Strictness
+from schemas.plates.normalise import (
+    PlateCheck,
+    check_plate,
+    entry_warnings,
+    normalise_plate,
+    plate_key,
+    read_plate,
+)
 
 __all__ = [
     "Plate",
     "PlateCheck",
     "PlateError",
     "PlateKind",
+    "PlateRule",
+    "Strictness",
     "check_plate",
+    "entry_warnings",
     "normalise_plate",
     "plate_key",
+    "read_plate",
 ]

@@ -1,8 +1,8 @@
-"""The public plate functions: normalise a raw plate, check one for a report, and the Kafka key.
+"""The public plate functions: normalise a raw plate at a strictness, check one for a report, the Kafka key.
 
 ``normalise_plate`` is on the hot path: one NFKC call, one ``str.translate`` and a parse of at most
-nine characters, behind an LRU cache because checkpoint reads repeat the same plates all day. Errors
-are not cached.
+nine characters, behind an LRU cache because checkpoint reads repeat the same plates all day. The
+cache holds the parse, which serves both strictnesses; errors are not cached.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from functools import lru_cache
 from typing import Final, TypedDict
 
 from schemas.plates.chars import canonical, nfkc
-from schemas.plates.model import Plate, PlateError
-from schemas.plates.validate import parse
+from schemas.plates.model import Plate, PlateError, PlateKind, PlateRule, Strictness
+from schemas.plates.validate import Parsed, parse
 
-__all__ = ["PlateCheck", "check_plate", "normalise_plate", "plate_key"]
+__all__ = ["PlateCheck", "check_plate", "entry_warnings", "normalise_plate", "plate_key", "read_plate"]
 
 #: raw input longer than this is rejected before NFKC (which can make text longer)
 _MAX_RAW_LENGTH: Final = 64
@@ -31,31 +31,62 @@ class PlateCheck(TypedDict):
 
 
 @lru_cache(maxsize=65536)
-def _normalise(raw: str) -> Plate:
+def _parse(raw: str) -> Parsed:
     if len(raw) > _MAX_RAW_LENGTH:
         raise PlateError(f"too long for a plate: {len(raw)} characters")
     text = nfkc(raw)
     return parse(canonical(text), text)
 
 
-def normalise_plate(raw: str) -> Plate:
-    """The normalised Plate for ``raw`` text from a reader or a person; raises PlateError."""
+def normalise_plate(raw: str, strictness: Strictness = Strictness.ENTRY) -> Plate:
+    """The normalised Plate for ``raw`` text, accepted at ``strictness``; raises PlateError.
+
+    ``ENTRY`` (the default) for what a person wrote, ``READ`` for what a camera reported (see
+    ``Strictness``); ``Plate.breaks`` names the issuing rule an accepted text breaks.
+    """
     if not isinstance(raw, str):
         raise PlateError(f"a plate must be text, got {type(raw).__name__}")
-    return _normalise(raw)
+    plate, refusal = _parse(raw)  # unpacked: faster than the named attributes, on the hot path
+    if refusal is not None and strictness is Strictness.ENTRY:
+        raise PlateError(refusal)
+    return plate
+
+
+def read_plate(raw: str) -> Plate:
+    """``normalise_plate(raw, Strictness.READ)``: the plate of a camera read; raises PlateError."""
+    return normalise_plate(raw, Strictness.READ)
 
 
 def plate_key(raw: str) -> str:
-    """The normalised plate text, used as the Kafka message key; raises PlateError."""
-    if not isinstance(raw, str):
-        raise PlateError(f"a plate must be text, got {type(raw).__name__}")
-    return _normalise(raw).text
+    """The normalised plate text of a read, the Kafka message key of a hit; raises PlateError."""
+    return normalise_plate(raw, Strictness.READ).text
 
 
-def check_plate(raw: str) -> PlateCheck:
-    """A report on ``raw``: the normalised plate and kind if valid, else what is wrong with it."""
+def entry_warnings(plate: Plate) -> tuple[str, ...]:
+    """What the owner of an entry for ``plate`` should check: issuing-rule doubts, as sentences.
+
+    Each starts with a code (the ``PlateRule`` broken, or ``hong_kong_personalised``) and a colon, and
+    is at most 128 characters long.
+    """
+    warnings: list[str] = []
+    if plate.breaks is PlateRule.SERIAL_LETTERS:
+        warnings.append(
+            f"{plate.breaks.value}: {plate.text} has 3 letters in its serial (GA 36 issues at most 2): "
+            "check the plate"
+        )
+    elif plate.breaks is not None:
+        warnings.append(f"{plate.breaks.value}: {plate.text} breaks an issuing rule: check the plate")
+    if plate.kind is PlateKind.HONG_KONG_PERSONALISED:
+        warnings.append(
+            f"{plate.kind.value}: {plate.text} is taken as a Hong Kong personalised mark: check it is no typo"
+        )
+    return tuple(warnings)
+
+
+def check_plate(raw: str, strictness: Strictness = Strictness.ENTRY) -> PlateCheck:
+    """A report on ``raw``: the normalised plate and kind if accepted, else what is wrong with it."""
     try:
-        plate = normalise_plate(raw)
+        plate = normalise_plate(raw, strictness)
     except PlateError as exc:
         return {"input": raw, "valid": False, "plate": None, "kind": None, "error": str(exc)}
     return {"input": raw, "valid": True, "plate": plate.text, "kind": plate.kind.value, "error": None}

@@ -1,24 +1,10 @@
 """OCR look-alike classes of plate characters, and the class key under which misreads of a plate collide.
 
-Decisions (each class is a partition block: every member may be misread as every other member):
-
-* ``0 D Q O`` round closed shapes; the documented default of commercial ALPR matchers (Genetec's "OCR
-  equivalence": 0/O/D/Q, 1/I, 2/Z, 5/S, 8/B, 6/G), and the organ letter ``O`` is written as ``0``.
-* ``8 B``, ``2 Z``, ``5 S``, ``6 G``: the rest of that default list, and the classes in ARCHITECTURE.md.
-* ``1 7 I``: a thin vertical stroke; ``7`` loses its bar to blur and low resolution, ``I`` never stands in
-  a serial but is what a reader outputs for a ``1``.
-* ``4 A``: a triangle with a crossbar; named, with P/R and E/F, among the pairs ALPR error surveys list
-  ("similarities in characters like … (P,R) … (A,4) … (F,E)").
-* ``E F``: dirt, a bolt or the plate frame over the bottom bar turns ``E`` into ``F``.
-* ``P R``: the leg of ``R`` is lost to motion blur; noise adds one to ``P``.
-* Not taken, because a larger class means more candidates to verify and more false misreads for a person
-  to reject: ``U``/``V``/``0``, ``C``/``G``, ``3``/``8``, ``K``/``X``, ``T``/``1``. Adding one is a change
-  of ``LOOKALIKE_CLASSES`` only.
-* Province characters form one class of their own: the small hanzi is the least reliable character of a
-  read (CCPD-trained readers confuse them well beyond visual pairs) and no look-alike grouping of plate
-  province characters is documented well enough to rely on. A province substitution is scored as
-  costlier than a Latin one (``PROVINCE_PENALTY``). The class key replaces every province
-  character with ``PROVINCE_MARK`` wherever it stands, which also covers armed-police ``WJ粤…`` plates.
+The classes are the one table of ``schemas.plates.lookalikes`` (its docstring says why each class
+is there; ``docs/hotpath.md`` shows it): Latin classes ``0DQO 8B 17I 2Z 5S 6G 4A EF PR``, and the 31
+province characters as one class. A province substitution is scored as costlier than a Latin one
+(``PROVINCE_PENALTY``). The class key replaces every province character with ``PROVINCE_MARK``
+wherever it stands, which also covers armed-police ``WJ粤…`` plates.
 
 Suffix characters (警 学 挂 港 澳 领 使 …), other hanzi and the remaining letters and digits are classes of
 one: they must match exactly. (In a class key the plate hanzi of ``PLATE_HANZI`` are written as one
@@ -32,6 +18,8 @@ equal key and different code means look-alike substitutions only, and ``substitu
 from __future__ import annotations
 
 from typing import Final
+
+from schemas.plates.lookalikes import LOOKALIKE_CLASSES, PROVINCE_CLASS, lookalikes_of
 
 __all__ = [
     "CLASS_TABLE",
@@ -50,8 +38,8 @@ __all__ = [
     "variant_code",
 ]
 
-#: the 31 province characters of mainland plates (cross-checked with ``plate_rules.json`` in the tests)
-PROVINCES: Final = "京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵云藏陕甘青宁新"
+#: the 31 province characters of mainland plates, one look-alike class (``schemas.plates.lookalikes``)
+PROVINCES: Final = PROVINCE_CLASS
 
 #: what a province character becomes in a class key; never part of a plate or a pattern
 PROVINCE_MARK: Final = "#"
@@ -60,9 +48,6 @@ PROVINCE_MARK: Final = "#"
 #: becomes one Latin-1 character, so the key of every plate is one byte per character
 PLATE_HANZI: Final = "警学挂港澳领使试超应急民航"
 _HANZI_BASE = 0xC0
-
-#: look-alike classes of Latin characters; the first character of each is its representative
-LOOKALIKE_CLASSES: Final[tuple[str, ...]] = ("0DQO", "8B", "17I", "2Z", "5S", "6G", "4A", "EF", "PR")
 
 #: score lost per Latin look-alike substitution, and per province substitution (a wrong province is both
 #: likelier for a reader and weaker evidence, so it costs more)
@@ -174,9 +159,4 @@ def certainty(latin: int, province: int) -> float:
 
 def classes_of(ch: str) -> str:
     """Every character ``ch`` may be misread as, itself included (for documentation and tests)."""
-    if ch in PROVINCES:
-        return PROVINCES
-    for members in LOOKALIKE_CLASSES:
-        if ch in members:
-            return members
-    return ch
+    return lookalikes_of(ch)

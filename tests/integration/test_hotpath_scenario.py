@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import ClassVar
 
+from pydantic import BaseModel, ConfigDict
+
+from connectors.sdk import Batch, Position, RecordKind, Runtime, RuntimeConfig, Source, SourceRecord
 from schemas.audit import AuditRecord
+from schemas.base import stable_event_id
 from schemas.codec import decode
 from schemas.delivery import Delivery
 from schemas.dlq import parse_dlq_headers
@@ -13,6 +19,7 @@ from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from tests.support.hotpath import HitFactory, apply_example_zone, make_entry, publish_entries, running_worker
 from tests.support.kafka import consume_all
+from tests.unit.models_factories import hit_data
 
 REGIONS = ["510000", "500000", "500153", "510521", "500116", "510522", "500152", "510904"]
 
@@ -169,3 +176,92 @@ def test_dedup_survives_a_hand_over_by_restoring_from_its_changelog(
         got = _all_deliveries(kafka, cat)
         assert worker.processor.metrics.duplicates.labels("510521")._value.get() == 2
     assert sorted(d.match.hit_event_id for d in got if d.match) == sorted([first, first, later, later])
+
+
+class _ReadsConfig(BaseModel):
+    """Plates as a camera at 泸县 read them, in order."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    plates: tuple[str, ...]
+
+
+class _ReadsSource(Source[_ReadsConfig]):
+    """A checkpoint connector that publishes one hit per plate read, then ends."""
+
+    name, kind, config_model = "reads", RecordKind.HITS, _ReadsConfig
+    summary: ClassVar[str] = "publishes a fixed list of plate reads"
+
+    def setup(self, position: Position | None) -> None:
+        self.done = bool(position)
+
+    def poll(self, timeout: float) -> Batch:
+        if self.done:
+            return Batch(end=True)
+        self.done = True
+        now = datetime.now(UTC).isoformat()
+        records = [
+            SourceRecord(
+                value=hit_data(
+                    event_id=stable_event_id("510521", "K0007", plate, now),
+                    region="510521",
+                    checkpoint_id="510521-K0007",
+                    plate=plate,
+                    pass_time=now,
+                ),
+                raw=plate.encode(),
+                origin=f"read #{i}",
+            )
+            for i, plate in enumerate(self.config.plates)
+        ]
+        return Batch(records=records, position={"done": True})
+
+
+def test_scenario_misreads_that_change_the_letter_count_are_matched_with_their_edits(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    """Reads breaking an issuing rule pass the connector, match, and every match states its edits."""
+    cat = catalogue
+    apply_example_zone(kafka, cat)
+    wanted = make_entry("510521", "川A62E1N", tolerance=1)  # read as 川A6ZE1N: 3 letters in the serial
+    chosen = make_entry("510521", "川a06tel", tolerance=0)  # a real plate with a 3-letter serial
+    two = make_entry("500000", "渝B88D12", tolerance=2)  # read as 渝BB8D1Z: two edits, 3 letters
+    authority = make_entry("510521", "川B12345", tolerance=1)  # read as 川812345: a digit for the B
+    assert chosen.plate == "川A06TEL" and chosen.plate_warnings[0].startswith("serial_letters: ")
+    assert wanted.plate_warnings == two.plate_warnings == ()
+    publish_entries(kafka, cat, [wanted, chosen, two, authority])
+
+    reads = ("川A6ZE1N", "川A06TEL", "渝BB8D1Z", "川812345", "川A6XE1N", "川A12B4")
+    with running_worker(kafka, cat):
+        config = RuntimeConfig(region="510521", namespace=cat.namespace, state_dir=tmp_path / "state")
+        report = Runtime(_ReadsSource, _ReadsConfig(plates=reads), config, kafka).run()
+        # only 川A12B4 (6 characters with a letter) cannot be a plate read; 川A6XE1N matches nothing
+        assert (report.records_out, report.rejected) == (5, 1)
+        expected = {
+            ("川A6ZE1N", wanted.entry_id, "510521"),
+            ("川A6ZE1N", wanted.entry_id, "500153"),  # 荣昌 subscribes to 泸县's hits
+            ("川A06TEL", chosen.entry_id, "510521"),
+            ("川A06TEL", chosen.entry_id, "500153"),
+            ("渝BB8D1Z", two.entry_id, "500000"),
+            ("渝BB8D1Z", two.entry_id, "510521"),
+            ("川812345", authority.entry_id, "510521"),
+            ("川812345", authority.entry_id, "500153"),
+        }
+        _wait_for(kafka, cat, len(expected))
+        time.sleep(1.0)  # anything extra would have arrived by now
+        got = _all_deliveries(kafka, cat)
+
+    notices = [d.match for d in got if d.match is not None]
+    assert len(notices) == len(got) == len(expected), "a delivery is missing, extra or written twice"
+    assert {(n.plate, n.entry_id, d.recipient) for d, n in zip(got, notices, strict=True)} == expected
+    how = {(n.plate, n.kind.value, n.edits, n.conforms, n.breaks and n.breaks.value) for n in notices}
+    assert how == {
+        ("川A6ZE1N", "misread", 1, False, "serial_letters"),
+        ("川A06TEL", "exact", 0, False, "serial_letters"),
+        ("渝BB8D1Z", "misread", 2, False, "serial_letters"),
+        ("川812345", "misread", 1, False, "authority_letter"),
+    }
+    dead = consume_all(kafka, cat.dlq("connector"), expect=1, timeout=10)
+    assert [parse_dlq_headers(m.headers()).reason.value for m in dead] == ["schema_violation"]
+    assert "expected 7 characters for an ordinary plate, got 6" in parse_dlq_headers(dead[0].headers()).error
+    assert consume_all(kafka, cat.dlq("hotpath")) == []

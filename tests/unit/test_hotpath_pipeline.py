@@ -169,6 +169,18 @@ def test_misread_and_partial_matches_say_how_they_matched() -> None:
     assert matches["partial"].edits == 0 and matches["partial"].matched_plate == "川A1?34*"
 
 
+def test_a_read_breaking_an_issuing_rule_is_matched_and_the_match_says_so() -> None:
+    # 川A62E1N read as 川A6ZE1N: 3 letters in the serial, which the connector once dead-lettered
+    wanted = _entry("510521", plate="川A62E1N", tolerance=1)
+    r = _pipeline(wanted).process([_hit("510521", plate="川A6ZE1N"), _hit("510521", plate="川A12B4")], NOW)
+    assert r.dlq == {"schema_violation": 1}  # 6 characters with a letter: no plate read at all
+    (match,) = (decode(o.value or b"", Match) for o in _on(r.out, CAT.matches))
+    assert (match.kind.value, match.edits, match.matched_plate) == ("misread", 1, "川A62E1N")
+    assert (match.hit.plate, match.hit.conforms, match.hit.breaks) == ("川A6ZE1N", False, "serial_letters")
+    notices = [d.match for region in ("510521", "500153") for d in _deliveries(r.out, region)]
+    assert notices and all(n is not None and not n.conforms and n.breaks == "serial_letters" for n in notices)
+
+
 def test_out_of_scope_entry_does_not_match() -> None:
     e = _entry("510521", scope=["510000"])  # Sichuan only
     r = _pipeline(e).process([_hit("500153")], NOW)

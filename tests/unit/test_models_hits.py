@@ -74,7 +74,8 @@ def test_plate_read_given_by_the_producer_is_kept() -> None:
     assert hit(plate="川A 12345", plate_read="川A 12345?").plate_read == "川A 12345?"
 
 
-@pytest.mark.parametrize("bad", ["无牌", "未识别", "川A12", "", "12345"])
+# 12345 is not here: five numerals are a Hong Kong personalised mark, a plausible read
+@pytest.mark.parametrize("bad", ["无牌", "未识别", "川A12", "", "123456789", "川A12B4", "#12"])
 def test_unreadable_plate_is_rejected_on_the_plate_field(bad: str) -> None:
     with pytest.raises(ValidationError) as info:
         hit(plate=bad)
@@ -184,3 +185,25 @@ def test_codec_round_trips_hits(
         )
     )
     assert decode(encode(h), CheckpointHit) == h
+
+
+@pytest.mark.parametrize(
+    ("read", "plate", "rule"),
+    [
+        ("川a6ze1n", "川A6ZE1N", "serial_letters"),  # a misread of 川A62E1N
+        ("川812345", "川812345", "authority_letter"),  # a misread of 川B12345
+        ("川A123456", "川A123456", "new_energy_serial"),
+        ("湘Z1234港", "湘Z1234港", "cross_border_authority"),
+    ],
+)
+def test_a_read_breaking_an_issuing_rule_is_a_hit_that_says_so(read: str, plate: str, rule: str) -> None:
+    h = hit(plate=read)
+    assert (h.plate, h.conforms, h.breaks) == (plate, False, rule)
+    assert decode(encode(h), CheckpointHit) == h
+
+
+def test_conforms_and_breaks_are_derived_from_the_plate_whatever_is_sent() -> None:
+    assert (hit(conforms=False, breaks="serial_letters").conforms, hit(conforms=False).breaks) == (True, None)
+    h = hit(plate="川A6ZE1N", conforms=True, breaks=None)
+    assert (h.conforms, h.breaks) == (False, "serial_letters")
+    assert (hit().conforms, hit().breaks) == (True, None)

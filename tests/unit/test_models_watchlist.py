@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
-from schemas.codec import DecodeError, decode_command, encode
+from schemas.codec import DecodeError, decode, decode_command, encode
 from schemas.plate_pattern import is_partial, normalise_pattern, pattern_regex
-from schemas.watchlist import PlaceCommand, WithdrawCommand
-from tests.unit.models_factories import entry, place, withdraw
+from schemas.watchlist import PlaceCommand, WatchlistEntry, WithdrawCommand
+from tests.unit.models_factories import entry, entry_data, place, withdraw
 
 
 @pytest.mark.parametrize(
@@ -133,3 +134,46 @@ def test_withdrawal_needs_its_own_approval_and_reason() -> None:
     with pytest.raises(ValidationError) as info:
         WithdrawCommand.model_validate(data)
     assert {e["loc"] for e in info.value.errors()} == {("approval",), ("reason",)}
+
+
+# --- entry strictness and the owner's warnings -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("plate", "stored", "warning"),
+    [
+        ("川a06tel", "川A06TEL", "serial_letters: 川A06TEL has 3 letters in its serial"),
+        ("1 L0VE U", "1L0VEU", "hong_kong_personalised: 1L0VEU is taken as a Hong Kong personalised mark"),
+    ],
+)
+def test_a_real_plate_that_breaks_a_rule_is_placed_with_a_warning(
+    plate: str, stored: str, warning: str
+) -> None:
+    e = entry(plate=plate)
+    assert e.plate == stored
+    assert len(e.plate_warnings) == 1 and e.plate_warnings[0].startswith(warning)
+    assert decode(encode(e), WatchlistEntry) == e
+
+
+@pytest.mark.parametrize("plate", ["川A12345", "使224009", "川A1?34*", "*12345"])
+def test_conforming_and_partial_plates_have_no_warning(plate: str) -> None:
+    assert entry(plate=plate).plate_warnings == ()
+
+
+def test_warnings_are_derived_from_the_plate_whatever_is_sent() -> None:
+    assert entry(plate="川A12345", plate_warnings=["made up"]).plate_warnings == ()
+    assert entry(plate="川A06TEL", plate_warnings=[]).plate_warnings != ()
+    assert "plate_warnings" not in entry_data()  # old producers send none
+
+
+@pytest.mark.parametrize(
+    ("plate", "message"),
+    [
+        ("川AABCD2", "at most 2 letters (3 in some older or chosen serials), got 4"),
+        ("川812345", "issuing-authority letter expected after '川', got '8'"),
+        ("川A1234港", "cross-border plates are issued only as 粤Z…港"),
+    ],
+)
+def test_what_only_a_misread_has_is_refused_as_an_entry(plate: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=re.escape(message)):
+        entry(plate=plate)

@@ -8,7 +8,18 @@ from importlib import resources
 
 import pytest
 
-from schemas.plates import Plate, PlateError, PlateKind, check_plate, normalise_plate, plate_key
+from schemas.plates import (
+    Plate,
+    PlateError,
+    PlateKind,
+    PlateRule,
+    Strictness,
+    check_plate,
+    entry_warnings,
+    normalise_plate,
+    plate_key,
+    read_plate,
+)
 
 K = PlateKind
 
@@ -71,31 +82,20 @@ def test_valid_plates_normalise(raw: str, text: str, kind: PlateKind, province: 
     assert plate_key(raw) == text
 
 
+#: refused at both strictnesses: not the shape of any plate
 INVALID = [
     ("亚A12345", "unknown province character '亚'"),
-    ("川A1234", "expected 7 characters for an ordinary plate, got 6"),
     ("川", "expected 7 characters for an ordinary plate, got 1"),
+    ("川A12B4", "expected 7 characters for an ordinary plate, got 6"),
     ("川A1234567", "expected 7 characters for an ordinary plate or 8 for a new-energy plate, got 9"),
-    ("川A123456", "an 8-character plate is a new-energy plate"),
-    ("川AD1234A", "a small new-energy plate ends in 4 digits"),
-    ("川A1234AD", "a large new-energy plate has 5 digits before its D/F"),
-    ("川AABC12", "at most 2 letters, got 3"),
-    ("川I12345", "letter 'I' cannot be an issuing-authority letter"),
-    ("川112345", "issuing-authority letter expected after '川', got '1'"),
     ("川A12#45", "unexpected character '#' in the serial"),
     ("川A12警45", "unexpected character '警' in the serial"),
     ("川A12345警", "expected 7 characters for a police plate, got 8"),
-    ("川A1234港", "cross-border plates are issued only as 粤Z…港"),
-    ("沪A12B4领", "a consulate plate has 4 digits before 领"),
     ("使22400", "an embassy plate is 使 and 6 digits"),
     ("WJ粤12X", "an armed-police plate has 4 or 5 digits"),
     ("WJ亚1234X", "province character or 2-digit code after WJ"),
-    ("IO12", "letter 'I' cannot occur in a Hong Kong mark"),
-    ("QA12", "letter 'Q' cannot occur in a Hong Kong mark"),
-    ("AB0123", "no leading zero"),
-    ("OA12345", "letter 'O' cannot occur in a military plate"),
-    ("A12345B", "has no province character and is not a Hong Kong, Macau or military plate"),
     ("A川12345", "a mainland plate starts with its province character"),
+    ("ABCDEFGHJ", "has no province character and is not a Hong Kong, Macau or military plate"),
     ("#A12345", "unexpected character '#' at the start"),
     ("民航12345", "civil-aviation"),
     ("", "empty plate"),
@@ -109,8 +109,92 @@ INVALID = [
 def test_invalid_plates_say_what_is_wrong(raw: str, message: str) -> None:
     with pytest.raises(PlateError, match=re.escape(message)):
         normalise_plate(raw)
+    with pytest.raises(PlateError, match=re.escape(message)):
+        read_plate(raw)
     with pytest.raises(PlateError):
         plate_key(raw)
+
+
+R = PlateRule
+#: a read of a plate's shape: accepted as a read (breaking the rule named, or completed), refused as
+#: an entry with the message
+READ_ONLY = [
+    # (input, read's canonical text, rule it breaks, entry's error)
+    ("川A1234", "川A1234领", None, "got 6 (a consulate plate ends in 领: 川A1234领)"),
+    ("川A123456", "川A123456", R.NEW_ENERGY_SERIAL, "an 8-character plate is a new-energy plate"),
+    ("川AD1234A", "川AD1234A", R.NEW_ENERGY_SERIAL, "a small new-energy plate ends in 4 digits"),
+    ("川A1234AD", "川A1234AD", R.NEW_ENERGY_SERIAL, "a large new-energy plate has 5 digits before its D/F"),
+    (
+        "川AABCD2",
+        "川AABCD2",
+        R.SERIAL_LETTERS,
+        "at most 2 letters (3 in some older or chosen serials), got 4",
+    ),
+    ("川I12345", "川I12345", R.AUTHORITY_LETTER, "letter 'I' cannot be an issuing-authority letter"),
+    ("川112345", "川112345", R.AUTHORITY_LETTER, "issuing-authority letter expected after '川', got '1'"),
+    ("川A1234港", "川A1234港", R.CROSS_BORDER_AUTHORITY, "cross-border plates are issued only as 粤Z…港"),
+    ("沪A12B4领", "沪A12B4领", R.CONSULATE_SERIAL, "a consulate plate has 4 digits before 领"),
+    ("使2Z4009", "使2Z4009", R.EMBASSY_SERIAL, "an embassy plate is 使 and 6 digits"),
+    ("WJ粤1G09X", "WJ粤1G09X", R.ARMED_POLICE_FORM, "an armed-police plate has 4 or 5 digits"),
+    ("WJ粤123456", "WJ粤123456", R.ARMED_POLICE_FORM, "an armed-police plate has 4 or 5 digits"),
+    ("WU粤1609X", "WU粤1609X", R.ARMED_POLICE_FORM, "an armed-police plate starts with WJ"),
+    ("XJ0112345", "XJ0112345", R.ARMED_POLICE_FORM, "an armed-police plate starts with WJ"),
+    ("WJ4A12345", "WJ4A12345", R.ARMED_POLICE_FORM, "province character or 2-digit code after WJ"),
+    ("MA-1Z-34", "MA-1Z-34", R.MACAU_FORM, "a Macau plate is M, or M or A and a letter, then two pairs"),
+    ("4A 12 36", "4A-12-36", R.MACAU_FORM, "a Macau plate is M, or M or A and a letter, then two pairs"),
+    ("44-12-36", "44-12-36", R.MACAU_FORM, "a Macau plate is M, or M or A and a letter, then two pairs"),
+    ("IO12", "1012", None, "letter 'I' cannot occur in a Hong Kong mark"),
+    ("QA12", "QA12", R.HONG_KONG_MARK, "letter 'Q' cannot occur in a Hong Kong mark"),
+    ("AB0123", "AB0123", R.HONG_KONG_MARK, "no leading zero"),
+    ("ILOVEU", "1L0VEU", None, "letter 'I' cannot occur in a Hong Kong mark"),
+    ("4A00000", "4A00000", R.HONG_KONG_MARK, "at most 4 identical characters side by side"),
+    ("OA12345", "OA12345", R.MILITARY_LETTERS, "letter 'O' cannot occur in a military plate"),
+]
+
+
+@pytest.mark.parametrize(("raw", "text", "rule", "message"), READ_ONLY)
+def test_reads_of_a_plates_shape_are_accepted_and_entries_refused(
+    raw: str, text: str, rule: PlateRule | None, message: str
+) -> None:
+    plate = read_plate(raw)
+    assert (plate.text, plate.breaks, plate.conforms) == (text, rule, rule is None)
+    assert plate_key(raw) == text
+    with pytest.raises(PlateError, match=re.escape(message)):
+        normalise_plate(raw)
+    assert normalise_plate(raw, Strictness.READ) == plate
+
+
+#: real plates that break a rule or have a form only they have: entries, with a warning for the owner
+WARNED = [
+    ("川A06TEL", "川A06TEL", K.ORDINARY, "serial_letters: 川A06TEL has 3 letters in its serial"),
+    ("川A6ZE1N", "川A6ZE1N", K.ORDINARY, "serial_letters: 川A6ZE1N has 3 letters"),
+    ("川A1ABC警", "川A1ABC警", K.POLICE, "serial_letters:"),
+    ("1 L0VE U", "1L0VEU", K.HONG_KONG_PERSONALISED, "hong_kong_personalised: 1L0VEU is taken as"),
+    ("A12345B", "A12345B", K.HONG_KONG_PERSONALISED, "hong_kong_personalised:"),
+]
+
+
+@pytest.mark.parametrize(("raw", "text", "kind", "warning"), WARNED)
+def test_real_plates_that_break_a_rule_are_entries_with_a_warning(
+    raw: str, text: str, kind: PlateKind, warning: str
+) -> None:
+    plate = normalise_plate(raw)
+    assert (plate.text, plate.kind) == (text, kind)
+    (only,) = entry_warnings(plate)
+    assert only.startswith(warning) and len(only) <= 128
+    assert read_plate(raw) == plate
+
+
+def test_conforming_plates_have_no_warning() -> None:
+    for raw, *_ in VALID:
+        plate = normalise_plate(raw)
+        assert plate.conforms and entry_warnings(plate) == ()
+
+
+def test_embassy_plates_without_their_character() -> None:
+    for raw in ("224-009", "224009", "使224009", "224009使"):
+        assert normalise_plate(raw) == Plate("使224009", K.EMBASSY, None)
+        assert not normalise_plate(raw).corrected
 
 
 def test_serial_i_and_o_are_read_as_one_and_zero_and_marked_corrected() -> None:

@@ -51,7 +51,9 @@ def test_any_invalid_exits_1_and_reports_every_line() -> None:
         "kind": None,
         "error": "unknown province character '亚'",
     }
-    assert rows[2]["error"] == "expected 7 characters for an ordinary plate, got 6"
+    assert rows[2]["error"] == (
+        "expected 7 characters for an ordinary plate, got 6 (a consulate plate ends in 领: 川A1234领)"
+    )
 
 
 def test_bom_and_bad_utf8_bytes(tmp_path: Path) -> None:
@@ -88,3 +90,15 @@ def test_whole_ccpd_sample_is_valid(tmp_path: Path) -> None:
     assert all(row["valid"] and row["plate"] == row["input"] for row in rows)
     code, rows = _run(["-"], sample)
     assert (code, len(rows)) == (0, 8579)
+
+
+def test_read_checks_reads_at_read_strictness() -> None:
+    code, rows = _run(["--read"], "川A6ZE1N\n川A1234\n川A12B4\n")
+    assert code == 1
+    assert [(row["valid"], row["plate"]) for row in rows] == [
+        (True, "川A6ZE1N"),
+        (True, "川A1234领"),
+        (False, None),
+    ]
+    code, rows = _run([], "川A6ZE1N\n")  # a 3-letter serial is a real plate: an entry too
+    assert code == 0 and rows[0]["plate"] == "川A6ZE1N"
