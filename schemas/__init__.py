@@ -46,11 +46,11 @@ from schemas.codec import DecodeError, FieldError, decode, decode_any, decode_co
 from schemas.delivery import Delivery, DeliveryKind, MatchNotice, delivery_id, kind_for_alert
 from schemas.disclosure import Disclosure, may_disclose
 from schemas.dlq import DeadLetter, DlqHeaderError, DlqReason, DlqStage, dlq_headers, parse_dlq_headers
-from schemas.fields import CheckpointTime, PlateText, PlateTypeCode, RegionCode
+from schemas.fields import CheckpointTime, PlateText, PlateTypeCode, ReadPlateText, RegionCode
 from schemas.hits import CHINESE_FIELD_NAMES, CheckpointHit
 from schemas.matching import Match, MatchKind, match_id
 from schemas.plate_pattern import is_partial, normalise_pattern, pattern_regex
-from schemas.plates import Plate, PlateError, PlateKind, normalise_plate
+from schemas.plates import Plate, PlateError, PlateKind, PlateRule, Strictness, normalise_plate, read_plate
 from schemas.regions import UnknownRegion, check_region, registry
 from schemas.sharing import ALL_CATEGORIES, Agreement, RedactField, Subscription, selects
 from schemas.vocab import Action, Category, PlateColour, Priority, parse_colour
@@ -110,9 +110,11 @@ __all__ = [
     "PlateColour",
     "PlateError",
     "PlateKind",
+    "PlateRule",
     "PlateText",
     "PlateTypeCode",
     "Priority",
+    "ReadPlateText",
     "RedactField",
     "Reference",
     "RegionCode",
@@ -121,6 +123,7 @@ __all__ = [
     "Scope",
     "Severity",
     "Status",
+    "Strictness",
     "Subscription",
     "TopicSettings",
     "UnknownRegion",
@@ -156,6 +159,7 @@ __all__ = [
     "parse_colour",
     "parse_dlq_headers",
     "pattern_regex",
+    "read_plate",
     "registry",
     "selects",
     "stable_event_id",

@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import AliasChoices, Field, ValidationInfo, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 
-from schemas.base import ShortText, Text, UtcDatetime, WireModel
-from schemas.cap import CAP_ID_PATTERN, CapList, MsgType, Reference, Scope, Status, split_cap_list
+from schemas.base import MULTI_LINE, ShortText, Text, UtcDatetime, WireModel
+from schemas.cap import (
+    CAP_ID_PATTERN,
+    CapList,
+    Distribution,
+    MsgType,
+    Reference,
+    Scope,
+    Status,
+    UtcOffset,
+    keep_offsets,
+    split_cap_list,
+)
 from schemas.cap_info import Info
 from schemas.fields import PlateText, RegionCode
 from schemas.vocab import Action, Category
 
-__all__ = ["REFERENCING_TYPES", "Alert", "HandlingCode"]
+__all__ = ["DSIG_NS", "REFERENCING_TYPES", "Alert", "HandlingCode", "SignatureXml"]
+
+#: The XML-DSig namespace: the only foreign elements the CAP 1.2 XSD allows in an ``<alert>``.
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+
+#: One XML-DSig element of a CAP message (normally its ``<Signature>``) as canonical XML text.
+SignatureXml = Annotated[str, Field(min_length=1, max_length=65_536, pattern=MULTI_LINE)]
 
 #: Message types that are about earlier messages and so must name them in ``references``.
 REFERENCING_TYPES = frozenset({MsgType.UPDATE, MsgType.CANCEL, MsgType.ACK, MsgType.ERROR})
@@ -50,6 +68,11 @@ class Alert(WireModel):
         description="CAP sender: globally unique id of the originator (e.g. its domain or mailbox).",
     )
     sent: UtcDatetime = Field(description="CAP sent: when the message was issued, UTC.")
+    sent_offset: UtcOffset | None = Field(
+        default=None,
+        description="The UTC offset `sent` was written with at its source (e.g. -07:00), so the message "
+        "can be written back as it came; None: UTC. Filled from `sent` when not given.",
+    )
     status: Status = Field(description="CAP status: Actual, Exercise, System, Test or Draft.")
     msg_type: MsgType = Field(
         validation_alias=AliasChoices("msg_type", "msgType"),
@@ -87,6 +110,16 @@ class Alert(WireModel):
     )
     incidents: CapList = Field(default=(), description="CAP incidents: names of related incidents.")
     info: tuple[Info, ...] = Field(default=(), description="CAP info blocks, one per language.")
+    signatures: tuple[SignatureXml, ...] = Field(
+        default=(),
+        max_length=8,
+        description=f"The message's XML-DSig elements ({DSIG_NS}), normally one enveloped <Signature>, "
+        "each kept as received: its bytes made standalone (inherited namespace declarations written on "
+        "it) and canonicalised (C14N 2.0). Not verified by RAX; see docs/decisions.md.",
+    )
+    distribution: Distribution | None = Field(
+        default=None, description="The EDXL-DE distribution the message arrived wrapped in, if any."
+    )
 
     sender_region: RegionCode = Field(
         description="GB/T 2260 code of the region that sent the alert; must equal its topic's region."
@@ -122,6 +155,11 @@ class Alert(WireModel):
     def as_reference(self) -> Reference:
         """This alert as a CAP reference, for the Update or Cancel that follows it."""
         return Reference(sender=self.sender, identifier=self.identifier, sent=self.sent)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _offsets(cls, data: Any) -> Any:
+        return keep_offsets(data, "sent")
 
     @field_validator("restriction")
     @classmethod

@@ -17,6 +17,9 @@ from pydantic import (
 )
 
 __all__ = [
+    "INVISIBLE",
+    "MULTI_LINE",
+    "SINGLE_LINE",
     "DigestId",
     "EventId",
     "ShortText",
@@ -88,18 +91,31 @@ EventId = Annotated[
 #: A deterministic id: 32 lower-case hex characters of a SHA-256 digest (see ``digest_id``).
 DigestId = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]
 
-#: Characters no text field may hold: controls (C0 but tab/newline/CR in free text, DEL, C1) and the
-#: invisible format characters — bidi overrides and isolates (U+202A-202E, U+2066-2069), zero-width
-#: characters, the BOM — that make a checkpoint id or a headline read differently on another screen.
-_INVISIBLE = r"\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+#: Characters no text field may hold besides C0 controls (a regex character-class body): DEL and the C1
+#: controls, and every format character (Unicode category Cf) — bidi overrides and isolates (U+202A-202E,
+#: U+2066-2069), zero-width characters, the BOM, Arabic number signs, tag characters (U+E0000 block) —
+#: that make a checkpoint id or a headline read differently on another screen. The BMP ones are written
+#: as escapes; those beyond it as the characters themselves, the one spelling that Rust (pydantic-core),
+#: Python and ECMA-262 (``u`` flag) regular expressions all read. Unpaired surrogates cannot pass any
+#: pattern (pydantic refuses them as not Unicode) nor any JSON decoder of ours.
+INVISIBLE = (
+    r"\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b-\u200f"
+    r"\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb"
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f"
+)
+
+#: Pattern of single-line text: no control character, nothing invisible.
+SINGLE_LINE = rf"^[^\x00-\x1f{INVISIBLE}]*$"
+
+#: Pattern of multi-line text: tab, line feed and carriage return allowed; other controls are not.
+MULTI_LINE = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f{INVISIBLE}]*$"
 
 #: A short single-line label (names, ids from other systems, operator numbers).
-ShortText = Annotated[str, Field(min_length=1, max_length=128, pattern=rf"^[^\x00-\x1f{_INVISIBLE}]*$")]
+ShortText = Annotated[str, Field(min_length=1, max_length=128, pattern=SINGLE_LINE)]
 
 #: Free text (notes, reasons, descriptions); bounded so a record stays far below Kafka's size limit.
-Text = Annotated[
-    str, Field(min_length=1, max_length=8000, pattern=rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f{_INVISIBLE}]*$")
-]
+Text = Annotated[str, Field(min_length=1, max_length=8000, pattern=MULTI_LINE)]
 
 
 def new_event_id() -> str:

@@ -7,8 +7,18 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
-from schemas.base import ShortText, Text, UtcDatetime, WirePart
-from schemas.cap import CapCategory, Certainty, ResponseType, Severity, Urgency, ValuePair, cap_alias
+from schemas.base import MULTI_LINE, SINGLE_LINE, ShortText, Text, UtcDatetime, WirePart
+from schemas.cap import (
+    CapCategory,
+    Certainty,
+    ResponseType,
+    Severity,
+    Urgency,
+    UtcOffset,
+    ValuePair,
+    cap_alias,
+    keep_offsets,
+)
 
 __all__ = ["Area", "Circle", "Info", "Polygon", "Resource"]
 
@@ -23,13 +33,18 @@ class Resource(WirePart):
         validation_alias=cap_alias("mime_type", "mimeType"), description="MIME type."
     )
     size: int | None = Field(default=None, ge=0, description="Size in bytes.")
-    uri: str | None = Field(default=None, max_length=2048, description="Where to get it.")
+    uri: str | None = Field(
+        default=None, max_length=2048, pattern=SINGLE_LINE, description="Where to get it."
+    )
     deref_uri: str | None = Field(
         default=None,
+        pattern=MULTI_LINE,
         validation_alias=cap_alias("deref_uri", "derefUri"),
         description="Base64 content (discouraged).",
     )
-    digest: str | None = Field(default=None, max_length=128, description="SHA-1 of the resource, hex.")
+    digest: str | None = Field(
+        default=None, max_length=128, pattern=SINGLE_LINE, description="SHA-1 of the resource, hex."
+    )
 
 
 Latitude = Annotated[float, Field(ge=-90, le=90)]
@@ -140,6 +155,15 @@ class Info(WirePart):
     effective: UtcDatetime | None = Field(default=None, description="When the information takes effect, UTC.")
     onset: UtcDatetime | None = Field(default=None, description="Expected start of the event, UTC.")
     expires: UtcDatetime | None = Field(default=None, description="When the information expires, UTC.")
+    effective_offset: UtcOffset | None = Field(
+        default=None, description="The UTC offset `effective` was written with; None: UTC."
+    )
+    onset_offset: UtcOffset | None = Field(
+        default=None, description="The UTC offset `onset` was written with; None: UTC."
+    )
+    expires_offset: UtcOffset | None = Field(
+        default=None, description="The UTC offset `expires` was written with; None: UTC."
+    )
     sender_name: Text | None = Field(
         default=None,
         max_length=500,
@@ -149,7 +173,9 @@ class Info(WirePart):
     headline: Text | None = Field(default=None, max_length=500, description="Brief headline.")
     description: Text | None = Field(default=None, description="Extended description of the event.")
     instruction: Text | None = Field(default=None, description="Recommended action, in words.")
-    web: str | None = Field(default=None, max_length=2048, description="URI with more information.")
+    web: str | None = Field(
+        default=None, max_length=2048, pattern=SINGLE_LINE, description="URI with more information."
+    )
     contact: Text | None = Field(default=None, max_length=500, description="Contact for follow-up.")
     parameters: tuple[ValuePair, ...] = Field(
         default=(),
@@ -162,6 +188,11 @@ class Info(WirePart):
     areas: tuple[Area, ...] = Field(
         default=(), validation_alias=cap_alias("areas", "area"), description="Where the information applies."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _offsets(cls, data: Any) -> Any:
+        return keep_offsets(data, "effective", "onset", "expires")
 
     def expired(self, at: datetime) -> bool:
         """True if this block has an expiry and it is not after ``at``."""

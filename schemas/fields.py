@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 from schemas.base import to_utc
-from schemas.plates import normalise_plate
+from schemas.plates import Strictness, normalise_plate
 from schemas.regions import check_region
 
 __all__ = [
@@ -17,9 +17,11 @@ __all__ = [
     "CheckpointTime",
     "PlateText",
     "PlateTypeCode",
+    "ReadPlateText",
     "RegionCode",
     "normalised_plate_text",
     "parse_china_local_time",
+    "read_plate_text",
 ]
 
 #: UTC+8. China has not observed daylight saving time since 1991, so a fixed offset is exact for every
@@ -35,15 +37,29 @@ RegionCode = Annotated[
 
 
 def normalised_plate_text(raw: str) -> str:
-    """The normalised text of a plate (``schemas.plates.normalise_plate``, cached); raises PlateError."""
+    """The normalised text of a plate a person wrote (entry strictness, cached); raises PlateError."""
     return normalise_plate(raw).text
 
 
-#: A plate number; any accepted spelling (川A·12345, ｃ川a 12345 …) is stored in its normalised form.
+def read_plate_text(raw: str) -> str:
+    """The normalised text of a plate a camera read (read strictness, cached); raises PlateError."""
+    return normalise_plate(raw, Strictness.READ).text
+
+
+#: A plate a person wrote (entry strictness, ``schemas.plates.Strictness``); any accepted spelling
+#: (川A·12345, ｃ川a 12345 …) is stored in its normalised form.
 PlateText = Annotated[
     str,
     Field(min_length=1, max_length=16, examples=["川A12345", "渝BD12345"]),
     AfterValidator(normalised_plate_text),
+]
+
+#: A plate a camera read (read strictness): any text of a plate's shape, normalised; the issuing rule
+#: it breaks, if any, is for the model to record (``CheckpointHit.breaks``).
+ReadPlateText = Annotated[
+    str,
+    Field(min_length=1, max_length=16, examples=["川A12345", "渝BD12345", "川A6ZE1N"]),
+    AfterValidator(read_plate_text),
 ]
 
 

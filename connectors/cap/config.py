@@ -18,10 +18,15 @@ class CapConfig(BaseModel):
 
     directory: Path | None = Field(
         None,
-        description="Drop directory of CAP XML files, one message a file; write each under a temporary "
-        "name and rename it into place. Each file is published once.",
+        description="Drop directory of CAP XML files, one message (or one EDXL-DE distribution) a file; "
+        "write each under a temporary name (starting with '.', or ending in .tmp or .part) and rename it "
+        "into place. Each file is published once; a file that matches no pattern is dead-lettered.",
     )
-    pattern: str = Field("*.xml", description="Shell pattern of the message file names in the directory.")
+    patterns: tuple[str, ...] = Field(
+        ("*.xml", "*.cap"),
+        min_length=1,
+        description="Shell patterns of the message file names in the directory, matched ignoring case.",
+    )
     port: int | None = Field(
         None, ge=0, le=65535, description="Also accept CAP XML by HTTP POST on this port (0: any free port)."
     )
@@ -31,7 +36,12 @@ class CapConfig(BaseModel):
         None, description="Bearer token the HTTP endpoint requires (needed when port is set)."
     )
     max_bytes: int = Field(
-        262_144, ge=1024, le=4 << 20, description="Largest CAP message accepted, in bytes (bigger: DLQ)."
+        1 << 20,
+        ge=1024,
+        le=4 << 20,
+        description="Largest CAP message accepted, in bytes. A bigger one is dead-lettered (its first bytes, "
+        "its size and SHA-256); over HTTP it is also answered 413. The alert must also fit the producer's "
+        "message.max.bytes (1,000,000 by default; raise it with --set) as JSON.",
     )
     default_category: Category = Field(
         Category.OTHER,

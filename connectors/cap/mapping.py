@@ -4,7 +4,9 @@ The RAX fields CAP lacks travel as alert-level ``<code>`` elements, ``RAX:<field
 (``RAX:category=stolen_vehicle``, ``RAX:plate=川A12345``, ``RAX:target=510521``,
 ``RAX:action=intercept``, ``RAX:handling=H2``): codes are CAP's place for handling codes and exist even
 in a message without ``<info>``. Other codes pass through unchanged. An info block without
-``<language>`` is en-US, as CAP says, and is written back with the language stated.
+``<language>`` is en-US, as CAP says, and is written back with the language stated. Times are passed on
+as written: the ``Alert`` model keeps each one's offset beside its UTC instant. XML-DSig elements and the
+EDXL-DE distribution come from ``parse.read_document`` (``message_fields``).
 """
 
 from __future__ import annotations
@@ -12,9 +14,9 @@ from __future__ import annotations
 from typing import Any
 from xml.etree.ElementTree import Element
 
-from connectors.cap.parse import CAP_NS
+from connectors.cap.parse import CAP_NS, CapMessage
 
-__all__ = ["RAX_CODE_PREFIX", "alert_fields"]
+__all__ = ["RAX_CODE_PREFIX", "alert_fields", "message_fields"]
 
 RAX_CODE_PREFIX = "RAX:"
 _N = f"{{{CAP_NS}}}"
@@ -101,3 +103,10 @@ def alert_fields(root: Element, *, sender_region: str, default_category: str) ->
             codes.append(code)
     fields |= {"code": codes, "info": [_info(i) for i in root.findall(_N + "info")]}
     return _drop_none({**fields, **rax, "sender_region": sender_region})
+
+
+def message_fields(msg: CapMessage, *, sender_region: str, default_category: str) -> dict[str, Any]:
+    """The Alert fields of one message of ``read_document``: its alert, signatures and distribution."""
+    fields = alert_fields(msg.root, sender_region=sender_region, default_category=default_category)
+    extra = {"signatures": list(msg.signatures), "distribution": msg.distribution}
+    return fields | _drop_none(extra)

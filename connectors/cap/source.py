@@ -9,14 +9,23 @@ from typing import ClassVar
 from aiohttp import web
 
 from connectors.cap.config import CapConfig
-from connectors.cap.mapping import alert_fields
-from connectors.cap.parse import CapError, parse_cap
-from connectors.sdk import Batch, Position, RecordKind, Source, SourceRecord
-from connectors.sdk.http import Busy, HttpIngest, authorised
+from connectors.cap.mapping import message_fields
+from connectors.cap.parse import CapError, read_document
+from connectors.sdk import Batch, Original, Position, RecordKind, Source, SourceRecord
+from connectors.sdk.capped import read_file
+from connectors.sdk.http import Busy, HttpIngest, authorised, read_body
+from schemas.dlq import DlqReason
 
 __all__ = ["CapSource"]
 
 _MAX_FILES = 200
+#: names of files still being written (the drop convention: write under such a name, then rename)
+_IN_PROGRESS = (".tmp", ".part", ".partial", "~")
+
+
+def _too_large(original: Original, limit: int) -> str:
+    size = f"{original.size}" if original.sha256 is not None else f"more than {original.size}"
+    return f"CAP message of {size} bytes is over the limit of {limit} bytes"
 
 
 class CapSource(Source[CapConfig]):
@@ -33,21 +42,32 @@ class CapSource(Source[CapConfig]):
         cfg = self.config
         if cfg.port is not None:
             routes = [("POST", cfg.path, self._post)]
-            self.ingest = HttpIngest(
-                self.context, routes, host=cfg.host, port=cfg.port, max_body=cfg.max_bytes + 1
-            )
+            self.ingest = HttpIngest(self.context, routes, host=cfg.host, port=cfg.port)
             self.log.info("CAP endpoint on port %d", self.ingest.start())
 
-    def record(self, data: bytes, origin: str) -> SourceRecord:
-        """One CAP message as a record: its Alert fields, or the reason it is refused."""
+    def records(self, data: bytes, origin: str, original: Original | None = None) -> list[SourceRecord]:
+        """A document's messages as records: each alert's fields, or the reason it is refused."""
+        cfg = self.config
+        if original is not None:
+            error = _too_large(original, cfg.max_bytes)
+            return [SourceRecord(None, data, origin, error, DlqReason.TOO_LARGE, original=original)]
         try:
-            root = parse_cap(data, self.config.max_bytes)
+            doc = read_document(data, cfg.max_bytes)
         except CapError as exc:
-            return SourceRecord(None, data, origin, error=str(exc), reason=exc.reason)
-        fields = alert_fields(
-            root, sender_region=self.context.region, default_category=self.config.default_category
-        )
-        return SourceRecord(fields, data, origin)
+            return [SourceRecord(None, data, origin, error=str(exc), reason=exc.reason)]
+        if doc.skipped:
+            self.log.info("%s: %d EDXL-DE content object(s) without a CAP alert skipped", origin, doc.skipped)
+        out = []
+        for i, msg in enumerate(doc.messages, start=1):
+            where = f"{origin}#alert{i}" if len(doc.messages) > 1 else origin
+            if isinstance(msg, CapError):
+                out.append(SourceRecord(None, data, where, error=str(msg), reason=msg.reason))
+                continue
+            fields = message_fields(
+                msg, sender_region=self.context.region, default_category=cfg.default_category
+            )
+            out.append(SourceRecord(fields, data, where))
+        return out
 
     def poll(self, timeout: float) -> Batch:
         records, position = self._scan() if self.config.directory is not None else ([], None)
@@ -70,17 +90,22 @@ class CapSource(Source[CapConfig]):
             return [], None
         present: dict[str, list[int]] = {}
         records: list[SourceRecord] = []
+        files = 0
         for entry in entries:
-            if not fnmatch.fnmatch(entry.name, self.config.pattern):
-                continue
+            lower = entry.name.lower()
+            if lower.startswith(".") or lower.endswith(_IN_PROGRESS):
+                continue  # still being written: it is renamed into place when complete
             st = entry.stat()
             present[entry.name] = [st.st_size, st.st_mtime_ns]
-            if self.done.get(entry.name) == present[entry.name] or len(records) >= _MAX_FILES:
+            if self.done.get(entry.name) == present[entry.name] or files >= _MAX_FILES:
                 continue
-            with open(entry.path, "rb") as f:
-                data = f.read(self.config.max_bytes + 1)
-            records.append(self.record(data, entry.name))
+            files += 1
             self.done[entry.name] = present[entry.name]
+            if not any(fnmatch.fnmatchcase(lower, p.lower()) for p in self.config.patterns):
+                records.append(self._not_cap(entry.path, entry.name))
+                continue
+            data, original = read_file(entry.path, self.config.max_bytes)
+            records += self.records(data, entry.name, original)
         changed = set(self.done) - set(present)
         for name in changed:
             del self.done[name]  # removed from the directory: forget it
@@ -88,18 +113,37 @@ class CapSource(Source[CapConfig]):
             return [], None
         return records, {"done": dict(self.done)}
 
+    def _not_cap(self, path: str, name: str) -> SourceRecord:
+        """A file in the drop directory that is not named as a CAP message: reported, not read as one."""
+        patterns = ", ".join(self.config.patterns)
+        error = f"file {name} matches none of the CAP file patterns ({patterns}): not read as CAP"
+        self.log.warning("%s", error)
+        data, original = read_file(path, self.config.max_bytes)
+        return SourceRecord(None, data, name, error=error, original=original)
+
     async def _post(self, request: web.Request) -> web.StreamResponse:
         assert self.ingest is not None and self.config.token is not None
         if not authorised(request.headers.get("Authorization"), self.config.token.get_secret_value()):
             return web.json_response({"error": "Authorization: Bearer <token> required"}, status=401)
+        data, original = await read_body(request, self.config.max_bytes)
+        records = self.records(data, f"http:{request.remote or '?'}", original)
         try:
-            body = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return web.json_response({"error": f"over {self.config.max_bytes} bytes"}, status=413)
-        try:
-            (reason,) = await self.ingest.submit([self.record(body, f"http:{request.remote or '?'}")])
+            reasons = await self.ingest.submit(records)
         except (TimeoutError, Busy):
             return web.json_response({"error": "busy, retry later"}, status=503, headers={"Retry-After": "1"})
-        if reason is not None:
-            return web.json_response({"error": reason}, status=400)
-        return web.json_response({"accepted": 1}, status=202)
+        if original is not None:
+            body = {
+                "error": f"{reasons[0]} (dead-lettered)",
+                "reason": "too_large",
+                "limit": self.config.max_bytes,
+            }
+            return web.json_response(body, status=413)
+        rejected = [{"index": i, "reason": r} for i, r in enumerate(reasons) if r is not None]
+        if rejected:
+            body = {
+                "error": rejected[0]["reason"],
+                "accepted": len(reasons) - len(rejected),
+                "rejected": rejected,
+            }
+            return web.json_response(body, status=400)
+        return web.json_response({"accepted": len(reasons)}, status=202)

@@ -1,9 +1,13 @@
-"""Pure mapping back from a RAX Alert to CAP 1.2 XML, in the XSD's element order."""
+"""Pure mapping back from a RAX Alert to CAP 1.2 XML, in the XSD's element order.
+
+Times are written at the offset they came with (``sent_offset`` …), UTC as ``-00:00`` otherwise; the
+message's XML-DSig elements are written back as kept, last in the alert, where the XSD puts them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from xml.etree.ElementTree import Element, SubElement, tostring
 
 from connectors.cap.mapping import RAX_CODE_PREFIX
@@ -15,11 +19,12 @@ from schemas.cap_info import Area, Info, Resource
 __all__ = ["cap_time", "to_cap_xml"]
 
 
-def cap_time(at: datetime) -> str:
-    """A CAP dateTime: seconds, numeric offset, UTC written as -00:00 (CAP forbids ``Z``)."""
-    text = at.strftime("%Y-%m-%dT%H:%M:%S%z")
-    text = f"{text[:-2]}:{text[-2:]}"
-    return text.replace("+00:00", "-00:00")
+def cap_time(at: datetime, offset: str | None = None) -> str:
+    """A CAP dateTime: seconds and a numeric offset, ``offset`` (``-07:00``) or UTC as -00:00 (no ``Z``)."""
+    offset = offset or "-00:00"
+    delta = timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    local = at.astimezone(timezone(-delta if offset[0] == "-" else delta))
+    return local.strftime("%Y-%m-%dT%H:%M:%S") + offset
 
 
 def _num(x: float) -> str:
@@ -49,7 +54,7 @@ def _pairs(parent: Element, name: str, pairs: Iterable[ValuePair]) -> None:
 
 
 def _reference(ref: Reference) -> str:
-    return f"{ref.sender},{ref.identifier},{cap_time(ref.sent)}"
+    return f"{ref.sender},{ref.identifier},{cap_time(ref.sent, ref.sent_offset)}"
 
 
 def _resource(parent: Element, res: Resource) -> None:
@@ -84,7 +89,8 @@ def _info(parent: Element, info: Info) -> None:
     _add(el, "audience", info.audience)
     _pairs(el, "eventCode", info.event_codes)
     for name in ("effective", "onset", "expires"):
-        _add(el, name, getattr(info, name))
+        at = getattr(info, name)
+        _add(el, name, None if at is None else cap_time(at, getattr(info, f"{name}_offset")))
     for name, value in (("senderName", info.sender_name), ("headline", info.headline),
                         ("description", info.description), ("instruction", info.instruction),
                         ("web", info.web), ("contact", info.contact)):  # fmt: skip
@@ -110,7 +116,8 @@ def _rax_codes(alert: Alert) -> list[str]:
 def to_cap_xml(alert: Alert, *, rax_codes: bool = True) -> bytes:
     """The CAP 1.2 document of ``alert`` (UTF-8, with declaration); RAX fields as ``RAX:`` codes."""
     root = Element("alert", xmlns=CAP_NS)
-    for name, value in (("identifier", alert.identifier), ("sender", alert.sender), ("sent", alert.sent),
+    sent = cap_time(alert.sent, alert.sent_offset)
+    for name, value in (("identifier", alert.identifier), ("sender", alert.sender), ("sent", sent),
                         ("status", alert.status.value), ("msgType", alert.msg_type.value),
                         ("source", alert.source), ("scope", alert.scope.value),
                         ("restriction", alert.restriction),
@@ -123,4 +130,8 @@ def to_cap_xml(alert: Alert, *, rax_codes: bool = True) -> bytes:
     _add(root, "incidents", _cap_list(alert.incidents))
     for info in alert.info:
         _info(root, info)
-    return tostring(root, encoding="utf-8", xml_declaration=True)
+    xml = tostring(root, encoding="utf-8", xml_declaration=True)
+    if not alert.signatures:
+        return xml
+    end = xml.rindex(b"</alert>")  # the kept elements go in as they are, byte for byte
+    return xml[:end] + "".join(alert.signatures).encode("utf-8") + xml[end:]

@@ -17,7 +17,7 @@ from connectors.sdk.config import RuntimeConfig
 from connectors.sdk.errors import ConnectorError, FatalError, SourceUnavailable
 from connectors.sdk.metrics import ConnectorMetrics, connector_metrics
 from connectors.sdk.positions import PositionStore
-from connectors.sdk.records import Batch, Done, Position, RecordKind, SourceRecord
+from connectors.sdk.records import Batch, Done, Original, Position, RecordKind, SourceRecord
 from connectors.sdk.runtime import RunReport, Runtime
 from connectors.sdk.source import Source, SourceContext
 from connectors.sdk.validate import Rejection, Validated, topic_for, validate
@@ -28,6 +28,7 @@ __all__ = [
     "ConnectorMetrics",
     "Done",
     "FatalError",
+    "Original",
     "Position",
     "PositionStore",
     "RecordKind",

@@ -9,8 +9,8 @@ from confluent_kafka import KafkaError, Message
 
 from connectors.sdk.positions import PendingBatch
 from connectors.sdk.producer import ErrorClass, classify
-from connectors.sdk.records import Done
-from schemas.dlq import DlqReason, DlqStage
+from connectors.sdk.records import Done, Original
+from schemas.dlq import ORIGINAL_SHA256, ORIGINAL_SIZE, TRUNCATED, DlqReason, DlqStage
 from streams.runtime import DeadLetterBuilder, Outgoing
 
 __all__ = ["MAX_DLQ_VALUE", "DeadLetters", "DeliveryReport", "DeliverySink", "Headers", "Stub"]
@@ -64,7 +64,8 @@ class DeadLetters:
     A letter keeps the rejected record's key and headers and its raw bytes up to ``MAX_DLQ_VALUE``
     (size and SHA-256 of the original in headers when cut); ``rax.connector.name``, ``…region`` and
     ``…origin`` go before the record's own headers. With each letter comes its stub, produced instead
-    when Kafka refuses even the letter.
+    when Kafka refuses even the letter. A record the source held only the first bytes of (``original``)
+    gets the original's size and digest instead of those of the bytes it kept.
     """
 
     def __init__(self, topic: str, connector: str, region: str, max_value_bytes: int = MAX_DLQ_VALUE) -> None:
@@ -80,6 +81,7 @@ class DeadLetters:
         *,
         key: bytes | None = None,
         headers: Headers = None,
+        original: Original | None = None,
     ) -> tuple[Outgoing, Stub]:
         """The dead letter of a record and the stub that stands for it if Kafka refuses the letter."""
         stage = _STAGE.get(reason, DlqStage.DECODE)
@@ -88,13 +90,29 @@ class DeadLetters:
             ("rax.connector.origin", origin.encode("utf-8", errors="replace")),
             *(headers.items() if isinstance(headers, dict) else headers or ()),
         ]
+        if original is not None and raw is not None:
+            raw = raw[: self.builder.max_value_bytes]  # the builder cuts nothing more: the size is ours
         letter = self.builder.build(None, reason, stage, error, key=key, value=raw, headers=own)
+        if original is not None:
+            letter.headers = [*(letter.headers or ()), *_original_headers(original, b"value")]
 
         def stub(refusal: str) -> Outgoing:
             why = f"{error} (its dead letter was refused too: {refusal})"
-            return self.builder.stub(_Unsent(raw), reason, stage, why)
+            if original is None:
+                return self.builder.stub(_Unsent(raw), reason, stage, why)
+            out = self.builder.stub(None, reason, stage, why)
+            kept = [(n, v) for n, v in out.headers or () if n != TRUNCATED]
+            out.headers = [*kept, *_original_headers(original, b"stub")]
+            return out
 
         return letter, stub
+
+
+def _original_headers(original: Original, truncated: bytes) -> list[tuple[str, str | bytes | None]]:
+    out: list[tuple[str, str | bytes | None]] = [(TRUNCATED, truncated)]
+    if original.sha256 is not None:
+        out += [(ORIGINAL_SIZE, str(original.size).encode()), (ORIGINAL_SHA256, original.sha256.encode())]
+    return out
 
 
 class DeliverySink(Protocol):

@@ -3,7 +3,9 @@
 A request handler turns its body into ``SourceRecord``s and awaits ``submit``: the records queue for
 the source's ``poll`` (the runtime's thread), and ``submit`` returns, per record, None (acknowledged by
 Kafka) or the reason it was rejected (its dead letter acknowledged). Under backpressure ``submit``
-raises ``Busy`` and the handler answers 503 with Retry-After.
+raises ``Busy`` and the handler answers 503 with Retry-After. ``read_body`` reads a body that may be
+over the limit in bounded memory, so an oversized one can still be dead-lettered (its first bytes, its
+size and digest) before the 413.
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 
+from connectors.sdk.capped import Capped
 from connectors.sdk.errors import FatalError
-from connectors.sdk.records import SourceRecord
+from connectors.sdk.records import Original, SourceRecord
 from connectors.sdk.source import SourceContext
 
-__all__ = ["Busy", "HttpIngest", "authorised"]
+__all__ = ["MAX_STREAMED", "Busy", "HttpIngest", "authorised", "read_body"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+#: ``read_body`` stops reading a body here: beyond, its size and digest are not known (nor needed).
+MAX_STREAMED = 64 << 20
 
 
 def authorised(header: str | None, token: str) -> bool:
@@ -31,6 +37,21 @@ def authorised(header: str | None, token: str) -> bool:
     if not header or not header.startswith("Bearer "):
         return False
     return hmac.compare_digest(header[7:].strip().encode(), token.encode())
+
+
+async def read_body(
+    request: web.Request, limit: int, hard_limit: int = MAX_STREAMED
+) -> tuple[bytes, Original | None]:
+    """The body if it has at most ``limit`` bytes; else its first ``limit + 1`` bytes and its ``Original``.
+
+    Only the first bytes are held; the rest is counted and hashed as it streams by, up to ``hard_limit``.
+    """
+    capped = Capped(limit)
+    async for chunk in request.content.iter_chunked(1 << 16):
+        capped.feed(chunk)
+        if capped.size > hard_limit:
+            return capped.result(complete=False)
+    return capped.result()
 
 
 class Busy(Exception):

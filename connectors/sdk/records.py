@@ -9,7 +9,7 @@ from typing import Any
 
 from schemas.dlq import DlqReason
 
-__all__ = ["Batch", "Done", "Position", "RecordKind", "SourceRecord"]
+__all__ = ["Batch", "Done", "Original", "Position", "RecordKind", "SourceRecord"]
 
 #: A source's resume position: JSON-able data only the source understands (a file offset map, a sequence).
 Position = dict[str, Any]
@@ -27,6 +27,17 @@ class RecordKind(StrEnum):
     ALERTS = "alerts"  # Alert on rax.in.<region>.alerts, key: identifier
 
 
+@dataclass(frozen=True, slots=True)
+class Original:
+    """The size and SHA-256 (hex) of a record the source kept only the first bytes of (too large to hold).
+
+    ``sha256`` is None when the source stopped reading before the end (then ``size`` is how much it read).
+    """
+
+    size: int
+    sha256: str | None
+
+
 @dataclass(slots=True)
 class SourceRecord:
     """One record read from the source, before validation.
@@ -35,7 +46,9 @@ class SourceRecord:
     ``raw`` is the record exactly as the source had it and is what a dead letter carries. A source that
     could not even read the record (bad CSV quoting, broken XML) sets ``error`` (and ``reason``): the
     runtime sends it to the DLQ without validating. ``origin`` says where it came from (``file:offset``,
-    a peer address) for the dead letter's headers.
+    a peer address) for the dead letter's headers. ``original`` is set when ``raw`` is only the first
+    bytes of a record too large to hold (an oversized upload): the dead letter then gives its size and
+    digest.
     """
 
     value: Mapping[str, Any] | bytes | None
@@ -44,6 +57,7 @@ class SourceRecord:
     error: str | None = None
     reason: DlqReason = DlqReason.BAD_SOURCE_RECORD
     on_done: Done | None = None
+    original: Original | None = None
 
 
 @dataclass(slots=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, Message, Producer
@@ -22,7 +22,7 @@ from connectors.sdk.errors import FatalError, SourceUnavailable
 from connectors.sdk.metrics import connector_metrics
 from connectors.sdk.positions import PendingBatch, PositionStore, Watermark
 from connectors.sdk.producer import ErrorClass, batching, classify, fatal_hint
-from connectors.sdk.records import Batch, SourceRecord
+from connectors.sdk.records import Batch, Original, SourceRecord
 from connectors.sdk.source import Source, SourceContext
 from connectors.sdk.validate import Rejection, topic_for, validate
 from schemas.dlq import DlqReason
@@ -30,17 +30,25 @@ from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from streams.runtime import ClientFactory, Outgoing
 
-__all__ = ["RunReport", "Runtime"]
+__all__ = ["MAX_REPORTED_REJECTIONS", "RunReport", "Runtime"]
+
+#: How many rejections a run report lists (all are counted, and all are in the DLQ).
+MAX_REPORTED_REJECTIONS = 1000
 
 
 @dataclass
 class RunReport:
-    """What a finished run did (records read, acknowledged, rejected) and where the metrics were."""
+    """What a finished run did (records read, acknowledged, rejected) and where the metrics were.
+
+    ``rejections`` lists the first ``MAX_REPORTED_REJECTIONS`` rejected records as (origin, reason), so a
+    one-shot load can tell its user which lines were refused and why.
+    """
 
     records_in: int = 0
     records_out: int = 0
     rejected: int = 0
     metrics_port: int | None = None
+    rejections: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Runtime:
@@ -176,12 +184,16 @@ class Runtime:
     def _send_record(self, rec: SourceRecord, pending: PendingBatch) -> None:
         if rec.error is not None or rec.value is None:
             error = rec.error or "empty record"
-            self._dead_letter(rec.raw, rec.origin, rec.reason, error, pending, rec.on_done)
+            self._dead_letter(
+                rec.raw, rec.origin, rec.reason, error, pending, rec.on_done, original=rec.original
+            )
             return
         try:
             out = validate(self.kind, rec.value, self.region)
         except Rejection as exc:
-            self._dead_letter(rec.raw, rec.origin, exc.reason, str(exc), pending, rec.on_done)
+            self._dead_letter(
+                rec.raw, rec.origin, exc.reason, str(exc), pending, rec.on_done, original=rec.original
+            )
             return
         self._produce(self.topic, out.key, out.value, None, DeliveryReport(self, pending, rec.on_done))
 
@@ -236,12 +248,17 @@ class Runtime:
         *,
         key: bytes | None = None,
         headers: Headers = None,
+        original: Original | None = None,
     ) -> None:
         """Produce the dead letter of a record; it stands for the record in ``pending``."""
         self.metrics.reject(reason)
         self.report.rejected += 1
+        if len(self.report.rejections) < MAX_REPORTED_REJECTIONS:
+            self.report.rejections.append((origin, error))
         self.log.info("rejected %s: %s", origin or "record", error)
-        letter, stub = self.dead_letters.letter(raw, origin, reason, error, key=key, headers=headers)
+        letter, stub = self.dead_letters.letter(
+            raw, origin, reason, error, key=key, headers=headers, original=original
+        )
         handler = DeliveryReport(self, pending, on_done, dead_letter=True, reason=error, stub=stub)
         self._produce_out(letter, handler)
 

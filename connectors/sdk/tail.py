@@ -123,6 +123,24 @@ class DirectoryTail:
         self._forget_gone()
         return out
 
+    def remainder(self) -> list[Line]:
+        """For a one-shot read at the end: each file's last line that has no newline (else nothing).
+
+        ``read`` returns only complete lines, so that a line being written is never cut; a file that is
+        complete but does not end in a newline would otherwise keep its last line unread.
+        """
+        out: list[Line] = []
+        for entry in self._by_age():
+            handle = entry.handle or self._open(entry)
+            if handle is None:
+                continue
+            handle.seek(entry.offset)
+            data = handle.read(self.chunk)
+            if data and b"\n" not in data:
+                out.append(Line(data.rstrip(b"\r"), entry.fid, entry.path, entry.offset))
+                entry.offset += len(data)
+        return out
+
     def _read_file(self, entry: _File, limit: int, out: list[Line]) -> None:
         handle = entry.handle or self._open(entry)
         if handle is None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = ["WatchlistCsvConfig"]
 
@@ -15,7 +16,8 @@ class WatchlistCsvConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: Path = Field(
-        description="CSV file, one command a line after a header: op (place/withdraw), reference, plate, "
+        description="CSV file (RFC 4180: a quoted field may hold line breaks and doubled quotes), one "
+        "command a record after a header: op (place/withdraw), reference, plate, "
         "plate_colour, category, action, priority, tolerance, legal_basis, description, scope, placed_at, "
         "expires_at, review_at, operator, approval_unit, approval_approver, approval_at, "
         "approval_reference, reason, issued_at. Times without offset are China time."
@@ -23,5 +25,29 @@ class WatchlistCsvConfig(BaseModel):
     follow: bool = Field(
         True, description="Keep following the file for appended lines; false: stop at its end (a load)."
     )
-    encoding: str = Field("utf-8", description="Text encoding of the file (utf-8, gbk …).")
-    delimiter: str = Field(",", min_length=1, max_length=1, description="CSV field delimiter.")
+    encoding: str = Field(
+        "utf-8",
+        description="Text encoding of the file: utf-8 (a leading BOM is skipped), gbk, gb18030, big5 … "
+        "any encoding that keeps ASCII as single bytes (not utf-16/utf-32).",
+    )
+    delimiter: str = Field(
+        ",", min_length=1, max_length=1, description="CSV field delimiter, one ASCII character (, ; | tab)."
+    )
+
+    @field_validator("encoding")
+    @classmethod
+    def _ascii_compatible(cls, encoding: str) -> str:
+        try:
+            info = codecs.lookup(encoding)
+        except LookupError:
+            raise ValueError(f"unknown encoding {encoding!r}") from None
+        if b'a,"\n'.decode(info.name, errors="replace") != 'a,"\n':
+            raise ValueError(f"{encoding} does not keep ASCII as single bytes: save the file as UTF-8")
+        return encoding
+
+    @field_validator("delimiter")
+    @classmethod
+    def _ascii_delimiter(cls, delimiter: str) -> str:
+        if not delimiter.isascii() or delimiter in '"\r\n':
+            raise ValueError("the delimiter must be one ASCII character other than a quote or line break")
+        return delimiter

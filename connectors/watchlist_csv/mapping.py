@@ -1,4 +1,9 @@
-"""Pure mapping of one watchlist CSV row to a PlaceCommand or WithdrawCommand's fields."""
+"""Pure mapping of one watchlist CSV row to a PlaceCommand or WithdrawCommand's fields.
+
+Free-text columns (``FREE_TEXT``) are neutralised against spreadsheet formulas on the way in
+(``schemas.formula``): other regions open these fields in spreadsheets. Plates, ids, codes and times
+are not touched: their own patterns refuse anything a spreadsheet could run.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,9 @@ from typing import Any
 
 from schemas.base import stable_event_id
 from schemas.fields import parse_china_local_time
+from schemas.formula import neutralise_formula
 
-__all__ = ["COLUMNS", "command_fields", "entry_id"]
+__all__ = ["COLUMNS", "FREE_TEXT", "command_fields", "entry_id"]
 
 #: the columns a watchlist CSV may have (others are refused, so a typo is not silently ignored)
 COLUMNS = frozenset(
@@ -36,6 +42,8 @@ COLUMNS = frozenset(
         "issued_at",
     ]
 )
+#: the columns of free text (names, reasons, descriptions) that are neutralised against formulas
+FREE_TEXT = frozenset(["legal_basis", "description", "reason", "approval_unit", "approval_approver"])
 _SCOPE_SPLIT = re.compile(r"[\s,;]+")
 
 
@@ -60,6 +68,7 @@ def command_fields(row: dict[str, str], owner: str, line: str) -> dict[str, Any]
             f"unknown column(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(COLUMNS))}"
         )
     values = {k: v.strip() for k, v in row.items() if v is not None and v.strip()}
+    values |= {k: neutralise_formula(v) for k, v in values.items() if k in FREE_TEXT}
     op = values.pop("op", "place").lower()
     reference = values.pop("reference", None)
     if not reference:

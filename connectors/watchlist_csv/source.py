@@ -1,20 +1,25 @@
-"""The ``watchlist-csv`` source: lines of one CSV file as watchlist commands; thin glue."""
+"""The ``watchlist-csv`` source: records of one CSV file (RFC 4180) as watchlist commands; thin glue."""
 
 from __future__ import annotations
 
 import csv
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from connectors.sdk import Batch, Position, RecordKind, Source, SourceRecord
-from connectors.sdk.tail import DirectoryTail, Line
+from connectors.sdk.tail import DirectoryTail
 from connectors.watchlist_csv.config import WatchlistCsvConfig
 from connectors.watchlist_csv.mapping import command_fields
+from connectors.watchlist_csv.records import CsvRecord, RecordJoiner
 
 __all__ = ["WatchlistCsvSource"]
 
 
 class WatchlistCsvSource(Source[WatchlistCsvConfig]):
-    """Follows one CSV file of place / withdraw commands (or reads it once, with follow=false)."""
+    """Follows one CSV file of place / withdraw commands (or reads it once, with follow=false).
+
+    The position is the tail's, except that a record still open (a quoted field whose closing quote is
+    not written yet) is read again from its first line after a restart.
+    """
 
     name: ClassVar[str] = "watchlist-csv"
     kind: ClassVar[RecordKind] = RecordKind.WATCHLIST
@@ -25,42 +30,56 @@ class WatchlistCsvSource(Source[WatchlistCsvConfig]):
         path = self.config.path
         self.tail = DirectoryTail(path.parent, path.name, scan_interval=1.0)
         self.tail.restore((position or {}).get("files", {}))
+        self.joiner = RecordJoiner(ord(self.config.delimiter))
         self.header: list[str] | None = None
 
     def poll(self, timeout: float) -> Batch:
         lines = self.tail.read(1000)
-        if not lines:
-            if not self.config.follow:
+        found = [rec for line in lines for rec in self.joiner.feed(line)]
+        if not lines and not self.config.follow:
+            rest = self.tail.remainder()  # a last line without a newline
+            found = [rec for line in rest for rec in self.joiner.feed(line)] + self.joiner.flush()
+            if not rest and not found:
                 return Batch(end=True)
+        if not lines and not found:
             self.context.stopping.wait(timeout)
             return Batch()
-        records = [r for r in (self._record(line) for line in lines) if r is not None]
-        return Batch(records=records, position={"files": self.tail.state()})
+        records = [r for r in (self._record(rec) for rec in found) if r is not None]
+        return Batch(records=records, position={"files": self._state()})
 
     def stop(self) -> None:
         if hasattr(self, "tail"):
             self.tail.close()
 
+    def _state(self) -> dict[str, Any]:
+        state = self.tail.state()
+        for fid, offset in self.joiner.pending().items():
+            if fid in state:
+                state[fid] = {**state[fid], "offset": offset}
+        return state
+
     def _row(self, data: bytes) -> list[str]:
         text = data.decode(self.config.encoding).lstrip("\ufeff")
-        return next(csv.reader([text], delimiter=self.config.delimiter, strict=True))
+        rows = list(csv.reader([text], delimiter=self.config.delimiter, strict=True))
+        if len(rows) != 1:
+            raise ValueError(f"expected one CSV record, found {len(rows)}")
+        return rows[0]
 
-    def _record(self, line: Line) -> SourceRecord | None:
-        if not line.data.strip():
-            return None
-        origin = f"{line.path}:{line.offset}"
+    def _record(self, rec: CsvRecord) -> SourceRecord | None:
+        if rec.error is not None:
+            return SourceRecord(value=None, raw=rec.data, origin=rec.origin, error=rec.error)
         try:
-            if line.offset == 0:
-                self.header = [c.strip().lower() for c in self._row(line.data)]
+            if rec.offset == 0:
+                self.header = [c.strip().lower() for c in self._row(rec.data)]
                 return None
             if self.header is None:
-                first = self.tail.first_line(line.fid)
+                first = self.tail.first_line(rec.fid)
                 self.header = [c.strip().lower() for c in self._row(first or b"")]
-            row = self._row(line.data)
+            row = self._row(rec.data)
             if len(row) != len(self.header):
                 raise ValueError(f"line has {len(row)} fields, the header has {len(self.header)}")
-            text = line.data.decode(self.config.encoding)
+            text = rec.data.decode(self.config.encoding)
             value = command_fields(dict(zip(self.header, row, strict=True)), self.context.region, text)
-        except (ValueError, csv.Error, StopIteration) as exc:
-            return SourceRecord(value=None, raw=line.data, origin=origin, error=str(exc))
-        return SourceRecord(value=value, raw=line.data, origin=origin)
+        except (ValueError, csv.Error) as exc:
+            return SourceRecord(value=None, raw=rec.data, origin=rec.origin, error=str(exc))
+        return SourceRecord(value=value, raw=rec.data, origin=rec.origin)

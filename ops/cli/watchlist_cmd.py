@@ -12,6 +12,9 @@ from ops.cli.common import fail, kafka_options, resolve_kafka
 
 __all__ = ["command"]
 
+#: how many rejected lines `load` prints (all are in the DLQ)
+_SHOWN = 100
+
 
 @click.group("watchlist")
 def command() -> None:
@@ -22,7 +25,12 @@ def command() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--region", required=True, help="GB/T 2260 code of the owner region (publishes as it).")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace.")
-@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the file.")
+@click.option(
+    "--encoding",
+    default="utf-8",
+    show_default=True,
+    help=WatchlistCsvConfig.model_fields["encoding"].description,
+)
 @kafka_options
 def load(
     file: Path,
@@ -37,18 +45,26 @@ def load(
     """Publish every command of FILE once and wait for Kafka; exit 1 if any line was rejected.
 
     Columns: see `rax connector describe watchlist-csv`. Loading the same file again re-sends the same
-    commands with the same ids, which the control app treats as one.
+    commands with the same ids, which the control app treats as one. Each rejected line is printed to
+    stderr with its line number and the reason (and is in the DLQ).
     """
     kafka = resolve_kafka(bootstrap, username, password, ssl_ca)
     try:
         runtime = RuntimeConfig(region=region, namespace=namespace, linger_ms=5)
     except ValueError as exc:
         fail(str(exc))
-    config = WatchlistCsvConfig(path=file.resolve(), follow=False, encoding=encoding)
+    try:
+        config = WatchlistCsvConfig(path=file.resolve(), follow=False, encoding=encoding)
+    except ValueError as exc:
+        fail(str(exc))
     try:
         report = Runtime(WatchlistCsvSource, config, runtime, kafka).run()
     except FatalError as exc:
         fail(f"watchlist load stopped: {exc}", code=2)
     click.echo(f"{file}: {report.records_out} command(s) published, {report.rejected} rejected (see the DLQ)")
+    for origin, reason in report.rejections[:_SHOWN]:
+        click.echo(f"rejected {origin}: {reason}", err=True)
+    if report.rejected > _SHOWN:
+        click.echo(f"… and {report.rejected - _SHOWN} more rejected (see the DLQ)", err=True)
     if report.rejected:
         raise SystemExit(1)

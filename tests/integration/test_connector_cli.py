@@ -60,3 +60,25 @@ def test_watchlist_load_publishes_every_command_and_exits_1_on_a_rejected_line(
     again = CliRunner().invoke(main, args)  # loading again re-sends the same command ids
     ids = {decode_command(m.value()).command_id for m in consume_all(kafka, catalogue.in_watchlist("510000"))}
     assert again.exit_code == 1 and ids == {c.command_id for c in commands}
+
+
+def test_watchlist_load_prints_each_refused_line_with_its_number_and_reason(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    create_topics(kafka, catalogue.region_topics("510000", hit_partitions=3) + catalogue.shared_topics(3))
+    multi_line = _command(3).replace(",刑诉法,,", ',刑诉法,"白色轿车\n左后门有划痕",', 1)
+    bad = _command(4).replace("stolen_vehicle", "nonsense")
+    unclosed = 'place,REF-5,川A00005,blue,"never closed\n'
+    path = tmp_path / "wl.csv"
+    path.write_bytes((_WL_HEADER + _command(1) + multi_line + bad + unclosed).encode("gbk"))
+    args = ["watchlist", "load", str(path), "--region", "510000", "--encoding", "gbk",
+            "--namespace", catalogue.namespace, "--bootstrap", kafka.bootstrap_servers]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1 and "2 command(s) published, 2 rejected" in result.stdout
+    refused = result.stderr.splitlines()
+    assert len(refused) == 2
+    assert "(line 5)" in refused[0] and "entry.category" in refused[0]
+    assert "(line 6)" in refused[1] and "quoted field is not closed at the end of the file" in refused[1]
+    commands = [decode_command(m.value()) for m in consume_all(kafka, catalogue.in_watchlist("510000"))]
+    described = [c.entry.description for c in commands if c.op == "place"]
+    assert "白色轿车\n左后门有划痕" in described

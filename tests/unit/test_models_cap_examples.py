@@ -77,6 +77,7 @@ def test_cap_example_details_survive() -> None:
             sender="trinet@caltech.edu",
             identifier="TRI13970876.1",
             sent=datetime(2003, 6, 12, 3, 30, tzinfo=UTC),
+            sent_offset="-07:00",  # written as 2003-06-11T20:30:00-07:00
         ),
     )
     assert quake.info[0].areas[0].circles == (Circle(lat=32.9525, lon=-115.5527, radius_km=0),)

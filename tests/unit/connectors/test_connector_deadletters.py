@@ -10,7 +10,16 @@ from typing import Any, ClassVar
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
-from connectors.sdk import Batch, FatalError, RecordKind, Runtime, RuntimeConfig, Source, SourceRecord
+from connectors.sdk import (
+    Batch,
+    FatalError,
+    Original,
+    RecordKind,
+    Runtime,
+    RuntimeConfig,
+    Source,
+    SourceRecord,
+)
 from connectors.sdk.delivery import DeadLetters
 from connectors.simulator import SimulatorConfig
 from schemas.dlq import DlqReason, DlqStage, parse_dlq_headers
@@ -183,3 +192,41 @@ def test_a_refused_stub_is_fatal_not_retried(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(FatalError, match="refused even a stub dead letter"):
         runtime.run()
     assert producer.delivered == [] and not producer.queued
+
+
+def test_a_record_held_only_in_part_is_dead_lettered_with_the_size_and_digest_of_the_whole() -> None:
+    whole = b"<alert>" + b"x" * 3000 + b"</alert>"
+    original = Original(len(whole), hashlib.sha256(whole).hexdigest())
+    letter, stub = DeadLetters(DLQ, "cap", REGION, max_value_bytes=100).letter(
+        whole[:1001], "http:127.0.0.1", DlqReason.TOO_LARGE, "over the limit", original=original
+    )
+    headers = _headers(letter.headers)
+    assert letter.value == whole[:100]
+    assert headers["rax.dlq.original.size"] == str(len(whole)).encode()
+    assert headers["rax.dlq.original.sha256"] == original.sha256.encode()  # type: ignore[union-attr]
+    assert headers["rax.dlq.truncated"] == b"value"
+    assert parse_dlq_headers(letter.headers).stage is DlqStage.PRODUCE
+    small = _headers(stub("MSG_SIZE_TOO_LARGE").headers)
+    assert (
+        small["rax.dlq.truncated"] == b"stub" and small["rax.dlq.original.size"] == str(len(whole)).encode()
+    )
+    unread = DeadLetters(DLQ, "cap", REGION).letter(
+        b"x" * 10, "o", DlqReason.TOO_LARGE, "e", original=Original(10, None)
+    )
+    assert "rax.dlq.original.size" not in _headers(unread[0].headers)  # the whole was never read: unknown
+
+
+def test_the_run_report_lists_each_rejection_with_where_and_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    producer = _FakeProducer(local=1_000_000, broker=1_000_000)
+    original = Original(5000, "ab" * 32)
+    bad = [
+        SourceRecord(
+            value=None, raw=b"y" * 300, origin="wl.csv:120 (line 3)", error="bad CSV", original=original
+        ),
+        _hit(plate="not a plate"),
+    ]
+    report = _run(monkeypatch, producer, bad).run()
+    assert report.rejected == 2 and report.rejections[0] == ("wl.csv:120 (line 3)", "bad CSV")
+    assert report.rejections[1][0] == "file:0" and "plate" in report.rejections[1][1]
+    first = _headers(producer.delivered[0].headers())
+    assert first["rax.dlq.original.size"] == b"5000" and len(producer.delivered[0].value() or b"") == 200
