@@ -33,6 +33,7 @@ from prometheus_client import CollectorRegistry
 
 from schemas.dlq import DlqReason, DlqStage
 from schemas.topics import Catalogue
+from streams.runtime.bounded import GRACE_S, call_within
 from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
@@ -57,6 +58,11 @@ _RECORD_ERRORS = {
     KafkaError.INVALID_MSG_SIZE,
     KafkaError.RECORD_LIST_TOO_LARGE,
 }
+
+
+def _is_fatal(err: KafkaError) -> bool:
+    """A fatal client error (librdkafka reports a fenced static member as ``_FATAL``, ``fatal()`` False)."""
+    return bool(err.fatal()) or err.code() == KafkaError._FATAL
 
 
 class _RecordFailure(Exception):
@@ -218,7 +224,10 @@ class StreamLoop:
         """A group consumer subscribed to the processor's topics (static member: processor, worker id)."""
         s = self.settings
         self._consumer = self.factory.group_consumer(
-            self.group_id, f"{self.processor.name}-{s.worker_id}", s.session_timeout_ms
+            self.group_id,
+            f"{self.processor.name}-{s.worker_id}",
+            s.session_timeout_ms,
+            {"error_cb": self._on_consumer_error},
         )
         self._consumer.subscribe(
             self.processor.topics(),
@@ -226,6 +235,14 @@ class StreamLoop:
             on_revoke=self._on_revoke,
             on_lost=self._on_revoke,
         )
+
+    def _on_consumer_error(self, err: KafkaError) -> None:
+        """librdkafka's errors of the group consumer: a fatal one (fenced) makes the next turn rejoin."""
+        if _is_fatal(err):
+            log.warning("consumer fatal error: %s", err)
+            self._consumer_fatal = True
+        elif err.code() != KafkaError._TRANSPORT and err.code() != KafkaError._ALL_BROKERS_DOWN:
+            log.info("consumer error: %s", err)
 
     def _rejoin(self) -> None:
         """Replace a consumer that hit a fatal error (a static member fenced after the coordinator moved or
@@ -274,7 +291,7 @@ class StreamLoop:
         try:
             msgs = self._consumer.consume(size, self.settings.batch_timeout_s)
         except KafkaException as exc:
-            if not exc.args[0].fatal():
+            if not _is_fatal(exc.args[0]):
                 raise
             self._consumer_fatal = True
             msgs = []
@@ -297,7 +314,7 @@ class StreamLoop:
         if err is not None:
             if err.code() != KafkaError._PARTITION_EOF:
                 log.warning("consume error: %s", err)
-            if err.fatal():
+            if _is_fatal(err):
                 self._consumer_fatal = True
             return False
         return (m.topic(), m.partition()) in self._assigned
@@ -392,10 +409,13 @@ class StreamLoop:
             offsets[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
         timeout = self.settings.call_timeout_s
         if offsets:
-            producer.send_offsets_to_transaction(
-                [TopicPartition(t, p, o) for (t, p), o in offsets.items()],
-                self._consumer.consumer_group_metadata(),
-                timeout,
+            parts = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
+            group = self._consumer.consumer_group_metadata()
+            call_within(
+                "send_offsets_to_transaction",
+                lambda: producer.send_offsets_to_transaction(parts, group, timeout),
+                timeout + GRACE_S,
+                self._stop,
             )
         producer.commit_transaction(timeout)
         self.stores.clean()

@@ -96,6 +96,53 @@ def test_hot_path_resumes_by_itself_after_a_broker_outage(
     assert not missing, f"{len(missing)} matches lost; worker log: {log.read_text()[-3000:]}"
 
 
+def test_hot_path_caught_up_resumes_after_an_outage(
+    own_broker: tuple[LocalCluster, Path], tmp_path: Path
+) -> None:
+    """The worker is fully running (joined, delivering) when the broker goes: a static member the restarted
+    coordinator fences must be replaced by the loop, not left polling a dead consumer."""
+    zone = _zone(own_broker)
+    cluster, kafka, cat = own_broker[0], zone.admin, zone.cat
+    entries = [make_entry("510521", f"川A{i:05d}", tolerance=0) for i in range(MATCHING)]
+    publish_entries(zone.processors, cat, entries)
+    log = tmp_path / "worker.log"
+    worker = _start(zone, log)
+    hits = HitFactory(zone.region("510521"), cat)
+    half = MATCHING // 2
+
+    def send(plates: range) -> None:
+        for i in plates:
+            hits.send("510521", f"渝B{i:05d}")
+            hits.send("510521", f"川A{i:05d}")
+        hits.flush()
+
+    def wait_for(count: int) -> list[Delivery]:
+        deadline = time.monotonic() + 120
+        got = _deliveries(kafka, cat)
+        while len({d.delivery_id for d in got}) < count and time.monotonic() < deadline:
+            time.sleep(1.0)
+            got = _deliveries(kafka, cat)
+        return got
+
+    try:
+        send(range(half))
+        got = wait_for(half)
+        assert len(got) >= half, f"not running before the outage: {log.read_text()[-3000:]}"
+        cluster.kill_node(1)
+        time.sleep(OUTAGE_S)
+        cluster.restart_node(1)
+        send(range(half, MATCHING))
+        got = wait_for(MATCHING)
+        assert worker.poll() is None, f"the worker exited: {log.read_text()[-3000:]}"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(30)
+    ids = Counter(d.delivery_id for d in got)
+    assert not [i for i, n in ids.items() if n > 1], "a delivery id appears twice"
+    missing = {e.entry_id for e in entries} - {d.match.entry_id for d in got if d.match}
+    assert not missing, f"{len(missing)} matches lost after the outage; worker log: {log.read_text()[-3000:]}"
+
+
 def test_sigterm_during_an_outage_ends_the_worker_in_seconds(
     own_broker: tuple[LocalCluster, Path], tmp_path: Path
 ) -> None:
