@@ -35,16 +35,15 @@ class Progress:
         self._updated_at = 0.0
 
     def learn(self, consumer: Consumer, scopes: set[Scope], timeout: float) -> None:
-        """The group's committed offsets of newly assigned partitions (their start, without one), so their
-        lag is known before this worker commits anything there."""
+        """The group's committed offsets of newly assigned partitions, so their lag is known before this
+        worker commits anything there. A partition without one starts at its low watermark, read from the
+        fetch responses' cache in ``update``: asking the broker for it per partition queues behind the
+        consumer's long-polled fetch (~0.5 s each: 12 s for 24 partitions, with nothing processed)."""
         todo = [TopicPartition(t, p) for t, p in scopes if (t, p) not in self._committed]
         try:
             for tp in consumer.committed(todo, timeout=timeout):
                 if tp.offset >= 0:
                     self._committed[(tp.topic, tp.partition)] = tp.offset
-                else:
-                    low, _ = consumer.get_watermark_offsets(tp, timeout=timeout)
-                    self._committed[(tp.topic, tp.partition)] = max(0, low)
         except KafkaException as exc:
             log.warning("committed offsets unknown (%s): lag is reported after the first commit", exc)
 
@@ -75,10 +74,12 @@ class Progress:
         position = {(tp.topic, tp.partition): tp.offset for tp in positions}
         for scope in assigned:
             try:
-                _, high = consumer.get_watermark_offsets(TopicPartition(*scope), cached=True)
+                low, high = consumer.get_watermark_offsets(TopicPartition(*scope), cached=True)
             except KafkaException:
                 continue
             done = self._committed.get(scope)
+            if done is None and low is not None and low >= 0:  # never committed: it starts at the low mark
+                done = self._committed[scope] = low
             if high is None or high < 0 or done is None:
                 continue
             behind = max(0, high - max(done, position.get(scope, -1)))
