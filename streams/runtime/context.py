@@ -7,6 +7,7 @@ processor, and produces everything it collected in that transaction. A processor
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schemas.dlq import DlqReason, DlqStage
@@ -26,6 +27,7 @@ class Context:
     dead_letters: DeadLetterBuilder
     out: list[Outgoing] = field(default_factory=list)
     dlq_counts: Counter[str] = field(default_factory=Counter)
+    committed_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def emit(
         self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None
@@ -37,6 +39,11 @@ class Context:
         """Reject ``record``: its bounded dead letter is produced in this transaction."""
         self.out.append(self.dead_letters.build(record, reason, stage, error))
         self.dlq_counts[reason.value] += 1
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` once this transaction has committed — for counters and histograms: a batch that
+        aborts is processed again, and counting it at processing time would count it twice."""
+        self.committed_hooks.append(hook)
 
     def store(self, name: str, scope: Scope) -> Store:
         """The store ``name`` of one input partition (restored before its first record)."""

@@ -338,6 +338,7 @@ class StreamLoop:
             self._failed_batch(batch, stop, exc, record_caused=True)
             return
         self._backoff = 0.0
+        self._run_hooks(ctx)
         per_topic: dict[str, int] = {}
         for m in batch:
             topic = m.topic() or ""
@@ -347,6 +348,13 @@ class StreamLoop:
         for reason, n in ctx.dlq_counts.items():
             self.metrics.dead_letters.labels(self.processor.name, reason).inc(n)
         self.metrics.batch_seconds.labels(self.processor.name).observe(time.monotonic() - t0)
+
+    def _run_hooks(self, ctx: Context) -> None:
+        for hook in ctx.committed_hooks:
+            try:
+                hook()
+            except Exception:  # a metric must never undo a committed batch
+                log.exception("an after-commit hook failed")
 
     def _record_caused(self, exc: KafkaException) -> bool:
         """Did a record (not the cluster) make the transaction fail? Its delivery reports say."""
@@ -386,6 +394,7 @@ class StreamLoop:
         try:
             self.processor.tick(ctx)
             self._commit([], ctx)
+            self._run_hooks(ctx)
         except KafkaException as exc:
             self._failed_batch([], stop, exc, record_caused=False)
         except Exception:
