@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, model_validator
 
+from connectors.sdk.http_config import HttpIntakeConfig
+from connectors.sdk.tokens import TOKEN_ENV
 from schemas.vocab import Category
 
 __all__ = ["CapConfig"]
 
 
-class CapConfig(BaseModel):
+class CapConfig(HttpIntakeConfig):
     """Where CAP 1.2 messages come from (a drop directory, HTTP POSTs, or both) and how they are read."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     directory: Path | None = Field(
         None,
@@ -30,11 +30,7 @@ class CapConfig(BaseModel):
     port: int | None = Field(
         None, ge=0, le=65535, description="Also accept CAP XML by HTTP POST on this port (0: any free port)."
     )
-    host: str = Field("127.0.0.1", description="Address the HTTP endpoint listens on.")
     path: str = Field("/cap", pattern=r"^/[A-Za-z0-9/_-]*$", description="URL path that takes the POSTs.")
-    token: SecretStr | None = Field(
-        None, description="Bearer token the HTTP endpoint requires (needed when port is set)."
-    )
     max_bytes: int = Field(
         1 << 20,
         ge=1024,
@@ -53,5 +49,5 @@ class CapConfig(BaseModel):
         if self.directory is None and self.port is None:
             raise ValueError("set a directory, a port, or both")
         if self.port is not None and self.token is None:
-            raise ValueError("the HTTP endpoint needs a token")
+            raise ValueError(f"the HTTP endpoint needs the region's token: --token-file FILE or ${TOKEN_ENV}")
         return self

@@ -13,7 +13,7 @@ from connectors.cap.mapping import message_fields
 from connectors.cap.parse import CapError, read_document
 from connectors.sdk import Batch, Original, Position, RecordKind, Source, SourceRecord
 from connectors.sdk.capped import read_file
-from connectors.sdk.http import Busy, HttpIngest, authorised, read_body
+from connectors.sdk.http import Busy, HttpIngest, busy_response, json_response
 from schemas.dlq import DlqReason
 
 __all__ = ["CapSource"]
@@ -42,7 +42,7 @@ class CapSource(Source[CapConfig]):
         cfg = self.config
         if cfg.port is not None:
             routes = [("POST", cfg.path, self._post)]
-            self.ingest = HttpIngest(self.context, routes, host=cfg.host, port=cfg.port)
+            self.ingest = HttpIngest(self.context, routes, cfg, port=cfg.port, max_body=cfg.max_bytes)
             self.log.info("CAP endpoint on port %d", self.ingest.start())
 
     def records(self, data: bytes, origin: str, original: Original | None = None) -> list[SourceRecord]:
@@ -121,23 +121,14 @@ class CapSource(Source[CapConfig]):
         data, original = read_file(path, self.config.max_bytes)
         return SourceRecord(None, data, name, error=error, original=original)
 
-    async def _post(self, request: web.Request) -> web.StreamResponse:
-        assert self.ingest is not None and self.config.token is not None
-        if not authorised(request.headers.get("Authorization"), self.config.token.get_secret_value()):
-            return web.json_response({"error": "Authorization: Bearer <token> required"}, status=401)
-        data, original = await read_body(request, self.config.max_bytes)
-        records = self.records(data, f"http:{request.remote or '?'}", original)
+    async def _post(self, request: web.BaseRequest, data: bytes) -> web.StreamResponse:
+        """A document within ``max_bytes``, from a client with the region's token (``HttpIngest`` checked)."""
+        assert self.ingest is not None
+        records = self.records(data, f"http:{request.remote or '?'}")
         try:
             reasons = await self.ingest.submit(records)
         except (TimeoutError, Busy):
-            return web.json_response({"error": "busy, retry later"}, status=503, headers={"Retry-After": "1"})
-        if original is not None:
-            body = {
-                "error": f"{reasons[0]} (dead-lettered)",
-                "reason": "too_large",
-                "limit": self.config.max_bytes,
-            }
-            return web.json_response(body, status=413)
+            return busy_response()
         rejected = [{"index": i, "reason": r} for i, r in enumerate(reasons) if r is not None]
         if rejected:
             body = {
@@ -145,5 +136,5 @@ class CapSource(Source[CapConfig]):
                 "accepted": len(reasons) - len(rejected),
                 "rejected": rejected,
             }
-            return web.json_response(body, status=400)
-        return web.json_response({"accepted": len(reasons)}, status=202)
+            return json_response(400, body)
+        return json_response(202, {"accepted": len(reasons)})

@@ -38,13 +38,14 @@ def _scalar(tp: Any) -> tuple[str, tuple[str, ...]] | None:
         for base, kind in ((bool, "bool"), (int, "int"), (float, "float"), (Path, "path"), (str, "str")):
             if issubclass(tp, base):
                 return kind, ()
-        if issubclass(tp, SecretStr):
-            return "str", ()
     return None
 
 
 def option_specs(model: type[BaseModel]) -> list[OptionSpec]:
-    """Options for the model's fields that a command line can express (others: a --config file)."""
+    """Options for the model's fields that a command line can express (others: a --config file).
+
+    A secret (``SecretStr``) is never an option: a command line is visible to every user in ``ps``.
+    """
     specs: list[OptionSpec] = []
     for name, info in model.model_fields.items():
         tp: Any = info.annotation
@@ -52,6 +53,8 @@ def option_specs(model: type[BaseModel]) -> list[OptionSpec]:
         if typing.get_origin(tp) in (typing.Union, types.UnionType):
             args = [a for a in typing.get_args(tp) if a is not type(None)]
             tp = args[0] if len(args) == 1 else tp
+        if tp is SecretStr:
+            continue
         if typing.get_origin(tp) in (tuple, list):
             args = [a for a in typing.get_args(tp) if a is not Ellipsis]
             tp, multiple = (args[0] if args else str), True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,9 @@ from pydantic import ValidationError
 
 from connectors.registry import UnknownConnector, load, names
 from connectors.sdk import FatalError, Runtime, RuntimeConfig
+from connectors.sdk.http_config import HttpIntakeConfig
 from connectors.sdk.options import OptionSpec, option_specs
+from connectors.sdk.tokens import TOKEN_ENV
 from ops.cli.common import fail, kafka_options, resolve_kafka
 
 __all__ = ["command"]
@@ -70,6 +73,18 @@ _RUNTIME_OPTIONS: list[tuple[list[str], dict[str, Any]]] = [
 ]  # fmt: skip
 
 
+def _refuse_token(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        raise click.UsageError(
+            "--token is refused: a token on the command line is visible to every user in `ps`. "
+            f"Put it in a file readable only by you (--token-file FILE, chmod 600) or in ${TOKEN_ENV}."
+        )
+
+
+#: an HTTP intake's token never comes from the command line; the old option fails with what to do instead
+_NO_TOKEN_OPTION = click.Option(["--token"], hidden=True, expose_value=False, callback=_refuse_token)
+
+
 def _runtime_options(f: Any) -> Any:
     f = kafka_options(f)
     for args, kwargs in reversed(_RUNTIME_OPTIONS):
@@ -80,6 +95,7 @@ def _runtime_options(f: Any) -> Any:
 def _make_run(name: str) -> click.Command:
     cls = load(name)
     specs = option_specs(cls.config_model)
+    intake = issubclass(cls.config_model, HttpIntakeConfig)
 
     @_runtime_options
     def run(**opts: Any) -> None:
@@ -94,6 +110,8 @@ def _make_run(name: str) -> click.Command:
             value = opts.pop(spec.field, None)
             if value is not None and value != ():
                 fields[spec.field] = value
+        if intake and not fields.get("token") and not fields.get("token_file") and TOKEN_ENV in os.environ:
+            fields["token"] = os.environ[TOKEN_ENV]  # the entry point reads the environment, no library
         extra = dict(item.split("=", 1) for item in producer_set if "=" in item)
         try:
             config = cls.config_model.model_validate(fields or {})
@@ -115,6 +133,8 @@ def _make_run(name: str) -> click.Command:
         )
 
     params = [_click_option(s) for s in specs] + list(getattr(run, "__click_params__", []))[::-1]
+    if intake:
+        params.append(_NO_TOKEN_OPTION)
     return click.Command(name, callback=run, params=params, help=f"Run {name}: {cls.summary}.")
 
 

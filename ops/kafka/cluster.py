@@ -25,7 +25,8 @@ from pydantic import SecretStr
 from ops.kafka.errors import BrokerError
 from ops.kafka.install import DEFAULT_KAFKA_VERSION, KafkaInstall, java_binary, resolve_install
 from ops.kafka.ports import free_port, port_is_free, wait_for_port
-from ops.kafka.properties import NodeLayout, render_properties
+from ops.kafka.private import PRIVATE_UMASK, private_dir, write_private
+from ops.kafka.properties import NodeLayout, jaas_config, render_properties
 from ops.kafka.tls import make_test_ca
 from schemas.kafka_settings import KafkaSettings
 
@@ -39,6 +40,8 @@ _JVM_PROFILES = {
     # demo and benchmarks: G1 and full tiered compilation
     "throughput": ["-Xms512m", "-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20"],
 }
+#: a secured node's JAAS file (0600): the SCRAM login it uses towards the brokers
+_JAAS = "jaas.conf"
 _LOG4J = """<Configuration status="WARN">
   <Appenders><File name="F" fileName="{log}"><PatternLayout pattern="[%d] %p %m (%c)%n"/></File></Appenders>
   <Loggers>
@@ -129,9 +132,9 @@ class LocalCluster:
         return ClusterState(**raw)
 
     def _save_state(self, state: ClusterState) -> None:
-        self.state_file.parent.mkdir(parents=True, exist_ok=True)
-        self.state_file.write_bytes(orjson.dumps(asdict(state), option=orjson.OPT_INDENT_2))
-        self.state_file.chmod(0o600)  # holds the admin password of a secured cluster
+        private_dir(self.state_file.parent)
+        # holds the admin password of a secured cluster
+        write_private(self.state_file, orjson.dumps(asdict(state), option=orjson.OPT_INDENT_2))
 
     def settings(self) -> KafkaSettings:
         state = self.load_state()
@@ -162,6 +165,7 @@ class LocalCluster:
             )
         install = resolve_install(self.cache_dir, self.version, self.kafka_home)
         t0 = time.monotonic()
+        private_dir(self.run_dir)  # keys, passwords, and the regions' data: the owner's only
         layouts = self._layouts(nodes, port)
         tls_dir = make_test_ca(self.run_dir / "tls") if (secure and tls) else None
         admin_password = secrets.token_hex(16) if secure else ""
@@ -183,13 +187,14 @@ class LocalCluster:
                 node_dir = layout.data_dir.parent
                 if node_dir.exists():
                     _rmtree(node_dir)
-                node_dir.mkdir(parents=True)
-                (node_dir / "server.properties").write_text(
-                    render_properties(
-                        layout, layouts, secure=secure, admin_password=admin_password, tls_dir=tls_dir
-                    )
+                private_dir(node_dir)
+                write_private(
+                    node_dir / "server.properties",
+                    render_properties(layout, layouts, secure=secure, tls_dir=tls_dir),
                 )
-                (node_dir / "log4j2.xml").write_text(_LOG4J.format(log=node_dir / "server.log"))
+                if secure:  # the broker's own login: in a 0600 JAAS file, not in server.properties
+                    write_private(node_dir / _JAAS, jaas_config("admin", admin_password))
+                write_private(node_dir / "log4j2.xml", _LOG4J.format(log=node_dir / "server.log"))
                 self._format(install, jvm, node_dir, cluster_id, admin_password if secure else None)
             for layout in layouts:
                 node_dir = layout.data_dir.parent
@@ -248,16 +253,20 @@ class LocalCluster:
             str(node_dir / "server.properties"),
         ]
         if admin_password:
+            # the super user's SCRAM credential goes into the metadata log (salted, hashed), not a file
             cmd += ["--add-scram", f"SCRAM-SHA-512=[name=admin,password={admin_password}]"]
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False, umask=PRIVATE_UMASK)
         if proc.returncode != 0:
             raise BrokerError(f"formatting {node_dir} failed:\n{proc.stdout}{proc.stderr}")
 
     def _launch(self, jvm: list[str], classpath: str, node_dir: Path) -> int:
-        out = (node_dir / "stdout.log").open("ab")
+        out = os.fdopen(os.open(node_dir / "stdout.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab")
+        jaas = node_dir / _JAAS
+        login = [f"-Djava.security.auth.login.config={jaas}"] if jaas.exists() else []
         proc = subprocess.Popen(
             [
                 *jvm,
+                *login,
                 f"-Dlog4j2.configurationFile={node_dir / 'log4j2.xml'}",
                 f"-Dkafka.logs.dir={node_dir}",
                 "-cp",
@@ -269,6 +278,7 @@ class LocalCluster:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # outlives `rax broker start`; Ctrl-C in a shell does not reach it
+            umask=PRIVATE_UMASK,  # logs, metadata and data the broker writes: the owner's only
         )
         out.close()
         self._procs[proc.pid] = proc

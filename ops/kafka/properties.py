@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["NodeLayout", "render_properties"]
+__all__ = ["NodeLayout", "jaas_config", "render_properties"]
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,13 @@ def render_properties(
     voters: list[NodeLayout],
     *,
     secure: bool,
-    admin_password: str = "",
     tls_dir: Path | None = None,
 ) -> str:
-    """server.properties for ``node`` in a cluster whose controllers are ``voters``."""
+    """server.properties for ``node`` in a cluster whose controllers are ``voters``; it holds no secret.
+
+    A secured node's own SCRAM login (the inter-broker client on the CLIENT listener) is in its JAAS
+    file, ``jaas_config`` (0600), which the JVM is given with ``-Djava.security.auth.login.config``.
+    """
     n = len(voters)
     replication = min(n, 3)
     min_isr = 2 if n >= 3 else 1
@@ -72,10 +75,6 @@ def render_properties(
                 "listener.security.protocol.map": f"CONTROLLER:PLAINTEXT,CLIENT:{protocol}",
                 "sasl.enabled.mechanisms": "SCRAM-SHA-512",
                 "sasl.mechanism.inter.broker.protocol": "SCRAM-SHA-512",
-                "listener.name.client.scram-sha-512.sasl.jaas.config": (
-                    "org.apache.kafka.common.security.scram.ScramLoginModule required "
-                    f'username="admin" password="{admin_password}";'
-                ),
                 "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
                 # over the PLAINTEXT controller listener a broker reaches its controller as ANONYMOUS;
                 # no client listener is PLAINTEXT, so ANONYMOUS is only ever the cluster itself
@@ -96,3 +95,17 @@ def render_properties(
     else:
         props["listener.security.protocol.map"] = "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"
     return "".join(f"{k}={v}\n" for k, v in props.items())
+
+
+def jaas_config(user: str, password: str) -> str:
+    """A broker's JAAS file: the SCRAM identity it logs in with to other brokers (and to itself)."""
+    for value in (user, password):
+        if '"' in value or "\\" in value or "\n" in value:
+            raise ValueError("a JAAS user name or password cannot hold quotes, backslashes or line breaks")
+    return (
+        "KafkaServer {\n"
+        "  org.apache.kafka.common.security.scram.ScramLoginModule required\n"
+        f'  username="{user}"\n'
+        f'  password="{password}";\n'
+        "};\n"
+    )

@@ -1,4 +1,4 @@
-"""SCRAM identities of a zone: create missing ones, rotate a password; passwords kept in a 0600 file."""
+"""SCRAM identities of a zone: create missing ones, rotate a password; passwords in a 0600 file, 0700 dir."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
+from ops.kafka.private import private_dir, write_private
+
 __all__ = ["ensure_users", "rotate_password"]
 
 _ITERATIONS = 8192
@@ -25,10 +27,8 @@ def _load(credentials: Path) -> dict[str, str]:
 
 
 def _save(credentials: Path, known: dict[str, str]) -> None:
-    credentials.parent.mkdir(parents=True, exist_ok=True)
-    credentials.touch(0o600)
-    credentials.chmod(0o600)
-    credentials.write_bytes(orjson.dumps(known, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    private_dir(credentials.parent)  # 0700: the file's name and presence are nobody else's business
+    write_private(credentials, orjson.dumps(known, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
 
 
 def _upsert(admin: AdminClient, passwords: dict[str, str]) -> list[str]:
@@ -46,7 +46,11 @@ def _upsert(admin: AdminClient, passwords: dict[str, str]) -> list[str]:
 
 
 def ensure_users(admin: AdminClient, users: list[str], credentials: Path) -> list[str]:
-    """Creates the identities that do not exist yet (or whose password we lost); returns their names."""
+    """Creates the identities that do not exist yet (or whose password we lost); returns their names.
+
+    Their passwords are added to ``credentials`` (0600; its directory is made 0700: give it one of its
+    own, as `rax zone apply` does with ``$RAX_HOME/credentials/``).
+    """
     known = _load(credentials)
     described = admin.describe_user_scram_credentials(users)
     assert isinstance(described, dict)  # one future per user when users are named

@@ -18,7 +18,7 @@ from schemas.topics import Catalogue
 from tests.integration.connectors.drivers import free_port, wait_listening
 from tests.support.kafka import consume_all, create_topics
 
-TOKEN = "region-token"
+TOKEN = "region-token-of-510000-0123456789abcdef"
 
 
 def _post(port: int, body: Any, token: str = TOKEN) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -84,12 +84,24 @@ def test_bad_records_get_400_with_their_reasons_and_the_good_ones_are_published(
     assert status == 400
     assert body["accepted"] == 1 and body["dropped_unread"] == [2]
     assert [r["index"] for r in body["rejected"]] == [1] and "pass_time" in body["rejected"][0]["reason"]
-    assert len(consume_all(kafka, catalogue.dlq("connector"), expect=1, timeout=10)) == 1
+    assert len(consume_all(kafka, catalogue.dlq("connector", "510000"), expect=1, timeout=10)) == 1
 
 
 def test_without_the_regions_token_401(served: tuple[int, Runtime]) -> None:
     port, _ = served
     assert _post(port, _record(1), token="guess")[0] == 401
+    assert _post(port, _record(1), token=TOKEN[:-1])[0] == 401
+
+
+def test_an_oversized_body_is_dead_lettered_and_answered_413(
+    served: tuple[int, Runtime], kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    port, _ = served
+    big = [_record(i, note="x" * 1000) for i in range(5000)]  # about 5 MB, over the 4 MiB default
+    status, body, _ = _post(port, big)
+    assert status == 413 and body["reason"] == "too_large" and "dead-lettered" in body["error"]
+    (letter,) = consume_all(kafka, catalogue.dlq("connector", "510000"), timeout=10)
+    assert dict(letter.headers() or ())["rax.dlq.reason"] == b"too_large"
 
 
 def test_503_with_retry_after_when_kafka_does_not_keep_up() -> None:

@@ -25,7 +25,7 @@ from tests.integration.connectors.drivers import free_port, wait_listening
 from tests.support.kafka import consume_all, create_topics
 
 DATA = Path(__file__).parents[2] / "data" / "cap"
-TOKEN = "cap-token"
+TOKEN = "cap-token-of-510000-0123456789abcdef"
 REGION = "510000"
 
 
@@ -79,7 +79,7 @@ def test_the_drop_directory_takes_signed_large_cap_and_wrapped_messages(
     for runner in _running(kafka, topics, CapConfig(directory=drop)):
         _until_acknowledged(runner.report, published=6, rejected=2)
         alerts = [decode(m.value(), Alert) for m in consume_all(kafka, topics.in_alerts(REGION), expect=6)]
-        letters = consume_all(kafka, topics.dlq("connector"), expect=2)
+        letters = consume_all(kafka, topics.dlq("connector", REGION), expect=2)
     by_id = {a.identifier: a for a in alerts}
     assert len(by_id) == 6
     naad = by_id["urn:oid:2.49.0.1.124.3411592107.2024"]
@@ -130,7 +130,7 @@ def test_http_takes_signed_large_and_wrapped_messages_and_dead_letters_an_oversi
         assert status == 413 and body["reason"] == "too_large" and body["limit"] == 1 << 20
         assert f"{len(oversized)} bytes is over the limit of {1 << 20}" in body["error"]
         # the 413 came after the dead letter was acknowledged
-        (letter,) = consume_all(kafka, topics.dlq("connector"), timeout=10)
+        (letter,) = consume_all(kafka, topics.dlq("connector", REGION), timeout=10)
     assert len(consume_all(kafka, topics.in_alerts(REGION), expect=4)) == 4
     headers = _headers(letter)
     assert headers["rax.dlq.reason"] == b"too_large" and headers["rax.dlq.truncated"] == b"value"

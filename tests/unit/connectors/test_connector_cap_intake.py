@@ -26,7 +26,7 @@ LARGE = DATA / "nws_hurricane_large.xml"
 DOT_CAP = DATA / "dwd_storm_gusts.cap"
 OFFSETS = DATA / "cfs_bushfire_offsets.xml"
 EDXL = DATA / "edxl_de_chemical_release.xml"
-LIMIT = CapConfig(port=0, token="t").max_bytes
+LIMIT = CapConfig(port=0, token="t" * 32).max_bytes  # type: ignore[arg-type]
 DS = "http://www.w3.org/2000/09/xmldsig#"
 
 
