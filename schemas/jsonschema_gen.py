@@ -23,6 +23,8 @@ from schemas.audit import AuditRecord
 from schemas.delivery import Delivery
 from schemas.hits import CheckpointHit
 from schemas.matching import Match
+from schemas.replay_audit import ReplayAudit
+from schemas.sealed import SealedEnvelope
 from schemas.watchlist import WatchlistCommand, WatchlistEntry
 from schemas.zone import Zone, ZoneObject
 
@@ -42,6 +44,8 @@ WIRE_MODELS: dict[str, Any] = {
     "deadline_breach": DeadlineBreach,
     "delivery": Delivery,
     "match": Match,
+    "replay_audit": ReplayAudit,
+    "sealed_envelope": SealedEnvelope,
     "watchlist_command": WatchlistCommand,
     "watchlist_entry": WatchlistEntry,
     "zone": Zone,

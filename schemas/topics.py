@@ -14,6 +14,8 @@ from enum import StrEnum
 __all__ = [
     "DEFAULT",
     "DLQ_COMPONENTS",
+    "PROCESSOR_DLQ_COMPONENTS",
+    "REGION_DLQ_COMPONENTS",
     "Catalogue",
     "TopicKind",
     "TopicSpec",
@@ -23,8 +25,13 @@ _DAY_MS = 24 * 3600 * 1000
 _REGION_RE = re.compile(r"^\d{6}$")
 _NAMESPACE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 
-#: Every component that may reject input owns one dead-letter topic.
-DLQ_COMPONENTS = ("connector", "hotpath", "control", "centre")
+#: Every component that may reject input has dead-letter topics.
+DLQ_COMPONENTS = ("connector", "hotpath", "control", "centre", "escalate")
+#: Components a region runs (its connectors, its centre sink): one dead-letter topic per region each, which
+#: only that region may write, so a dead letter can never be written for (or replayed as) another region.
+REGION_DLQ_COMPONENTS = ("connector", "centre")
+#: Components the processors run: one shared dead-letter topic each, written only by the processors.
+PROCESSOR_DLQ_COMPONENTS = ("hotpath", "control", "escalate")
 
 
 class TopicKind(StrEnum):
@@ -41,6 +48,7 @@ class TopicKind(StrEnum):
     AUDIT = "audit"
     DLQ = "dlq"
     CONTROL = "control-inbox"
+    ESCALATE = "escalate-inbox"
 
 
 #: The per-region input kinds, in the order of their topic-name suffixes.
@@ -164,16 +172,48 @@ class Catalogue:
         """One record per disclosure or refusal (key: delivery id)."""
         return f"{self.namespace}.audit"
 
-    def dlq(self, component: str) -> str:
-        """The dead-letter topic of one component (key: the original key)."""
+    @property
+    def dlq_prefix(self) -> str:
+        """The prefix of every dead-letter topic (an ACL prefix for the operators, who read them all)."""
+        return f"{self.namespace}.dlq."
+
+    def dlq(self, component: str, region: str | None = None) -> str:
+        """The dead-letter topic of one component (key: the original key).
+
+        A region's components (``REGION_DLQ_COMPONENTS``) dead-letter to ``rax.dlq.<region>.<component>``
+        and must name the region; the processors' to ``rax.dlq.<component>``.
+        """
+        if component in REGION_DLQ_COMPONENTS:
+            if region is None:
+                raise ValueError(f"{component} dead letters are per region: dlq({component!r}, region)")
+            return f"{self.dlq_prefix}{check_region_code(region)}.{component}"
         if component not in DLQ_COMPONENTS:
             raise ValueError(f"unknown DLQ component {component!r}; known: {', '.join(DLQ_COMPONENTS)}")
-        return f"{self.namespace}.dlq.{component}"
+        if region is not None:
+            raise ValueError(f"{component} has one dead-letter topic for the zone, not one per region")
+        return f"{self.dlq_prefix}{component}"
+
+    def parse_dlq_topic(self, topic: str) -> tuple[str, str | None] | None:
+        """The component and (for a region's dead letters) the region of a dead-letter topic, else None."""
+        rest = topic.removeprefix(self.dlq_prefix)
+        if rest == topic:
+            return None
+        if rest in PROCESSOR_DLQ_COMPONENTS:
+            return rest, None
+        region, _, component = rest.partition(".")
+        if _REGION_RE.fullmatch(region) and component in REGION_DLQ_COMPONENTS:
+            return component, region
+        return None
 
     # ---- names that are not topics: consumer groups and transactional ids ----------------------
     def region_group_prefix(self, region: str) -> str:
         """Consumer groups a region's command centre may use (an ACL prefix ending in a dot)."""
         return f"{self.namespace}.region.{check_region_code(region)}."
+
+    @property
+    def operator_prefix(self) -> str:
+        """Consumer groups of the operators' tools (``rax dlq``), which assign and never join."""
+        return f"{self.namespace}.ops."
 
     @property
     def processor_prefix(self) -> str:
@@ -195,9 +235,14 @@ class Catalogue:
         alerts, watchlist commands and acks forwarded from the regions' topics, and every delivery made."""
         return f"{self.internal_prefix}control-inbox"
 
+    @property
+    def escalate_inbox(self) -> str:
+        """The escalate processor's own input: the regions' reads and the matches, keyed by plate."""
+        return f"{self.internal_prefix}escalate-inbox"
+
     # ---- specs -------------------------------------------------------------------------------
     def region_topics(self, region: str, hit_partitions: int = 6) -> list[TopicSpec]:
-        """The five topics every member region owns."""
+        """The topics every member region owns: four inputs, its deliveries and its dead letters."""
         return [
             TopicSpec(
                 self.in_hits(region),
@@ -221,10 +266,14 @@ class Catalogue:
             ),
             TopicSpec(self.in_acks(region), TopicKind.ACKS, "delivery id", 3, 30 * _DAY_MS, region=region),
             TopicSpec(self.out(region), TopicKind.OUT, "delivery id", 3, 7 * _DAY_MS, region=region),
+            *(
+                TopicSpec(self.dlq(c, region), TopicKind.DLQ, "original key", 1, 14 * _DAY_MS, region=region)
+                for c in REGION_DLQ_COMPONENTS
+            ),
         ]
 
     def shared_topics(self, partitions: int = 6) -> list[TopicSpec]:
-        """The zone-wide topics: the watchlist table, the zone, matches, audit and the DLQs."""
+        """The zone-wide topics: the watchlist table, the zone, matches, audit and the processors' DLQs."""
         specs = [
             TopicSpec(self.watchlist, TopicKind.WATCHLIST, "entry id", partitions, -1, compacted=True),
             TopicSpec(self.zone, TopicKind.ZONE, "object id", 1, -1, compacted=True),
@@ -238,9 +287,11 @@ class Catalogue:
                 partitions,
                 7 * _DAY_MS,
             ),
+            TopicSpec(self.escalate_inbox, TopicKind.ESCALATE, "normalised plate", partitions, 2 * _DAY_MS),
         ]
         specs += [
-            TopicSpec(self.dlq(c), TopicKind.DLQ, "original key", 3, 14 * _DAY_MS) for c in DLQ_COMPONENTS
+            TopicSpec(self.dlq(c), TopicKind.DLQ, "original key", 3, 14 * _DAY_MS)
+            for c in PROCESSOR_DLQ_COMPONENTS
         ]
         return specs
 

@@ -53,7 +53,7 @@ class CentreSink:
         clients = ClientFactory(settings, f"centre-{name}@{region}")
         self._consumer = clients.consumer(f"{cat.region_group_prefix(region)}centre-{name}")
         self._dlq = clients.producer()
-        self._letters = DeadLetterBuilder(cat.dlq("centre"), "centre")
+        self._letters = DeadLetterBuilder(cat.dlq("centre", region), "centre")
         self._dlq_failed: list[KafkaError] = []
         self._refused: list[Outgoing] = []  # stubs of dead letters Kafka refused, produced at the flush
         reg = registry or CollectorRegistry()

@@ -72,7 +72,7 @@ class Runtime:
         self.region = runtime.region
         catalogue = Catalogue(runtime.namespace)
         self.topic = topic_for(catalogue, self.kind, self.region)
-        self.dead_letters = DeadLetters(catalogue.dlq("connector"), self.name, self.region)
+        self.dead_letters = DeadLetters(catalogue.dlq("connector", self.region), self.name, self.region)
         source_id = runtime.source_id or f"{self.name}@{self.region}"
         self.log = logging.getLogger(f"connectors.{self.name}")
         self.context = SourceContext(region=self.region, source_id=source_id, logger=self.log)

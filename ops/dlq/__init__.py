@@ -1,5 +1,5 @@
-"""Dead letters for operators: list them with their reasons, and replay chosen ones to their source topic."""
+"""Dead letters for operators: list them with their reasons; replay chosen ones as their region, audited."""
 
-from ops.dlq.replay import DeadRecord, read_dead_letters, replay
+from ops.dlq.replay import DeadRecord, ReplayRefused, read_dead_letters, replay
 
-__all__ = ["DeadRecord", "read_dead_letters", "replay"]
+__all__ = ["DeadRecord", "ReplayRefused", "read_dead_letters", "replay"]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from schemas.topics import Catalogue, TopicSpec
+from schemas.topics import PROCESSOR_DLQ_COMPONENTS, REGION_DLQ_COMPONENTS, Catalogue, TopicSpec
 from schemas.zone import Zone
 
-__all__ = ["PROCESSORS_USER", "AclRule", "ZonePlan", "plan_zone", "region_user"]
+__all__ = ["OPERATOR_USER", "PROCESSORS_USER", "AclRule", "ZonePlan", "plan_zone", "region_user"]
 
 PROCESSORS_USER = "rax-processors"
+#: The operators' day-to-day identity: reads dead letters and the governance topics, audits replays.
+#: Applying a zone (topics, users, ACLs) stays with the cluster's super user.
+OPERATOR_USER = "rax-operator"
 
 
 def region_user(region: str) -> str:
@@ -52,11 +55,13 @@ def _region_acls(cat: Catalogue, region: str) -> list[AclRule]:
         AclRule(p, "topic", cat.out(region), "literal", "read"),
         AclRule(p, "topic", cat.out(region), "literal", "describe"),
         AclRule(p, "group", cat.region_group_prefix(region), "prefixed", "read"),
-        # its connectors dead-letter their own bad input, its centre sink what its own system refused
-        AclRule(p, "topic", cat.dlq("connector"), "literal", "write"),
-        AclRule(p, "topic", cat.dlq("connector"), "literal", "describe"),
-        AclRule(p, "topic", cat.dlq("centre"), "literal", "write"),
-        AclRule(p, "topic", cat.dlq("centre"), "literal", "describe"),
+        # its connectors dead-letter their own bad input, its centre sink what its own system refused: each
+        # to the region's own topic, which it may read back and no other region may touch
+        *(
+            AclRule(p, "topic", cat.dlq(c, region), "literal", op)
+            for c in REGION_DLQ_COMPONENTS
+            for op in ("write", "read", "describe")
+        ),
     ]
 
 
@@ -68,6 +73,7 @@ def _processor_acls(cat: Catalogue) -> list[AclRule]:
             AclRule(p, "topic", cat.in_prefix, "prefixed", op),
             AclRule(p, "topic", cat.watchlist, "literal", op),
             AclRule(p, "topic", cat.zone, "literal", op),
+            AclRule(p, "topic", cat.matches, "literal", op),  # the escalation processor reads matches
         ]
     for op in ("write", "describe"):
         rules += [
@@ -75,7 +81,7 @@ def _processor_acls(cat: Catalogue) -> list[AclRule]:
             AclRule(p, "topic", cat.watchlist, "literal", op),
             AclRule(p, "topic", cat.matches, "literal", op),
             AclRule(p, "topic", cat.audit, "literal", op),
-            AclRule(p, "topic", f"{cat.namespace}.dlq.", "prefixed", op),
+            *(AclRule(p, "topic", cat.dlq(c), "literal", op) for c in PROCESSOR_DLQ_COMPONENTS),
         ]
     rules += [
         AclRule(p, "topic", cat.internal_prefix, "prefixed", "all"),  # changelogs, the control inbox
@@ -87,14 +93,29 @@ def _processor_acls(cat: Catalogue) -> list[AclRule]:
     return rules
 
 
+def _operator_acls(cat: Catalogue) -> list[AclRule]:
+    p = f"User:{OPERATOR_USER}"
+    rules = [AclRule(p, "group", cat.operator_prefix, "prefixed", "read")]
+    for op in ("read", "describe"):
+        rules += [
+            AclRule(p, "topic", cat.dlq_prefix, "prefixed", op),  # every dead letter, to list and replay
+            *(
+                AclRule(p, "topic", t, "literal", op)
+                for t in (cat.zone, cat.watchlist, cat.matches, cat.audit)
+            ),
+        ]
+    rules.append(AclRule(p, "topic", cat.audit, "literal", "write"))  # one audit record per replay
+    return rules
+
+
 def plan_zone(zone: Zone, cat: Catalogue, *, secure: bool) -> ZonePlan:
     """The topics of the catalogue for the zone's regions, plus identities and ACLs on a secured cluster."""
     codes = sorted(zone.codes)
     topics = cat.all_topics(codes, zone.topics.hit_partitions, zone.topics.shared_partitions)
     if not secure:
         return ZonePlan(topics, [], [])
-    users = [PROCESSORS_USER, *(region_user(c) for c in codes)]
-    acls = _processor_acls(cat)
+    users = [PROCESSORS_USER, OPERATOR_USER, *(region_user(c) for c in codes)]
+    acls = _processor_acls(cat) + _operator_acls(cat)
     for code in codes:
         acls += _region_acls(cat, code)
     return ZonePlan(topics, users, sorted(set(acls)))

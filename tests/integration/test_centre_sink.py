@@ -99,7 +99,7 @@ def test_sink_delivers_at_least_once_through_an_outage(kafka: KafkaSettings, cat
     got = {key for key, _ in centre.received}
     assert got == {d.delivery_id for d in deliveries} - {refused}
     assert all(key == body_id for key, body_id in centre.received)
-    (dead,) = consume_all(kafka, cat.dlq("centre"))
+    (dead,) = consume_all(kafka, cat.dlq("centre", "510521"))
     letter = parse_dlq_headers(dead.headers())
     assert dead.key() == refused.encode() and letter.reason.value == "rejected_by_recipient"
     assert "422" in letter.error

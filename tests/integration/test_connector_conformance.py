@@ -164,7 +164,7 @@ def test_bad_input_reaches_the_dlq_and_the_connector_goes_on(name: str, env: Env
     try:
         raw = driver.feed_bad()
         driver.feed(0, 5)
-        dead = _consume(kafka, catalogue.dlq("connector"), expect=1, timeout=20)
+        dead = _consume(kafka, catalogue.dlq("connector", REGION), expect=1, timeout=20)
         good = _consume(kafka, _topic(catalogue, driver.kind), expect=5, timeout=20)
         letter = parse_dlq_headers(dead[0].headers()) if dead else None
         counted = letter and _metric(

@@ -34,7 +34,7 @@ def test_the_example_publishes_its_hits_and_rejects_the_bad_plate(
     assert (report.records_out, report.rejected) == (2, 1)
     hits = consume_all(kafka, catalogue.in_hits("510000"))
     assert sorted(m.key().decode() for m in hits) == ["川A12345", "渝BD12345"]
-    assert len(consume_all(kafka, catalogue.dlq("connector"), expect=1, timeout=10)) == 1
+    assert len(consume_all(kafka, catalogue.dlq("connector", "510000"), expect=1, timeout=10)) == 1
     # run again: it resumes after its stored position and sends nothing twice
     again = module["run"](kafka, catalogue.namespace, tmp_path / "state")
     assert again.records_in == 0 and len(consume_all(kafka, catalogue.in_hits("510000"))) == 2

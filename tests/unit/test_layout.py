@@ -184,7 +184,7 @@ def test_every_module_says_its_responsibility(path: Path) -> None:
 
 _TOPIC = re.compile(
     r"^rax\.(in\.[0-9{}<>a-z_]+\.(hits|alerts|watchlist|acks)|out\.[0-9{}<>a-z_]*|watchlist|zone"
-    r"|matches|audit|dlq\.(connector|hotpath|control|centre))$"
+    r"|matches|audit|dlq\.(connector|hotpath|control|centre)|dlq\.[0-9{}<>a-z_]+\.(connector|centre))$"
 )
 
 

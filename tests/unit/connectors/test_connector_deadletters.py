@@ -29,7 +29,7 @@ from streams.runtime import ClientFactory
 from tests.unit.models_factories import hit_data
 
 REGION = "510521"
-DLQ = Catalogue("rax").dlq("connector")
+DLQ = Catalogue("rax").dlq("connector", REGION)
 
 
 def _headers(headers: Any) -> dict[str, bytes]:
