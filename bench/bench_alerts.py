@@ -45,7 +45,7 @@ from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from streams.runtime import ClientFactory
-from tests.unit.models_factories import ack, entry_data, place
+from tests.unit.models_factories import ack, approval_data, entry_data, place
 
 ROOT = Path(__file__).resolve().parent.parent
 WATCHED = "500000"  # 重庆 receives every alert of 四川 about a stolen vehicle
@@ -215,6 +215,8 @@ def placements(kafka: KafkaSettings, cat: Catalogue, count: int, rate: float = 2
             plate=f"川A{n % 100000:05d}",
             scope=[],
             placed_at=(now - timedelta(minutes=1)).isoformat(),
+            # approved minutes ago: the zone's plausible times refuse an approval older than 400 days
+            approval={**approval_data(), "approved_at": (now - timedelta(minutes=5)).isoformat()},
             expires_at=(now + timedelta(days=30)).isoformat(),
         )
         issued = (now - timedelta(seconds=30)).isoformat()

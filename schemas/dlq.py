@@ -1,7 +1,8 @@
 """The dead-letter contract: the ``rax.dlq.*`` headers put on a rejected record's original bytes.
 
-A dead letter is the rejected record's original key and value, unchanged, on ``rax.dlq.<component>``,
-with these headers (values UTF-8):
+A dead letter is the rejected record's original key and value, unchanged, on its component's dead-letter
+topic (``Catalogue.dlq``: ``rax.dlq.<region>.<component>`` for a region's connectors and centre sink,
+``rax.dlq.<component>`` for the processors'), with these headers (values UTF-8):
 
 ============================  ==========================================================  ==========
 header                        value                                                       required
@@ -91,6 +92,7 @@ class DlqReason(StrEnum):
     RETRIES_EXHAUSTED = "retries_exhausted"  # a retriable failure that did not clear in time
     PROCESSING_ERROR = "processing_error"  # an unexpected exception: a bug to fix
     REJECTED_BY_RECIPIENT = "rejected_by_recipient"  # a centre's own system refused a delivery (HTTP 4xx)
+    IMPLAUSIBLE_TIME = "implausible_time"  # a time too far from the receiving clock (schemas.times)
 
 
 class DlqStage(StrEnum):

@@ -14,6 +14,7 @@ from enum import StrEnum
 __all__ = [
     "HEADER_PREFIX",
     "KIND",
+    "RECEIVED",
     "REGION",
     "SOURCE_KEY",
     "SOURCE_OFFSET",
@@ -32,6 +33,7 @@ SOURCE_PARTITION = "rax.ctl.source.partition"
 SOURCE_OFFSET = "rax.ctl.source.offset"
 SOURCE_KEY = "rax.ctl.source.key"  # only when the inbox key is not the original key (alerts)
 SOURCE_TIME = "rax.ctl.source.time"  # the original record's timestamp, epoch milliseconds
+RECEIVED = "rax.ctl.received"  # when the control app took the original in, its clock, epoch milliseconds
 
 
 class InboxKind(StrEnum):
@@ -52,11 +54,14 @@ def inbox_headers(
     *,
     key: bytes | None = None,
     timestamp_ms: int | None = None,
+    received_ms: int | None = None,
 ) -> list[tuple[str, bytes]]:
     """The envelope of one inbox record; region = the topic's region (the publisher, or the recipient).
 
     ``key``: the original key, when the inbox key is another (an alert is re-keyed by its region), so a
-    dead letter can carry the original; ``timestamp_ms``: when the original was written.
+    dead letter can carry the original; ``timestamp_ms``: when the original was written (the
+    writer's clock); ``received_ms``: when the control app took it in (the exchange's clock, by which
+    its times are judged and acknowledgements timed).
     """
     headers = [(KIND, kind.value.encode()), (REGION, region.encode())]
     if topic is not None:
@@ -69,4 +74,6 @@ def inbox_headers(
         headers.append((SOURCE_KEY, key))
     if timestamp_ms is not None and timestamp_ms > 0:
         headers.append((SOURCE_TIME, str(timestamp_ms).encode()))
+    if received_ms is not None:
+        headers.append((RECEIVED, str(received_ms).encode()))
     return headers

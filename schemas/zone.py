@@ -8,9 +8,13 @@ from typing import Annotated
 from pydantic import Field, model_validator
 
 from schemas.base import ShortText, UtcDatetime, WireModel, WirePart
+from schemas.escalation import EscalationRules
 from schemas.fields import RegionCode
+from schemas.keys import RegionKey, key_problems
+from schemas.partial_policy import PartialPatternPolicy
 from schemas.regions import registry
 from schemas.sharing import Agreement, Subscription
+from schemas.times import TimeBounds
 
 __all__ = ["TopicSettings", "Zone", "ZoneError", "ZoneObject", "ZoneRegion"]
 
@@ -66,6 +70,25 @@ class Zone(WireModel):
     agreements: tuple[Agreement, ...] = Field(default=(), description="Who may see what of whom.")
     subscriptions: tuple[Subscription, ...] = Field(default=(), description="Standing requests for hits.")
     topics: TopicSettings = Field(default_factory=TopicSettings, description="Topic sizing.")
+    times: TimeBounds = Field(
+        default_factory=TimeBounds,
+        description="How far from the receiving clock the times of the zone's records may lie; a record "
+        "outside is dead-lettered (implausible_time) where it is received.",
+    )
+    partial_patterns: PartialPatternPolicy = Field(
+        default_factory=PartialPatternPolicy,
+        description="How specific a partial plate pattern must be, in which categories, how many per owner.",
+    )
+    escalation: EscalationRules | None = Field(
+        default=None,
+        description="Which matches and reads open a special operation (专项), and checkpoint sites; "
+        "absent = none (docs/escalation.md).",
+    )
+    keys: tuple[RegionKey, ...] = Field(
+        default=(),
+        description="The members' public keys (seal: X25519, sign: Ed25519) with their validity, as "
+        "`rax keys export` prints them; private keys never leave the region (docs/threat-model.md).",
+    )
 
     @property
     def codes(self) -> frozenset[str]:
@@ -87,6 +110,7 @@ class Zone(WireModel):
             *self._adjacency_problems(),
             *self._agreement_problems(),
             *self._subscription_problems(),
+            *key_problems(self.keys, self.codes),
         ]
         if problems:
             raise ZoneError(problems)

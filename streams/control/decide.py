@@ -15,11 +15,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 
 from schemas.acks import FINAL_OUTCOMES
 from schemas.delivery import kind_for_alert
 from schemas.dlq import DlqReason, DlqStage
 from schemas.inbox import InboxKind
+from schemas.times import TimeBounds
 from schemas.zone import Zone
 from streams.control.acks.deadlines import with_breached
 from streams.control.acks.logic import apply_ack, delivery_state
@@ -112,8 +114,14 @@ class Decider:
         ctx.dead_letter(original, reason, stage, error)
         self.metrics.dead_letter(stream, reason, stage.value)
 
+    def _bounds(self) -> TimeBounds:
+        zone = self._zone()
+        return zone.times if zone is not None else TimeBounds()
+
     # ---- the kinds -----------------------------------------------------------------------------
-    def _alert(self, env: Envelope, ctx: Context, part: Partition) -> tuple[str, list[str]]:
+    def _alert(
+        self, env: Envelope, ctx: Context, part: Partition, resumed: bool = False
+    ) -> tuple[str, list[str]]:
         """Returns the outcome and the message keys now known (parked alerts may wait for them)."""
         zone = self._zone()
         if zone is None:
@@ -127,6 +135,9 @@ class Decider:
             now=from_epoch(ctx.now),
             messages=messages,
             threads=threads,
+            received=_received(env, ctx),
+            bounds=zone.times,
+            judge_times=not resumed,
         )
         if result.duplicate or result.alert is None:
             return "duplicate", []
@@ -181,6 +192,8 @@ class Decider:
             now=from_epoch(ctx.now),
             entries=entries,
             key=(env.original.key() or b"").decode("utf-8", "replace"),
+            received=_received(env, ctx),
+            bounds=self._bounds(),
         )
         if result.duplicate:
             return "duplicate"
@@ -194,7 +207,14 @@ class Decider:
     def _ack(self, env: Envelope, ctx: Context, part: Partition) -> str:
         deliveries = ctx.store("deliveries", part.scope)
         key = (env.original.key() or b"").decode("utf-8", "replace")
-        result = apply_ack(env.original.value(), env.region, deliveries, key=key)
+        result = apply_ack(
+            env.original.value(),
+            env.region,
+            deliveries,
+            key=key,
+            received=_received(env, ctx),
+            bounds=self._bounds(),
+        )
         if result.state is None:
             return "duplicate"
         deliveries[result.delivery_id] = result.state
@@ -229,7 +249,7 @@ class Decider:
             more: list[str] = []
             try:
                 outcome, more = self._alert(
-                    Envelope(InboxKind.ALERT.value, state["region"], original), ctx, part
+                    Envelope(InboxKind.ALERT.value, state["region"], original), ctx, part, resumed=True
                 )
             except Unresolved as exc:  # it refers to one more message not known yet
                 del ctx.out[mark:]
@@ -264,6 +284,11 @@ class Decider:
             self.reject(ctx, "alerts", unparked(state), DlqReason.UNKNOWN_REFERENCE, DlqStage.VALIDATE, error)
             self.metrics.records.labels("alerts", "rejected").inc()
             del store[key]
+
+
+def _received(env: Envelope, ctx: Context) -> datetime:
+    """When the app received the record (its clock): at intake, or now if it is decided where read."""
+    return from_epoch(env.received if env.received is not None else ctx.now)
 
 
 def _where(rec: Original) -> tuple[str, int, int]:

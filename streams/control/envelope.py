@@ -15,6 +15,7 @@ from typing import Any
 from schemas.inbox import (
     HEADER_PREFIX,
     KIND,
+    RECEIVED,
     REGION,
     SOURCE_KEY,
     SOURCE_OFFSET,
@@ -43,11 +44,16 @@ Original = Record
 
 @dataclass(frozen=True, slots=True)
 class Envelope:
-    """The inbox's headers of one record, and the original record."""
+    """The inbox's headers of one record, and the original record.
+
+    ``received``: when the app took the original in (epoch seconds, the app's clock); None when the
+    record was decided where it was read (the decision's clock is the receiving clock then).
+    """
 
     kind: str
     region: str
     original: Original
+    received: float | None = None
 
     @classmethod
     def open(cls, rec: InRecord) -> Envelope:
@@ -70,7 +76,9 @@ class Envelope:
             own,
             _int(text.get(SOURCE_TIME), ts),
         )
-        return cls(text.get(KIND, ""), text.get(REGION, ""), original)
+        at = text.get(RECEIVED, "")
+        received = int(at) / 1000 if at.isdigit() else None
+        return cls(text.get(KIND, ""), text.get(REGION, ""), original, received)
 
 
 def direct(rec: InRecord, kind: str, region: str) -> Envelope:

@@ -32,8 +32,12 @@ STREAM_OF = {
 _KEYED_BY = {InboxKind.WATCHLIST: "its entry id", InboxKind.ACK: "the delivery id it acknowledges"}
 
 
-def forward(rec: InRecord, cat: Catalogue) -> tuple[InboxKind, Outgoing]:
-    """The inbox record of ``rec`` (from ``rax.in.<r>.alerts|watchlist|acks``); raises ``Rejected``."""
+def forward(rec: InRecord, cat: Catalogue, received: float | None = None) -> tuple[InboxKind, Outgoing]:
+    """The inbox record of ``rec`` (from ``rax.in.<r>.alerts|watchlist|acks``); raises ``Rejected``.
+
+    ``received``: the app's clock (epoch seconds) as it takes the record in, kept in the envelope: the
+    record's times are judged, and an acknowledgement timed, by it, not by the sender's clock.
+    """
     topic = rec.topic() or ""
     parsed = cat.parse_region_topic(topic)
     kind = _KINDS.get(parsed[1]) if parsed is not None else None
@@ -61,5 +65,6 @@ def forward(rec: InRecord, cat: Catalogue) -> tuple[InboxKind, Outgoing]:
         rec.offset(),
         key=original_key,
         timestamp_ms=rec.timestamp()[1],
+        received_ms=None if received is None else round(received * 1000),
     )
     return kind, Outgoing(cat.control_inbox, key, rec.value(), [*own, *envelope])

@@ -171,7 +171,7 @@ class ControlProcessor:
     def _intake(self, rec: InRecord, ctx: Context) -> None:
         stream = (rec.topic() or "").rsplit(".", 1)[-1]  # alerts | watchlist | acks: the subscription
         try:
-            _, out = forward(rec, self.cat)
+            _, out = forward(rec, self.cat, ctx.now)
         except Rejected as exc:
             self.decider.reject(ctx, stream, rec, exc.reason, exc.stage, str(exc))
             return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 __all__ = ["DeliveryState", "EntryState", "MessageState", "ParkedState", "ThreadState", "message_key"]
 
@@ -44,7 +44,7 @@ class DeliveryState(TypedDict):
     delivered_at: float  # epoch seconds (produced_at of the delivery)
     checkpoint: str | None  # checkpoint of the hit (matches; None when redacted)
     entry: str | None  # watchlist entry id (matches)
-    received_at: float | None  # when it was first acknowledged (any outcome)
+    received_at: float | None  # when the app received the first answer (any outcome), on its own clock
     outcome: str | None  # the latest final outcome
     acks: list[str]  # ack ids applied, so a re-sent ack changes nothing
     breached: list[str]  # BreachStage values already raised
@@ -58,6 +58,8 @@ class EntryState(TypedDict):
     expires_at: float
     review_at: float | None
     commands: list[str]  # ids of the commands applied (the last few), so a re-sent one changes nothing
+    #: when it stopped being in force (withdrawal's issued_at, or expires_at), epoch s; absent while active
+    ended_at: NotRequired[float | None]
 
 
 class ParkedState(TypedDict):

@@ -24,12 +24,6 @@ class HotpathSettings(BaseModel):
         le=3600,
         description="Same plate at one checkpoint within this many seconds of pass time is one pass.",
     )
-    max_future_s: float = Field(
-        300.0,
-        ge=0,
-        le=86_400,
-        description="A hit whose pass time is further ahead of the worker's clock is dead-lettered.",
-    )
     silent_checkpoint_s: float = Field(
         900.0,
         gt=0,

@@ -14,9 +14,12 @@ Matching, in this order (an entry is returned at most once per hit):
    tolerance applies to its known characters. Score ``0.9 * known / len(hit) * certainty`` (see
    ``streams.hotpath.partial``).
 
-Within a kind, higher score first, then entry id. An entry whose ``expires_at <= now`` never matches,
-even before its tombstone arrives. An entry with a colour matches only hits of that colour; an entry
-without one matches any hit; a hit without a colour matches only entries without one.
+Within a kind, higher score first, then entry id. An entry matches a read only if it was in force
+when the vehicle passed (``placed_at <= pass_time < expires_at``) and still is when the match is made
+(``now < expires_at``, and not withdrawn: a withdrawal removes it), so an expired entry never matches,
+even before its tombstone arrives, and a read made before an entry was placed never matches it. An
+entry with a colour matches only hits of that colour; an entry without one matches any hit; a hit
+without a colour matches only entries without one.
 
 Storage, for millions of entries: entries live in slots (an int), their fields in ``array`` columns
 and two lists (no object per entry). Plates of entries with tolerance 0 are keys of one dict (plate ->
@@ -95,6 +98,7 @@ class WatchlistIndex:
         "_keys",
         "_long_variants",
         "_partial",
+        "_placed",
         "_ref",
         "_slot_of",
         "_tolerance",
@@ -109,6 +113,7 @@ class WatchlistIndex:
         self._ids: list[str] = []  # "" for a free slot
         self._keys: list[str | None] = []  # key in _exact or _tolerant; None for partial or free slots
         self._expires = array("d")
+        self._placed = array("d")
         self._tolerance = array("B")
         self._colour = array("H")  # 0 = any colour, else 1 + index in _colours
         self._ref = array("q")
@@ -141,6 +146,7 @@ class WatchlistIndex:
         tolerance: int = 0,
         expires_at: float = math.inf,
         ref: int = 0,
+        placed_at: float = -math.inf,
     ) -> None:
         """Add an entry, or replace the entry with this id. ``pattern`` is normalised (see module doc)."""
         if not 0 <= tolerance <= MAX_TOLERANCE:
@@ -152,14 +158,21 @@ class WatchlistIndex:
         partial = is_partial(pattern)
         if partial and not pattern.strip("?*"):
             raise ValueError(f"partial plate {pattern!r} has no known character")
-        expires_at = float(expires_at)  # everything that can fail has failed before the index changes
+        expires_at, placed_at = float(expires_at), float(placed_at)  # all that can fail has failed now
         self.remove(entry_id)
         colour_code = 0 if colour is None else self._colours.setdefault(colour, len(self._colours) + 1)
         slot = self._free.pop() if self._free else len(self._ids)
         if slot == len(self._ids):
             self._ids.append("")
             self._keys.append(None)
-            for column in (self._expires, self._tolerance, self._colour, self._ref, self._variant):
+            for column in (
+                self._expires,
+                self._placed,
+                self._tolerance,
+                self._colour,
+                self._ref,
+                self._variant,
+            ):
                 column.append(0)
         if partial:
             self._partial.add(slot, pattern, tolerance)
@@ -180,6 +193,7 @@ class WatchlistIndex:
         self._ids[slot] = entry_id
         self._slot_of[entry_id] = slot
         self._expires[slot] = expires_at
+        self._placed[slot] = placed_at
         self._tolerance[slot] = tolerance
         self._colour[slot] = colour_code
         self._ref[slot] = ref
@@ -210,31 +224,42 @@ class WatchlistIndex:
             self.remove(entry_id)
         return gone
 
-    def match(self, plate: str, colour: str | None, now: float) -> list[MatchResult]:
-        """Every active entry matching a hit's normalised plate and colour at ``now``, best kind first."""
+    def match(
+        self, plate: str, colour: str | None, now: float, pass_time: float | None = None
+    ) -> list[MatchResult]:
+        """Every entry matching a read's normalised plate and colour, best kind first: in force at the
+        read's ``pass_time`` (default ``now``) and still at ``now``."""
+        since = now if pass_time is None else pass_time  # placed at or before the pass
+        until = since if since > now else now  # expiring after the pass and after now
+        live = (until, since)
         results: list[MatchResult] = []
         present = self._exact.get(plate)
         if present is not None:
-            self._take_exact(present, colour, now, results)
+            self._take_exact(present, colour, live, results)
         if not (self._tolerant or self._partial.count):
             return results
         key = plate.translate(CLASS_TABLE)
         present = self._tolerant.get(key)
         if present is not None:
-            self._take_tolerant(plate, key, present, colour, now, results)
+            self._take_tolerant(plate, key, present, colour, live, results)
         if self._partial.count:
             found = self._partial.match(plate, key)
             if found is not None:
-                self._take_partial(found, colour, now, results)
+                self._take_partial(found, colour, live, results)
         return results
 
     def _take_exact(
-        self, present: int | list[int], colour: str | None, now: float, out: list[MatchResult]
+        self, present: int | list[int], colour: str | None, live: tuple[float, float], out: list[MatchResult]
     ) -> None:
         hit_colour = -1 if colour is None else self._colours.get(colour, -1)
+        until, since = live
         for slot in present if isinstance(present, list) else (present,):
             wanted = self._colour[slot]
-            if self._expires[slot] > now and (not wanted or wanted == hit_colour):
+            if (
+                self._expires[slot] > until
+                and self._placed[slot] <= since
+                and (not wanted or wanted == hit_colour)
+            ):
                 out.append(MatchResult(self._ids[slot], "exact", 1.0, self._ref[slot]))
         if len(out) > 1:
             out.sort(key=_by_score)
@@ -245,15 +270,20 @@ class WatchlistIndex:
         key: str,
         present: int | list[int],
         colour: str | None,
-        now: float,
+        live: tuple[float, float],
         results: list[MatchResult],
     ) -> None:
         code = variant_code(plate)
         hit_colour = -1 if colour is None else self._colours.get(colour, -1)
+        until, since = live
         misread: list[MatchResult] = []
         for slot in present if isinstance(present, list) else (present,):
             wanted = self._colour[slot]
-            if self._expires[slot] <= now or (wanted and wanted != hit_colour):
+            if (
+                self._expires[slot] <= until
+                or self._placed[slot] > since
+                or (wanted and wanted != hit_colour)
+            ):
                 continue
             stored = self._variant[slot]
             if stored == _LONG:
@@ -272,14 +302,20 @@ class WatchlistIndex:
         results += misread
 
     def _take_partial(
-        self, found: list[tuple[int, float, int]], colour: str | None, now: float, results: list[MatchResult]
+        self,
+        found: list[tuple[int, float, int]],
+        colour: str | None,
+        live: tuple[float, float],
+        results: list[MatchResult],
     ) -> None:
         partial: list[MatchResult] = []
         hit_colour = -1 if colour is None else self._colours.get(colour, -1)
+        until, since = live
         for slot, score, edits in found:
             entry_id = self._ids[slot]
             wanted = self._colour[slot]
-            if not entry_id or self._expires[slot] <= now or (wanted and wanted != hit_colour):
+            expired = self._expires[slot] <= until or self._placed[slot] > since
+            if not entry_id or expired or (wanted and wanted != hit_colour):
                 continue
             partial.append(MatchResult(entry_id, "partial", score, self._ref[slot], edits))
         partial.sort(key=_by_score)

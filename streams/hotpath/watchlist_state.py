@@ -92,7 +92,13 @@ class WatchlistState:
         )
         colour = entry.plate_colour.value if entry.plate_colour is not None else None
         self.index.upsert(
-            entry.entry_id, entry.plate, colour, entry.tolerance, entry.expires_at.timestamp(), slot
+            entry.entry_id,
+            entry.plate,
+            colour,
+            entry.tolerance,
+            entry.expires_at.timestamp(),
+            slot,
+            entry.placed_at.timestamp(),
         )
 
     def remove(self, entry_id: str) -> None:
@@ -102,10 +108,13 @@ class WatchlistState:
             self._free.append(slot)
             self.index.remove(entry_id)
 
-    def match(self, plate: str, colour: str | None, now: float) -> list[tuple[MatchResult, EntryFacts]]:
-        """The live, unexpired entries ``plate`` matches, best first, with their facts."""
+    def match(
+        self, plate: str, colour: str | None, now: float, pass_time: float | None = None
+    ) -> list[tuple[MatchResult, EntryFacts]]:
+        """The entries ``plate`` matches, best first, with their facts: in force when the vehicle
+        passed (``pass_time``) and still at ``now`` (see ``WatchlistIndex.match``)."""
         out = []
-        for result in self.index.match(plate, colour, now):
+        for result in self.index.match(plate, colour, now, pass_time):
             facts = self._facts[result.ref]
             if facts is not None and facts.entry_id == result.entry_id:
                 out.append((result, facts))

@@ -39,8 +39,9 @@ def cap(name: str, shift: timedelta, **rax: Any) -> dict[str, Any]:
     data: dict[str, Any] = _element(ET.parse(CAP_DIR / f"oasis_cap12_{name}.xml").getroot())
     data["sent"] = (datetime.fromisoformat(data["sent"]) + shift).isoformat()
     for info in data.get("info", []):
-        if "expires" in info:
-            info["expires"] = (datetime.fromisoformat(info["expires"]) + shift).isoformat()
+        for name in ("effective", "onset", "expires"):
+            if name in info:
+                info[name] = (datetime.fromisoformat(info[name]) + shift).isoformat()
     return data | rax
 
 
@@ -54,7 +55,10 @@ def cap_sequence(tag: str) -> list[Alert]:
     Identifiers get ``tag`` so that tests never share an alert.
     """
     shift = datetime.now(UTC).replace(microsecond=0) - datetime(2003, 6, 17, 22, 0, tzinfo=UTC)
-    homeland = cap("HomelandAlert", shift, sender_region="510000", category="terrorism")
+    # sent two months before the others: moved on its own, so that it is not older than a zone accepts
+    homeland_sent = datetime.fromisoformat(cap("HomelandAlert", timedelta(0))["sent"])
+    homeland_shift = datetime.now(UTC).replace(microsecond=0) - homeland_sent
+    homeland = cap("HomelandAlert", homeland_shift, sender_region="510000", category="terrorism")
     storm = cap("ThunderstormWarning", shift, sender_region="500153", category="other")
     storm["info"][0]["parameter"] = [{"valueName": "rax.scope", "value": "adjacent"}]
     amber = cap("AmberAlert", shift, sender_region="500000", category="missing_person")

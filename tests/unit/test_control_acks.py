@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -12,6 +12,7 @@ from schemas.acks import BreachStage
 from schemas.codec import encode
 from schemas.delivery import Delivery, delivery_id
 from schemas.dlq import DlqReason
+from schemas.times import TimeBounds
 from schemas.topics import Catalogue
 from streams.control.acks.deadlines import DueQueue, breach, due_items, with_breached
 from streams.control.acks.logic import apply_ack, delivery_state, owed
@@ -26,6 +27,11 @@ POLICY = DeadlinePolicy()
 
 def known(d: Delivery) -> dict[str, Any]:
     return {d.delivery_id: delivery_state(encode(d))[1]}
+
+
+#: the factories' ack answers its delivery half an hour later; the app receives it a minute after that
+RECEIVED = datetime(2024, 5, 1, 1, 3, tzinfo=UTC)
+ON_TIME = {"received": RECEIVED, "bounds": TimeBounds()}
 
 
 def test_a_match_delivery_is_owed_an_acknowledgement_and_an_outcome() -> None:
@@ -48,11 +54,11 @@ def test_owners_copies_and_breach_notices_are_owed_nothing() -> None:
 def test_acks_apply_once_and_the_first_answer_acknowledges() -> None:
     d = match_delivery()
     table = known(d)
-    received = apply_ack(encode(ack(outcome="received")), "500153", table)
+    received = apply_ack(encode(ack(outcome="received")), "500153", table, **ON_TIME)
     assert received.state is not None and received.seconds_to_acknowledge is not None
     table[d.delivery_id] = received.state
-    assert apply_ack(encode(ack(outcome="received")), "500153", table).state is None  # same ack id
-    final = apply_ack(encode(ack(ack_id="d4e2a1b9-3d5f-4a6e-8b7c-9d0e1f2a3b4c")), "500153", table)
+    assert apply_ack(encode(ack(outcome="received")), "500153", table, **ON_TIME).state is None  # same ack id
+    final = apply_ack(encode(ack(ack_id="d4e2a1b9-3d5f-4a6e-8b7c-9d0e1f2a3b4c")), "500153", table, **ON_TIME)
     assert final.state is not None and final.state["outcome"] == "intercepted"
     assert final.seconds_to_acknowledge is None and final.previous_outcome is None
 
@@ -67,7 +73,7 @@ def test_acks_apply_once_and_the_first_answer_acknowledges() -> None:
 )
 def test_ack_refusals(over: dict[str, Any], region: str, error: type, reason: DlqReason) -> None:
     with pytest.raises(error) as err:
-        apply_ack(encode(ack(**over)), region, known(match_delivery()))
+        apply_ack(encode(ack(**over)), region, known(match_delivery()), **ON_TIME)
     assert err.value.reason == reason
 
 
@@ -142,5 +148,5 @@ def test_outcome_counts_of_partitions_add_up() -> None:
 def test_an_ack_keyed_by_another_id_is_refused() -> None:
     a = ack()
     with pytest.raises(Rejected) as err:
-        apply_ack(encode(a), "500153", known(match_delivery()), key="not-the-delivery-id")
+        apply_ack(encode(a), "500153", known(match_delivery()), key="not-the-delivery-id", **ON_TIME)
     assert err.value.reason == DlqReason.SCHEMA_VIOLATION

@@ -9,6 +9,7 @@ import pytest
 
 from schemas.codec import decode, encode
 from schemas.dlq import DlqReason
+from schemas.times import TimeBounds
 from schemas.topics import Catalogue
 from schemas.watchlist import WatchlistEntry
 from streams.control.common import Rejected
@@ -17,10 +18,12 @@ from tests.unit.models_factories import COMMAND_ID, ENTRY_ID, entry_data, place,
 
 CAT = Catalogue("t")
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+#: the factories' commands span two days (placed 30 April, withdrawn 2 May): wide enough bounds for them
+WIDE = TimeBounds(skew_s=86_400, command_age_s=7 * 86_400)
 
 
 def run(entries: dict[str, Any], command: Any, region: str = "510521", now: datetime = NOW) -> Any:
-    result = process_command(encode(command), region, catalogue=CAT, now=now, entries=entries)
+    result = process_command(encode(command), region, catalogue=CAT, now=now, entries=entries, bounds=WIDE)
     entries.update(result.entries)
     return result
 

@@ -4,20 +4,27 @@ An acknowledgement must come from the delivery's recipient on its own acks topic
 id, and answer a delivery the app knows; an ack id already applied changes nothing. The first answer of
 any kind acknowledges the delivery (``received_at``); a final outcome replaces an earlier one (verified,
 then intercepted).
+
+Time to acknowledge is measured on the exchange's clock: from when the delivery was made
+(``produced_at``, the processor's clock) to when the control app received the first answer — never
+from the centre's own ``at``, which a region could date as it pleased. ``at`` must still be plausible
+(``schemas.times.ack_time_problem``: not before the delivery, not ahead of the exchange's clock).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from schemas.acks import FINAL_OUTCOMES, Acknowledgement, BreachStage
 from schemas.codec import DecodeError, decode
 from schemas.delivery import Delivery, DeliveryKind
 from schemas.dlq import DlqReason, DlqStage
+from schemas.times import TimeBounds, ack_time_problem
 from schemas.vocab import Action
 from streams.control.alerts.logic import priority_of
-from streams.control.common import Rejected, Unresolved, to_epoch
+from streams.control.common import Rejected, Unresolved, from_epoch, to_epoch
 from streams.control.state import DeliveryState
 
 __all__ = ["AckResult", "apply_ack", "delivery_state", "owed"]
@@ -91,7 +98,7 @@ def owed(state: DeliveryState) -> list[BreachStage]:
 
 @dataclass(frozen=True)
 class AckResult:
-    """The delivery after the ack, how long the first answer took, and the outcome it replaced."""
+    """The delivery after the ack, how long the first answer took (by the app's clock), what it replaced."""
 
     delivery_id: str
     state: DeliveryState | None  # None: a duplicate, nothing changed
@@ -105,10 +112,14 @@ def apply_ack(
     topic_region: str,
     deliveries: Mapping[str, DeliveryState],
     key: str | None = None,
+    *,
+    received: datetime,
+    bounds: TimeBounds,
 ) -> AckResult:
     """Apply one record of ``rax.in.<topic_region>.acks``; raises ``Rejected`` / ``Unresolved``.
 
-    ``key``: the record's key, which must be the delivery id (the deliveries are partitioned by it).
+    ``key``: the record's key, which must be the delivery id (the deliveries are partitioned by it);
+    ``received``: when the control app received it (its clock); ``bounds``: the zone's time bounds.
     """
     try:
         ack = decode(raw, Acknowledgement)
@@ -137,12 +148,15 @@ def apply_ack(
         )
     if ack.ack_id in state["acks"]:
         return AckResult(ack.delivery_id, None, ack)
+    problem = ack_time_problem(ack, from_epoch(state["delivered_at"]), bounds, received)
+    if problem is not None:
+        raise Rejected(DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
     new = DeliveryState(**state)
     new["acks"] = [*state["acks"], ack.ack_id]
     seconds = None
     if state["received_at"] is None:
-        received = new["received_at"] = to_epoch(ack.at)
-        seconds = max(0.0, received - state["delivered_at"])
+        new["received_at"] = to_epoch(received)
+        seconds = max(0.0, to_epoch(received) - state["delivered_at"])
     previous = state["outcome"]
     if ack.outcome in FINAL_OUTCOMES:
         new["outcome"] = ack.outcome.value

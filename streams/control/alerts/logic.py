@@ -17,8 +17,9 @@ from schemas.audit import AuditReason, AuditRecord, audit_id
 from schemas.cap import MsgType, Urgency
 from schemas.codec import DecodeError, decode, encode
 from schemas.delivery import Delivery, delivery_id, kind_for_alert
-from schemas.disclosure import Disclosure
+from schemas.disclosure import Disclosure, may_disclose
 from schemas.dlq import DlqReason, DlqStage
+from schemas.times import TimeBounds, alert_time_problem
 from schemas.topics import Catalogue
 from schemas.vocab import Priority
 from schemas.zone import Zone
@@ -118,19 +119,34 @@ def _recipients(
 ) -> tuple[dict[str, Disclosure], list[Disclosure]]:
     """Who gets ``alert`` (with the basis) and who is refused.
 
-    Whoever received an earlier message of the thread hears of the Update or Cancel too, on the basis
-    it first received under; an Update's own scope may add regions (under today's agreements).
+    Agreement validity is judged at disclosure time, ``now``. Whoever received an earlier message of
+    the thread hears of an Update too if an agreement allows it now (asked for the purpose it first
+    received under), else the refusal is audited; an Update's own scope may add regions. A Cancel
+    reaches everyone who received the thread, on the basis they first received under, even after that
+    agreement ended: it withdraws what they were told and discloses nothing new.
     """
     owner = alert.sender_region
     chosen: dict[str, Disclosure] = {}
+    refused: list[Disclosure] = []
+    decided: set[str] = set()
     for thread in threads:
         for region, (agreement, purpose) in thread["recipients"].items():
-            reason = AuditReason.OWNER if region == owner else AuditReason.AGREEMENT
-            chosen.setdefault(region, Disclosure(region, reason, agreement, purpose))
-    refused: list[Disclosure] = []
+            if region in decided:
+                continue
+            decided.add(region)
+            if region == owner:
+                chosen[region] = Disclosure(region, AuditReason.OWNER)
+            elif alert.msg_type == MsgType.CANCEL:
+                chosen[region] = Disclosure(region, AuditReason.AGREEMENT, agreement, purpose)
+            else:
+                decision = may_disclose(zone, owner, region, alert.category, now, purpose)
+                if decision.disclosed:
+                    chosen[region] = decision
+                else:
+                    refused.append(decision)
     if alert.msg_type != MsgType.CANCEL:
         for decision in route(zone, alert, now):
-            if decision.recipient in chosen:
+            if decision.recipient in decided:
                 continue
             if decision.disclosed:
                 chosen[decision.recipient] = decision
@@ -166,10 +182,16 @@ def process_alert(
     now: datetime,
     messages: Mapping[str, MessageState],
     threads: Mapping[str, ThreadState],
+    received: datetime | None = None,
+    bounds: TimeBounds | None = None,
+    judge_times: bool = True,
 ) -> AlertResult:
     """Process one record of ``rax.in.<topic_region>.alerts``; raises ``Rejected`` / ``Unresolved``.
 
-    A message seen before (a re-send) is a duplicate: nothing is produced or changed.
+    A message seen before (a re-send) is a duplicate: nothing is produced or changed. Its times are
+    judged against ``received`` (when the app took it in; ``now`` if not given) within ``bounds`` (the
+    zone's; the defaults if not given), unless ``judge_times`` is False: a parked alert decided again
+    was judged when it arrived.
     """
     alert = _decode(raw, topic_region)
     key = message_key(alert.sender, alert.identifier)
@@ -181,6 +203,9 @@ def process_alert(
             DlqStage.VALIDATE,
             f"expired before it could be delivered (every info block expired, now {now.isoformat()})",
         )
+    problem = alert_time_problem(alert, bounds or TimeBounds(), received or now) if judge_times else None
+    if problem is not None:
+        raise Rejected(DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
     roots = _threads_of(alert, messages) if alert.msg_type != MsgType.ALERT else []
     earlier = [threads[r] for r in roots if r in threads]
     if alert.msg_type == MsgType.UPDATE and any(t["cancelled"] for t in earlier):

@@ -4,8 +4,12 @@ Rules: the command's region must be its topic's region (else an impersonation: r
 record must be keyed by the entry id (the state is partitioned by it); the approval must predate the
 command; only the owner may replace or withdraw an entry (not_authorised); a withdrawal of an unknown
 entry is an unknown_reference; a command already applied (same command id) changes nothing; a placement
-that has already expired is refused. Expiry and review are decided by ``expire`` and
-``overdue_reviews`` for the timer.
+that has already expired is refused; a command whose times are implausible on the app's clock
+(``schemas.times``) is refused as implausible_time. An entry is in force from its ``placed_at`` to its
+``expires_at`` (the hot path matches a read only if the entry was in force at its pass time): so an
+entry placed again after a withdrawal or expiry must be dated after that end, or reads made while it
+was withdrawn would match it. Expiry and review are decided by ``expire`` and ``overdue_reviews`` for
+the timer.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from datetime import datetime, timedelta
 
 from schemas.codec import DecodeError, decode_command, encode
 from schemas.dlq import DlqReason, DlqStage
+from schemas.times import TimeBounds, command_time_problem
 from schemas.topics import Catalogue
 from schemas.watchlist import Approval, PlaceCommand, WithdrawCommand
-from streams.control.common import Output, Rejected, to_epoch
+from streams.control.common import Output, Rejected, from_epoch, to_epoch
 from streams.control.state import EntryState
 
 __all__ = [
@@ -94,6 +99,16 @@ def _place(command: PlaceCommand, state: EntryState | None, cat: Catalogue, now:
             DlqStage.VALIDATE,
             f"entry {entry.entry_id} expired at {entry.expires_at.isoformat()}, before it could be placed",
         )
+    ended = state.get("ended_at") if state is not None and state["status"] != ACTIVE else None
+    if ended is not None and to_epoch(entry.placed_at) < ended:
+        raise Rejected(
+            DlqReason.SCHEMA_VIOLATION,
+            DlqStage.VALIDATE,
+            f"entry {entry.entry_id} was {state['status'] if state else ''} at "
+            f"{from_epoch(ended).isoformat()}; placed again, its placed_at "
+            f"({entry.placed_at.isoformat()}) must not be before that, or reads made while it was "
+            "not in force would match it",
+        )
     result = WatchlistResult(op=command.op)
     result.outputs.append(Output(cat.watchlist, entry.entry_id.encode(), encode(entry)))
     result.entries[entry.entry_id] = EntryState(
@@ -128,6 +143,7 @@ def _withdraw(command: WithdrawCommand, state: EntryState | None, cat: Catalogue
         expires_at=state["expires_at"],
         review_at=state["review_at"],
         commands=_remember(state, command.command_id),
+        ended_at=to_epoch(command.issued_at) if state["status"] == ACTIVE else state.get("ended_at"),
     )
     return result
 
@@ -140,8 +156,14 @@ def process_command(
     now: datetime,
     entries: Mapping[str, EntryState],
     key: str | None = None,
+    received: datetime | None = None,
+    bounds: TimeBounds | None = None,
 ) -> WatchlistResult:
-    """Process one record of ``rax.in.<topic_region>.watchlist`` keyed ``key``; raises ``Rejected``."""
+    """Process one record of ``rax.in.<topic_region>.watchlist`` keyed ``key``; raises ``Rejected``.
+
+    Its times are judged against ``received`` (when the app took it in; ``now`` if not given) within
+    ``bounds`` (the zone's; the defaults if not given).
+    """
     command = _decode(raw, topic_region)
     entry_id = command.entry.entry_id if isinstance(command, PlaceCommand) else command.entry_id
     if key is not None and key != entry_id:
@@ -153,6 +175,9 @@ def process_command(
     state = entries.get(entry_id)
     if state is not None and command.command_id in state["commands"]:
         return WatchlistResult(op=command.op, duplicate=True)
+    problem = command_time_problem(command, bounds or TimeBounds(), received or now)
+    if problem is not None:
+        raise Rejected(DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
     if isinstance(command, PlaceCommand):
         return _place(command, state, catalogue, now)
     return _withdraw(command, state, catalogue)
@@ -170,6 +195,7 @@ def expire(entry_id: str, state: EntryState, catalogue: Catalogue, now: datetime
         expires_at=state["expires_at"],
         review_at=state["review_at"],
         commands=state["commands"],
+        ended_at=state["expires_at"],
     )
     return result
 
