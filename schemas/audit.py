@@ -11,7 +11,7 @@ from schemas.delivery import DeliveryKind
 from schemas.fields import RegionCode
 from schemas.sharing import ObjectName, Purpose, RedactField
 
-__all__ = ["AuditReason", "AuditRecord", "Decision", "audit_id"]
+__all__ = ["AuditReason", "AuditRecord", "ConsentSide", "Decision", "audit_id"]
 
 
 class Decision(StrEnum):
@@ -36,6 +36,13 @@ class AuditReason(StrEnum):
     def discloses(self) -> bool:
         """True for the reasons of a disclosure (``owner``, ``agreement``), false for those of a refusal."""
         return self in _DISCLOSING
+
+
+class ConsentSide(StrEnum):
+    """Whose consent a match needs, and so which side refused one (two-sided consent)."""
+
+    ENTRY = "entry"  # the owner of the watchlist entry (or the alert's sender): may R know of the entry?
+    READ = "read"  # the region whose camera made the read (属地): may R know of the read?
 
 
 _DISCLOSING = frozenset({AuditReason.OWNER, AuditReason.AGREEMENT})
@@ -66,7 +73,18 @@ class AuditRecord(WireModel):
     hit_region: RegionCode | None = Field(default=None, description="Where the plate was seen (matches).")
     decision: Decision = Field(description="disclosed or refused.")
     reason: AuditReason = Field(description="The basis of a disclosure or the cause of a refusal.")
-    agreement_id: ObjectName | None = Field(default=None, description="The agreement disclosed under.")
+    agreement_id: ObjectName | None = Field(
+        default=None, description="The owner's agreement disclosed under (for a refusal: not in force)."
+    )
+    read_agreement_id: ObjectName | None = Field(
+        default=None,
+        description="Matches: the agreement of the region that made the read (hit_region) disclosed under; "
+        "absent when the recipient made the read.",
+    )
+    refused_by: ConsentSide | None = Field(
+        default=None,
+        description="Refusals of a match: whose consent is missing, the entry's owner or the read's region.",
+    )
     purpose: Purpose | None = Field(default=None, description="The purpose disclosed for.")
     redacted: tuple[RedactField, ...] = Field(default=(), description="Fields removed before disclosure.")
     at: UtcDatetime = Field(description="When: the moment of the decision, UTC.")
@@ -79,7 +97,8 @@ class AuditRecord(WireModel):
             raise ValueError(f"audit_id: must be audit_id(delivery_id) = {audit_id(self.delivery_id)}")
         if (self.decision == Decision.DISCLOSED) != self.reason.discloses:
             raise ValueError(f"reason: {self.reason} does not go with decision {self.decision}")
-        if self.reason == AuditReason.AGREEMENT and (self.agreement_id is None or self.purpose is None):
+        basis = self.agreement_id or self.read_agreement_id
+        if self.reason == AuditReason.AGREEMENT and (basis is None or self.purpose is None):
             raise ValueError("agreement_id: a disclosure under an agreement names the agreement and purpose")
         if self.reason == AuditReason.OWNER and self.recipient != self.owner:
             raise ValueError("reason: owner only when the recipient is the owner")

@@ -1,20 +1,22 @@
 """The one agreement rule: may an owner disclose a category to a recipient, at a time, for a purpose.
 
-Every processor that hands one region's data to another (matches on the hot path, alerts in the
-control plane) asks ``may_disclose`` and records its answer in the audit; nothing else decides.
+Every processor that hands one region's data to another asks here and records the answer in the audit;
+nothing else decides. An alert is one region's data (``may_disclose``). A match joins two regions' data
+— the entry of its owner and the read of the region whose camera made it (属地) — so it needs both
+sides' consent (``may_disclose_match``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from schemas.audit import AuditReason, Decision
+from schemas.audit import AuditReason, ConsentSide, Decision
 from schemas.sharing import RedactField, selects
 from schemas.vocab import Category
 from schemas.zone import Zone
 
-__all__ = ["Disclosure", "may_disclose"]
+__all__ = ["Disclosure", "may_disclose", "may_disclose_match"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,8 @@ class Disclosure:
     agreement_id: str | None = None
     purpose: str | None = None
     redact: tuple[RedactField, ...] = ()
+    read_agreement_id: str | None = None
+    refused_by: ConsentSide | None = None
 
     @property
     def disclosed(self) -> bool:
@@ -82,3 +86,51 @@ def may_disclose(
     basis = allowing[0]
     chosen = purpose if purpose in basis.purposes else basis.purposes[0]
     return Disclosure(recipient, AuditReason.AGREEMENT, basis.agreement_id, chosen, basis.redact)
+
+
+def may_disclose_match(
+    zone: Zone,
+    owner: str,
+    read_region: str,
+    recipient: str,
+    category: Category,
+    at: datetime,
+    purpose: str | None = None,
+) -> Disclosure:
+    """May ``recipient`` learn of a match of ``owner``'s entry on a read made in ``read_region``?
+
+    Two-sided consent, in the words of the cooperation agreements: the entry is the owner's, the read
+    is the data of the region whose camera made it (属地 data stays with the region that read it unless
+    it agreed). So the recipient needs both:
+
+    1. the entry side: ``may_disclose(owner → recipient)`` (the recipient is the owner, or an agreement
+       of the owner covers the category), and
+    2. the read side: ``may_disclose(read_region → recipient)`` (the recipient made the read, or an
+       agreement of the read's region covers the category).
+
+    The entry side is asked first; a refusal names the side that refused (``refused_by``) and that
+    side's reason (and, for ``agreement_not_in_force``, its agreement). A disclosure is ``owner`` only
+    when the recipient is both the owner and the read's region; otherwise it is ``agreement``, with the
+    owner's agreement in ``agreement_id`` and the read region's in ``read_agreement_id`` (each ``None``
+    on the side the recipient is itself). The purpose is the entry side's (the owner placed the entry
+    for it), else the read side's; the redactions of both agreements apply.
+    """
+    entry = may_disclose(zone, owner, recipient, category, at, purpose)
+    if not entry.disclosed:
+        return replace(entry, refused_by=ConsentSide.ENTRY)
+    read = may_disclose(zone, read_region, recipient, category, at, purpose)
+    if not read.disclosed:
+        return Disclosure(
+            recipient, read.reason, read_agreement_id=read.agreement_id, refused_by=ConsentSide.READ
+        )
+    if entry.reason == AuditReason.OWNER and read.reason == AuditReason.OWNER:
+        return entry
+    redact = tuple(dict.fromkeys((*entry.redact, *read.redact)))
+    return Disclosure(
+        recipient,
+        AuditReason.AGREEMENT,
+        entry.agreement_id,
+        entry.purpose or read.purpose,
+        redact,
+        read_agreement_id=read.agreement_id,
+    )

@@ -21,6 +21,7 @@ from schemas.dlq import DlqReason, DlqStage
 from schemas.hits import CheckpointHit
 from schemas.inbox import InboxKind, inbox_headers
 from schemas.matching import Match, MatchKind, match_id
+from schemas.times import TimeBounds, hit_time_problem
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone
 from streams.hotpath.dedup import DedupWindow
@@ -34,6 +35,9 @@ __all__ = ["BatchResult", "HitPipeline", "InRecord", "Outgoing", "Sighting"]
 Sighting = tuple[str, str, str | None, str, float]
 
 log = logging.getLogger(__name__)
+
+#: The bounds on a read's times before any zone is loaded (the zone's ``times`` once one is).
+_DEFAULT_BOUNDS = TimeBounds()
 
 
 @dataclass
@@ -63,14 +67,12 @@ class HitPipeline:
         dedup_window_s: float = 10.0,
         max_fanout: int = 32,
         dead_letters: DeadLetterBuilder | None = None,
-        max_future_s: float = 300.0,
     ) -> None:
         self.cat = cat
         self.watchlist = watchlist
         self._zone = zone
         self._window = dedup_window_s
         self._max_fanout = max_fanout
-        self._max_future = max_future_s
         self.dead_letters = dead_letters or DeadLetterBuilder(cat.dlq("hotpath"), "hotpath")
         self._dedup: dict[tuple[str, int], DedupWindow] = {}
         self._regions: dict[str, str | None] = {}
@@ -144,14 +146,12 @@ class HitPipeline:
             )
             result.out.append(self._impersonation_audit(hit, region, topic, now))
             return
+        problem = hit_time_problem(hit, zone.times if zone is not None else _DEFAULT_BOUNDS, now)
+        if problem is not None:  # judged on this worker's clock, before dedup: no read moves its clock
+            self._dead(result, msg, DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
+            return
         colour = _colour(hit)
         t = hit.pass_time.timestamp()
-        if t > now.timestamp() + self._max_future:
-            error = (
-                f"pass_time {hit.pass_time.isoformat()} is more than {self._max_future:.0f} s in the future"
-            )
-            self._dead(result, msg, DlqReason.SCHEMA_VIOLATION, DlqStage.VALIDATE, error)
-            return
         self._last_seen[hit.checkpoint_id] = (region, t)
         part = msg.partition() or 0
         window = self.dedup(topic, part)
@@ -161,7 +161,7 @@ class HitPipeline:
         if window.seen(*sighting):
             result.duplicates[region] += 1
             return
-        found = self.watchlist.match(hit.plate, colour, now.timestamp())
+        found = self.watchlist.match(hit.plate, colour, now.timestamp(), t)
         if not found:
             return
         if zone is None:
@@ -220,6 +220,7 @@ class HitPipeline:
                     owner=facts.owner,
                     match=MatchNotice.from_match(match, d.redact),
                     agreement_id=d.agreement_id,
+                    read_agreement_id=d.read_agreement_id,
                     purpose=d.purpose,
                     produced_at=now,
                     source_time=hit.pass_time,
@@ -245,6 +246,8 @@ class HitPipeline:
                 decision=d.decision,
                 reason=d.reason,
                 agreement_id=d.agreement_id,
+                read_agreement_id=d.read_agreement_id,
+                refused_by=d.refused_by,
                 purpose=d.purpose,
                 redacted=d.redact,
                 at=now,

@@ -67,7 +67,6 @@ class HotpathProcessor:
             settings.dedup_window_s,
             settings.max_match_fanout,
             DeadLetterBuilder(cat.dlq(self.name), self.name, settings.runtime.dlq_value_bytes),
-            settings.max_future_s,
         )
         tables_group = f"{cat.processor_prefix}{self.name}-tables"  # never joined: plain assignment
         self.tables = GlobalTables(factory, [cat.watchlist, cat.zone], self._apply, tables_group)
@@ -142,7 +141,8 @@ class HotpathProcessor:
             ctx.dlq_counts[reason] += count
         for scope, sightings in result.sightings.items():
             self._journal(scope, sightings, ctx)
-        self._record(result, len(batch), time.monotonic() - t0)
+        seconds = time.monotonic() - t0
+        ctx.after_commit(lambda: self._record(result, len(batch), seconds))  # counted once, when committed
 
     def _journal(self, scope: Scope, sightings: list[Sighting], ctx: Context) -> None:
         """Append this batch's sightings to the partition's store; delete chunks past the retention."""

@@ -2,18 +2,18 @@
 
 Pure logic over the zone: no Kafka. For one match of an entry owned by O, on a hit in region H:
 
-* O always receives it (reason ``owner``): it is O's own entry;
-* H (the region where the hit happened, 属地) and every region whose subscription covers the entry's
-  category and H are candidates;
-* each candidate is decided by ``schemas.disclosure.may_disclose`` (the one agreement rule), with the
-  subscription's purpose as the purpose asked for; refusals are audited too.
+* O (whose entry it is), H (the region where the hit happened, 属地) and every region whose
+  subscription covers the entry's category and H are candidates;
+* each candidate is decided by ``schemas.disclosure.may_disclose_match`` (the one agreement rule, with
+  both sides' consent: O's for the entry, H's for the read), with the subscription's purpose as the
+  purpose asked for; refusals are audited too, naming the side that refused.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from schemas.disclosure import Disclosure, may_disclose
+from schemas.disclosure import Disclosure, may_disclose_match
 from schemas.regions import registry
 from schemas.vocab import Category
 from schemas.zone import Zone
@@ -36,7 +36,7 @@ def decide_recipients(
     zone: Zone, owner: str, category: Category, hit_region: str, at: datetime
 ) -> list[Disclosure]:
     """One decision per candidate region, the owner first, then the hit's region, then subscribers."""
-    decisions = [may_disclose(zone, owner, owner, category, at)]
+    decisions = [may_disclose_match(zone, owner, hit_region, owner, category, at)]
     seen = {owner}
     candidates: list[tuple[str, str | None]] = [(hit_region, None)]
     candidates += [
@@ -48,5 +48,5 @@ def decide_recipients(
         if region in seen or region not in zone.codes:
             continue
         seen.add(region)
-        decisions.append(may_disclose(zone, owner, region, category, at, purpose))
+        decisions.append(may_disclose_match(zone, owner, hit_region, region, category, at, purpose))
     return decisions

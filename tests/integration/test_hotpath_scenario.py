@@ -10,7 +10,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from connectors.sdk import Batch, Position, RecordKind, Runtime, RuntimeConfig, Source, SourceRecord
-from schemas.audit import AuditRecord
+from schemas.audit import AuditRecord, ConsentSide
 from schemas.base import stable_event_id
 from schemas.codec import decode
 from schemas.delivery import Delivery
@@ -75,7 +75,7 @@ def test_scenario_delivers_exactly_what_the_agreements_allow(
         hits.send("500153", "川A12345", topic_region="510521")  # 510521 publishing as 荣昌
         hits.send("510521", "川C11111")  # expired entry
         hits.send("510521", "川D22222")  # withdrawn entry
-        e_refused = hits.send("510904", "渝C33333")
+        hits.send("510904", "渝C33333")  # 潼南's entry read by 安居's camera
         hits.send("510521", "川F00000")  # matches nothing
         hits.flush()
 
@@ -86,8 +86,7 @@ def test_scenario_delivers_exactly_what_the_agreements_allow(
             (e_misread, misread.entry_id, "510521"),
             (e_partial, partial.entry_id, "510521"),
             (e_partial, partial.entry_id, "500153"),
-            (e_refused, no_agreement.entry_id, "500152"),
-        }
+        }  # 潼南's entry read by 安居's camera: neither side agreed, so no one learns of it
         got = _wait_for(kafka, cat, len(expected))
         time.sleep(1.0)  # anything extra would have arrived by now
         got = _all_deliveries(kafka, cat)
@@ -101,7 +100,6 @@ def test_scenario_delivers_exactly_what_the_agreements_allow(
         exact.entry_id: "exact",
         misread.entry_id: "misread",
         partial.entry_id: "partial",
-        no_agreement.entry_id: "exact",
     }
     to_luxian = [
         d for d in got if d.recipient == "510521" and d.match and d.match.entry_id == misread.entry_id
@@ -111,10 +109,16 @@ def test_scenario_delivers_exactly_what_the_agreements_allow(
     dead = consume_all(kafka, cat.dlq("hotpath"))
     assert [parse_dlq_headers(m.headers()).reason.value for m in dead] == ["region_mismatch"]
     audits = [decode(m.value() or b"", AuditRecord) for m in consume_all(kafka, cat.audit)]
-    assert {a.reason.value for a in audits} >= {"owner", "agreement", "no_agreement", "impersonation"}
+    # every read here is another region's than its entry's owner: each disclosure is under an agreement
+    assert {a.reason.value for a in audits} == {"agreement", "no_agreement", "impersonation"}
     refused = [a for a in audits if a.decision.value == "refused" and a.reason.value == "no_agreement"]
-    # 安居 has no agreement with 潼南; 荣昌 subscribes to 泸县's hits but has none from 重庆
-    assert sorted((a.recipient, a.owner) for a in refused) == [("500153", "500000"), ("510904", "500152")]
+    # 安居 has no agreement with 潼南 (nor 潼南 with 安居: the owner does not learn of 安居's read);
+    # 荣昌 subscribes to 泸县's hits but has none from 重庆
+    assert sorted((a.recipient, a.owner, a.refused_by) for a in refused) == [
+        ("500152", "500152", ConsentSide.READ),
+        ("500153", "500000", ConsentSide.ENTRY),
+        ("510904", "500152", ConsentSide.ENTRY),
+    ]
 
 
 def test_withdrawal_stops_matching_within_a_second(kafka: KafkaSettings, catalogue: Catalogue) -> None:
@@ -261,7 +265,7 @@ def test_scenario_misreads_that_change_the_letter_count_are_matched_with_their_e
         ("渝BB8D1Z", "misread", 2, False, "serial_letters"),
         ("川812345", "misread", 1, False, "authority_letter"),
     }
-    dead = consume_all(kafka, cat.dlq("connector"), expect=1, timeout=10)
+    dead = consume_all(kafka, cat.dlq("connector", "510521"), expect=1, timeout=10)
     assert [parse_dlq_headers(m.headers()).reason.value for m in dead] == ["schema_violation"]
     assert "expected 7 characters for an ordinary plate, got 6" in parse_dlq_headers(dead[0].headers()).error
     assert consume_all(kafka, cat.dlq("hotpath")) == []

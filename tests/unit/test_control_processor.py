@@ -18,7 +18,7 @@ from schemas.dlq import parse_dlq_headers
 from schemas.inbox import InboxKind, inbox_headers
 from streams.runtime import Outgoing
 from tests.support.control_harness import Harness
-from tests.unit.models_factories import entry_data, match_delivery, place, withdraw, zone_alert
+from tests.unit.models_factories import approval_data, entry_data, match_delivery, place, withdraw, zone_alert
 
 ZONE = load_zone_file(Path(__file__).resolve().parents[2] / "ops" / "zones" / "chuanyu.yaml")
 
@@ -53,14 +53,15 @@ def test_an_alert_is_rekeyed_by_region_into_the_inbox_and_its_deliveries_come_ba
     assert hs["rax.ctl.kind"] == b"alert" and hs["rax.ctl.source.key"] == a.identifier.encode()
     assert hs["rax.ctl.source.topic"] == h.cat.in_alerts("510521").encode() and hs["trace"] == b"1"
     assert [k for k, _ in first.headers or [] if k == "rax.ctl.kind"] == ["rax.ctl.kind"]
-    assert recipients(h, a.identifier) == ["500153", "510521"]  # itself and its joint-office partner
+    # itself, its joint-office partner, and 重庆 across the border (lx-to-cq)
+    assert recipients(h, a.identifier) == ["500000", "500153", "510521"]
     announced = [o for o in inbox[1:] if headers(o)["rax.ctl.kind"] == b"delivery"]
     assert sorted(o.key or b"" for o in announced) == sorted(
-        delivery_id(a.identifier, a.sender, r).encode() for r in ("500153", "510521")
+        delivery_id(a.identifier, a.sender, r).encode() for r in ("500000", "500153", "510521")
     )
     assert set(h.store("deliveries")) == {(o.key or b"").decode() for o in announced}
     h.send(h.cat.in_alerts("510521"), a.identifier.encode(), encode(a))  # re-sent: a duplicate
-    assert recipients(h, a.identifier) == ["500153", "510521"]
+    assert recipients(h, a.identifier) == ["500000", "500153", "510521"]
     assert h.registry.get_sample_value(
         "rax_control_records_total", {"stream": "alerts", "outcome": "duplicate"}
     )
@@ -87,7 +88,8 @@ def test_an_update_read_before_its_alert_is_parked_then_delivered_after_it() -> 
     h.send(topic, update.identifier.encode(), encode(update))
     assert recipients(h, update.identifier) == [] and len(h.store("parked")) == 1
     h.send(topic, first.identifier.encode(), encode(first))
-    assert recipients(h, first.identifier) == recipients(h, update.identifier) == ["500153", "510521"]
+    expected = ["500000", "500153", "510521"]
+    assert recipients(h, first.identifier) == recipients(h, update.identifier) == expected
     kinds = [orjson.loads(o.value or b"")["kind"] for o in h.out(h.cat.out("500153"))]
     assert kinds == ["alert", "alert_update"]  # in the order of the thread
     assert h.store("parked") == {} and not letters(h)
@@ -126,7 +128,7 @@ def test_bad_records_are_dead_lettered_one_by_one_and_the_batch_goes_on() -> Non
     assert got[b"long"].reason.value == "processing_error" and got[b"long"].stage.value == "process"
     assert "ValidationError" in got[b"long"].error
     assert all(dl.source_topic == topic for dl in got.values())
-    assert recipients(h, "L" * 200) == [] and recipients(h, fine.identifier) == ["500153", "510521"]
+    assert recipients(h, "L" * 200) == [] and recipients(h, fine.identifier) == ["500000", "500153", "510521"]
 
 
 def watch(h: Harness, cmd: Any, key: bytes | None = None) -> None:
@@ -138,7 +140,9 @@ def test_watchlist_place_withdraw_expiry_and_a_key_that_is_not_the_entry_id() ->
     h = Harness(ZONE)
     now = datetime.now(UTC)
     soon = now + timedelta(seconds=5)
-    e = entry_data(entry_id=str(uuid.uuid4()), placed_at=now.isoformat(), expires_at=soon.isoformat())
+    approval = approval_data() | {"approved_at": now.isoformat()}
+    e = entry_data(entry_id=str(uuid.uuid4()), placed_at=now.isoformat(), expires_at=soon.isoformat(),
+                   approval=approval)  # fmt: skip
     watch(h, place(entry=e, issued_at=now.isoformat()))
     watch(h, place(entry=e, issued_at=now.isoformat(), command_id=str(uuid.uuid4())), key=b"other")
     [placed] = h.out(h.cat.watchlist)
@@ -150,9 +154,9 @@ def test_watchlist_place_withdraw_expiry_and_a_key_that_is_not_the_entry_id() ->
     assert [o.value for o in h.out(h.cat.watchlist)] == [placed.value, None]  # one tombstone
     assert h.store("entries")[e["entry_id"]]["status"] == "expired"
     other = entry_data(entry_id=str(uuid.uuid4()), placed_at=now.isoformat(),
-                       expires_at=(now + timedelta(days=1)).isoformat())  # fmt: skip
+                       expires_at=(now + timedelta(days=1)).isoformat(), approval=approval)  # fmt: skip
     watch(h, place(entry=other, issued_at=now.isoformat(), command_id=str(uuid.uuid4())))
-    watch(h, withdraw(entry_id=other["entry_id"], issued_at=now.isoformat()))
+    watch(h, withdraw(entry_id=other["entry_id"], issued_at=now.isoformat(), approval=approval))
     assert h.out(h.cat.watchlist)[-1].key == other["entry_id"].encode()
     assert h.out(h.cat.watchlist)[-1].value is None
 

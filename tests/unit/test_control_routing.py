@@ -33,7 +33,8 @@ def test_no_scope_means_the_whole_zone_and_agreements_decide() -> None:
     a = bare()
     assert candidates(ZONE, a) == MEMBERS
     decisions = {d.recipient: d for d in route(ZONE, a, NOW)}
-    assert disclosed(list(decisions.values())) == {"510521", "500153"}  # itself + the joint office
+    # itself, the joint office, and 重庆 across the border (lx-to-cq covers the stolen vehicle)
+    assert disclosed(list(decisions.values())) == {"510521", "500153", "500000"}
     assert decisions["510521"].reason == AuditReason.OWNER
     assert decisions["500153"].agreement_id == "lx-rc-joint-office"
     assert decisions["500153"].purpose == "investigation"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from schemas.audit import AuditReason, Decision
-from schemas.disclosure import Disclosure, may_disclose
+from schemas.audit import AuditReason, ConsentSide, Decision
+from schemas.disclosure import Disclosure, may_disclose, may_disclose_match
 from schemas.sharing import RedactField
 from schemas.vocab import Category
 from schemas.zone import Zone
@@ -115,3 +115,50 @@ def test_the_agreement_redactions_come_with_a_disclosure_and_nothing_with_a_refu
     z = with_agreements(agreement("a", categories=["stolen_vehicle"], redact=["image_ref", "speed_kmh"]))
     assert ask(z).redact == (RedactField.IMAGE_REF, RedactField.SPEED_KMH)
     assert ask(z, Category.FUGITIVE).redact == ()
+
+
+# ---- two-sided consent: a match joins the owner's entry and the read region's read -------------------
+READER = "500000"  # 重庆: its camera made the read
+
+
+def match(z: Zone, recipient: str, category: Category = Category.STOLEN_VEHICLE) -> Disclosure:
+    return may_disclose_match(z, OWNER, READER, recipient, category, NOW)
+
+
+def test_a_match_needs_the_entry_owners_and_the_read_regions_consent() -> None:
+    entry_side = agreement("e", redact=["image_ref"])
+    read_side = agreement("r", owner=READER, purposes=["interception"], redact=["speed_kmh"])
+    d = match(with_agreements(entry_side, read_side), RECIPIENT)
+    assert d.disclosed and d.reason == AuditReason.AGREEMENT
+    assert (d.agreement_id, d.read_agreement_id, d.purpose) == ("e", "r", "investigation")
+    assert set(d.redact) == {RedactField.IMAGE_REF, RedactField.SPEED_KMH}  # both sides' redactions
+
+    no_read = match(with_agreements(entry_side), RECIPIENT)
+    assert not no_read.disclosed and no_read.refused_by == ConsentSide.READ
+    assert no_read.reason == AuditReason.NO_AGREEMENT
+
+    no_entry = match(with_agreements(read_side), RECIPIENT)
+    assert not no_entry.disclosed and no_entry.refused_by == ConsentSide.ENTRY
+
+
+def test_the_owner_needs_the_read_regions_consent_and_the_reader_the_owners() -> None:
+    to_owner = agreement("r-o", owner=READER, recipient=OWNER)
+    owner = match(with_agreements(to_owner), OWNER)
+    assert owner.disclosed and owner.agreement_id is None and owner.read_agreement_id == "r-o"
+    assert match(with_agreements(), OWNER).refused_by == ConsentSide.READ
+    reader = match(with_agreements(agreement("o-r", recipient=READER)), READER)
+    assert reader.disclosed and reader.agreement_id == "o-r" and reader.read_agreement_id is None
+    assert match(with_agreements(), READER).refused_by == ConsentSide.ENTRY
+
+
+def test_a_read_in_the_owners_own_region_is_the_owners_alone() -> None:
+    d = may_disclose_match(with_agreements(), OWNER, OWNER, OWNER, Category.TERRORISM, NOW)
+    assert d == Disclosure(OWNER, AuditReason.OWNER)
+
+
+def test_a_read_side_agreement_out_of_force_is_named_as_the_read_agreement() -> None:
+    entry_side = agreement("e")
+    expired = agreement("r", owner=READER, valid_until="2025-01-01T00:00:00Z")
+    d = match(with_agreements(entry_side, expired), RECIPIENT)
+    assert d.reason == AuditReason.AGREEMENT_NOT_IN_FORCE and d.refused_by == ConsentSide.READ
+    assert d.read_agreement_id == "r" and d.agreement_id is None

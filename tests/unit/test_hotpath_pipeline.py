@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from ops.zone import load_zone_file
-from schemas.audit import AuditRecord
+from schemas.audit import AuditRecord, ConsentSide
 from schemas.codec import decode, encode
 from schemas.delivery import Delivery
 from schemas.dlq import parse_dlq_headers
@@ -97,15 +97,51 @@ def test_region_without_agreement_receives_nothing_and_the_refusal_is_audited() 
         len(refused) == 1
         and refused[0].decision.value == "refused"
         and refused[0].reason.value == "no_agreement"
+        and refused[0].refused_by == ConsentSide.ENTRY
     )
-    assert r.refusals["no_agreement"] == 1
+    # nor does the owner learn of 安居's read: 安居 never agreed to tell 潼南 (two-sided consent)
+    assert _deliveries(r.out, "500152") == []
+    (owner,) = [a for a in _audits(r.out) if a.recipient == "500152"]
+    assert owner.reason.value == "no_agreement" and owner.refused_by == ConsentSide.READ
+    assert r.refusals["no_agreement"] == 2
+
+
+def test_the_owner_learns_of_a_read_only_with_the_read_regions_consent() -> None:
+    e = _entry("510000", category="stolen_vehicle")  # 四川's entry, read by 荣昌's camera
+    r = _pipeline(e).process([_hit("500153")], NOW)
+    (to_owner,) = _deliveries(r.out, "510000")  # rc-to-sc: 荣昌 opens stolen vehicles to 四川
+    assert to_owner.agreement_id is None and to_owner.read_agreement_id == "rc-to-sc"
+    (to_rongchang,) = _deliveries(r.out, "500153")  # 四川 opens the entry to 荣昌 (sc-to-rc): its read
+    assert to_rongchang.agreement_id == "sc-to-rc" and to_rongchang.read_agreement_id is None
+    by = {a.recipient: a for a in _audits(r.out)}
+    assert by["510000"].read_agreement_id == "rc-to-sc" and by["510000"].reason.value == "agreement"
+
+    drugs = _entry("510000", category="drugs")  # 荣昌 opens no drugs reads to 四川
+    r = _pipeline(drugs).process([_hit("500153")], NOW)
+    assert _deliveries(r.out, "510000") == []
+    (owner,) = [a for a in _audits(r.out) if a.recipient == "510000"]
+    assert owner.refused_by == ConsentSide.READ and owner.reason.value == "category_not_allowed"
+
+
+def test_a_subscriber_needs_both_the_owners_and_the_read_regions_consent() -> None:
+    # 四川 subscribes to fugitives in 重庆's area; a fugitive entry of 重庆 read in 重庆 itself reaches it
+    # (cy-2024-cq-sc covers both sides), one read in 荣昌 too (rc-to-sc), one read in 江津 does not
+    cq = _entry("500000", category="fugitive")
+    assert len(_deliveries(_pipeline(cq).process([_hit("500000")], NOW).out, "510000")) == 1
+    assert len(_deliveries(_pipeline(cq).process([_hit("500153")], NOW).out, "510000")) == 1
+    r = _pipeline(cq).process([_hit("500116")], NOW)
+    assert _deliveries(r.out, "510000") == []
+    (sub,) = [a for a in _audits(r.out) if a.recipient == "510000"]
+    assert sub.refused_by == ConsentSide.READ and sub.reason.value == "no_agreement"
 
 
 def test_category_outside_the_agreement_is_refused() -> None:
     e = _entry("500000", category="drugs")  # cq-to-lx covers stolen_vehicle, fugitive, missing_person only
     r = _pipeline(e).process([_hit("510521")], NOW)
     assert _deliveries(r.out, "510521") == []
-    assert r.refusals["category_not_allowed"] == 1
+    # and lx-to-cq covers the same three: the owner does not learn of 泸县's read either
+    assert _deliveries(r.out, "500000") == []
+    assert r.refusals["category_not_allowed"] == 2
 
 
 def test_subscriber_receives_matches_in_its_area() -> None:
