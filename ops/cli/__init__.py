@@ -21,6 +21,7 @@ _SUBCOMMANDS = {
     "watchlist": "ops.cli.watchlist_cmd",
     "centre": "ops.cli.centre_cmd",
     "dlq": "ops.cli.dlq_cmd",
+    "keys": "ops.cli.keys_cmd",
 }
 
 

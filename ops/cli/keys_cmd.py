@@ -1,0 +1,116 @@
+"""`rax keys`: create, list, rotate and export a region's key pairs (private halves stay on disk here)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+import orjson
+import yaml
+
+from ops.cli.common import fail, rax_home
+from ops.keys import KeyStore, KeyStoreError
+from schemas.keys import KeyPurpose, RegionKey
+
+__all__ = ["command"]
+
+
+def _store(directory: str | None) -> KeyStore:
+    return KeyStore(Path(directory) if directory else rax_home() / "keys")
+
+
+_dir_option = click.option(
+    "--dir",
+    "directory",
+    envvar="RAX_KEYS_DIR",
+    default=None,
+    help="The region's key store; default $RAX_HOME/keys. Private keys are written 0600 in 0700 dirs.",
+)
+_region_option = click.option("--region", required=True, help="The region's GB/T 2260 code.")
+
+
+def _rows(records: tuple[RegionKey, ...]) -> None:
+    now = datetime.now(UTC)
+    for r in records:
+        until = r.valid_until.isoformat() if r.valid_until else "-"
+        state = (
+            "valid" if r.valid_at(now) else ("ended" if r.valid_until and r.valid_until <= now else "future")
+        )
+        click.echo(
+            f"{r.key_id}  {r.purpose.value:4}  {r.algorithm:7}  {r.valid_from.isoformat()}  {until}  {state}"
+        )
+
+
+@click.group(name="keys")
+def command() -> None:
+    """A region's seal (X25519) and sign (Ed25519) key pairs; publish the public halves in the zone."""
+
+
+@command.command(name="create")
+@_region_option
+@_dir_option
+def create(region: str, directory: str | None) -> None:
+    """Create the region's first seal and sign key pairs, valid from now until rotated."""
+    try:
+        _rows(_store(directory).create(region, datetime.now(UTC)))
+    except KeyStoreError as exc:
+        fail(str(exc))
+
+
+@command.command(name="list")
+@_region_option
+@_dir_option
+def list_keys(region: str, directory: str | None) -> None:
+    """One line per key: id, purpose, algorithm, valid from, valid until, state now."""
+    try:
+        _rows(_store(directory).keys(region))
+    except KeyStoreError as exc:
+        fail(str(exc))
+
+
+@command.command(name="rotate")
+@_region_option
+@_dir_option
+@click.option(
+    "--overlap",
+    type=click.FloatRange(min=0),
+    default=7.0,
+    show_default=True,
+    help="Days the replaced keys stay valid beside the new ones (records in flight still open/verify).",
+)
+@click.option(
+    "--purpose",
+    type=click.Choice([p.value for p in KeyPurpose]),
+    default=None,
+    help="Rotate only this purpose; default both.",
+)
+def rotate(region: str, directory: str | None, overlap: float, purpose: str | None) -> None:
+    """Add new keys valid from now; the replaced keys end OVERLAP days from now.
+
+    Publish the zone with the new keys (`rax keys export`) before the overlap ends.
+    """
+    purposes = (KeyPurpose(purpose),) if purpose else tuple(KeyPurpose)
+    try:
+        _rows(_store(directory).rotate(region, datetime.now(UTC), timedelta(days=overlap), purposes))
+    except KeyStoreError as exc:
+        fail(str(exc))
+
+
+@command.command(name="export")
+@_region_option
+@_dir_option
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json"]), default="yaml", show_default=True)
+def export(region: str, directory: str | None, fmt: str) -> None:
+    """Print the region's public key records for the zone file's `keys:` list (no private data)."""
+    try:
+        records = _store(directory).keys(region)
+    except KeyStoreError as exc:
+        fail(str(exc))
+    if not records:
+        fail(f"{region} has no keys; create them with `rax keys create --region {region}`")
+    entries = [orjson.loads(r.model_dump_json(exclude_none=True)) for r in records]
+    if fmt == "json":
+        click.echo(orjson.dumps(entries, option=orjson.OPT_INDENT_2).decode())
+    else:
+        click.echo(yaml.safe_dump({"keys": entries}, sort_keys=False, allow_unicode=True), nl=False)
