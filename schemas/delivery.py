@@ -24,6 +24,7 @@ from schemas.base import (
 from schemas.cap import MsgType
 from schemas.fields import PlateTypeCode, RegionCode
 from schemas.matching import Match, MatchKind
+from schemas.operation import Operation
 from schemas.plates import PlateRule
 from schemas.sharing import ObjectName, Purpose, RedactField
 from schemas.vocab import Action, Category, ColourField, Priority
@@ -41,6 +42,7 @@ def delivery_id(source_event_id: str, subject_id: str, recipient: str) -> str:
     * match: the hit's ``event_id``, the watchlist ``entry_id``, the recipient region;
     * alert (any msgType): the alert's ``identifier``, its ``sender``, the recipient region;
     * deadline breach: the ``breach_id``, the breached ``delivery_id``, the recipient region.
+    * operation: the ``operation_id``, its ``trigger``, the recipient region.
 
     The same event processed twice gives the same id, so a recipient drops the second copy; the same
     event for two recipients gives two ids.
@@ -56,6 +58,7 @@ class DeliveryKind(StrEnum):
     ALERT_UPDATE = "alert_update"
     ALERT_CANCEL = "alert_cancel"
     DEADLINE_BREACH = "deadline_breach"
+    OPERATION = "operation"  # a special operation opened by an escalation (schemas.operation)
 
 
 _ALERT_KINDS = {MsgType.UPDATE: DeliveryKind.ALERT_UPDATE, MsgType.CANCEL: DeliveryKind.ALERT_CANCEL}
@@ -179,7 +182,9 @@ class Delivery(WireModel):
 
     delivery_id: DigestId = Field(description="delivery_id(source_event_id, subject_id, recipient).")
     recipient: RegionCode = Field(description="The region it is delivered to.")
-    kind: DeliveryKind = Field(description="match, alert, alert_update, alert_cancel or deadline_breach.")
+    kind: DeliveryKind = Field(
+        description="match, alert, alert_update, alert_cancel, deadline_breach or operation."
+    )
     owner: RegionCode = Field(
         description="Whose data it is: the entry's owner, the alert's sender region, or for a breach the "
         "owner of the delivery that was not answered."
@@ -191,10 +196,18 @@ class Delivery(WireModel):
     breach: DeadlineBreach | None = Field(
         default=None, description="The breach; when kind is deadline_breach."
     )
+    operation: Operation | None = Field(
+        default=None, description="The special operation, redacted; when kind is operation."
+    )
     agreement_id: ObjectName | None = Field(
         default=None,
         description="The agreement it was disclosed under; absent only when recipient is the owner "
         "or for a deadline breach.",
+    )
+    read_agreement_id: ObjectName | None = Field(
+        default=None,
+        description="Matches: the agreement under which the region that made the read lets the recipient "
+        "know of it; absent when the recipient made the read (two-sided consent, docs/hotpath.md).",
     )
     purpose: Purpose | None = Field(
         default=None, description="Purpose of the disclosure, one of the agreement's."
@@ -213,15 +226,20 @@ class Delivery(WireModel):
             return delivery_id(self.alert.identifier, self.alert.sender, self.recipient)
         if self.breach is not None:
             return delivery_id(self.breach.breach_id, self.breach.delivery_id, self.recipient)
+        if self.operation is not None:
+            return delivery_id(self.operation.operation_id, self.operation.trigger.value, self.recipient)
         return ""
 
     @model_validator(mode="after")
     def _consistent(self) -> Delivery:
-        present = {name for name in ("match", "alert", "breach") if getattr(self, name) is not None}
+        payloads = ("match", "alert", "breach", "operation")
+        present = {name for name in payloads if getattr(self, name) is not None}
         if self.kind == DeliveryKind.MATCH:
             expected = "match"
         elif self.kind == DeliveryKind.DEADLINE_BREACH:
             expected = "breach"
+        elif self.kind == DeliveryKind.OPERATION:
+            expected = "operation"
         else:
             expected = "alert"
         if present != {expected}:
@@ -233,6 +251,7 @@ class Delivery(WireModel):
         if self.delivery_id != self.expected_id():
             raise ValueError(f"delivery_id: must be {self.expected_id()} (see schemas.delivery.delivery_id)")
         disclosure = self.kind != DeliveryKind.DEADLINE_BREACH and self.recipient != self.owner
-        if disclosure and (self.agreement_id is None or self.purpose is None):
+        basis = self.agreement_id or self.read_agreement_id
+        if disclosure and (basis is None or self.purpose is None):
             raise ValueError("agreement_id: a disclosure to another region names its agreement and purpose")
         return self

@@ -125,4 +125,15 @@ def summarise(d: Delivery) -> dict[str, Any]:
             stage=d.breach.stage.value,
             due_at=d.breach.due_at.isoformat(),
         )
+    elif d.operation is not None:
+        op = d.operation
+        row.update(
+            operation=op.operation_id,
+            trigger=op.trigger.value,
+            plate=op.plate,
+            priority=op.priority.value,
+            regions=list(op.regions),
+            reads=len(op.evidence),
+            seen_at=op.evidence[-1].pass_time.isoformat(),
+        )
     return row

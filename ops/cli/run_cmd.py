@@ -1,4 +1,4 @@
-"""`rax run hotpath | control`: run one of the stream processors in the foreground."""
+"""`rax run hotpath | control | escalate`: run one of the stream processors in the foreground."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ __all__ = ["command"]
 _PROCESSES = {
     "hotpath": "ops.cli.run_hotpath",
     "control": "ops.cli.run_control",
+    "escalate": "ops.cli.run_escalate",
 }
 
 
@@ -30,4 +31,4 @@ class _LazyRun(click.Group):
 
 @click.group("run", cls=_LazyRun)
 def command() -> None:
-    """Run a stream processor: the checkpoint-hit hot path, or the control app."""
+    """Run a stream processor: the checkpoint-hit hot path, the control app, or escalation."""

@@ -1,0 +1,52 @@
+"""`rax run escalate`: one escalation worker (常态→专项) in the foreground, until SIGTERM or Ctrl-C."""
+
+from __future__ import annotations
+
+import click
+from prometheus_client import CollectorRegistry
+
+from ops.cli.common import kafka_options, resolve_kafka
+from ops.cli.run_loop import run_processor, web_options
+from streams.escalate.config import EscalateSettings
+from streams.escalate.processor import EscalateProcessor
+from streams.runtime import ClientFactory, RuntimeSettings
+
+__all__ = ["command"]
+
+
+@click.command("escalate")
+@kafka_options
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@click.option(
+    "--worker-id",
+    default="0",
+    show_default=True,
+    help="Stable id of this worker (names its transactional id); unique per running worker.",
+)
+@click.option("--batch-size", type=int, default=2000, show_default=True, help="Most records per transaction.")
+@web_options
+def command(
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+    namespace: str,
+    worker_id: str,
+    batch_size: int,
+    web_host: str,
+    web_port: int | None,
+) -> None:
+    """Open special operations from every region's reads and matches, by the zone's escalation rules."""
+    runtime = RuntimeSettings(
+        kafka=resolve_kafka(bootstrap, username, password, ssl_ca),
+        namespace=namespace,
+        worker_id=worker_id,
+        batch_size=batch_size,
+        max_input_bytes=256 * 1024,
+        web_host=web_host,
+        web_port=web_port,
+    )
+    settings = EscalateSettings(runtime=runtime)
+    registry = CollectorRegistry()
+    factory = ClientFactory(runtime.kafka, f"rax-escalate-{worker_id}")
+    run_processor(EscalateProcessor(settings, factory, registry), runtime, registry)

@@ -1,0 +1,74 @@
+"""The special operation (专项) an escalation opens: trigger, evidence reads in order, regions, owner."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from schemas.base import DigestId, EventId, ShortText, Text, UtcDatetime, WireModel, WirePart, digest_id
+from schemas.fields import RegionCode
+from schemas.vocab import Category, ColourField, Priority
+
+__all__ = ["EscalationTrigger", "EvidenceRead", "Operation", "operation_id"]
+
+
+class EscalationTrigger(StrEnum):
+    """Which escalation rule opened the operation (a bounded metric label)."""
+
+    MULTI_REGION = "multi_region"  # (a) a watchlisted vehicle matched in several regions within a window
+    BORDER = "border"  # (b) a high-priority entry matched at a border checkpoint
+    CLONED_PLATE = "cloned_plate"  # (c) two reads of one plate too far apart for the time between them
+
+
+class EvidenceRead(WirePart):
+    """One read that the escalation rests on: where and when, and the entry it matched, if any."""
+
+    event_id: EventId = Field(description="The checkpoint hit's event id.")
+    plate: ShortText = Field(description="The normalised plate read.")
+    plate_colour: ColourField | None = Field(default=None, description="The colour read, if reported.")
+    region: RegionCode = Field(description="The region whose checkpoint made the read (属地).")
+    checkpoint_id: ShortText | None = Field(
+        default=None, description="The checkpoint (absent when an agreement redacts it)."
+    )
+    pass_time: UtcDatetime = Field(description="When the vehicle passed, UTC.")
+    entry_id: EventId | None = Field(default=None, description="The watchlist entry it matched, if any.")
+
+
+def operation_id(
+    trigger: EscalationTrigger, plate: str, colour: str, first_event: str, last_event: str
+) -> str:
+    """The deterministic id of an operation: the same evidence processed again opens the same id."""
+    return digest_id("operation", trigger.value, plate, colour, first_event, last_event)
+
+
+class Operation(WireModel):
+    """A special operation opened by an escalation rule, delivered to its regions on ``rax.out.<r>``.
+
+    Built by the escalate processor once, when the rule fires; closing, outcomes and temporary
+    agreements are not modelled yet (docs/escalation.md).
+    """
+
+    operation_id: DigestId = Field(description="operation_id(trigger, plate, colour, first, last read).")
+    trigger: EscalationTrigger = Field(description="The rule that opened it.")
+    plate: ShortText = Field(description="The plate concerned.")
+    plate_colour: ColourField | None = Field(default=None, description="Its colour, if read.")
+    category: Category = Field(description="The entry's category, or cloned_plate.")
+    entry_id: EventId | None = Field(default=None, description="The watchlist entry, for (a) and (b).")
+    evidence: tuple[EvidenceRead, ...] = Field(min_length=1, description="The reads, in pass-time order.")
+    regions: tuple[RegionCode, ...] = Field(min_length=1, description="The regions involved, sorted.")
+    owner: RegionCode = Field(
+        description="Who leads it: the entry's owner, or for a cloned plate the region of the later read."
+    )
+    priority: Priority = Field(description="The entry's priority, or the cloned-plate rule's.")
+    opened_at: UtcDatetime = Field(description="When the processor opened it, UTC.")
+    detail: Text | None = Field(default=None, max_length=1000, description="Why, for a person.")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Operation:
+        times = [r.pass_time for r in self.evidence]
+        if times != sorted(times):
+            raise ValueError("evidence: the reads must be in pass-time order")
+        if list(self.regions) != sorted(set(self.regions)):
+            raise ValueError("regions: sorted and each once")
+        return self

@@ -1,0 +1,26 @@
+"""The escalate processor's settings: one frozen model, built at the entry point (`rax run escalate`) only."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from streams.runtime import RuntimeSettings
+
+__all__ = ["EscalateSettings"]
+
+
+class EscalateSettings(BaseModel):
+    """How one escalate worker runs: the runtime's loop settings plus its own."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    runtime: RuntimeSettings = Field(
+        default_factory=lambda: RuntimeSettings(max_input_bytes=256 * 1024),
+        description="The stream loop: Kafka, namespace, worker id, batches, deadlines, web port.",
+    )
+    sweep_s: float = Field(
+        60.0,
+        gt=0,
+        description="How often plates whose reads all fell out of every rule's window are deleted "
+        "from the state (wall clock).",
+    )

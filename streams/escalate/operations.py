@@ -1,0 +1,160 @@
+"""A firing becomes an operation: its regions, owner and priority, and one delivery per region under consent.
+
+Pure logic over the zone: no Kafka. The consent rule is ``schemas.disclosure``'s, asked once per evidence
+read and recipient: for an operation on a watchlist entry, ``may_disclose_match`` (the entry's owner and
+the read's region must both consent); for a cloned plate, which is nobody's entry, ``may_disclose`` of
+each read's region for the category ``cloned_plate``. A recipient gets the operation only if every read
+of its evidence may be disclosed to it (the agreements' redactions applied); otherwise it gets nothing,
+and the refusal, like every disclosure, is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from schemas.audit import AuditReason, AuditRecord, audit_id
+from schemas.codec import encode
+from schemas.delivery import Delivery, DeliveryKind, delivery_id
+from schemas.disclosure import Disclosure, may_disclose, may_disclose_match
+from schemas.escalation import EscalationRules
+from schemas.operation import EscalationTrigger, EvidenceRead, Operation, operation_id
+from schemas.sharing import RedactField
+from schemas.topics import Catalogue
+from schemas.vocab import Category, PlateColour, Priority
+from schemas.zone import Zone
+from streams.escalate.rules import Firing
+from streams.runtime import Outgoing
+
+__all__ = ["build_operation", "deliver"]
+
+
+def _time(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def build_operation(firing: Firing, zone: Zone, rules: EscalationRules, now: datetime) -> Operation:
+    """The operation ``firing`` opens: regions are the reads' regions and the owner (for a border
+    checkpoint also the read region's neighbours in the zone)."""
+    first, last = firing.evidence[0], firing.evidence[-1]
+    if firing.trigger == EscalationTrigger.CLONED_PLATE:
+        assert rules.cloned_plate is not None
+        owner, category, priority = last.region, Category.CLONED_PLATE, rules.cloned_plate.priority
+    else:
+        owner, category, priority = last.owner, Category(last.category), Priority(last.priority)
+    regions = {owner, *(s.region for s in firing.evidence)}
+    if firing.trigger == EscalationTrigger.BORDER:
+        regions |= zone.neighbours(last.region)
+    colour = PlateColour(last.colour) if last.colour else None
+    return Operation(
+        operation_id=operation_id(firing.trigger, last.plate, last.colour, first.event_id, last.event_id),
+        trigger=firing.trigger,
+        plate=last.plate,
+        plate_colour=colour,
+        category=category,
+        entry_id=last.entry_id or None,
+        evidence=tuple(
+            EvidenceRead(
+                event_id=s.event_id,
+                plate=s.plate,
+                plate_colour=PlateColour(s.colour) if s.colour else None,
+                region=s.region,
+                checkpoint_id=s.checkpoint,
+                pass_time=_time(s.t),
+                entry_id=s.entry_id or None,
+            )
+            for s in firing.evidence
+        ),
+        regions=tuple(sorted(regions)),
+        owner=owner,
+        priority=priority,
+        opened_at=now,
+        detail=firing.detail,
+    )
+
+
+def consent(zone: Zone, op: Operation, recipient: str, at: datetime) -> tuple[Disclosure, list[str]]:
+    """May ``recipient`` be given ``op``: every evidence read asked, the first refusal wins. Also every
+    agreement the answers rest on (the audit record has room for two; its detail lists them all)."""
+    answers = [
+        may_disclose_match(zone, op.owner, read.region, recipient, op.category, at)
+        if op.entry_id
+        else may_disclose(zone, read.region, recipient, op.category, at)
+        for read in op.evidence
+    ]
+    bases = sorted({b for a in answers for b in (a.agreement_id, a.read_agreement_id) if b})
+    refused = next((a for a in answers if not a.disclosed), None)
+    if refused is not None:
+        return refused, []
+    if all(a.reason == AuditReason.OWNER for a in answers):
+        return answers[0], []
+    return Disclosure(
+        recipient,
+        AuditReason.AGREEMENT,
+        next((a.agreement_id for a in answers if a.agreement_id), None),
+        next((a.purpose for a in answers if a.purpose), None),
+        tuple(dict.fromkeys(f for a in answers for f in a.redact)),
+        read_agreement_id=next((a.read_agreement_id for a in answers if a.read_agreement_id), None),
+    ), bases
+
+
+def _redacted(op: Operation, redact: tuple[RedactField, ...]) -> Operation:
+    if RedactField.CHECKPOINT_ID not in redact:
+        return op
+    evidence = tuple(r.model_copy(update={"checkpoint_id": None}) for r in op.evidence)
+    return op.model_copy(update={"evidence": evidence})
+
+
+def deliver(
+    cat: Catalogue, zone: Zone, op: Operation, now: datetime
+) -> tuple[list[Outgoing], dict[str, int]]:
+    """Deliveries to the regions of ``op`` that may have it, and an audit record per region either way;
+    also the count of refusals by reason."""
+    out: list[Outgoing] = []
+    refusals: dict[str, int] = {}
+    last = op.evidence[-1]
+    for recipient in op.regions:
+        d, bases = consent(zone, op, recipient, now)
+        did = delivery_id(op.operation_id, op.trigger.value, recipient)
+        if d.disclosed:
+            delivery = Delivery(
+                delivery_id=did,
+                recipient=recipient,
+                kind=DeliveryKind.OPERATION,
+                owner=op.owner,
+                operation=_redacted(op, d.redact),
+                agreement_id=d.agreement_id,
+                read_agreement_id=d.read_agreement_id,
+                purpose=d.purpose,
+                produced_at=now,
+                source_time=last.pass_time,
+            )
+            out.append(Outgoing(cat.out(recipient), did.encode(), encode(delivery)))
+        else:
+            refusals[d.reason.value] = refusals.get(d.reason.value, 0) + 1
+        audit = AuditRecord(
+            audit_id=audit_id(did),
+            delivery_id=did,
+            kind=DeliveryKind.OPERATION,
+            recipient=recipient,
+            owner=op.owner,
+            subject_id=op.operation_id,
+            plates=(op.plate,),
+            hit_region=last.region,
+            decision=d.decision,
+            reason=d.reason,
+            agreement_id=d.agreement_id,
+            read_agreement_id=d.read_agreement_id,
+            refused_by=d.refused_by,
+            purpose=d.purpose,
+            redacted=d.redact,
+            at=now,
+            source_time=last.pass_time,
+            detail=_detail(op, bases),
+        )
+        out.append(Outgoing(cat.audit, did.encode(), encode(audit)))
+    return out, refusals
+
+
+def _detail(op: Operation, bases: list[str]) -> str:
+    text = f"{op.trigger.value} operation {op.operation_id}: {op.detail or ''}"
+    return (text + (f"; agreements: {', '.join(bases)}" if bases else ""))[:1000]

@@ -1,0 +1,176 @@
+"""The escalation rules as pure functions over one plate's recent reads: no Kafka, no zone lookups.
+
+``observe`` adds one read to a plate's ``VehicleState`` and returns what fires. Each firing is marked
+in the state under a key (rule, entry or colour) until a pass time, and a marked key fires nothing more
+until then: with the state committed together with the outputs, a rule fires once per scenario however
+often the processor restarts. Windows are in pass time, not wall-clock time, so a replay decides alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules, MultiRegionRule
+from schemas.operation import EscalationTrigger
+from streams.escalate.geo import road_km
+from streams.escalate.seen import Seen
+
+__all__ = ["Firing", "VehicleState", "observe"]
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One rule fired: on which reads (in pass-time order), about which entry (empty for a clone)."""
+
+    trigger: EscalationTrigger
+    evidence: tuple[Seen, ...]
+    detail: str
+
+
+@dataclass
+class VehicleState:
+    """The recent reads (hits) and matches of one plate, and the rule keys fired and until when."""
+
+    hits: list[Seen] = field(default_factory=list)
+    matches: list[Seen] = field(default_factory=list)
+    fired: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def newest(self) -> float:
+        return max((s.t for s in (*self.hits, *self.matches)), default=0.0)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "h": [s.row() for s in self.hits],
+            "m": [s.row() for s in self.matches],
+            "f": self.fired,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> VehicleState:
+        if not data:
+            return cls()
+        return cls(
+            [Seen.from_row(r) for r in data["h"]], [Seen.from_row(r) for r in data["m"]], dict(data["f"])
+        )
+
+    def empty(self) -> bool:
+        return not (self.hits or self.matches or self.fired)
+
+
+def horizon_s(rules: EscalationRules) -> float:
+    """How long (pass time) a read may still take part in a rule."""
+    spans = [0.0]
+    if rules.multi_region is not None:
+        spans.append(rules.multi_region.window_s)
+    if rules.cloned_plate is not None:
+        spans.append(rules.cloned_plate.window_s)
+    return max(spans)
+
+
+def observe(
+    state: VehicleState, seen: Seen, rules: EscalationRules, sites: dict[str, CheckpointSite]
+) -> list[Firing]:
+    """Add ``seen`` to ``state`` (once per event id and kind), drop what is too old, return what fires."""
+    kept = state.matches if seen.is_match else state.hits
+    if any(s.event_id == seen.event_id and s.entry_id == seen.entry_id for s in kept):
+        return []  # a re-sent hit, or the same match read twice
+    kept.append(seen)
+    kept.sort(key=lambda s: (s.t, s.event_id))
+    _evict(state, rules)
+    firings: list[Firing] = []
+    if seen.is_match:
+        if rules.border is not None:
+            firings += _border(state, seen, rules)
+        if rules.multi_region is not None:
+            firings += _multi_region(state, seen, rules.multi_region)
+    elif rules.cloned_plate is not None:
+        firings += _cloned(state, seen, rules.cloned_plate, sites)
+    return firings
+
+
+def _evict(state: VehicleState, rules: EscalationRules) -> None:
+    newest = state.newest
+    if rules.cloned_plate is not None:
+        state.hits = [s for s in state.hits if s.t >= newest - rules.cloned_plate.window_s]
+    else:
+        state.hits = []
+    window = rules.multi_region.window_s if rules.multi_region is not None else 0.0
+    state.matches = [s for s in state.matches if s.t >= newest - window]
+    state.fired = {k: until for k, until in state.fired.items() if until >= newest}
+
+
+def _mark(state: VehicleState, key: str, at: float, until: float) -> bool:
+    """Mark ``key`` fired until ``until``; False if it was already marked at pass time ``at``."""
+    if state.fired.get(key, -1.0) >= at:
+        return False
+    state.fired[key] = until
+    return True
+
+
+def _border(state: VehicleState, seen: Seen, rules: EscalationRules) -> list[Firing]:
+    rule = rules.border
+    assert rule is not None
+    if seen.checkpoint not in rule.checkpoints or seen.priority not in rule.priorities:
+        return []
+    if not _mark(state, f"border|{seen.entry_id}", seen.t, seen.t + rule.cooldown_s):
+        return []
+    detail = f"{seen.priority} entry matched at border checkpoint {seen.checkpoint}"
+    return [Firing(EscalationTrigger.BORDER, (seen,), detail)]
+
+
+def _multi_region(state: VehicleState, seen: Seen, rule: MultiRegionRule) -> list[Firing]:
+    if seen.priority not in rule.priorities:
+        return []
+    key = f"multi_region|{seen.entry_id}"
+    if state.fired.get(key, -1.0) >= seen.t:
+        return []
+    same = [s for s in state.matches if s.entry_id == seen.entry_id]
+    for start in same:  # every window of length window_s that holds `seen`
+        if not start.t <= seen.t <= start.t + rule.window_s:
+            continue
+        window = [s for s in same if start.t <= s.t <= start.t + rule.window_s]
+        regions = {s.region for s in window}
+        checkpoints = {s.checkpoint for s in window}
+        by_checkpoints = rule.min_checkpoints is not None and len(checkpoints) >= rule.min_checkpoints
+        if len(regions) >= rule.min_regions or by_checkpoints:
+            state.fired[key] = window[-1].t + rule.window_s
+            detail = (
+                f"matched in {len(regions)} regions at {len(checkpoints)} checkpoints "
+                f"within {rule.window_s:g} s"
+            )
+            return [Firing(EscalationTrigger.MULTI_REGION, tuple(window), detail)]
+    return []
+
+
+def _cloned(
+    state: VehicleState, seen: Seen, rule: ClonedPlateRule, sites: dict[str, CheckpointSite]
+) -> list[Firing]:
+    here = sites.get(seen.checkpoint)
+    key = f"cloned_plate|{seen.colour}"
+    if here is None or not seen.trusted or state.fired.get(key, -1.0) >= seen.t:
+        return []
+    for other in state.hits:
+        there = sites.get(other.checkpoint)
+        if (
+            there is None
+            or not other.trusted
+            or other.colour != seen.colour
+            or other.checkpoint == seen.checkpoint
+            or abs(other.t - seen.t) > rule.window_s
+        ):
+            continue
+        km = road_km(here, there, rule.road_factor)
+        hours = abs(other.t - seen.t) / 3600
+        if km < rule.min_distance_km or (hours > 0 and km / hours <= rule.max_speed_kmh):
+            continue
+        pair = tuple(sorted((other, seen), key=lambda s: (s.t, s.event_id)))
+        state.fired[key] = pair[-1].t + rule.window_s
+        speed = "at once" if hours == 0 else f"at {km / hours:.0f} km/h"
+        detail = (
+            f"{km:.0f} km by road between {pair[0].checkpoint} and {pair[1].checkpoint} "
+            f"in {abs(other.t - seen.t):.0f} s ({speed}; plausible: {rule.max_speed_kmh:g} km/h)"
+        )
+        return [Firing(EscalationTrigger.CLONED_PLATE, pair, detail)]
+    return []

@@ -1,0 +1,72 @@
+"""One read as the escalate processor keeps it: from a hit or a match, to a compact row and back."""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass
+from typing import Any
+
+from schemas.hits import CheckpointHit
+from schemas.matching import Match
+
+__all__ = ["Seen"]
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A read of a plate at a checkpoint; ``entry_id`` and the entry facts are set for a match.
+
+    ``trusted`` is false for a read the cloned-plate rule must not compare (low confidence, or a plate
+    that breaks an issuing rule: a likely misread). Kept as a JSON row in the inbox and the stores.
+    """
+
+    event_id: str
+    plate: str
+    colour: str  # "" when the reader reported none
+    region: str
+    checkpoint: str
+    t: float  # pass time, epoch seconds
+    entry_id: str = ""
+    owner: str = ""
+    category: str = ""
+    priority: str = ""
+    trusted: bool = True
+
+    @property
+    def is_match(self) -> bool:
+        return bool(self.entry_id)
+
+    def row(self) -> list[Any]:
+        return list(astuple(self))
+
+    @classmethod
+    def from_row(cls, row: list[Any]) -> Seen:
+        return cls(*row)
+
+    @classmethod
+    def of_hit(cls, hit: CheckpointHit, min_confidence: float) -> Seen:
+        low = hit.confidence is not None and hit.confidence < min_confidence
+        return cls(
+            hit.event_id,
+            hit.plate,
+            hit.plate_colour.value if hit.plate_colour else "",
+            hit.region,
+            hit.checkpoint_id,
+            hit.pass_time.timestamp(),
+            trusted=hit.conforms and not low,
+        )
+
+    @classmethod
+    def of_match(cls, match: Match) -> Seen:
+        hit = match.hit
+        return cls(
+            hit.event_id,
+            hit.plate,
+            hit.plate_colour.value if hit.plate_colour else "",
+            hit.region,
+            hit.checkpoint_id,
+            hit.pass_time.timestamp(),
+            match.entry_id,
+            match.owner,
+            match.category.value,
+            match.priority.value,
+        )

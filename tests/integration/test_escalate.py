@@ -1,0 +1,115 @@
+"""Escalation on the real broker: a vehicle crossing regions opens one operation per rule, delivered to
+the involved regions, and restarting the processor mid-stream fires nothing twice (issue 14)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
+from prometheus_client import CollectorRegistry
+
+from ops.zone import apply_zone, load_zone_file
+from schemas.audit import AuditRecord
+from schemas.codec import decode
+from schemas.delivery import Delivery, DeliveryKind
+from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules, MultiRegionRule
+from schemas.kafka_settings import KafkaSettings
+from schemas.operation import EscalationTrigger
+from schemas.topics import Catalogue
+from streams.escalate.config import EscalateSettings
+from streams.escalate.processor import EscalateProcessor
+from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
+from tests.support.hotpath import (
+    EXAMPLE_ZONE,
+    HitFactory,
+    make_entry,
+    publish_entries,
+    running_loop,
+    running_worker,
+)
+from tests.support.kafka import consume_all, wait_until_committed
+
+RULES = EscalationRules(
+    multi_region=MultiRegionRule(min_regions=2, window_s=3600),
+    cloned_plate=ClonedPlateRule(max_speed_kmh=200, road_factor=1.3, min_distance_km=20),
+    checkpoints=(
+        CheckpointSite(checkpoint_id="510000-CD1", lat=30.66, lon=104.07),  # 成都
+        CheckpointSite(checkpoint_id="500000-CQ1", lat=29.56, lon=106.55),  # 重庆
+    ),
+)
+
+
+def _apply(kafka: KafkaSettings, cat: Catalogue) -> None:
+    zone = load_zone_file(EXAMPLE_ZONE)
+    topics = zone.topics.model_copy(update={"hit_partitions": 3, "shared_partitions": 3})
+    apply_zone(zone.model_copy(update={"topics": topics, "escalation": RULES}), kafka, cat, secure=False)
+
+
+@contextmanager
+def _escalate(kafka: KafkaSettings, cat: Catalogue) -> Iterator[StreamLoop]:
+    runtime = RuntimeSettings(
+        kafka=kafka, namespace=cat.namespace, worker_id="0", batch_timeout_s=0.02, max_input_bytes=256 * 1024
+    )
+    registry = CollectorRegistry()
+    processor = EscalateProcessor(
+        EscalateSettings(runtime=runtime), ClientFactory(kafka, "test-escalate"), registry
+    )
+    with running_loop(StreamLoop(processor, runtime, registry)) as loop:
+        yield loop
+
+
+def _settle(kafka: KafkaSettings, cat: Catalogue) -> None:
+    """The hot path and the escalate processor have committed everything there is (two hops)."""
+    hits = [cat.in_hits(r) for r in ("510000", "500000")]
+    for _ in range(2):
+        wait_until_committed(kafka, f"{cat.processor_prefix}hotpath", hits)
+        wait_until_committed(
+            kafka, f"{cat.processor_prefix}escalate", [*hits, cat.matches, cat.escalate_inbox]
+        )
+
+
+def _operations(kafka: KafkaSettings, cat: Catalogue, region: str) -> list[Delivery]:
+    out = [decode(m.value() or b"", Delivery) for m in consume_all(kafka, cat.out(region))]
+    return [d for d in out if d.kind == DeliveryKind.OPERATION]
+
+
+def test_a_vehicle_crossing_regions_opens_each_operation_once_across_restarts(
+    kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    cat = catalogue
+    _apply(kafka, cat)
+    publish_entries(kafka, cat, [make_entry("510000", "川A12345", category="stolen_vehicle")])
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    hits = HitFactory(kafka, cat)
+    with running_worker(kafka, cat):
+        with _escalate(kafka, cat):
+            hits.send("510000", "川A12345", checkpoint="510000-CD1", pass_time=start)
+            hits.flush()
+            _settle(kafka, cat)
+        assert _operations(kafka, cat, "510000") == []  # one region, one read: nothing yet
+
+        with _escalate(kafka, cat):  # restarted: the first read comes back from the changelog
+            again = start + timedelta(minutes=20)  # ~350 km by road in 20 minutes: a cloned plate too
+            hits.send("500000", "川A12345", checkpoint="500000-CQ1", pass_time=again)
+            hits.flush()
+            _settle(kafka, cat)
+
+        with _escalate(kafka, cat):  # restarted after firing: later reads fire nothing more
+            hits.send("500000", "川A12345", checkpoint="500000-CQ1", pass_time=again + timedelta(minutes=1))
+            hits.send("510000", "川A12345", checkpoint="510000-CD1", pass_time=again + timedelta(minutes=2))
+            hits.flush()
+            _settle(kafka, cat)
+
+    for region in ("510000", "500000"):
+        ops = _operations(kafka, cat, region)
+        triggers = Counter(d.operation.trigger for d in ops if d.operation is not None)
+        assert triggers == {EscalationTrigger.MULTI_REGION: 1, EscalationTrigger.CLONED_PLATE: 1}, region
+        multi = next(d.operation for d in ops if d.operation and d.operation.trigger == "multi_region")
+        assert multi is not None
+        assert [r.region for r in multi.evidence] == ["510000", "500000"]
+        assert multi.owner == "510000" and multi.regions == ("500000", "510000")
+    audits = [decode(m.value() or b"", AuditRecord) for m in consume_all(kafka, cat.audit)]
+    operation_audits = [a for a in audits if a.kind == DeliveryKind.OPERATION]
+    assert len(operation_audits) == 4 and len({a.delivery_id for a in operation_audits}) == 4

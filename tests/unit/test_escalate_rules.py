@@ -1,0 +1,158 @@
+"""Escalation rules (issue 14): each fires once on its scenario and not on its near misses."""
+
+from __future__ import annotations
+
+import uuid
+
+from schemas.escalation import (
+    BorderRule,
+    CheckpointSite,
+    ClonedPlateRule,
+    EscalationRules,
+    MultiRegionRule,
+)
+from schemas.operation import EscalationTrigger
+from streams.escalate.rules import Firing, VehicleState, horizon_s, observe
+from streams.escalate.seen import Seen
+
+T0 = 1_780_000_000.0
+PLATE = "川A12345"
+ENTRY = str(uuid.uuid4())
+
+SITES = {
+    s.checkpoint_id: s
+    for s in (
+        CheckpointSite(checkpoint_id="CD-1", lat=30.66, lon=104.07),  # 成都
+        CheckpointSite(checkpoint_id="CQ-1", lat=29.56, lon=106.55),  # 重庆, ~270 km away
+        CheckpointSite(checkpoint_id="CD-2", lat=30.70, lon=104.10),  # 成都, ~5 km from CD-1
+    )
+}
+
+
+def match(region: str, t: float, checkpoint: str | None = None, priority: str = "high") -> Seen:
+    cp = checkpoint or f"{region}-K1"
+    return Seen(
+        str(uuid.uuid4()), PLATE, "blue", region, cp, T0 + t, ENTRY, "510000", "stolen_vehicle", priority
+    )
+
+
+def read(checkpoint: str, t: float, colour: str = "blue", trusted: bool = True) -> Seen:
+    region = "510000" if checkpoint.startswith("CD") else "500000"
+    return Seen(str(uuid.uuid4()), PLATE, colour, region, checkpoint, T0 + t, trusted=trusted)
+
+
+def run(rules: EscalationRules, reads: list[Seen]) -> tuple[list[Firing], VehicleState]:
+    """Every read through the state, the state round-tripped through JSON each time (as the store does)."""
+    state, fired = VehicleState(), []
+    for s in reads:
+        state = VehicleState.from_json(state.to_json())
+        fired += observe(state, s, rules, SITES)
+    return fired, state
+
+
+MULTI = EscalationRules(multi_region=MultiRegionRule(min_regions=3, window_s=3600))
+
+
+def test_multi_region_fires_once_on_the_third_region_within_the_window() -> None:
+    reads = [match("510000", 0), match("500000", 600), match("500153", 1200), match("510521", 1800)]
+    fired, _ = run(MULTI, reads)
+    assert [f.trigger for f in fired] == [EscalationTrigger.MULTI_REGION]
+    assert [s.region for s in fired[0].evidence] == ["510000", "500000", "500153"]
+
+
+def test_multi_region_does_not_fire_on_n_minus_1_regions() -> None:
+    reads = [match("510000", 0), match("500000", 600), match("510000", 1200), match("500000", 1800)]
+    assert run(MULTI, reads)[0] == []
+
+
+def test_multi_region_does_not_fire_outside_the_window() -> None:
+    reads = [match("510000", 0), match("500000", 1800), match("500153", 3601)]
+    assert run(MULTI, reads)[0] == []
+
+
+def test_multi_region_counts_a_late_read_inside_an_earlier_window() -> None:
+    reads = [match("510000", 0), match("500153", 1200), match("500000", 600)]  # the middle one arrives last
+    fired, _ = run(MULTI, reads)
+    assert len(fired) == 1
+    assert [s.t - T0 for s in fired[0].evidence] == [0, 600, 1200]
+
+
+def test_multi_region_by_checkpoints() -> None:
+    rules = EscalationRules(multi_region=MultiRegionRule(min_regions=5, min_checkpoints=3, window_s=600))
+    reads = [match("510000", 0, "A"), match("510000", 60, "B"), match("510000", 120, "A")]
+    assert run(rules, reads)[0] == []
+    fired, _ = run(rules, [*reads, match("510000", 180, "C")])
+    assert len(fired) == 1
+
+
+def test_multi_region_ignores_a_repeated_match() -> None:
+    first = match("510000", 0)
+    reads = [first, first, match("500000", 60)]
+    assert run(MULTI, reads)[0] == []
+
+
+def test_multi_region_only_for_the_listed_priorities() -> None:
+    rules = EscalationRules(multi_region=MultiRegionRule(min_regions=2, priorities=("urgent",)))
+    assert run(rules, [match("510000", 0), match("500000", 60)])[0] == []
+
+
+BORDER = EscalationRules(border=BorderRule(checkpoints=("RC-LX-1",), cooldown_s=3600))
+
+
+def test_border_fires_once_for_a_high_priority_entry_at_a_border_checkpoint() -> None:
+    reads = [match("500153", 0, "RC-LX-1"), match("500153", 60, "RC-LX-1"), match("510521", 120, "RC-LX-1")]
+    fired, _ = run(BORDER, reads)
+    assert [f.trigger for f in fired] == [EscalationTrigger.BORDER]
+
+
+def test_border_near_misses() -> None:
+    assert run(BORDER, [match("500153", 0, "RC-LX-2")])[0] == []  # not a border checkpoint
+    assert run(BORDER, [match("500153", 0, "RC-LX-1", priority="normal")])[0] == []
+
+
+def test_border_fires_again_after_its_cooldown() -> None:
+    fired, _ = run(BORDER, [match("500153", 0, "RC-LX-1"), match("500153", 3601, "RC-LX-1")])
+    assert len(fired) == 2
+
+
+CLONE = EscalationRules(cloned_plate=ClonedPlateRule(max_speed_kmh=200, road_factor=1.3, min_distance_km=20))
+
+
+def test_clone_fires_once_on_an_implausible_speed() -> None:
+    reads = [read("CD-1", 0), read("CQ-1", 1200), read("CD-1", 1500), read("CQ-1", 1800)]
+    fired, _ = run(CLONE, reads)
+    assert [f.trigger for f in fired] == [EscalationTrigger.CLONED_PLATE]
+    assert [s.checkpoint for s in fired[0].evidence] == ["CD-1", "CQ-1"]
+    assert "km/h" in fired[0].detail
+
+
+def test_clone_does_not_fire_on_a_plausible_speed() -> None:
+    assert run(CLONE, [read("CD-1", 0), read("CQ-1", 3 * 3600)])[0] == []  # ~117 km/h by road
+
+
+def test_clone_near_misses() -> None:
+    assert run(CLONE, [read("CD-1", 0), read("CD-2", 30)])[0] == []  # closer than min_distance_km
+    assert run(CLONE, [read("CD-1", 0), read("CQ-1", 1200, colour="yellow")])[0] == []  # another vehicle
+    assert run(CLONE, [read("CD-1", 0), read("CQ-1", 1200, trusted=False)])[0] == []  # a likely misread
+    assert run(CLONE, [read("CD-1", 0), read("XX-9", 60)])[0] == []  # a checkpoint without a site
+    assert run(CLONE, [read("CD-1", 0), read("CQ-1", 7 * 3600)])[0] == []  # outside the window
+
+
+def test_clone_uses_the_sites_road_factor() -> None:
+    sites = dict(SITES)
+    sites["CQ-1"] = sites["CQ-1"].model_copy(update={"road_factor": 1.0})
+    state = VehicleState()
+    observe(state, read("CD-1", 0), CLONE, sites)
+    # ~270 km straight in 1.45 h is ~186 km/h: plausible with factor 1.0, not with 1.3 (~242 km/h)
+    assert observe(state, read("CQ-1", 1.45 * 3600), CLONE, sites) == []
+    state = VehicleState()
+    observe(state, read("CD-1", 0), CLONE, SITES)
+    assert len(observe(state, read("CQ-1", 1.45 * 3600), CLONE, SITES)) == 1
+
+
+def test_reads_and_marks_leave_the_state_after_the_window() -> None:
+    fired, state = run(CLONE, [read("CD-1", 0), read("CQ-1", 600), read("CD-1", 8 * 3600)])
+    assert len(fired) == 1
+    assert [s.t - T0 for s in state.hits] == [8 * 3600]
+    assert state.fired == {}
+    assert horizon_s(CLONE) == CLONE.cloned_plate.window_s  # type: ignore[union-attr]
