@@ -33,7 +33,8 @@ from streams.control.intake import STREAM_OF
 from streams.control.metrics import ControlMetrics
 from streams.control.partition import Partition, emit
 from streams.control.state import ParkedState
-from streams.control.watchlist.logic import process_command
+from streams.control.watchlist.logic import PartialGate, process_command
+from streams.control.watchlist.partials import PartialCounts
 from streams.runtime import Context, InRecord
 
 __all__ = ["Decider"]
@@ -45,8 +46,13 @@ class Decider:
     """Decides inbox records for the processor; keeps nothing but a flag that outcome figures changed."""
 
     def __init__(
-        self, settings: ControlSettings, metrics: ControlMetrics, zone: Callable[[], Zone | None]
+        self,
+        settings: ControlSettings,
+        metrics: ControlMetrics,
+        zone: Callable[[], Zone | None],
+        partials: PartialCounts | None = None,
     ) -> None:
+        self._partials = partials
         self.cat = settings.catalogue
         self.settings = settings
         self.metrics = metrics
@@ -113,6 +119,12 @@ class Decider:
         )
         ctx.dead_letter(original, reason, stage, error)
         self.metrics.dead_letter(stream, reason, stage.value)
+
+    def _partial_gate(self) -> PartialGate | None:
+        zone = self._zone()
+        if zone is None or self._partials is None:
+            return None
+        return zone.partial_patterns, self._partials.active_of
 
     def _bounds(self) -> TimeBounds:
         zone = self._zone()
@@ -194,6 +206,7 @@ class Decider:
             key=(env.original.key() or b"").decode("utf-8", "replace"),
             received=_received(env, ctx),
             bounds=self._bounds(),
+            partials=self._partial_gate(),
         )
         if result.duplicate:
             return "duplicate"

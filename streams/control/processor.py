@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaException, Message
 from prometheus_client import CollectorRegistry
 
 from schemas.dlq import DlqReason, DlqStage
@@ -39,6 +39,7 @@ from streams.control.metrics import ControlMetrics
 from streams.control.partition import STORES, Partition
 from streams.control.timers import fire_deadlines, fire_expiries
 from streams.control.views import Views
+from streams.control.watchlist.partials import PartialCounts
 from streams.control.zone import ZoneState
 from streams.runtime import ClientFactory, Context, GlobalTables, InRecord, Scope, Stores, StoreSpec
 
@@ -59,7 +60,8 @@ class ControlProcessor:
         self.cat = settings.catalogue
         self.metrics = ControlMetrics(registry or CollectorRegistry())
         self.zone = ZoneState(settings.zone, self._zone_changed)
-        self.decider = Decider(settings, self.metrics, lambda: self.zone.zone)
+        self.partials = PartialCounts()  # active partial entries per owner, from rax.watchlist
+        self.decider = Decider(settings, self.metrics, lambda: self.zone.zone, self.partials)
         self.views_ = Views(self.metrics)
         self._factory = factory
         self._tables: GlobalTables | None = None
@@ -81,8 +83,8 @@ class ControlProcessor:
             raise RuntimeError(f"topic {inbox} does not exist: apply the zone (`rax zone apply`) first")
         self._tables = GlobalTables(
             self._factory,
-            [self.cat.zone],
-            lambda msg: self.zone.apply(msg.key(), msg.value()),
+            [self.cat.zone, self.cat.watchlist],
+            self._apply_table,
             f"{self.cat.processor_prefix}{self.name}-tables",  # never joined: plain assignment
         )
         self._tables.load()
@@ -93,6 +95,12 @@ class ControlProcessor:
                 raise RuntimeError(f"no zone{name} on {self.cat.zone}: apply one with `rax zone apply`")
             log.warning("waiting for a zone on %s (apply one with `rax zone apply`)", self.cat.zone)
             self._tables.poll(1000, 1.0)
+
+    def _apply_table(self, msg: Message) -> None:
+        if msg.topic() == self.cat.watchlist:
+            self.partials.apply(msg.key(), msg.value())
+        else:
+            self.zone.apply(msg.key(), msg.value())
 
     def between_batches(self) -> None:
         if self._tables is not None:

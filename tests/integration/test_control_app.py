@@ -234,6 +234,20 @@ def test_watchlist_place_resend_withdraw_and_expiry(env: Env) -> None:
     assert env.metric("rax_control_watchlist_commands_total", region="510521", op="expire") >= 1
 
 
+def test_a_partial_plate_outside_the_zones_policy_is_refused_and_one_inside_it_placed(env: Env) -> None:
+    topic = env.cat.in_watchlist("510521")
+    vague = entry("510521", "川E7?3*", category="fugitive", tolerance=0)  # 3 known characters
+    fine = entry("510521", "川E7?34*", category="fugitive", tolerance=0)
+    publish(env.kafka, topic, [(vague.entry_id.encode(), encode(place(vague))),
+                               (fine.entry_id.encode(), encode(place(fine)))])  # fmt: skip
+    wait_for(lambda: watchlist_records(env, fine.entry_id), 30, "the specific pattern placed")
+    env.idle()
+    letter = letters_for(env, vague.entry_id.encode())[vague.entry_id.encode()]
+    assert header(letter, "rax.dlq.reason") == "not_authorised"
+    assert "at least 4" in (header(letter, "rax.dlq.error") or "")
+    assert not watchlist_records(env, vague.entry_id)
+
+
 def _at_least(n: int, found: list[Any] | None) -> list[Any] | None:
     return found if found is not None and len(found) >= n else None
 

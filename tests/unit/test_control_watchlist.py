@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import orjson
 import pytest
 
 from schemas.codec import decode, encode
 from schemas.dlq import DlqReason
+from schemas.partial_policy import PartialPatternPolicy
 from schemas.times import TimeBounds
 from schemas.topics import Catalogue
 from schemas.watchlist import WatchlistEntry
 from streams.control.common import Rejected
 from streams.control.watchlist.logic import EXPIRED, WITHDRAWN, expire, overdue_reviews, process_command
+from streams.control.watchlist.partials import PartialCounts
 from tests.unit.models_factories import COMMAND_ID, ENTRY_ID, entry_data, place, withdraw
 
 CAT = Catalogue("t")
@@ -100,3 +103,49 @@ def test_entries_past_their_review_date_are_counted_per_owner() -> None:
     per_region, ids = overdue_reviews(entries.items(), NOW + timedelta(days=30))
     assert per_region == {"510521": 1} and ids == [ENTRY_ID]
     assert COMMAND_ID in entries[ENTRY_ID]["commands"]
+
+
+# ---- partial plates: the zone's policy and the owner's quota ------------------------------------
+def _place_partial(plate: str, counts: PartialCounts, policy: PartialPatternPolicy, **over: Any) -> Any:
+    entry = entry_data(plate=plate, category=over.pop("category", "fugitive"), tolerance=0, **over)
+    return process_command(
+        encode(place(entry=entry)),
+        "510521",
+        catalogue=CAT,
+        now=NOW,
+        entries={},
+        bounds=WIDE,
+        partials=(policy, counts.active_of),
+    )
+
+
+def test_a_partial_plate_needs_the_zones_specificity_and_category() -> None:
+    counts, policy = PartialCounts(), PartialPatternPolicy()
+    with pytest.raises(Rejected) as info:
+        _place_partial("川E7?3*", counts, policy)  # 3 known characters besides 川
+    assert info.value.reason == DlqReason.NOT_AUTHORISED and "at least 4" in str(info.value)
+    with pytest.raises(Rejected) as info:
+        _place_partial("*2345", counts, policy)  # no province: a suffix pattern over the whole zone
+    assert "province" in str(info.value)
+    with pytest.raises(Rejected) as info:
+        _place_partial("川E7?34*", counts, policy, category="traffic_offence")
+    assert "traffic_offence" in str(info.value)
+    assert _place_partial("川E7?34*", counts, policy).outputs  # specific enough, an allowed category
+
+
+def test_the_owners_quota_counts_its_active_partial_entries_from_the_watchlist_table() -> None:
+    counts, policy = PartialCounts(), PartialPatternPolicy(max_active_per_owner=2)
+    for n in range(2):
+        counts.apply(f"e{n}".encode(), orjson.dumps({"plate": f"川E7?3{n}*", "owner": "510521"}))
+    counts.apply(b"exact", orjson.dumps({"plate": "川E12345", "owner": "510521"}))  # not partial
+    counts.apply(b"other", orjson.dumps({"plate": "川A1?34*", "owner": "510000"}))  # another owner
+    assert counts.active_of("510521") == 2 and counts.active_of("510000") == 1
+    with pytest.raises(Rejected) as info:
+        _place_partial("川E7?34*", counts, policy)
+    assert "allows 2" in str(info.value)
+    counts.apply(b"e0", None)  # withdrawn: a tombstone frees a place
+    assert counts.active_of("510521") == 1
+    assert _place_partial("川E7?34*", counts, policy).outputs
+    counts.apply(b"e1", orjson.dumps({"plate": "川E12399", "owner": "510521"}))  # replaced by an exact plate
+    assert counts.active_of("510521") == 0
+    assert counts.active_of("510000", besides="other") == 0  # replacing its own partial entry

@@ -4,7 +4,9 @@ Rules: the command's region must be its topic's region (else an impersonation: r
 record must be keyed by the entry id (the state is partitioned by it); the approval must predate the
 command; only the owner may replace or withdraw an entry (not_authorised); a withdrawal of an unknown
 entry is an unknown_reference; a command already applied (same command id) changes nothing; a placement
-that has already expired is refused; a command whose times are implausible on the app's clock
+that has already expired is refused; a partial plate outside the zone's policy (``partial_patterns``:
+specificity, categories, approval reference, the owner's quota) is refused as not_authorised with the
+rule it breaks; a command whose times are implausible on the app's clock
 (``schemas.times``) is refused as implausible_time. An entry is in force from its ``placed_at`` to its
 ``expires_at`` (the hot path matches a read only if the entry was in force at its pass time): so an
 entry placed again after a withdrawal or expiry must be dated after that end, or reads made while it
@@ -15,12 +17,13 @@ the timer.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from schemas.codec import DecodeError, decode_command, encode
 from schemas.dlq import DlqReason, DlqStage
+from schemas.partial_policy import PartialPatternPolicy, partial_refusal
 from schemas.times import TimeBounds, command_time_problem
 from schemas.topics import Catalogue
 from schemas.watchlist import Approval, PlaceCommand, WithdrawCommand
@@ -31,6 +34,7 @@ __all__ = [
     "ACTIVE",
     "EXPIRED",
     "WITHDRAWN",
+    "PartialGate",
     "WatchlistResult",
     "expire",
     "overdue_reviews",
@@ -38,6 +42,8 @@ __all__ = [
 ]
 
 ACTIVE, WITHDRAWN, EXPIRED = "active", "withdrawn", "expired"
+#: The zone's partial-pattern policy and "active partial entries of (owner, besides this entry)".
+PartialGate = tuple[PartialPatternPolicy, Callable[[str, str], int]]
 #: How many command ids an entry remembers (re-sends come soon after the original).
 _REMEMBERED = 16
 #: Clock skew tolerated between the owner's approval system and its command publisher.
@@ -85,7 +91,13 @@ def _remember(state: EntryState | None, command_id: str) -> list[str]:
     return [*(state["commands"] if state else []), command_id][-_REMEMBERED:]
 
 
-def _place(command: PlaceCommand, state: EntryState | None, cat: Catalogue, now: datetime) -> WatchlistResult:
+def _place(
+    command: PlaceCommand,
+    state: EntryState | None,
+    cat: Catalogue,
+    now: datetime,
+    partials: PartialGate | None = None,
+) -> WatchlistResult:
     entry = command.entry
     if state is not None and state["owner"] != entry.owner:
         raise Rejected(
@@ -93,6 +105,17 @@ def _place(command: PlaceCommand, state: EntryState | None, cat: Catalogue, now:
             DlqStage.VALIDATE,
             f"entry {entry.entry_id} belongs to region {state['owner']}, not {entry.owner}",
         )
+    if partials is not None:
+        policy, active_of = partials
+        refusal = partial_refusal(
+            entry.plate,
+            entry.category,
+            entry.approval.reference,
+            active_of(entry.owner, entry.entry_id),
+            policy,
+        )
+        if refusal is not None:
+            raise Rejected(DlqReason.NOT_AUTHORISED, DlqStage.VALIDATE, f"entry {entry.entry_id}: {refusal}")
     if entry.expires_at <= now:
         raise Rejected(
             DlqReason.SCHEMA_VIOLATION,
@@ -158,11 +181,13 @@ def process_command(
     key: str | None = None,
     received: datetime | None = None,
     bounds: TimeBounds | None = None,
+    partials: PartialGate | None = None,
 ) -> WatchlistResult:
     """Process one record of ``rax.in.<topic_region>.watchlist`` keyed ``key``; raises ``Rejected``.
 
     Its times are judged against ``received`` (when the app took it in; ``now`` if not given) within
-    ``bounds`` (the zone's; the defaults if not given).
+    ``bounds`` (the zone's; the defaults if not given). A placement of a partial plate is judged by the
+    zone's policy and the owner's active partial entries (``partials``; not judged if not given).
     """
     command = _decode(raw, topic_region)
     entry_id = command.entry.entry_id if isinstance(command, PlaceCommand) else command.entry_id
@@ -179,7 +204,7 @@ def process_command(
     if problem is not None:
         raise Rejected(DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
     if isinstance(command, PlaceCommand):
-        return _place(command, state, catalogue, now)
+        return _place(command, state, catalogue, now, partials)
     return _withdraw(command, state, catalogue)
 
 
