@@ -7,6 +7,14 @@ from pathlib import Path
 import orjson
 import pytest
 from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka.admin import (
+    AclBinding,
+    AclOperation,
+    AclPermissionType,
+    ConfigResource,
+    ResourcePatternType,
+    ResourceType,
+)
 
 from ops.kafka import LocalCluster
 from ops.zone.plan import PROCESSORS_USER, region_user
@@ -120,3 +128,43 @@ def test_rotated_password_replaces_the_old_one(
     assert _produce(cluster.settings().as_user(user, new), cat.in_hits("510904")) is None
     err = _produce(cluster.settings().as_user(user, old), cat.in_hits("510904"))
     assert err is not None and err.code() in (KafkaError._AUTHENTICATION, KafkaError._MSG_TIMED_OUT), err
+
+
+def test_a_region_cannot_change_acls_or_read_broker_configs(
+    secured: tuple[LocalCluster, dict[str, str], Catalogue],
+) -> None:
+    cluster, passwords, cat = secured
+    admin = ClientFactory(_as(cluster, passwords, region_user(A)), "test-secure").admin()
+    grant = AclBinding(
+        ResourceType.TOPIC,
+        cat.out(B),
+        ResourcePatternType.LITERAL,
+        f"User:{region_user(A)}",
+        "*",
+        AclOperation.READ,
+        AclPermissionType.ALLOW,
+    )
+    with pytest.raises(KafkaException) as info:
+        for fut in admin.create_acls([grant], request_timeout=15).values():
+            fut.result()
+    assert info.value.args[0].code() == KafkaError.CLUSTER_AUTHORIZATION_FAILED
+    with pytest.raises(KafkaException):
+        for fut in admin.describe_configs([ConfigResource("BROKER", "1")], request_timeout=15).values():
+            fut.result()
+
+
+def test_an_anonymous_or_plaintext_client_gets_nothing(
+    secured: tuple[LocalCluster, dict[str, str], Catalogue],
+) -> None:
+    cluster, _, cat = secured
+    settings = cluster.settings()
+    for protocol in ("SSL", "PLAINTEXT"):  # TLS without a SASL login; no TLS at all
+        anonymous = settings.model_copy(
+            update={"security_protocol": protocol, "username": None, "password": None}
+        )
+        consumer = ClientFactory(anonymous, "test-secure").consumer(unique("anon"))
+        try:
+            with pytest.raises(KafkaException):
+                consumer.list_topics(cat.out(A), timeout=5)
+        finally:
+            consumer.close()
