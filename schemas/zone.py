@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Annotated
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+from typing import Annotated, Any
 
 from pydantic import Field, model_validator
 
@@ -55,6 +56,10 @@ class TopicSettings(WirePart):
 Adjacency = Annotated[tuple[RegionCode, RegionCode], Field(description="Two neighbouring member regions.")]
 
 
+#: Zone properties computed once per instance (cached in its ``__dict__``; dropped by ``model_copy``).
+_CACHED = ("codes", "_agreements_by_pair")
+
+
 class Zone(WireModel):
     """A cooperation zone as declared in its zone file; published whole on ``rax.zone`` by the operator.
 
@@ -90,9 +95,9 @@ class Zone(WireModel):
         "`rax keys export` prints them; private keys never leave the region (docs/threat-model.md).",
     )
 
-    @property
+    @cached_property
     def codes(self) -> frozenset[str]:
-        """The member region codes."""
+        """The member region codes (computed once: a zone is immutable)."""
         return frozenset(r.code for r in self.regions)
 
     def neighbours(self, code: str) -> frozenset[str]:
@@ -101,7 +106,22 @@ class Zone(WireModel):
 
     def agreements_between(self, owner: str, recipient: str) -> tuple[Agreement, ...]:
         """The agreements from ``owner`` to ``recipient`` (validity and category still to be checked)."""
-        return tuple(a for a in self.agreements if a.owner == owner and a.recipient == recipient)
+        return self._agreements_by_pair.get((owner, recipient), ())
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Zone:
+        """A copy; what was computed from the original (``codes``, the agreement index) is recomputed."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in _CACHED:
+            copied.__dict__.pop(name, None)
+        return copied
+
+    @cached_property
+    def _agreements_by_pair(self) -> dict[tuple[str, str], tuple[Agreement, ...]]:
+        # every disclosure asks (8 per whole-zone alert, 3+ per match): an index, built once per zone
+        index: dict[tuple[str, str], list[Agreement]] = {}
+        for a in self.agreements:
+            index.setdefault((a.owner, a.recipient), []).append(a)
+        return {pair: tuple(found) for pair, found in index.items()}
 
     @model_validator(mode="after")
     def _consistent(self) -> Zone:
