@@ -39,6 +39,7 @@ from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.metrics import runtime_metrics
 from streams.runtime.processor import Processor
+from streams.runtime.produce import RECORD_ERRORS, is_fatal, produce_or_stub
 from streams.runtime.progress import Progress
 from streams.runtime.records import Outgoing
 from streams.runtime.restore import ensure_changelogs, restore_scopes
@@ -49,20 +50,6 @@ from streams.runtime.web import WebServer
 __all__ = ["StreamLoop"]
 
 log = logging.getLogger(__name__)
-
-#: Errors that belong to one record, not to the cluster: the record is isolated, then dead-lettered.
-_RECORD_ERRORS = {
-    KafkaError.MSG_SIZE_TOO_LARGE,
-    KafkaError.INVALID_RECORD,
-    KafkaError.INVALID_MSG,
-    KafkaError.INVALID_MSG_SIZE,
-    KafkaError.RECORD_LIST_TOO_LARGE,
-}
-
-
-def _is_fatal(err: KafkaError) -> bool:
-    """A fatal client error (librdkafka reports a fenced static member as ``_FATAL``, ``fatal()`` False)."""
-    return bool(err.fatal()) or err.code() == KafkaError._FATAL
 
 
 class _RecordFailure(Exception):
@@ -238,7 +225,7 @@ class StreamLoop:
 
     def _on_consumer_error(self, err: KafkaError) -> None:
         """librdkafka's errors of the group consumer: a fatal one (fenced) makes the next turn rejoin."""
-        if _is_fatal(err):
+        if is_fatal(err):
             log.warning("consumer fatal error: %s", err)
             self._consumer_fatal = True
         elif err.code() != KafkaError._TRANSPORT and err.code() != KafkaError._ALL_BROKERS_DOWN:
@@ -291,7 +278,7 @@ class StreamLoop:
         try:
             msgs = self._consumer.consume(size, self.settings.batch_timeout_s)
         except KafkaException as exc:
-            if not _is_fatal(exc.args[0]):
+            if not is_fatal(exc.args[0]):
                 raise
             self._consumer_fatal = True
             msgs = []
@@ -314,7 +301,7 @@ class StreamLoop:
         if err is not None:
             if err.code() != KafkaError._PARTITION_EOF:
                 log.warning("consume error: %s", err)
-            if _is_fatal(err):
+            if is_fatal(err):
                 self._consumer_fatal = True
             return False
         return (m.topic(), m.partition()) in self._assigned
@@ -361,7 +348,7 @@ class StreamLoop:
         if self._producer is not None:
             self._producer.poll(0)  # serve the delivery reports of the failed transaction
         codes = {e.code() for e in self._delivery_errors} | {exc.args[0].code()}
-        return bool(codes & _RECORD_ERRORS)
+        return bool(codes & RECORD_ERRORS)
 
     def _context(self) -> Context:
         return Context(time.time(), self.stores, self.dead_letters)
@@ -410,9 +397,15 @@ class StreamLoop:
         self._delivery_errors.clear()
         producer.begin_transaction()
         for out in ctx.out:
-            self._produce(producer, out, ctx)
+            produce_or_stub(producer, out, ctx, self.dead_letters, self.settings.call_timeout_s)
         for topic, part, key, value in self.stores.changes():
-            self._produce(producer, Outgoing(topic, key, value, None, part), ctx)
+            produce_or_stub(
+                producer,
+                Outgoing(topic, key, value, None, part),
+                ctx,
+                self.dead_letters,
+                self.settings.call_timeout_s,
+            )
         offsets: dict[Scope, int] = {}
         for m in batch:
             offsets[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
@@ -433,32 +426,6 @@ class StreamLoop:
             if scope in self._isolate and offset > self._isolate[scope]:
                 del self._isolate[scope]
         self.metrics.transactions.labels(self.processor.name, "committed").inc()
-
-    def _produce(self, producer: Producer, out: Outgoing, ctx: Context) -> None:
-        deadline = time.monotonic() + self.settings.call_timeout_s
-        part = -1 if out.partition is None else out.partition
-        while True:
-            try:
-                producer.produce(out.topic, out.value, out.key, partition=part, headers=out.headers)
-                return
-            except BufferError:
-                if time.monotonic() > deadline:
-                    raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "local queue full")) from None
-                producer.poll(0.05)
-            except KafkaException as exc:
-                if exc.args[0].code() not in _RECORD_ERRORS or (
-                    out.topic == self.dead_letters.topic and out.value is None
-                ):
-                    raise
-                log.error("output to %s refused (%s): dead-lettered as a stub", out.topic, exc.args[0])
-                ctx.dlq_counts[DlqReason.PROCESSING_ERROR.value] += 1
-                out = self.dead_letters.stub(
-                    None,
-                    DlqReason.PROCESSING_ERROR,
-                    DlqStage.PRODUCE,
-                    f"an output to {out.topic} (key {out.key!r:.80}) could not be produced: {exc.args[0]}",
-                )
-                part = -1
 
     def _failed_batch(
         self, batch: list[Message], stop: threading.Event, exc: Exception, record_caused: bool

@@ -56,6 +56,23 @@ def _deliveries(kafka: KafkaSettings, cat: Catalogue) -> list[Delivery]:
     return [decode(m.value() or b"", Delivery) for m in consume_all(kafka, cat.out("510521"))]
 
 
+def _wait_for_deliveries(kafka: KafkaSettings, cat: Catalogue, count: int) -> list[Delivery]:
+    """泸县's deliveries, read committed, once ``count`` distinct ones are there (or after 120 s)."""
+    deadline = time.monotonic() + 120
+    got = _deliveries(kafka, cat)
+    while len({d.delivery_id for d in got}) < count and time.monotonic() < deadline:
+        time.sleep(1.0)
+        got = _deliveries(kafka, cat)
+    return got
+
+
+def _assert_each_match_once(got: list[Delivery], entries: list[Any], log: Path) -> None:
+    ids = Counter(d.delivery_id for d in got)
+    assert not [i for i, n in ids.items() if n > 1], "a delivery id appears twice"
+    missing = {e.entry_id for e in entries} - {d.match.entry_id for d in got if d.match}
+    assert not missing, f"{len(missing)} matches lost; worker log: {log.read_text()[-3000:]}"
+
+
 def test_hot_path_resumes_by_itself_after_a_broker_outage(
     own_broker: tuple[LocalCluster, Path], tmp_path: Path
 ) -> None:
@@ -81,19 +98,12 @@ def test_hot_path_resumes_by_itself_after_a_broker_outage(
             hits.producer.poll(0)
             time.sleep(0.01)
         hits.flush()
-        deadline = time.monotonic() + 120
-        got = _deliveries(kafka, cat)
-        while len({d.delivery_id for d in got}) < MATCHING and time.monotonic() < deadline:
-            time.sleep(1.0)
-            got = _deliveries(kafka, cat)
+        got = _wait_for_deliveries(kafka, cat, MATCHING)
         assert worker.poll() is None, f"the worker exited: {log.read_text()[-3000:]}"
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
-    ids = Counter(d.delivery_id for d in got)
-    assert not [i for i, n in ids.items() if n > 1], "a delivery id appears twice"
-    missing = {e.entry_id for e in entries} - {d.match.entry_id for d in got if d.match}
-    assert not missing, f"{len(missing)} matches lost; worker log: {log.read_text()[-3000:]}"
+    _assert_each_match_once(got, entries, log)
 
 
 def test_hot_path_caught_up_resumes_after_an_outage(
@@ -116,31 +126,20 @@ def test_hot_path_caught_up_resumes_after_an_outage(
             hits.send("510521", f"川A{i:05d}")
         hits.flush()
 
-    def wait_for(count: int) -> list[Delivery]:
-        deadline = time.monotonic() + 120
-        got = _deliveries(kafka, cat)
-        while len({d.delivery_id for d in got}) < count and time.monotonic() < deadline:
-            time.sleep(1.0)
-            got = _deliveries(kafka, cat)
-        return got
-
     try:
         send(range(half))
-        got = wait_for(half)
+        got = _wait_for_deliveries(kafka, cat, half)
         assert len(got) >= half, f"not running before the outage: {log.read_text()[-3000:]}"
         cluster.kill_node(1)
         time.sleep(OUTAGE_S)
         cluster.restart_node(1)
         send(range(half, MATCHING))
-        got = wait_for(MATCHING)
+        got = _wait_for_deliveries(kafka, cat, MATCHING)
         assert worker.poll() is None, f"the worker exited: {log.read_text()[-3000:]}"
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(30)
-    ids = Counter(d.delivery_id for d in got)
-    assert not [i for i, n in ids.items() if n > 1], "a delivery id appears twice"
-    missing = {e.entry_id for e in entries} - {d.match.entry_id for d in got if d.match}
-    assert not missing, f"{len(missing)} matches lost after the outage; worker log: {log.read_text()[-3000:]}"
+    _assert_each_match_once(got, entries, log)
 
 
 def test_sigterm_during_an_outage_ends_the_worker_in_seconds(
