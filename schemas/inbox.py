@@ -3,8 +3,10 @@
 The control app keys its state by region (alert threads), entry id (watchlist lifecycle) and delivery id
 (acks and deadlines). Records arrive keyed otherwise, so its intake forwards each one to the inbox topic
 (``Catalogue.control_inbox``) keyed by what its state is keyed by, value unchanged, with these headers;
-every processor that makes a delivery also writes it there (kind ``delivery``, key delivery id, value
-the ``Delivery`` bytes as delivered), so acks and deliveries of one id meet in one partition.
+every processor that makes a delivery also writes its notice there (kind ``notice``, key delivery id,
+value a ``schemas.delivery_notice.DeliveryNotice``), so acks and deliveries of one id meet in one
+partition. Kind ``delivery`` (the whole ``Delivery`` as delivered) is what versions before the notice
+wrote; it is still read, so an inbox written by them is decided the same.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class InboxKind(StrEnum):
     ALERT = "alert"  # a region's CAP alert (key: the sender region)
     WATCHLIST = "watchlist"  # a region's place / withdraw command (key: entry id)
     ACK = "ack"  # a command centre's acknowledgement (key: delivery id)
-    DELIVERY = "delivery"  # a delivery a processor made (key: delivery id)
+    NOTICE = "notice"  # a processor's notice of a delivery it made (key: delivery id; DeliveryNotice)
+    DELIVERY = "delivery"  # the same, as written before notices: the whole Delivery (still read)
 
 
 def inbox_headers(

@@ -21,6 +21,7 @@ from schemas.acks import Acknowledgement, DeadlineBreach
 from schemas.alerts import Alert
 from schemas.audit import AuditRecord
 from schemas.delivery import Delivery
+from schemas.delivery_notice import DeliveryNotice
 from schemas.hits import CheckpointHit
 from schemas.matching import Match
 from schemas.replay_audit import ReplayAudit
@@ -43,6 +44,7 @@ WIRE_MODELS: dict[str, Any] = {
     "checkpoint_hit": CheckpointHit,
     "deadline_breach": DeadlineBreach,
     "delivery": Delivery,
+    "delivery_notice": DeliveryNotice,
     "match": Match,
     "replay_audit": ReplayAudit,
     "sealed_envelope": SealedEnvelope,

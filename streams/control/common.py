@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from schemas.codec import encode
+from schemas.delivery import Delivery
+from schemas.delivery_notice import DeliveryNotice
 from schemas.dlq import DlqReason, DlqStage
 
 __all__ = ["Output", "Rejected", "Unresolved", "from_epoch", "to_epoch"]
@@ -20,11 +23,18 @@ __all__ = ["Output", "Rejected", "Unresolved", "from_epoch", "to_epoch"]
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """One record to produce: topic, key, value (``None`` is a tombstone)."""
+    """One record to produce: topic, key, value (``None`` is a tombstone); a delivery carries its notice."""
 
     topic: str
     key: bytes
     value: bytes | None
+    notice: bytes | None = None  # a delivery's DeliveryNotice, for the control inbox
+
+    @classmethod
+    def delivery(cls, topic: str, delivery: Delivery) -> Output:
+        """The delivery to its recipient's topic, with the notice the control inbox gets of it."""
+        key = delivery.delivery_id.encode()
+        return cls(topic, key, encode(delivery), encode(DeliveryNotice.of(delivery)))
 
 
 class Rejected(Exception):

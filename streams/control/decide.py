@@ -76,7 +76,7 @@ class Decider:
         try:
             if kind == InboxKind.ALERT:
                 outcome, resolved = self._alert(env, ctx, part)
-            elif kind == InboxKind.DELIVERY:
+            elif kind in (InboxKind.NOTICE, InboxKind.DELIVERY):
                 outcome = self._delivery(env, ctx, part)
             elif kind == InboxKind.WATCHLIST:
                 outcome = self._watchlist(env, ctx, part)
@@ -100,7 +100,7 @@ class Decider:
             error = f"{type(exc).__name__}: {exc}"
             self.reject(ctx, stream, env.original, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, error)
             outcome = "rejected"
-        self.metrics.records.labels(stream, outcome).inc()
+        self.metrics.child(self.metrics.records, stream, outcome).inc()
         if resolved:
             self._resume(ctx, part, resolved)
 
@@ -160,9 +160,9 @@ class Decider:
             threads[key] = thread
         kind = kind_for_alert(result.alert).value
         for region in recipients:
-            self.metrics.deliveries.labels(region, kind).inc()
+            self.metrics.child(self.metrics.deliveries, region, kind).inc()
         for decision in result.refused:
-            self.metrics.refusals.labels(decision.recipient, decision.reason.value).inc()
+            self.metrics.child(self.metrics.refusals, decision.recipient, decision.reason.value).inc()
         _, written_ms = env.original.timestamp()
         if written_ms > 0:
             self.metrics.alert_latency.observe(max(0.0, time.time() - written_ms / 1000))
@@ -173,7 +173,7 @@ class Decider:
         did = (env.original.key() or b"").decode("utf-8", "replace")
         if did in deliveries:
             return "duplicate"
-        delivery, state = delivery_state(env.original.value())
+        delivery, state = delivery_state(env.original.value(), InboxKind(env.kind))
         if delivery.delivery_id != did:
             raise Rejected(
                 DlqReason.SCHEMA_VIOLATION,
@@ -188,11 +188,12 @@ class Decider:
             )
         deliveries[did] = state
         part.schedule(self.settings.deadlines, did, state)
-        if delivery.breach is not None:  # the breached stage is stored with the breach; this is a backstop
-            target = deliveries.get(delivery.breach.delivery_id)
-            stage = delivery.breach.stage.value
+        if delivery.breach_of is not None and delivery.breach_stage is not None:
+            # the breached stage is stored with the breach; this is a backstop
+            target = deliveries.get(delivery.breach_of)
+            stage = delivery.breach_stage.value
             if target is not None and stage not in target["breached"]:
-                deliveries[delivery.breach.delivery_id] = with_breached(target, stage)
+                deliveries[delivery.breach_of] = with_breached(target, stage)
         return "ok"
 
     def _watchlist(self, env: Envelope, ctx: Context, part: Partition) -> str:

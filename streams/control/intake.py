@@ -28,6 +28,7 @@ STREAM_OF = {
     InboxKind.WATCHLIST: "watchlist",
     InboxKind.ACK: "acks",
     InboxKind.DELIVERY: "deliveries",
+    InboxKind.NOTICE: "deliveries",
 }
 _KEYED_BY = {InboxKind.WATCHLIST: "its entry id", InboxKind.ACK: "the delivery id it acknowledges"}
 

@@ -76,13 +76,16 @@ class Partition:
 
 
 def emit(ctx: Context, cat: Catalogue, outputs: list[Output]) -> list[str]:
-    """Produce ``outputs``; a delivery also goes to the inbox (key: its id). Returns the recipients."""
+    """Produce ``outputs``; a delivery's notice also goes to the inbox (key: its id).
+
+    Returns the recipients of the deliveries.
+    """
     recipients = []
     for out in outputs:
         ctx.emit(out.topic, out.key, out.value)
-        if out.topic.startswith(cat.out_prefix):
+        if out.notice is not None:
             recipient = out.topic[len(cat.out_prefix) :]
             recipients.append(recipient)
-            headers: Headers = [*inbox_headers(InboxKind.DELIVERY, recipient)]
-            ctx.emit(cat.control_inbox, out.key, out.value, headers)
+            headers: Headers = [*inbox_headers(InboxKind.NOTICE, recipient)]
+            ctx.emit(cat.control_inbox, out.key, out.notice, headers)
     return recipients

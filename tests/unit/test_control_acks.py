@@ -9,9 +9,11 @@ import orjson
 import pytest
 
 from schemas.acks import BreachStage
-from schemas.codec import encode
+from schemas.codec import decode, encode
 from schemas.delivery import Delivery, delivery_id
+from schemas.delivery_notice import DeliveryNotice
 from schemas.dlq import DlqReason
+from schemas.inbox import InboxKind
 from schemas.times import TimeBounds
 from schemas.topics import Catalogue
 from streams.control.acks.deadlines import DueQueue, breach, due_items, with_breached
@@ -19,14 +21,20 @@ from streams.control.acks.logic import apply_ack, delivery_state, owed
 from streams.control.acks.outcomes import OutcomeStats, merged
 from streams.control.common import Rejected, Unresolved, from_epoch, to_epoch
 from streams.control.config import DeadlinePolicy
+from streams.control.state import DeliveryState
 from tests.unit.models_factories import ack, alert_delivery, breach_delivery, match_delivery
 
 CAT = Catalogue("t")
 POLICY = DeadlinePolicy()
 
 
+def state_of(d: Delivery) -> tuple[DeliveryNotice, DeliveryState]:
+    """What the app keeps of ``d``, from its notice as a processor writes it to the inbox."""
+    return delivery_state(encode(DeliveryNotice.of(d)))
+
+
 def known(d: Delivery) -> dict[str, Any]:
-    return {d.delivery_id: delivery_state(encode(d))[1]}
+    return {d.delivery_id: state_of(d)[1]}
 
 
 #: the factories' ack answers its delivery half an hour later; the app receives it a minute after that
@@ -36,7 +44,7 @@ ON_TIME = {"received": RECEIVED, "bounds": TimeBounds()}
 
 def test_a_match_delivery_is_owed_an_acknowledgement_and_an_outcome() -> None:
     d = match_delivery()
-    _, state = delivery_state(encode(d))
+    _, state = state_of(d)
     assert (state["recipient"], state["owner"], state["entry"], state["checkpoint"]) == (
         "500153", "510521", d.match.entry_id if d.match else None, "510521-KK-0042"
     )  # fmt: skip
@@ -45,9 +53,26 @@ def test_a_match_delivery_is_owed_an_acknowledgement_and_an_outcome() -> None:
     assert [round(t - state["delivered_at"]) for t, _, _ in due] == [600, 3600]  # urgent intercept
 
 
+@pytest.mark.parametrize("make", [match_delivery, breach_delivery, lambda: alert_delivery("500153")])
+def test_a_whole_delivery_as_written_before_notices_gives_the_state_of_its_notice(make: Any) -> None:
+    d = make()
+    notice, state = delivery_state(encode(d), InboxKind.DELIVERY)
+    assert (notice, state) == state_of(d)
+    assert state["subject"] and state["kind"] == d.kind.value
+    round_trip = decode(encode(notice), DeliveryNotice)
+    assert round_trip == notice  # built without validation, it reads back the same
+
+
+def test_a_notice_that_is_no_notice_is_rejected_as_undecodable() -> None:
+    with pytest.raises(Rejected, match="DeliveryNotice"):
+        delivery_state(encode(match_delivery()))  # a whole delivery under kind notice
+    with pytest.raises(Rejected):
+        delivery_state(b"{")
+
+
 def test_owners_copies_and_breach_notices_are_owed_nothing() -> None:
-    assert owed(delivery_state(encode(breach_delivery()))[1]) == []
-    _, own = delivery_state(encode(alert_delivery("510521")))
+    assert owed(state_of(breach_delivery())[1]) == []
+    _, own = state_of(alert_delivery("510521"))
     assert owed(own) == []
 
 
@@ -121,7 +146,7 @@ def test_deadline_rules_most_specific_first() -> None:
 
 def test_outcome_rates_per_region_checkpoint_and_entry() -> None:
     stats = OutcomeStats()
-    _, state = delivery_state(encode(match_delivery()))
+    _, state = state_of(match_delivery())
     stats.change(state, None, "verified")
     stats.change(state, "verified", "intercepted")
     other = state | {"entry": "other-entry"}
@@ -135,7 +160,7 @@ def test_outcome_rates_per_region_checkpoint_and_entry() -> None:
 
 
 def test_outcome_counts_of_partitions_add_up() -> None:
-    _, state = delivery_state(encode(match_delivery()))
+    _, state = state_of(match_delivery())
     one, two = OutcomeStats(), OutcomeStats()
     one.change(state, None, "intercepted")
     two.change(state | {"entry": "other-entry"}, None, "false_positive")

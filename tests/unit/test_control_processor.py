@@ -55,7 +55,7 @@ def test_an_alert_is_rekeyed_by_region_into_the_inbox_and_its_deliveries_come_ba
     assert [k for k, _ in first.headers or [] if k == "rax.ctl.kind"] == ["rax.ctl.kind"]
     # itself, its joint-office partner, and 重庆 across the border (lx-to-cq)
     assert recipients(h, a.identifier) == ["500000", "500153", "510521"]
-    announced = [o for o in inbox[1:] if headers(o)["rax.ctl.kind"] == b"delivery"]
+    announced = [o for o in inbox[1:] if headers(o)["rax.ctl.kind"] == b"notice"]
     assert sorted(o.key or b"" for o in announced) == sorted(
         delivery_id(a.identifier, a.sender, r).encode() for r in ("500000", "500153", "510521")
     )

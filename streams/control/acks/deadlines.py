@@ -114,7 +114,7 @@ def breach(
         source_time=now,
     )
     outputs = [
-        Output(catalogue.out(owner), bid.encode(), encode(out)),
+        Output.delivery(catalogue.out(owner), out),
         Output(catalogue.audit, bid.encode(), encode(audit)),
     ]
     return BreachResult(notice, outputs)

@@ -20,69 +20,60 @@ from datetime import datetime
 from schemas.acks import FINAL_OUTCOMES, Acknowledgement, BreachStage
 from schemas.codec import DecodeError, decode
 from schemas.delivery import Delivery, DeliveryKind
+from schemas.delivery_notice import DeliveryNotice
 from schemas.dlq import DlqReason, DlqStage
+from schemas.inbox import InboxKind
 from schemas.times import TimeBounds, ack_time_problem
 from schemas.vocab import Action
-from streams.control.alerts.logic import priority_of
 from streams.control.common import Rejected, Unresolved, from_epoch, to_epoch
 from streams.control.state import DeliveryState
 
-__all__ = ["AckResult", "apply_ack", "delivery_state", "owed"]
+__all__ = ["AckResult", "apply_ack", "delivery_state", "notice_state", "owed", "read_notice"]
 
 #: Actions whose deliveries are owed a final outcome, not only an acknowledgement.
 _ACTING = {Action.INTERCEPT.value, Action.DISCREET_REPORT.value}
 
 
-def _state(d: Delivery, **fields: object) -> DeliveryState:
-    base = DeliveryState(
-        recipient=d.recipient,
-        owner=d.owner,
-        kind=d.kind.value,
-        subject="",
-        action=Action.NOTIFY.value,
-        priority="normal",
-        category="other",
-        delivered_at=to_epoch(d.produced_at),
-        checkpoint=None,
-        entry=None,
+def notice_state(n: DeliveryNotice) -> DeliveryState:
+    """What the app keeps of the delivery ``n`` announces."""
+    return DeliveryState(
+        recipient=n.recipient,
+        owner=n.owner,
+        kind=n.kind.value,
+        subject=n.subject_id,
+        action=n.action.value,
+        priority=n.priority.value,
+        category=n.category,
+        delivered_at=to_epoch(n.produced_at),
+        checkpoint=n.checkpoint_id,
+        entry=n.entry_id,
         received_at=None,
         outcome=None,
         acks=[],
         breached=[],
     )
-    base.update(fields)  # type: ignore[typeddict-item]
-    return base
 
 
-def delivery_state(raw: bytes | None) -> tuple[Delivery, DeliveryState]:
-    """A delivery (bytes as written to ``rax.out.<region>``) and what the app keeps of it.
+def read_notice(raw: bytes | None, kind: InboxKind = InboxKind.NOTICE) -> DeliveryNotice:
+    """The notice of one inbox record: a ``DeliveryNotice``, or (kind ``delivery``, as written before
+    notices) the whole ``Delivery``. Raises ``Rejected``."""
+    try:
+        if kind == InboxKind.DELIVERY:
+            return DeliveryNotice.of(decode(raw, Delivery))
+        return decode(raw, DeliveryNotice)
+    except DecodeError as exc:
+        raise Rejected(exc.reason, DlqStage.DECODE, str(exc)) from None
+
+
+def delivery_state(
+    raw: bytes | None, kind: InboxKind = InboxKind.NOTICE
+) -> tuple[DeliveryNotice, DeliveryState]:
+    """A delivery notice (or a whole delivery, by ``kind``) and what the app keeps of it.
 
     Raises ``Rejected``.
     """
-    try:
-        d = decode(raw, Delivery)
-    except DecodeError as exc:
-        raise Rejected(exc.reason, DlqStage.DECODE, str(exc)) from None
-    if d.match is not None:
-        m = d.match
-        state = _state(
-            d,
-            subject=m.entry_id,
-            action=m.action.value,
-            priority=m.priority.value,
-            category=m.category.value,
-            checkpoint=m.checkpoint_id,
-            entry=m.entry_id,
-        )
-    elif d.alert is not None:
-        a = d.alert
-        action = (a.action_code or Action.NOTIFY).value
-        state = _state(d, subject=a.identifier, action=action, priority=priority_of(a).value)
-        state["category"] = a.category.value
-    else:
-        assert d.breach is not None  # the model guarantees exactly one payload
-        state = _state(d, subject=d.breach.subject_id, priority=d.breach.priority.value)
-    return d, state
+    notice = read_notice(raw, kind)
+    return notice, notice_state(notice)
 
 
 def owed(state: DeliveryState) -> list[BreachStage]:
