@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -11,7 +13,15 @@ from schemas.delivery import DeliveryKind
 from schemas.fields import RegionCode
 from schemas.sharing import ObjectName, Purpose, RedactField
 
-__all__ = ["AuditReason", "AuditRecord", "ConsentSide", "Decision", "audit_id"]
+__all__ = [
+    "AuditReason",
+    "AuditRecord",
+    "ConsentSide",
+    "Decision",
+    "audit_id",
+    "audit_problem",
+    "basis_problem",
+]
 
 
 class Decision(StrEnum):
@@ -93,13 +103,33 @@ class AuditRecord(WireModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> AuditRecord:
-        if self.audit_id != audit_id(self.delivery_id):
-            raise ValueError(f"audit_id: must be audit_id(delivery_id) = {audit_id(self.delivery_id)}")
-        if (self.decision == Decision.DISCLOSED) != self.reason.discloses:
-            raise ValueError(f"reason: {self.reason} does not go with decision {self.decision}")
-        basis = self.agreement_id or self.read_agreement_id
-        if self.reason == AuditReason.AGREEMENT and (basis is None or self.purpose is None):
-            raise ValueError("agreement_id: a disclosure under an agreement names the agreement and purpose")
-        if self.reason == AuditReason.OWNER and self.recipient != self.owner:
-            raise ValueError("reason: owner only when the recipient is the owner")
+        problem = audit_problem(self.__dict__)
+        if problem is not None:
+            raise ValueError(problem)
         return self
+
+
+def audit_problem(fields: Mapping[str, Any]) -> str | None:
+    """What breaks the rules between an audit record's fields (given by name), or ``None``.
+
+    The model's own check; a processor that copies a validated record for another recipient applies it
+    to the copy's fields instead of validating the copy whole.
+    """
+    did = fields["delivery_id"]
+    if fields["audit_id"] != audit_id(did):
+        return f"audit_id: must be audit_id(delivery_id) = {audit_id(did)}"
+    return basis_problem(fields)
+
+
+def basis_problem(fields: Mapping[str, Any]) -> str | None:
+    """What breaks the rules between an audit record's decision, reason, basis and owner, or ``None``
+    (``audit_problem`` without the id rule, for a caller that derives ``audit_id`` itself)."""
+    reason, decision = AuditReason(fields["reason"]), fields["decision"]
+    if (decision == Decision.DISCLOSED) != reason.discloses:
+        return f"reason: {reason} does not go with decision {decision}"
+    basis = fields.get("agreement_id") or fields.get("read_agreement_id")
+    if reason == AuditReason.AGREEMENT and (basis is None or fields.get("purpose") is None):
+        return "agreement_id: a disclosure under an agreement names the agreement and purpose"
+    if reason == AuditReason.OWNER and fields["recipient"] != fields["owner"]:
+        return "reason: owner only when the recipient is the owner"
+    return None

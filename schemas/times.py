@@ -38,7 +38,9 @@ _DAY = 86_400
 _YEAR = 366 * _DAY
 
 #: (field path, value, earliest allowed, latest allowed, the setting that sets the violated side)
-_Check = tuple[str, datetime | None, datetime, datetime, str, str]
+#: (path, value, earliest, latest, (seconds, setting) of the early rule, of the late rule); the rules are
+#: worded only when one is broken: the checks run on every record, a refusal is rare
+_Check = tuple[str, datetime | None, datetime, datetime, tuple[int, str], tuple[int, str]]
 
 
 class TimeBounds(WirePart):
@@ -109,26 +111,30 @@ def _seconds(a: datetime, b: datetime) -> float:
     return (a - b).total_seconds()
 
 
+def _rule(rule: tuple[int, str], direction: str) -> str:
+    seconds, setting = rule
+    return f"{_span(seconds)} {direction} (zone times.{setting})"
+
+
 def _first_problem(checks: Iterator[_Check], now: datetime) -> str | None:
-    clock = now.isoformat().replace("+00:00", "Z")
     for path, value, earliest, latest, early_rule, late_rule in checks:
-        if value is None:
+        if value is None or earliest <= value <= latest:
             continue
+        clock = now.isoformat().replace("+00:00", "Z")
         shown = value.isoformat().replace("+00:00", "Z")
         if _seconds(value, latest) > 0:
             ahead = _seconds(value, now)
             where = "ahead of" if ahead > 0 else "behind"
             return (
                 f"{path} {shown} is {_span(ahead)} {where} the exchange's clock ({clock}); "
-                f"at most {late_rule} allowed"
+                f"at most {_rule(late_rule, 'ahead')} allowed"
             )
-        if _seconds(value, earliest) < 0:
-            behind = _seconds(now, value)
-            where = "behind" if behind > 0 else "ahead of"
-            return (
-                f"{path} {shown} is {_span(behind)} {where} the exchange's clock ({clock}); "
-                f"at most {early_rule} allowed"
-            )
+        behind = _seconds(now, value)
+        where = "behind" if behind > 0 else "ahead of"
+        return (
+            f"{path} {shown} is {_span(behind)} {where} the exchange's clock ({clock}); "
+            f"at most {_rule(early_rule, 'behind')} allowed"
+        )
     return None
 
 
@@ -148,8 +154,8 @@ def _happened(path: str, value: datetime | None, now: datetime, b: TimeBounds, a
         value,
         _back(now, age_s),
         _ahead(now, b.skew_s),
-        f"{_span(age_s)} behind (zone times.{age})",
-        f"{_span(b.skew_s)} ahead (zone times.skew_s)",
+        (age_s, age),
+        (b.skew_s, "skew_s"),
     )
 
 
@@ -160,8 +166,8 @@ def _scheduled(path: str, value: datetime | None, now: datetime, b: TimeBounds) 
         value,
         _back(now, b.record_age_s),
         _ahead(now, b.horizon_s),
-        f"{_span(b.record_age_s)} behind (zone times.record_age_s)",
-        f"{_span(b.horizon_s)} ahead (zone times.horizon_s)",
+        (b.record_age_s, "record_age_s"),
+        (b.horizon_s, "horizon_s"),
     )
 
 

@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from schemas.alerts import Alert
-from schemas.audit import AuditReason, AuditRecord, audit_id
+from schemas.audit import AuditReason
 from schemas.cap import MsgType, Urgency
-from schemas.codec import DecodeError, decode, encode
-from schemas.delivery import Delivery, delivery_id, kind_for_alert
+from schemas.codec import DecodeError, decode
 from schemas.disclosure import Disclosure, may_disclose
 from schemas.dlq import DlqReason, DlqStage
 from schemas.times import TimeBounds, alert_time_problem
 from schemas.topics import Catalogue
 from schemas.vocab import Priority
 from schemas.zone import Zone
+from streams.control.alerts.records import AlertRecords
 from streams.control.alerts.routing import route
 from streams.control.common import Output, Rejected, Unresolved, to_epoch
 from streams.control.state import MessageState, ThreadState, message_key
@@ -155,24 +155,6 @@ def _recipients(
     return chosen, refused
 
 
-def _audit(alert: Alert, decision: Disclosure, did: str, now: datetime) -> AuditRecord:
-    return AuditRecord(
-        audit_id=audit_id(did),
-        delivery_id=did,
-        kind=kind_for_alert(alert),
-        recipient=decision.recipient,
-        owner=alert.sender_region,
-        subject_id=alert.identifier,
-        plates=alert.plates,
-        decision=decision.decision,
-        reason=decision.reason,
-        agreement_id=decision.agreement_id,
-        purpose=decision.purpose,
-        at=now,
-        source_time=alert.sent,
-    )
-
-
 def process_alert(
     raw: bytes | None,
     topic_region: str,
@@ -212,28 +194,16 @@ def process_alert(
         raise Rejected(DlqReason.UNKNOWN_REFERENCE, DlqStage.VALIDATE, "updates an alert that was cancelled")
     chosen, refused = _recipients(alert, zone, now, earlier)
     result = AlertResult(alert=alert, refused=refused)
-    delivery = kind_for_alert(alert)
+    records = AlertRecords(alert, now)
     for region, decision in sorted(chosen.items()):
-        did = delivery_id(alert.identifier, alert.sender, region)
-        out = Delivery(
-            delivery_id=did,
-            recipient=region,
-            kind=delivery,
-            owner=alert.sender_region,
-            alert=alert,
-            agreement_id=decision.agreement_id,
-            purpose=decision.purpose,
-            produced_at=now,
-            source_time=alert.sent,
-        )
-        result.outputs.append(Output(catalogue.out(region), did.encode(), encode(out)))
-        audit = _audit(alert, decision, did, now)
-        result.outputs.append(Output(catalogue.audit, did.encode(), encode(audit)))
+        did = records.delivery_id(region)
+        body, notice = records.delivery(did, decision)
+        result.outputs.append(Output(catalogue.out(region), did.encode(), body, notice))
+        result.outputs.append(Output(catalogue.audit, did.encode(), records.audit(did, decision)))
         result.delivered.append(region)
     for decision in result.refused:
-        did = delivery_id(alert.identifier, alert.sender, decision.recipient)
-        audit = _audit(alert, decision, did, now)
-        result.outputs.append(Output(catalogue.audit, did.encode(), encode(audit)))
+        did = records.delivery_id(decision.recipient)
+        result.outputs.append(Output(catalogue.audit, did.encode(), records.audit(did, decision)))
     recipients = {r: [d.agreement_id, d.purpose] for r, d in sorted(chosen.items())}
     own_root = roots[0] if roots else key
     result.messages[key] = MessageState(
