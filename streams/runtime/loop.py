@@ -37,6 +37,7 @@ from streams.runtime.bounded import GRACE_S, call_within
 from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
+from streams.runtime.heap import HeapKeeper
 from streams.runtime.metrics import runtime_metrics
 from streams.runtime.processor import Processor
 from streams.runtime.produce import RECORD_ERRORS, is_fatal, produce_or_stub
@@ -93,6 +94,7 @@ class StreamLoop:
         self._backoff = 0.0
         self._stop = threading.Event()
         self._consumer_fatal = False
+        self.heap = HeapKeeper()
 
     # ---- health --------------------------------------------------------------------------------
     def not_healthy(self) -> list[str]:
@@ -179,6 +181,7 @@ class StreamLoop:
         assert self._consumer is not None
         self.progress.learn(self._consumer, scopes, min(5.0, self.settings.call_timeout_s))
         log.info("restored %d partitions from %d changelog records", len(scopes), count)
+        self.heap.freeze()  # the restored state is long-lived
         return batch
 
     # ---- the loop ------------------------------------------------------------------------------
@@ -326,6 +329,7 @@ class StreamLoop:
             return
         self._backoff = 0.0
         self._run_hooks(ctx)
+        self.heap.between_batches()
         per_topic: dict[str, int] = {}
         for m in batch:
             topic = m.topic() or ""
