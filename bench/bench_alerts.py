@@ -37,6 +37,7 @@ from typing import Any
 
 from confluent_kafka import TopicPartition
 
+from bench.common import proc_cpu_seconds
 from ops.kafka import LocalCluster
 from ops.kafka.ports import free_port
 from ops.zone import apply_zone, load_zone_file
@@ -181,7 +182,8 @@ def throughput(kafka: KafkaSettings, cat: Catalogue, arrivals: Arrivals, burst: 
     complete = arrivals.wait(ids, 600)
     last = max(arrivals.seen[i] for i in ids if i in arrivals.seen)
     return {"alerts": burst, "complete": complete, "publish_s": round(published, 2),
-            "drain_s": round(last - start, 2), "alerts_per_s": round(burst / (last - start), 1)}  # fmt: skip
+            "drain_s": round(last - start, 2), "alerts_per_s": round(burst / (last - start), 1),
+            "load_1m": round(os.getloadavg()[0], 2)}  # fmt: skip
 
 
 def placements(kafka: KafkaSettings, cat: Catalogue, count: int, rate: float = 20.0) -> dict[str, Any]:
@@ -347,7 +349,7 @@ def main() -> None:
                 time.sleep(0.3)
         arrivals = Arrivals(kafka, cat.out(WATCHED))
         warm_up(kafka, cat, arrivals)
-        result = {"machine": machine(), "args": vars(args)}
+        result: dict[str, Any] = {"machine": machine(), "args": vars(args)}
         if args.warmup > 0:
             # the broker was started seconds ago: its JIT compiles the hot paths during the first ~20 s
             # (measured: p99 282-291 ms in the first 15-20 s, then 100-122 ms) — not the exchange's latency
@@ -358,9 +360,16 @@ def main() -> None:
         # placements before the burst: the burst leaves the inbox tens of thousands of deliveries to learn
         result["watchlist"] = placements(kafka, cat, args.placements)
         print("watchlist placement -> on rax.watchlist:", result["watchlist"], flush=True)
+        cpu_before = proc_cpu_seconds(worker.pid)
         result["throughput"] = throughput(kafka, cat, arrivals, args.burst)
-        print("throughput:", result["throughput"], flush=True)
+        cpu_burst = proc_cpu_seconds(worker.pid) - cpu_before
         result["idle_after_burst_s"] = round(wait_idle(port), 1)  # the burst's deliveries learned
+        # the app's CPU per alert, its deliveries learned included: unlike the rate, it does not
+        # depend on how busy the machine is
+        cpu = proc_cpu_seconds(worker.pid) - cpu_before
+        result["throughput"]["app_cpu_us_per_alert"] = round(cpu / args.burst * 1e6, 1)
+        result["throughput"]["app_cpu_s"] = {"burst": round(cpu_burst, 2), "after": round(cpu - cpu_burst, 2)}
+        print("throughput:", result["throughput"], flush=True)
         result["acks"] = acks_rate(kafka, cat, arrivals.delivery_ids[-args.acks :], port)
         print("acks:", result["acks"], flush=True)
         out = ROOT / "bench" / "results" / "alerts.json"
