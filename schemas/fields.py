@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
 from schemas.base import to_utc
-from schemas.plates import Strictness, normalise_plate
+from schemas.plates import PlateError, PlateIssuer, PlateKind, Strictness, normalise_plate
 from schemas.regions import check_region
 
 __all__ = [
@@ -37,8 +37,19 @@ RegionCode = Annotated[
 
 
 def normalised_plate_text(raw: str) -> str:
-    """The normalised text of a plate a person wrote (entry strictness, cached); raises PlateError."""
-    return normalise_plate(raw).text
+    """The normalised text of a plate a person wrote (entry strictness, cached); raises PlateError.
+
+    Here a Hong Kong personalised mark needs no stated issuer: alert and audit plates have no field to
+    state it, and they are read by people, never matched against reads. A watchlist entry, which is
+    matched, must state it (``schemas.plate_pattern.normalise_pattern``).
+    """
+    try:
+        return normalise_plate(raw).text
+    except PlateError:
+        plate = normalise_plate(raw, Strictness.READ)  # raises for what is no plate at all
+        if plate.kind is not PlateKind.HONG_KONG_PERSONALISED:
+            raise
+        return normalise_plate(raw, Strictness.ENTRY, PlateIssuer.HONG_KONG).text
 
 
 def read_plate_text(raw: str) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from schemas.fields import normalised_plate_text
-from schemas.plates import PlateError, entry_warnings, normalise_plate
+from schemas.plates import PlateError, PlateIssuer, entry_warnings, normalise_plate
 from schemas.plates.chars import canonical, nfkc
 
 __all__ = [
@@ -46,12 +45,14 @@ def _fix_lookalikes(text: str) -> str:
     return "".join(chars)
 
 
-def normalise_pattern(raw: str) -> str:
+def normalise_pattern(raw: str, issuer: PlateIssuer | None = None) -> str:
     """The canonical form of a watchlist plate pattern; raises ValueError saying what is wrong.
 
     Without wildcards the pattern is a plate a person wrote and is normalised at entry strictness
     (``schemas.plates.Strictness.ENTRY``: every real plate, 3-letter serials included; a read may be
-    more, never less), so it compares equal to the normalised plate of a hit. With wildcards: the same
+    more, never less), so it compares equal to the normalised plate of a hit; ``issuer``, when the
+    owner states it, must be the plate's, and a Hong Kong personalised mark needs it stated. With
+    wildcards (the issuer is not checked): the same
     character forms as plates (NFKC, so full-width ？ ＊ become ? *; upper case; separators dropped;
     粵 -> 粤 …), serial I/O read as 1/0 and an authority 0 as the organ letter O, ``**`` collapsed; it
     must keep at least ``MIN_KNOWN_CHARACTERS`` known characters and at most 10 characters besides ``*``.
@@ -61,7 +62,7 @@ def normalise_pattern(raw: str) -> str:
         raise ValueError("plate pattern is empty")
     if not is_partial(text):
         try:
-            return normalised_plate_text(text)
+            return normalise_plate(text, issuer=issuer).text
         except PlateError as exc:
             raise ValueError(f"not a plate and has no wildcards: {exc}") from None
     if not _ALLOWED.fullmatch(text):
@@ -78,12 +79,12 @@ def normalise_pattern(raw: str) -> str:
     return _fix_lookalikes(text)
 
 
-def pattern_warnings(pattern: str) -> tuple[str, ...]:
+def pattern_warnings(pattern: str, issuer: PlateIssuer | None = None) -> tuple[str, ...]:
     """What the owner should check about a normalised pattern (``schemas.plates.entry_warnings``)."""
     if is_partial(pattern):
         return ()
     try:
-        return entry_warnings(normalise_plate(pattern))
+        return entry_warnings(normalise_plate(pattern, issuer=issuer))
     except PlateError:
         return ()  # not a valid pattern: reported on the plate field
 

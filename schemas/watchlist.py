@@ -10,6 +10,7 @@ from pydantic import AfterValidator, Field, ValidationInfo, field_validator
 from schemas.base import EventId, ShortText, Text, UtcDatetime, WireModel, WirePart
 from schemas.fields import RegionCode
 from schemas.plate_pattern import is_partial, normalise_pattern, pattern_warnings
+from schemas.plates import PlateIssuer
 from schemas.plates.lookalikes import summary as lookalike_summary
 from schemas.vocab import Action, Category, ColourField, Priority
 
@@ -31,6 +32,25 @@ PlatePattern = Annotated[
     str,
     Field(min_length=1, max_length=24, examples=["川A12345", "川A?23*", "渝*88"]),
     AfterValidator(normalise_pattern),
+]
+
+
+def _any_issuer(raw: str) -> str:
+    # the field on its own: a pattern of any issuer; the entry then checks the issuer it states
+    try:
+        return normalise_pattern(raw)
+    except ValueError as exc:
+        try:
+            return normalise_pattern(raw, PlateIssuer.HONG_KONG)
+        except ValueError:
+            raise exc from None
+
+
+#: The plate of an entry: a ``PlatePattern`` whose issuer the entry checks (``plate_issuer``).
+_EntryPlate = Annotated[
+    str,
+    Field(min_length=1, max_length=24, examples=["川A12345", "川A?23*", "渝*88"]),
+    AfterValidator(_any_issuer),
 ]
 
 
@@ -61,10 +81,17 @@ class WatchlistEntry(WireModel):
     category: Category = Field(description="What the entry is about; agreements are written in these.")
     action: Action = Field(description="What the owner asks a region to do when the vehicle is found.")
     priority: Priority = Field(description="How urgently the owner needs an answer.")
-    plate: PlatePattern = Field(
+    plate_issuer: PlateIssuer | None = Field(
+        default=None,
+        description="Who issued the plate sought: mainland, hong_kong or macau; absent = whatever its form "
+        "says. Required (hong_kong) for a Hong Kong personalised mark such as 1L0VEU: almost any short "
+        "Latin text (THE, TBD, xxx) has that form, so without it such a plate is refused as a likely "
+        "placeholder or typo. When given, the plate must be one of that issuer.",
+    )
+    plate: _EntryPlate = Field(
         description="The plate sought: an exact plate (normalised on input; any real plate, see "
-        "plate_warnings), or a partial plate from a witness with '?' for one unknown character and '*' "
-        "for any run (at least 3 known characters)."
+        "plate_warnings and plate_issuer), or a partial plate from a witness with '?' for one unknown "
+        "character and '*' for any run (at least 3 known characters)."
     )
     plate_warnings: tuple[ShortText, ...] = Field(
         default=(),
@@ -112,11 +139,16 @@ class WatchlistEntry(WireModel):
         """True if the entry applies at ``at`` (placed and not yet expired)."""
         return self.placed_at <= at < self.expires_at
 
+    @field_validator("plate")
+    @classmethod
+    def _normalise_plate(cls, plate: str, info: ValidationInfo) -> str:
+        return normalise_pattern(plate, info.data.get("plate_issuer"))
+
     @field_validator("plate_warnings")
     @classmethod
     def _derive_warnings(cls, _sent: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         plate = info.data.get("plate")
-        return pattern_warnings(plate) if isinstance(plate, str) else ()
+        return pattern_warnings(plate, info.data.get("plate_issuer")) if isinstance(plate, str) else ()
 
     @field_validator("scope")
     @classmethod

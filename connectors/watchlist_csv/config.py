@@ -18,6 +18,7 @@ class WatchlistCsvConfig(BaseModel):
     path: Path = Field(
         description="CSV file (RFC 4180: a quoted field may hold line breaks and doubled quotes), one "
         "command a record after a header: op (place/withdraw), reference, plate, "
+        "plate_issuer (hong_kong for a Hong Kong personalised mark), "
         "plate_colour, category, action, priority, tolerance, legal_basis, description, scope, placed_at, "
         "expires_at, review_at, operator, approval_unit, approval_approver, approval_at, "
         "approval_reference, reason, issued_at. Times without offset are China time."

@@ -22,6 +22,7 @@ COLUMNS = frozenset(
         "op",
         "reference",
         "plate",
+        "plate_issuer",
         "plate_colour",
         "category",
         "action",

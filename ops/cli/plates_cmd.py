@@ -7,7 +7,7 @@ from typing import IO
 import click
 import orjson
 
-from schemas.plates import Strictness, check_plate
+from schemas.plates import PlateIssuer, Strictness, check_plate
 
 __all__ = ["command"]
 
@@ -30,7 +30,14 @@ def command() -> None:
     help="Check as camera reads (read strictness: any text of a plate's shape) instead of as "
     "watchlist entries (entry strictness: real plates only).",
 )
-def check(file: IO[str], as_read: bool) -> None:
+@click.option(
+    "--issuer",
+    type=click.Choice([i.value for i in PlateIssuer]),
+    default=None,
+    help="Who issued the plates, as a watchlist entry's plate_issuer states it (hong_kong is needed "
+    "for a Hong Kong personalised mark such as 1L0VEU).",
+)
+def check(file: IO[str], as_read: bool, issuer: str | None) -> None:
     """Check one plate per line of FILE (default - for stdin); blank lines are skipped.
 
     Prints one JSON object per plate: {"input", "valid", "plate", "kind", "error"}, where plate is the
@@ -45,7 +52,8 @@ def check(file: IO[str], as_read: bool) -> None:
         raw = line.rstrip("\r\n")
         if not raw.strip():
             continue
-        result = check_plate(raw, Strictness.READ if as_read else Strictness.ENTRY)
+        strictness = Strictness.READ if as_read else Strictness.ENTRY
+        result = check_plate(raw, strictness, None if issuer is None else PlateIssuer(issuer))
         invalid += not result["valid"]
         out.write(orjson.dumps(result, option=orjson.OPT_APPEND_NEWLINE))
     out.flush()

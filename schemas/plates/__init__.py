@@ -18,7 +18,8 @@ Canonical forms (the ``Plate.text`` that is the identity of a plate and the Kafk
 * military: 2 letters + 5 digits: ``JA12345``;
 * Hong Kong: the mark as written, up to 2 letters (no I, O, Q) and 1-4 digits: ``LW2468``; and
   personalised marks, 1-8 letters (no I, O, Q) and numerals: ``1L0VEU`` (almost any short Latin text
-  has that form, so an entry of one carries a warning);
+  has that form, ``TBD`` and ``THE`` too, so an entry is one only when its owner states the issuer
+  ``PlateIssuer.HONG_KONG``, and then carries a warning);
 * Macau: letters and digit pairs joined by hyphens, as on the plate: ``MA-12-34``, ``M-00-01``,
   ``AA-12-34`` (the series after MZ). The hyphens are kept because ``MA1234`` is a Hong Kong mark:
   Macau is only recognised when the input separates the digit pairs (``MA 12 34``, ``MA-12-34``).
@@ -43,7 +44,7 @@ Exceptions: ``PlateError`` (a ``ValueError``) for every input that is not a plat
 asked for.
 """
 
-from schemas.plates.model import Plate, PlateError, PlateKind, PlateRule, Strictness
+from schemas.plates.model import Plate, PlateError, PlateIssuer, PlateKind, PlateRule, Strictness, issuer_of
 from schemas.plates.normalise import (
     PlateCheck,
     check_plate,
@@ -57,11 +58,13 @@ __all__ = [
     "Plate",
     "PlateCheck",
     "PlateError",
+    "PlateIssuer",
     "PlateKind",
     "PlateRule",
     "Strictness",
     "check_plate",
     "entry_warnings",
+    "issuer_of",
     "normalise_plate",
     "plate_key",
     "read_plate",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-__all__ = ["Plate", "PlateError", "PlateKind", "PlateRule", "Strictness"]
+__all__ = ["Plate", "PlateError", "PlateIssuer", "PlateKind", "PlateRule", "Strictness", "issuer_of"]
 
 
 class PlateKind(StrEnum):
@@ -30,6 +30,21 @@ class PlateKind(StrEnum):
     MACAU = "macau"
 
 
+class PlateIssuer(StrEnum):
+    """Who issued a plate, as the owner of an entry states it (needed for a Hong Kong personalised mark)."""
+
+    MAINLAND = "mainland"
+    HONG_KONG = "hong_kong"
+    MACAU = "macau"
+
+
+def issuer_of(kind: PlateKind) -> PlateIssuer:
+    """The issuer of every plate of this kind (粤Z…港 cross-border plates are issued on the mainland)."""
+    if kind in (PlateKind.HONG_KONG, PlateKind.HONG_KONG_PERSONALISED):
+        return PlateIssuer.HONG_KONG
+    return PlateIssuer.MACAU if kind is PlateKind.MACAU else PlateIssuer.MAINLAND
+
+
 class Strictness(StrEnum):
     """How much of the plate rules a text must keep to be accepted.
 
@@ -39,7 +54,9 @@ class Strictness(StrEnum):
 
     ``ENTRY``: what a person wrote (a watchlist plate, the plates of an alert). Accepted when it is a
     real plate, including the ones real plates are known to break a rule with (a 3-letter serial);
-    the rest of what a read may break is refused as malformed.
+    the rest of what a read may break is refused as malformed. A text that is only a Hong Kong
+    personalised mark (``TBD``, ``THE``, ``1L0VEU``: almost any short Latin text has that form) is an
+    entry only when the owner states the issuer ``PlateIssuer.HONG_KONG``.
     """
 
     READ = "read"

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Final, TypedDict
 
 from schemas.plates.chars import canonical, nfkc
-from schemas.plates.model import Plate, PlateError, PlateKind, PlateRule, Strictness
+from schemas.plates.model import Plate, PlateError, PlateIssuer, PlateKind, PlateRule, Strictness, issuer_of
 from schemas.plates.validate import Parsed, parse
 
 __all__ = ["PlateCheck", "check_plate", "entry_warnings", "normalise_plate", "plate_key", "read_plate"]
@@ -38,18 +38,38 @@ def _parse(raw: str) -> Parsed:
     return parse(canonical(text), text)
 
 
-def normalise_plate(raw: str, strictness: Strictness = Strictness.ENTRY) -> Plate:
+def normalise_plate(
+    raw: str, strictness: Strictness = Strictness.ENTRY, issuer: PlateIssuer | None = None
+) -> Plate:
     """The normalised Plate for ``raw`` text, accepted at ``strictness``; raises PlateError.
 
     ``ENTRY`` (the default) for what a person wrote, ``READ`` for what a camera reported (see
-    ``Strictness``); ``Plate.breaks`` names the issuing rule an accepted text breaks.
+    ``Strictness``); ``Plate.breaks`` names the issuing rule an accepted text breaks. ``issuer`` is who
+    the person says issued the plate: an entry must be a plate of that issuer, and a text that is only a
+    Hong Kong personalised mark is an entry only with ``PlateIssuer.HONG_KONG``. A read ignores it.
     """
     if not isinstance(raw, str):
         raise PlateError(f"a plate must be text, got {type(raw).__name__}")
     plate, refusal = _parse(raw)  # unpacked: faster than the named attributes, on the hot path
-    if refusal is not None and strictness is Strictness.ENTRY:
-        raise PlateError(refusal)
+    if strictness is Strictness.ENTRY:
+        if refusal is not None:
+            raise PlateError(refusal)
+        if issuer is not None or plate.kind is PlateKind.HONG_KONG_PERSONALISED:
+            _check_issuer(plate, issuer)
     return plate
+
+
+def _check_issuer(plate: Plate, stated: PlateIssuer | None) -> None:
+    issuer = issuer_of(plate.kind)
+    if stated is None:  # only a Hong Kong personalised mark comes here
+        raise PlateError(
+            f"{plate.text!r} is no mainland, Macau or numbered Hong Kong plate; as a Hong Kong personalised "
+            "mark it is accepted only when the entry states its issuer: plate_issuer hong_kong"
+        )
+    if issuer is not stated:
+        raise PlateError(
+            f"{plate.text} is a {issuer.value} plate ({plate.kind.value}), not a {stated.value} one as stated"
+        )
 
 
 def read_plate(raw: str) -> Plate:
@@ -83,10 +103,12 @@ def entry_warnings(plate: Plate) -> tuple[str, ...]:
     return tuple(warnings)
 
 
-def check_plate(raw: str, strictness: Strictness = Strictness.ENTRY) -> PlateCheck:
+def check_plate(
+    raw: str, strictness: Strictness = Strictness.ENTRY, issuer: PlateIssuer | None = None
+) -> PlateCheck:
     """A report on ``raw``: the normalised plate and kind if accepted, else what is wrong with it."""
     try:
-        plate = normalise_plate(raw, strictness)
+        plate = normalise_plate(raw, strictness, issuer)
     except PlateError as exc:
         return {"input": raw, "valid": False, "plate": None, "kind": None, "error": str(exc)}
     return {"input": raw, "valid": True, "plate": plate.text, "kind": plate.kind.value, "error": None}

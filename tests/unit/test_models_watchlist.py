@@ -149,10 +149,27 @@ def test_withdrawal_needs_its_own_approval_and_reason() -> None:
 def test_a_real_plate_that_breaks_a_rule_is_placed_with_a_warning(
     plate: str, stored: str, warning: str
 ) -> None:
-    e = entry(plate=plate)
+    issuer = "hong_kong" if warning.startswith("hong_kong") else None
+    e = entry(plate=plate, plate_issuer=issuer)
     assert e.plate == stored
     assert len(e.plate_warnings) == 1 and e.plate_warnings[0].startswith(warning)
     assert decode(encode(e), WatchlistEntry) == e
+
+
+@pytest.mark.parametrize("plate", ["THE", "TBD", "xxx", "1L0VEU"])
+def test_a_text_only_a_hong_kong_personalised_mark_is_refused_unless_the_entry_says_hong_kong(
+    plate: str,
+) -> None:
+    with pytest.raises(ValidationError, match="accepted only when the entry states its issuer: plate_issuer"):
+        entry(plate=plate)
+    assert entry(plate=plate, plate_issuer="hong_kong").plate_warnings[0].startswith("hong_kong_personalised")
+
+
+def test_a_stated_issuer_must_be_the_plates() -> None:
+    assert entry(plate="川A12345", plate_issuer="mainland").plate == "川A12345"
+    with pytest.raises(ValidationError, match="川A12345 is a mainland plate"):
+        entry(plate="川A12345", plate_issuer="hong_kong")
+    assert entry(plate="川A?23*", plate_issuer="hong_kong").plate == "川A?23*"  # partial: not checked
 
 
 @pytest.mark.parametrize("plate", ["川A12345", "使224009", "川A1?34*", "*12345"])

@@ -11,11 +11,13 @@ import pytest
 from schemas.plates import (
     Plate,
     PlateError,
+    PlateIssuer,
     PlateKind,
     PlateRule,
     Strictness,
     check_plate,
     entry_warnings,
+    issuer_of,
     normalise_plate,
     plate_key,
     read_plate,
@@ -178,11 +180,32 @@ WARNED = [
 def test_real_plates_that_break_a_rule_are_entries_with_a_warning(
     raw: str, text: str, kind: PlateKind, warning: str
 ) -> None:
-    plate = normalise_plate(raw)
+    plate = normalise_plate(raw, issuer=issuer_of(kind))
     assert (plate.text, plate.kind) == (text, kind)
     (only,) = entry_warnings(plate)
     assert only.startswith(warning) and len(only) <= 128
     assert read_plate(raw) == plate
+
+
+@pytest.mark.parametrize("raw", ["THE", "TBD", "xxx", "n.a.", "1L0VEU", "BS", "TVB"])
+def test_a_hong_kong_personalised_mark_is_an_entry_only_when_its_issuer_is_stated(raw: str) -> None:
+    with pytest.raises(
+        PlateError, match="accepted only when the entry states its issuer: plate_issuer hong_kong"
+    ):
+        normalise_plate(raw)
+    plate = normalise_plate(raw, issuer=PlateIssuer.HONG_KONG)
+    assert plate.kind is K.HONG_KONG_PERSONALISED
+    assert read_plate(raw) == plate  # a read needs nothing stated
+    with pytest.raises(PlateError, match="not a macau one as stated"):
+        normalise_plate(raw, issuer=PlateIssuer.MACAU)
+
+
+def test_a_stated_issuer_must_be_the_plates() -> None:
+    assert normalise_plate("LW2468", issuer=PlateIssuer.HONG_KONG).kind is K.HONG_KONG
+    assert normalise_plate("MA-12-34", issuer=PlateIssuer.MACAU).kind is K.MACAU
+    assert normalise_plate("粤Z1234港", issuer=PlateIssuer.MAINLAND).kind is K.HK_MACAU_CROSSBORDER
+    with pytest.raises(PlateError, match="川A12345 is a mainland plate \\(ordinary\\), not a hong_kong one"):
+        normalise_plate("川A12345", issuer=PlateIssuer.HONG_KONG)
 
 
 def test_conforming_plates_have_no_warning() -> None:

@@ -102,3 +102,13 @@ def test_read_checks_reads_at_read_strictness() -> None:
     ]
     code, rows = _run([], "川A6ZE1N\n")  # a 3-letter serial is a real plate: an entry too
     assert code == 0 and rows[0]["plate"] == "川A6ZE1N"
+
+
+def test_a_hong_kong_personalised_mark_is_valid_only_with_its_issuer() -> None:
+    code, rows = _run([], "TVB\n")
+    assert code == 1 and "plate_issuer hong_kong" in str(rows[0]["error"])
+    code, rows = _run(["--issuer", "hong_kong"], "TVB\nLW2468\n")
+    assert code == 0 and [r["kind"] for r in rows] == ["hong_kong_personalised", "hong_kong"]
+    code, rows = _run(["--issuer", "hong_kong"], "川A12345\n")
+    assert code == 1 and "not a hong_kong one as stated" in str(rows[0]["error"])
+    assert _run(["--read"], "TVB\n")[0] == 0  # a read needs no issuer

@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from connectors.sdk import SourceContext, SourceRecord
 from connectors.sdk.tail import Line
 from connectors.watchlist_csv import WatchlistCsvConfig, WatchlistCsvSource
 from connectors.watchlist_csv.mapping import command_fields
 from connectors.watchlist_csv.records import RecordJoiner, still_quoted
+from schemas.watchlist import PlaceCommand
 
 HEADER = (
     "op,reference,plate,plate_colour,category,action,priority,tolerance,legal_basis,description,scope,"
@@ -156,3 +158,15 @@ def test_a_refused_line_says_which_line_and_why(tmp_path: Path) -> None:
     good, bad = _read(path)
     assert good.error is None
     assert bad.origin.endswith("(line 3)") and bad.error == "line has 3 fields, the header has 21"
+
+
+def test_a_hong_kong_personalised_mark_is_placed_with_its_issuer_column_and_refused_without() -> None:
+    header = HEADER.replace("plate,", "plate,plate_issuer,", 1).split(",")
+    values = _row(1)
+    values[2:3] = ["TVB", "hong_kong"]
+    fields = command_fields(dict(zip(header, values, strict=True)), "510000", "line")
+    assert PlaceCommand.model_validate(fields).entry.plate_issuer == "hong_kong"
+    values[3] = ""
+    fields = command_fields(dict(zip(header, values, strict=True)), "510000", "line")
+    with pytest.raises(ValidationError, match="plate_issuer hong_kong"):
+        PlaceCommand.model_validate(fields)
