@@ -21,8 +21,9 @@ from bench.quality.reads import READ_KINDS, make_read
 from schemas.plates import PlateError, read_plate
 from schemas.plates.lookalikes import PROVINCE_CLASS, lookalikes_of
 from streams.hotpath.matcher import MatchResult, WatchlistIndex
+from streams.hotpath.seen import SeenPlates
 
-__all__ = ["Tally", "Watchlist", "cross_check", "innocent", "wanted_reads"]
+__all__ = ["Tally", "Watchlist", "cross_check", "innocent", "innocent_known", "wanted_reads"]
 
 NOW = 1_750_000_000.0
 
@@ -63,12 +64,15 @@ class Tally:
     reads: Counter[str] = field(default_factory=Counter)  # by key (read kind, or kind:tolerance)
     reached: Counter[str] = field(default_factory=Counter)  # accepted as reads, so matched
     found: Counter[str] = field(default_factory=Counter)  # the source entry among the matches
+    #: … and delivered: not a misread match of a read the known-vehicle memory withholds
+    delivered: Counter[str] = field(default_factory=Counter)
     false_exact: Counter[str] = field(default_factory=Counter)  # matches of exact entries of other plates
     false_tolerant: Counter[str] = field(default_factory=Counter)  # … of tolerant entries
     #: tolerant false hits by "tolerance N: P province + L Latin substitutions"
     false_by_edit: Counter[str] = field(default_factory=Counter)
     matches: int = 0
     broken_contract: int = 0
+    known: int = 0  # reads of known vehicles (their misread matches withheld)
     examples: list[tuple[str, str, str]] = field(default_factory=list)  # (read, entry plate, why)
 
     def match(self, wl: Watchlist, key: str, true_plate: str, read: str) -> list[MatchResult]:
@@ -93,8 +97,14 @@ class Tally:
         return results
 
 
-def wanted_reads(wl: Watchlist, wanted: list[tuple[str, int, int]], rng: random.Random) -> Tally:
-    """Every read kind of every wanted plate (canonical plate, tolerance, slot): recall and false hits."""
+def wanted_reads(
+    wl: Watchlist, wanted: list[tuple[str, int, int]], rng: random.Random, seen: SeenPlates | None = None
+) -> Tally:
+    """Every read kind of every wanted plate (canonical plate, tolerance, slot): recall and false hits.
+
+    With ``seen`` (the zone's known vehicles), ``delivered`` counts the wanted entry among the matches
+    the hot path delivers: a misread match of a read that is a known vehicle is withheld.
+    """
     tally = Tally()
     for plate, tolerance, slot in wanted:
         for kind in READ_KINDS:
@@ -109,7 +119,10 @@ def wanted_reads(wl: Watchlist, wanted: list[tuple[str, int, int]], rng: random.
                 continue
             tally.reached[key] += 1
             results = tally.match(wl, key, plate, read)
-            tally.found[key] += any(r.ref == slot for r in results)
+            mine = [r for r in results if r.ref == slot]
+            tally.found[key] += bool(mine)
+            known = seen is not None and seen.known(read)
+            tally.delivered[key] += any(r.kind != "misread" or not known for r in mine)
     return tally
 
 
@@ -135,6 +148,39 @@ def innocent(wl: Watchlist, population: str, plates: Iterable[str]) -> tuple[Tal
     for read in reads:
         tally.match(wl, population, read, read)
     return tally, per_read
+
+
+def innocent_known(
+    wl: Watchlist, population: str, reads: Iterable[tuple[str, bool]]
+) -> tuple[Tally, Tally, float]:
+    """Correct reads of the zone's traffic, each with whether it is a known vehicle (``SeenPlates``).
+
+    Returns the false hits of the text alone, those the hot path delivers (a known vehicle's misread
+    matches are withheld, so only the other reads' matches count), and the CPU µs per ``index.match``.
+    """
+    text, evidence = Tally(), Tally()
+    normalised: list[tuple[str, bool]] = []
+    for plate, known in reads:
+        for t in (text, evidence):
+            t.reads[population] += 1
+        try:
+            normalised.append((read_plate(plate).text, known))
+        except PlateError:
+            continue
+    for t in (text, evidence):
+        t.reached[population] = len(normalised)
+    match = wl.index.match
+    start = time.process_time()
+    for read, _ in normalised:
+        match(read, None, NOW)
+    per_read = (time.process_time() - start) / max(len(normalised), 1) * 1e6
+    for read, known in normalised:
+        text.match(wl, population, read, read)
+        if known:
+            evidence.known += 1
+        else:
+            evidence.match(wl, population, read, read)
+    return text, evidence, per_read
 
 
 def _neighbours(read: str, depth: int) -> set[str]:

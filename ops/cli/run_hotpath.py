@@ -31,6 +31,14 @@ __all__ = ["command"]
     show_default=True,
     help="Seconds of pass time within which the same plate at one checkpoint is one pass.",
 )
+@click.option(
+    "--known-window",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Seconds within which a plate read at 2+ checkpoints is a known vehicle whose misread matches "
+    "are withheld (streams/hotpath/seen.py); 0: off, every misread match is delivered.",
+)
 @web_options
 def command(
     bootstrap: str | None,
@@ -41,6 +49,7 @@ def command(
     worker_id: str,
     batch_size: int,
     dedup_window: float,
+    known_window: float,
     web_host: str,
     web_port: int | None,
 ) -> None:
@@ -54,7 +63,7 @@ def command(
         web_host=web_host,
         web_port=web_port,
     )
-    settings = HotpathSettings(runtime=runtime, dedup_window_s=dedup_window)
+    settings = HotpathSettings(runtime=runtime, dedup_window_s=dedup_window, known_window_s=known_window)
     registry = CollectorRegistry()
     factory = ClientFactory(runtime.kafka, f"rax-hotpath-{worker_id}")
     run_processor(HotpathProcessor(settings, factory, registry), runtime, registry)

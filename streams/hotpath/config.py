@@ -30,6 +30,23 @@ class HotpathSettings(BaseModel):
         description="A checkpoint with no hit for this long counts as silent (a camera or feed "
         "may be down); exported per region as rax_hotpath_silent_checkpoints.",
     )
+    known_window_s: float = Field(
+        0.0,
+        ge=0,
+        le=90 * 86400,
+        description="A read whose plate this worker saw at 2 or more distinct checkpoints within this "
+        "many seconds (of pass time) is a known vehicle: its misread matches are withheld, since a "
+        "misread of a wanted plate rarely is a real, repeatedly seen vehicle (streams.hotpath.seen). "
+        "0 (the default) turns the evidence off: every misread match is delivered. Off by default "
+        "because it can withhold a true one: a damaged plate misread the same way at every checkpoint "
+        "becomes a known vehicle from its third read (docs/decisions.md).",
+    )
+    known_capacity: int = Field(
+        1_000_000,
+        ge=1,
+        description="Most plates remembered per half window (about 200 bytes each, both halves): a bound "
+        "on the known-vehicle memory.",
+    )
     max_match_fanout: int = Field(
         32,
         ge=1,

@@ -19,6 +19,7 @@ class HotpathMetrics:
 
     hits: Counter
     duplicates: Counter
+    withheld: Counter
     matches: Counter
     deliveries: Counter
     refusals: Counter
@@ -47,6 +48,14 @@ def hotpath_metrics(registry: CollectorRegistry, regions: list[str] | None = Non
         duplicates=Counter(
             "duplicates",
             "Hits dropped as duplicates of an accepted pass.",
+            ["region"],
+            namespace=ns,
+            subsystem=sub,
+            registry=registry,
+        ),
+        withheld=Counter(
+            "misreads_withheld",
+            "Misread matches not delivered: the read is a known vehicle (seen at 2+ checkpoints).",
             ["region"],
             namespace=ns,
             subsystem=sub,
@@ -146,4 +155,5 @@ def hotpath_metrics(registry: CollectorRegistry, regions: list[str] | None = Non
     for region in regions or ():
         m.hits.labels(region)
         m.duplicates.labels(region)
+        m.withheld.labels(region)
     return m

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
 from schemas.codec import DecodeError, decode, encode
 from schemas.delivery import Delivery, DeliveryKind, MatchNotice, delivery_id
+from schemas.delivery_notice import DeliveryNotice
 from schemas.dlq import DlqReason, DlqStage
 from schemas.hits import CheckpointHit
 from schemas.inbox import InboxKind, inbox_headers
@@ -26,6 +27,7 @@ from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone
 from streams.hotpath.dedup import DedupWindow
 from streams.hotpath.recipients import decide_recipients, in_scope
+from streams.hotpath.seen import SeenPlates
 from streams.hotpath.watchlist_state import EntryFacts, WatchlistState
 from streams.runtime import DeadLetterBuilder, InRecord, Outgoing
 
@@ -51,6 +53,8 @@ class BatchResult:
     deliveries: Counter[str] = field(default_factory=Counter)
     refusals: Counter[str] = field(default_factory=Counter)
     dlq: Counter[str] = field(default_factory=Counter)
+    #: per region, misread matches not delivered because the read is a known vehicle (``seen``)
+    withheld: Counter[str] = field(default_factory=Counter)
     delivered_pass_times: list[float] = field(default_factory=list)
     #: per input partition, every hit dedup saw in this batch, in order (the dedup changelog's delta)
     sightings: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)
@@ -67,8 +71,10 @@ class HitPipeline:
         dedup_window_s: float = 10.0,
         max_fanout: int = 32,
         dead_letters: DeadLetterBuilder | None = None,
+        seen: SeenPlates | None = None,
     ) -> None:
         self.cat = cat
+        self.seen = seen  # known vehicles: their misread matches are withheld (streams.hotpath.seen)
         self.watchlist = watchlist
         self._zone = zone
         self._window = dedup_window_s
@@ -161,7 +167,12 @@ class HitPipeline:
         if window.seen(*sighting):
             result.duplicates[region] += 1
             return
+        known = self.seen is not None and self.seen.observe(hit.plate, hit.checkpoint_id, t)
         found = self.watchlist.match(hit.plate, colour, now.timestamp(), t)
+        if known and found:
+            kept = [f for f in found if f[0].kind != "misread"]
+            result.withheld[region] += len(found) - len(kept)
+            found = kept
         if not found:
             return
         if zone is None:
@@ -228,8 +239,9 @@ class HitPipeline:
                 body = encode(delivery)
                 result.out.append(Outgoing(self.cat.out(d.recipient), did.encode(), body))
                 # the control app learns of the delivery (acks, deadlines) in the partition of its id
-                inbox = inbox_headers(InboxKind.DELIVERY, d.recipient)
-                result.out.append(Outgoing(self.cat.control_inbox, did.encode(), body, list(inbox)))
+                inbox = inbox_headers(InboxKind.NOTICE, d.recipient)
+                notice = encode(DeliveryNotice.of(delivery))
+                result.out.append(Outgoing(self.cat.control_inbox, did.encode(), notice, list(inbox)))
                 result.deliveries[d.recipient] += 1
                 result.delivered_pass_times.append(hit.pass_time.timestamp())
             else:

@@ -26,6 +26,7 @@ from schemas.zone import Zone, ZoneObject
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.metrics import HotpathMetrics, hotpath_metrics
 from streams.hotpath.pipeline import BatchResult, HitPipeline, Sighting
+from streams.hotpath.seen import SeenPlates
 from streams.hotpath.watchlist_state import WatchlistState
 from streams.runtime import (
     ClientFactory,
@@ -67,6 +68,7 @@ class HotpathProcessor:
             settings.dedup_window_s,
             settings.max_match_fanout,
             DeadLetterBuilder(cat.dlq(self.name), self.name, settings.runtime.dlq_value_bytes),
+            SeenPlates(settings.known_window_s, settings.known_capacity) if settings.known_window_s else None,
         )
         tables_group = f"{cat.processor_prefix}{self.name}-tables"  # never joined: plain assignment
         self.tables = GlobalTables(factory, [cat.watchlist, cat.zone], self._apply, tables_group)
@@ -180,6 +182,8 @@ class HotpathProcessor:
             m.hits.labels(region).inc(k)
         for region, k in r.duplicates.items():
             m.duplicates.labels(region).inc(k)
+        for region, k in r.withheld.items():
+            m.withheld.labels(region).inc(k)
         for kind, k in r.matches.items():
             m.matches.labels(kind).inc(k)
         for region, k in r.deliveries.items():
