@@ -8,7 +8,7 @@ from schemas.acks import BreachStage
 from schemas.topics import Catalogue
 from streams.runtime import RuntimeSettings
 
-__all__ = ["ControlSettings", "DeadlinePolicy"]
+__all__ = ["ControlSettings", "DeadlinePolicy", "RetentionPolicy"]
 
 _MINUTE = 60.0
 _HOUR = 3600.0
@@ -58,6 +58,25 @@ class DeadlinePolicy(BaseModel):
         return rules["*"]
 
 
+_DAY = 86400
+
+
+class RetentionPolicy(BaseModel):
+    """How long the control app keeps records that have done their work (``streams.control.retention``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    deliveries_s: float = Field(30 * _DAY, gt=0, description="A delivery is forgotten this long after made.")
+    entries_s: float = Field(
+        8 * _DAY, gt=0, description="An ended entry is forgotten this long after it ended."
+    )
+    alerts_s: float = Field(
+        401 * _DAY, gt=0, description="An alert message is forgotten this long after sent."
+    )
+    every_s: float = Field(600.0, gt=0, description="How often a pass over the stores starts.")
+    slice_keys: int = Field(20_000, ge=1, description="Most keys one tick of a pass looks at.")
+
+
 class ControlSettings(BaseModel):
     """How one control-app worker runs: the runtime's loop settings plus the app's own; built once by
     ``rax run control``."""
@@ -82,6 +101,10 @@ class ControlSettings(BaseModel):
     )
     views_s: float = Field(
         1.0, gt=0, le=60, description="How often the /outcomes figures are prepared when they changed."
+    )
+    retention: RetentionPolicy = Field(
+        default_factory=RetentionPolicy,
+        description="When deliveries, ended entries and alerts are forgotten.",
     )
     zone_wait_s: float = Field(
         30.0,

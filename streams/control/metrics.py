@@ -62,6 +62,9 @@ class ControlMetrics:
         self.interception = gauge("interception_ratio", "Intercepted / final outcomes.", ("region",))
         self.false_positive = gauge("false_positive_ratio", "False positives / final outcomes.", ("region",))
         self.pending_deadlines = gauge("pending_deadlines", "Answers awaited with a deadline.")
+        self.forgotten = counter(
+            "forgotten_total", "Records forgotten under the retention policy, by store.", ("store",)
+        )
         self.parked = gauge("parked_alerts", "Updates and Cancels waiting for the message they refer to.")
         self.zone_revision = gauge("zone_revision", "Revision of the zone in force.")
         for stream in STREAMS:

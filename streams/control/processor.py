@@ -37,6 +37,7 @@ from streams.control.envelope import direct
 from streams.control.intake import forward
 from streams.control.metrics import ControlMetrics
 from streams.control.partition import STORES, Partition
+from streams.control.retention import Retention
 from streams.control.timers import fire_deadlines, fire_expiries
 from streams.control.views import Views
 from streams.control.watchlist.partials import PartialCounts
@@ -70,6 +71,7 @@ class ControlProcessor:
         self._forwarded: set[str] = set()
         self._views_at = 0.0
         self._review_at = 0.0
+        self.retention = Retention(settings.retention)
 
     # ---- the zone ------------------------------------------------------------------------------
     def _zone_changed(self, obj: ZoneObject) -> None:
@@ -196,6 +198,11 @@ class ControlProcessor:
             fire_deadlines(ctx, part, self.cat, self.metrics)
             fire_expiries(ctx, part, self.cat, self.metrics)
             self.decider.expire_parked(ctx, part)
+        forgotten = self.retention.tick(ctx, self._parts)
+        for store, count in forgotten.items():
+            self.metrics.forgotten.labels(store).inc(count)
+        if forgotten["deliveries"]:
+            self.decider.outcomes_changed = True
         self.metrics.pending_deadlines.set(sum(len(p.due) for p in self._parts.values()))
         self.metrics.parked.set(sum(len(ctx.store("parked", s)) for s in self._parts))
         if ctx.now - self._review_at >= self.settings.review_s:

@@ -14,6 +14,7 @@ from schemas.acks import Acknowledgement, Outcome
 from schemas.base import stable_event_id
 from schemas.codec import encode
 from schemas.delivery import Delivery, delivery_id
+from schemas.delivery_notice import DeliveryNotice
 from schemas.dlq import parse_dlq_headers
 from schemas.inbox import InboxKind, inbox_headers
 from streams.runtime import Outgoing
@@ -163,8 +164,8 @@ def test_watchlist_place_withdraw_expiry_and_a_key_that_is_not_the_entry_id() ->
 
 def announce(h: Harness, d: Delivery) -> None:
     """What the hot path writes to the inbox beside each delivery it makes."""
-    h.run([h._record(h.cat.control_inbox, d.delivery_id.encode(), encode(d),
-                     inbox_headers(InboxKind.DELIVERY, d.recipient))])  # fmt: skip
+    h.run([h._record(h.cat.control_inbox, d.delivery_id.encode(), encode(DeliveryNotice.of(d)),
+                     inbox_headers(InboxKind.NOTICE, d.recipient))])  # fmt: skip
 
 
 def answer(d: Delivery, region: str, outcome: Outcome) -> Acknowledgement:
