@@ -17,7 +17,14 @@ from schemas.delivery import Delivery
 from schemas.dlq import parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
-from tests.support.hotpath import HitFactory, apply_example_zone, make_entry, publish_entries, running_worker
+from tests.support.hotpath import (
+    HitFactory,
+    apply_example_zone,
+    make_entry,
+    publish_entries,
+    running_worker,
+    wait_hotpath_caught_up,
+)
 from tests.support.kafka import consume_all
 from tests.unit.models_factories import hit_data
 
@@ -87,8 +94,8 @@ def test_scenario_delivers_exactly_what_the_agreements_allow(
             (e_partial, partial.entry_id, "510521"),
             (e_partial, partial.entry_id, "500153"),
         }  # 潼南's entry read by 安居's camera: neither side agreed, so no one learns of it
-        got = _wait_for(kafka, cat, len(expected))
-        time.sleep(1.0)  # anything extra would have arrived by now
+        _wait_for(kafka, cat, len(expected))
+        wait_hotpath_caught_up(kafka, cat)  # every hit committed: anything extra has been written
         got = _all_deliveries(kafka, cat)
 
     assert all(d.match is not None for d in got)
@@ -140,8 +147,8 @@ def test_withdrawal_stops_matching_within_a_second(kafka: KafkaSettings, catalog
             event = hits.send("510521", "川A54321", checkpoint=f"510521-K{i:04d}")  # a new pass each time
             sent[event] = time.time()
             hits.flush()
-            time.sleep(0.05)
-        time.sleep(1.5)
+            time.sleep(0.05)  # pacing: a pass every 50 ms, before and after the withdrawal
+        wait_hotpath_caught_up(kafka, cat)
         delivered = [decode(m.value() or b"", Delivery) for m in consume_all(kafka, cat.out("510521"))]
     matched_at = sorted(sent[d.match.hit_event_id] for d in delivered if d.match)
     assert matched_at, "the entry never matched before its withdrawal"
@@ -175,8 +182,8 @@ def test_dedup_survives_a_hand_over_by_restoring_from_its_changelog(
             "510521", "川A24680", checkpoint="510521-K0042", pass_time=first_pass + timedelta(seconds=30)
         )
         hits.flush()
-        got = _wait_for(kafka, cat, 4)
-        time.sleep(1.0)
+        _wait_for(kafka, cat, 4)
+        wait_hotpath_caught_up(kafka, cat)  # every hit committed: a duplicate let through would show
         got = _all_deliveries(kafka, cat)
         assert worker.processor.metrics.duplicates.labels("510521")._value.get() == 2
     assert sorted(d.match.hit_event_id for d in got if d.match) == sorted([first, first, later, later])
@@ -252,7 +259,7 @@ def test_scenario_misreads_that_change_the_letter_count_are_matched_with_their_e
             ("川812345", authority.entry_id, "500153"),
         }
         _wait_for(kafka, cat, len(expected))
-        time.sleep(1.0)  # anything extra would have arrived by now
+        wait_hotpath_caught_up(kafka, cat)  # every hit committed: anything extra has been written
         got = _all_deliveries(kafka, cat)
 
     notices = [d.match for d in got if d.match is not None]

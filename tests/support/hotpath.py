@@ -22,6 +22,7 @@ from schemas.watchlist import WatchlistEntry
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.processor import HotpathProcessor
 from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
+from tests.support.kafka import wait_until_committed
 from tests.unit.models_factories import entry, hit_data
 
 EXAMPLE_ZONE = Path(__file__).parents[2] / "ops" / "zones" / "chuanyu.yaml"
@@ -51,6 +52,13 @@ def apply_example_zone(
         }
     )
     apply_zone(zone, kafka, cat, secure=credentials is not None, credentials=credentials)
+
+
+def wait_hotpath_caught_up(kafka: KafkaSettings, cat: Catalogue, timeout: float = 60.0) -> None:
+    """Wait until the hot path committed every hit of the example zone: then nothing more comes out."""
+    regions = [r.code for r in load_zone_file(EXAMPLE_ZONE).regions]
+    topics = [cat.in_hits(r) for r in regions]
+    wait_until_committed(kafka, f"{cat.processor_prefix}hotpath", topics, timeout)
 
 
 def producer(kafka: KafkaSettings) -> Producer:
