@@ -186,6 +186,24 @@ def main() -> None:
             time.sleep(0.25)
         took = time.monotonic() - start
         cpu = proc_cpu_seconds(worker.pid) - cpu0
+        ccmd = [sys.executable, "-m", "ops.cli", "run", "control", "--bootstrap", admin.bootstrap_servers,
+                "--username", PROCESSORS_USER, "--namespace", cat.namespace,
+                "--web-port", str(cport := free_port())]  # fmt: skip
+        if admin.ssl_ca_location:
+            ccmd += ["--ca", admin.ssl_ca_location]
+        t0 = time.monotonic()
+        clog = (tmp / "control.log").open("wb")
+        control = subprocess.Popen(ccmd, cwd=ROOT, env=env, stdout=clog, stderr=subprocess.STDOUT)
+        try:
+            control_ready = wait_ready(cport, 300)
+        finally:
+            control.terminate()
+            control.wait(30)
+        result["control"] = {
+            "input_topics": 3 * len(zone.regions) + 1,
+            "start_to_ready_s": round(control_ready, 1),
+        }
+        print("control:", result["control"], flush=True)
         result["hotpath"] = {
             "input_topics": len(zone.regions), "start_to_ready_s": round(ready, 1),
             "hits": int(done), "seconds": round(took, 1), "hits_per_s": round(done / took),
