@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
-from schemas.codec import DecodeError, decode, encode
+from schemas.codec import DecodeError, decode_fast, encode
 from schemas.delivery import Delivery, DeliveryKind, MatchNotice, delivery_id
 from schemas.delivery_notice import DeliveryNotice
 from schemas.dlq import DlqReason, DlqStage
@@ -138,7 +138,7 @@ class HitPipeline:
             return
         result.hits[region] += 1
         try:
-            hit = decode(msg.value() or b"", CheckpointHit)
+            hit = decode_fast(msg.value() or b"", CheckpointHit)
         except DecodeError as exc:
             self._dead(result, msg, exc.reason, DlqStage.DECODE, str(exc))
             return
