@@ -24,7 +24,7 @@ from schemas.base import (
 from schemas.cap import MsgType
 from schemas.fields import PlateTypeCode, RegionCode
 from schemas.matching import Match, MatchKind
-from schemas.operation import Operation
+from schemas.operation import Operation, OperationClosure
 from schemas.plates import PlateRule
 from schemas.sharing import ObjectName, Purpose, RedactField
 from schemas.vocab import Action, Category, ColourField, Priority
@@ -43,6 +43,7 @@ def delivery_id(source_event_id: str, subject_id: str, recipient: str) -> str:
     * alert (any msgType): the alert's ``identifier``, its ``sender``, the recipient region;
     * deadline breach: the ``breach_id``, the breached ``delivery_id``, the recipient region.
     * operation: the ``operation_id``, its ``trigger``, the recipient region.
+    * operation closed: the ``operation_id``, ``"closed"``, the recipient region.
 
     The same event processed twice gives the same id, so a recipient drops the second copy; the same
     event for two recipients gives two ids.
@@ -59,6 +60,7 @@ class DeliveryKind(StrEnum):
     ALERT_CANCEL = "alert_cancel"
     DEADLINE_BREACH = "deadline_breach"
     OPERATION = "operation"  # a special operation opened by an escalation (schemas.operation)
+    OPERATION_CLOSED = "operation_closed"  # its owner closed it with an outcome (OperationClosure)
 
 
 _ALERT_KINDS = {MsgType.UPDATE: DeliveryKind.ALERT_UPDATE, MsgType.CANCEL: DeliveryKind.ALERT_CANCEL}
@@ -176,14 +178,15 @@ class MatchNotice(WirePart):
 class Delivery(WireModel):
     """One thing delivered to one recipient region on ``rax.out.<recipient>`` (keyed by delivery id).
 
-    Exactly one of ``match``, ``alert``, ``breach`` is present, as ``kind`` says. A delivery to anyone
-    but the owner names the agreement and purpose it was disclosed under.
+    Exactly one of ``match``, ``alert``, ``breach``, ``operation``, ``closure`` is present, as ``kind``
+    says. A delivery to anyone but the owner names the agreement and purpose it was disclosed under.
     """
 
     delivery_id: DigestId = Field(description="delivery_id(source_event_id, subject_id, recipient).")
     recipient: RegionCode = Field(description="The region it is delivered to.")
     kind: DeliveryKind = Field(
-        description="match, alert, alert_update, alert_cancel, deadline_breach or operation."
+        description="match, alert, alert_update, alert_cancel, deadline_breach, operation or "
+        "operation_closed."
     )
     owner: RegionCode = Field(
         description="Whose data it is: the entry's owner, the alert's sender region, or for a breach the "
@@ -198,6 +201,9 @@ class Delivery(WireModel):
     )
     operation: Operation | None = Field(
         default=None, description="The special operation, redacted; when kind is operation."
+    )
+    closure: OperationClosure | None = Field(
+        default=None, description="The end of a special operation; when kind is operation_closed."
     )
     agreement_id: ObjectName | None = Field(
         default=None,
@@ -228,11 +234,13 @@ class Delivery(WireModel):
             return delivery_id(self.breach.breach_id, self.breach.delivery_id, self.recipient)
         if self.operation is not None:
             return delivery_id(self.operation.operation_id, self.operation.trigger.value, self.recipient)
+        if self.closure is not None:
+            return delivery_id(self.closure.operation_id, "closed", self.recipient)
         return ""
 
     @model_validator(mode="after")
     def _consistent(self) -> Delivery:
-        payloads = ("match", "alert", "breach", "operation")
+        payloads = ("match", "alert", "breach", "operation", "closure")
         present = {name for name in payloads if getattr(self, name) is not None}
         if self.kind == DeliveryKind.MATCH:
             expected = "match"
@@ -240,6 +248,8 @@ class Delivery(WireModel):
             expected = "breach"
         elif self.kind == DeliveryKind.OPERATION:
             expected = "operation"
+        elif self.kind == DeliveryKind.OPERATION_CLOSED:
+            expected = "closure"
         else:
             expected = "alert"
         if present != {expected}:

@@ -94,7 +94,11 @@ class DeliveryNotice(WireModel):
                 breach_of=b.delivery_id,
                 breach_stage=b.stage,
             )
+        elif d.operation is not None:
+            # the operation's priority sets its acknowledgement deadline, as an entry's does a match's
+            o = d.operation
+            fields.update(subject_id=o.operation_id, priority=o.priority, category=o.category.value)
         else:
-            assert d.operation is not None  # the model guarantees exactly one payload
-            fields.update(subject_id=d.operation.operation_id, category=d.operation.category.value)
+            assert d.closure is not None  # the model guarantees exactly one payload
+            fields.update(subject_id=d.closure.operation_id)
         return cls.model_validate(fields)

@@ -93,6 +93,7 @@ class DlqReason(StrEnum):
     PROCESSING_ERROR = "processing_error"  # an unexpected exception: a bug to fix
     REJECTED_BY_RECIPIENT = "rejected_by_recipient"  # a centre's own system refused a delivery (HTTP 4xx)
     IMPLAUSIBLE_TIME = "implausible_time"  # a time too far from the receiving clock (schemas.times)
+    FORGED = "forged"  # no valid MAC of its topic's region (rax.mac): not made by that region's connectors
 
 
 class DlqStage(StrEnum):

@@ -24,6 +24,7 @@ from schemas.delivery import Delivery
 from schemas.delivery_notice import DeliveryNotice
 from schemas.hits import CheckpointHit
 from schemas.matching import Match
+from schemas.operation import OperationClose
 from schemas.replay_audit import ReplayAudit
 from schemas.sealed import SealedEnvelope
 from schemas.watchlist import WatchlistCommand, WatchlistEntry
@@ -46,6 +47,7 @@ WIRE_MODELS: dict[str, Any] = {
     "delivery": Delivery,
     "delivery_notice": DeliveryNotice,
     "match": Match,
+    "operation_close": OperationClose,
     "replay_audit": ReplayAudit,
     "sealed_envelope": SealedEnvelope,
     "watchlist_command": WatchlistCommand,

@@ -1,4 +1,5 @@
-"""The special operation (专项) an escalation opens: trigger, evidence reads in order, regions, owner."""
+"""The special operation (专项) an escalation opens (trigger, evidence reads in order, regions, owner), the
+owner's command that closes it with an outcome, and the closing notice its regions are given."""
 
 from __future__ import annotations
 
@@ -10,7 +11,16 @@ from schemas.base import DigestId, EventId, ShortText, Text, UtcDatetime, WireMo
 from schemas.fields import RegionCode
 from schemas.vocab import Category, ColourField, Priority
 
-__all__ = ["EscalationTrigger", "EvidenceRead", "Operation", "operation_id"]
+__all__ = [
+    "EscalationTrigger",
+    "EvidenceRead",
+    "Operation",
+    "OperationClose",
+    "OperationClosure",
+    "OperationOutcome",
+    "close_id",
+    "operation_id",
+]
 
 
 class EscalationTrigger(StrEnum):
@@ -45,8 +55,9 @@ def operation_id(
 class Operation(WireModel):
     """A special operation opened by an escalation rule, delivered to its regions on ``rax.out.<r>``.
 
-    Built by the escalate processor once, when the rule fires; closing, outcomes and temporary
-    agreements are not modelled yet (docs/escalation.md).
+    Built by the escalate processor once, when the rule fires; closed by its owner with an
+    ``OperationClose`` (or expired by the processor). Temporary agreements are not modelled yet
+    (docs/escalation.md).
     """
 
     operation_id: DigestId = Field(description="operation_id(trigger, plate, colour, first, last read).")
@@ -72,3 +83,44 @@ class Operation(WireModel):
         if list(self.regions) != sorted(set(self.regions)):
             raise ValueError("regions: sorted and each once")
         return self
+
+
+class OperationOutcome(StrEnum):
+    """How the owner closes an operation: what the escalation turned out to be (a bounded metric label)."""
+
+    CONFIRMED = "confirmed"  # the pattern was real: the vehicle sought, a cloned plate found
+    FALSE_ALARM = "false_alarm"  # it was not (a misread, two honest vehicles, a wrong site or clock)
+    INCONCLUSIVE = "inconclusive"  # could not be told
+
+
+def close_id(operation_id: str, region: str, outcome: str) -> str:
+    """The id of a close command: the same command sent again keeps its id (a re-send is one command)."""
+    return digest_id("close", operation_id, region, outcome)
+
+
+class OperationClose(WireModel):
+    """The owner's command closing an operation, on ``rax.in.<owner>.operations`` keyed by operation id.
+
+    Only the operation's owner may close it, on its own topic; a second close changes nothing.
+    """
+
+    close_id: DigestId = Field(description="close_id(operation_id, region, outcome).")
+    operation_id: DigestId = Field(description="The operation closed (also the record's key).")
+    region: RegionCode = Field(description="The region closing it: the operation's owner, the topic's.")
+    outcome: OperationOutcome = Field(description="What the escalation turned out to be.")
+    note: Text | None = Field(default=None, max_length=1000, description="Why, for a person.")
+    operator: ShortText | None = Field(default=None, description="Who closed it at the owner's centre.")
+    at: UtcDatetime = Field(description="When the owner closed it (its clock), UTC.")
+
+
+class OperationClosure(WirePart):
+    """An operation's end as its regions are told: delivered as kind ``operation_closed``."""
+
+    operation_id: DigestId = Field(description="The operation closed.")
+    trigger: EscalationTrigger = Field(description="The rule that opened it.")
+    plate: ShortText = Field(description="The plate concerned.")
+    owner: RegionCode = Field(description="Who led and closed it.")
+    outcome: OperationOutcome = Field(description="What the escalation turned out to be.")
+    note: Text | None = Field(default=None, max_length=1000, description="The owner's note.")
+    opened_at: UtcDatetime = Field(description="When it was opened, UTC.")
+    closed_at: UtcDatetime = Field(description="When the processor recorded the close (its clock), UTC.")

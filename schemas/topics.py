@@ -41,6 +41,7 @@ class TopicKind(StrEnum):
     ALERTS = "alerts"
     WATCHLIST_COMMANDS = "watchlist"
     ACKS = "acks"
+    OPERATIONS = "operations"
     OUT = "out"
     WATCHLIST = "watchlist-table"
     ZONE = "zone"
@@ -52,7 +53,13 @@ class TopicKind(StrEnum):
 
 
 #: The per-region input kinds, in the order of their topic-name suffixes.
-IN_KINDS = (TopicKind.HITS, TopicKind.ALERTS, TopicKind.WATCHLIST_COMMANDS, TopicKind.ACKS)
+IN_KINDS = (
+    TopicKind.HITS,
+    TopicKind.ALERTS,
+    TopicKind.WATCHLIST_COMMANDS,
+    TopicKind.ACKS,
+    TopicKind.OPERATIONS,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +130,10 @@ class Catalogue:
     def in_acks(self, region: str) -> str:
         """Acknowledgements published by ``region``'s command centre (key: delivery id)."""
         return f"{self.region_in_prefix(region)}acks"
+
+    def in_operations(self, region: str) -> str:
+        """Commands on special operations ``region`` owns: closing one (key: operation id)."""
+        return f"{self.region_in_prefix(region)}operations"
 
     def out(self, region: str) -> str:
         """Everything delivered to ``region``: matches, alerts, deadline breaches (key: delivery id)."""
@@ -242,7 +253,7 @@ class Catalogue:
 
     # ---- specs -------------------------------------------------------------------------------
     def region_topics(self, region: str, hit_partitions: int = 6) -> list[TopicSpec]:
-        """The topics every member region owns: four inputs, its deliveries and its dead letters."""
+        """The topics every member region owns: five inputs, its deliveries and its dead letters."""
         return [
             TopicSpec(
                 self.in_hits(region),
@@ -265,6 +276,14 @@ class Catalogue:
                 region=region,
             ),
             TopicSpec(self.in_acks(region), TopicKind.ACKS, "delivery id", 3, 30 * _DAY_MS, region=region),
+            TopicSpec(
+                self.in_operations(region),
+                TopicKind.OPERATIONS,
+                "operation id",
+                1,
+                30 * _DAY_MS,
+                region=region,
+            ),
             TopicSpec(self.out(region), TopicKind.OUT, "delivery id", 3, 7 * _DAY_MS, region=region),
             *(
                 TopicSpec(self.dlq(c, region), TopicKind.DLQ, "original key", 1, 14 * _DAY_MS, region=region)

@@ -53,6 +53,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--stage-timeout", type=float, default=600, help="give up on a stage after this long")
     p.add_argument("--no-faust", action="store_true", help="skip the faust baseline")
+    p.add_argument(
+        "--mac",
+        action="store_true",
+        help="authenticated records: hits carry their region's rax.mac, workers run with --mac required",
+    )
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument(
         "--out",
@@ -70,6 +75,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--group", help=hidden)
     p.add_argument("--out-topic", help=hidden)
     p.add_argument("--regions", help=hidden)
+    p.add_argument("--mac-keys", type=Path, help=hidden)
     p.add_argument("--data-dir", help=hidden)
     p.add_argument("--plan", help=hidden)
     p.add_argument("--transactions", action="store_true", help=hidden)

@@ -44,11 +44,17 @@ def make_transactional_producer(bootstrap: str, transactional_id: str, extra: di
     return clients(bootstrap).transactional_producer(transactional_id, 10_000, 60, cfg)
 
 
-def produce(producer: Producer, topic: str, value: bytes | None, key: bytes) -> None:
+def produce(
+    producer: Producer,
+    topic: str,
+    value: bytes | None,
+    key: bytes,
+    headers: list[tuple[str, bytes]] | None = None,
+) -> None:
     """``producer.produce``, polling until the local queue has room."""
     while True:
         try:
-            producer.produce(topic, value, key)
+            producer.produce(topic, value, key, headers=headers)
             return
         except BufferError:
             producer.poll(0.05)

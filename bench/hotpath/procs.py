@@ -54,6 +54,8 @@ class Run:
         cmd = [sys.executable, str(ENTRY), "--role", role, "--bootstrap", self.bootstrap]
         cmd += ["--namespace", self.cat.namespace, "--batch-size", str(self.args.batch_size)]
         cmd += ["--input-compression", self.args.input_compression, *extra]
+        if self.args.mac_keys:
+            cmd += ["--mac-keys", str(self.args.mac_keys)]
         return self.spawn(name, cmd)
 
     def log_tail(self, name: str, lines: int = 15) -> str:
@@ -77,6 +79,8 @@ class Workers:
             cmd = [sys.executable, "-m", "ops.cli", "-v", "run", "hotpath", "--bootstrap", self.run.bootstrap]
             cmd += ["--namespace", self.run.cat.namespace, "--worker-id", f"bench-{i}"]
             cmd += ["--batch-size", str(self.run.args.batch_size), "--metrics-port", str(port)]
+            if self.run.args.mac_keys:
+                cmd += ["--mac", "required", "--mac-keys", str(self.run.args.mac_keys)]
             self.procs.append(self.run.spawn(f"hotpath-{i}", cmd))
             self.ports.append(port)
             self.memory.append({})

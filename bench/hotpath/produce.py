@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from bench.hotpath.clients import flush, make_producer, produce
+from bench.hotpath.macs import HitMacs
 from bench.hotpath.paths import CCPD
 from bench.hotpath.procs import Run
 from bench.hotpath.records import entry_template
@@ -109,17 +110,18 @@ def produce_hits(args: argparse.Namespace, maker: HitMaker, bootstrap: str, cat:
     errors: list[Any] = []
     producer = make_producer(bootstrap, args.input_compression, errors)
     topics = {r: cat.in_hits(r) for r in world.regions}
+    macs = HitMacs(args.mac_keys) if args.mac_keys else None
     for i in range(args.hits):
         t = start + i / args.event_rate
         roll = rng.random()
         if roll < args.dup_rate and recent:
             topic, key, value, region, checkpoint, plate, colour, t0 = rng.choice(recent)
             if rng.random() < 0.5:  # a connector re-sent the same event (same event id)
-                produce(producer, topic, value, key)
+                dup = value
             else:  # a second camera on the lane: same plate and checkpoint, own event id, within 2 s
                 when = datetime.fromtimestamp(t0 + rng.uniform(0, 2), UTC)
                 dup = maker.value(random_uuid(rng), region, checkpoint, plate, colour, when)
-                produce(producer, topic, dup, key)
+            produce(producer, topic, dup, key, macs.headers(region, topic, key, dup) if macs else None)
             world.duplicates += 1
         else:
             region, checkpoint = rng.choice(world.checkpoints)
@@ -132,7 +134,8 @@ def produce_hits(args: argparse.Namespace, maker: HitMaker, bootstrap: str, cat:
             key = plate.encode()
             when = datetime.fromtimestamp(t, UTC)
             value = maker.value(random_uuid(rng), region, checkpoint, plate, colour, when)
-            produce(producer, topics[region], value, key)
+            headers = macs.headers(region, topics[region], key, value) if macs else None
+            produce(producer, topics[region], value, key, headers)
             recent.append((topics[region], key, value, region, checkpoint, plate, colour, t))
             if i < 200:
                 assert decode(value, CheckpointHit).plate == plate

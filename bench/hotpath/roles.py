@@ -16,6 +16,7 @@ import orjson
 from confluent_kafka import TopicPartition
 
 from bench.hotpath.clients import make_consumer, make_producer, make_transactional_producer, produce
+from bench.hotpath.macs import HitMacs
 from bench.hotpath.records import hit_record
 from schemas.topics import Catalogue, TopicKind
 
@@ -96,6 +97,7 @@ def role_pacer(args: argparse.Namespace, stop: Callable[[], bool]) -> None:
     """Sends the plan's hits at ``--latency-rate`` per second, each with pass_time = now; prints stats."""
     plan = orjson.loads(Path(args.plan).read_bytes())
     producer = make_producer(args.bootstrap, args.input_compression, None, {"linger.ms": 5})
+    macs = HitMacs(args.mac_keys) if args.mac_keys else None
     rate, n, i, worst = args.latency_rate, len(plan), 0, 0.0
     start = time.monotonic() + 0.1
     print(orjson.dumps({"started": time.time() + 0.1}).decode(), flush=True)
@@ -105,7 +107,8 @@ def role_pacer(args: argparse.Namespace, stop: Callable[[], bool]) -> None:
         while i < due:
             topic, region, checkpoint, plate, colour = plan[i]
             value = hit_record(str(uuid.uuid4()), region, checkpoint, plate, colour, datetime.now(UTC))
-            produce(producer, topic, value, plate.encode())
+            key = plate.encode()
+            produce(producer, topic, value, key, macs.headers(region, topic, key, value) if macs else None)
             i += 1
         producer.poll(0)
         time.sleep(max(0.0, min(0.001, start + i / rate - time.monotonic())))

@@ -14,6 +14,7 @@ from confluent_kafka import libversion
 
 from bench.common import machine, stop_process
 from bench.hotpath.latency import phase_latency
+from bench.hotpath.macs import make_keys
 from bench.hotpath.paths import ROOT, ZONE_FILE
 from bench.hotpath.procs import Run, Workers
 from bench.hotpath.produce import generate
@@ -43,6 +44,8 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         apply_zone(zone, settings, cat, secure=False)
         regions = [r.code for r in zone.regions]
         world = World(zone, regions, checkpoints_of(regions))
+        if args.mac:
+            args.mac_keys = make_keys(tmp, regions)
         run = Run(args, tmp, state.bootstrap_servers, cat, world, state.nodes[0].pid)
         print(
             f"kafka {state.kafka_version} on {run.bootstrap} (up in {state.startup_seconds} s), "

@@ -30,6 +30,11 @@ class RuntimeConfig(BaseModel):
         description="Directory of the stored resume position (position.json, written atomically); "
         "None keeps no position (one-shot loads, push sources).",
     )
+    mac_key_file: Path | None = Field(
+        None,
+        description="The region's MAC key file (<region>.mac, 0600, from `rax keys mac create`): every "
+        "record produced carries rax.mac under the newest key valid now; None: records carry no MAC.",
+    )
     metrics_host: str = Field("127.0.0.1", description="Address the /metrics endpoint listens on.")
     metrics_port: int | None = Field(
         None,

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from connectors.sdk.config import RuntimeConfig
 from connectors.sdk.delivery import DeadLetters, DeliveryReport, Headers
 from connectors.sdk.errors import FatalError, SourceUnavailable
+from connectors.sdk.macs import RecordMacs
 from connectors.sdk.metrics import connector_metrics
 from connectors.sdk.positions import PendingBatch, PositionStore, Watermark
 from connectors.sdk.producer import ErrorClass, batching, classify, fatal_hint
@@ -90,6 +91,7 @@ class Runtime:
         self._last_save = 0.0
         self._unsaved: dict[str, Any] | None = None
         self._sampled = 0
+        self.macs = RecordMacs(runtime.mac_key_file, self.region) if runtime.mac_key_file else None
 
     def request_stop(self) -> None:
         """Ask ``run`` to finish: safe from a signal handler or another thread."""
@@ -98,6 +100,8 @@ class Runtime:
     # ---- the loop ----------------------------------------------------------------------------------
     def run(self) -> RunReport:
         """Run to the end; raises ``FatalError`` (after flushing what can be flushed)."""
+        if self.macs is not None:
+            self.macs.load()
         extra = {**batching(self.cfg), "error_cb": self._client_error}
         self._producer = self._clients.producer(extra)
         server = None
@@ -176,6 +180,8 @@ class Runtime:
             return
         self.metrics.records_in.inc(len(batch))
         self.report.records_in += len(batch)
+        if self.macs is not None:
+            self.macs.refresh()
         for rec in batch.records:
             self._send_record(rec, pending)
         if batch.encoded:
@@ -195,7 +201,8 @@ class Runtime:
                 rec.raw, rec.origin, exc.reason, str(exc), pending, rec.on_done, original=rec.original
             )
             return
-        self._produce(self.topic, out.key, out.value, None, DeliveryReport(self, pending, rec.on_done))
+        headers = self.macs.headers(self.topic, out.key, out.value) if self.macs is not None else None
+        self._produce(self.topic, out.key, out.value, headers, DeliveryReport(self, pending, rec.on_done))
 
     def _send_encoded(self, batch: Batch, pending: PendingBatch) -> None:
         encoded, sample = batch.encoded, self.cfg.validate_sample
@@ -210,6 +217,15 @@ class Runtime:
         self._sampled = (self._sampled + len(encoded)) % sample
         handler, topic = DeliveryReport(self, pending), self.topic
         produce = self._producer.produce  # type: ignore[union-attr]
+        if self.macs is not None:
+            macs = self.macs
+            for key, value in encoded:
+                headers = macs.headers(topic, key, value)
+                try:
+                    produce(topic, value, key, headers=headers, on_delivery=handler)
+                except BufferError:
+                    self._produce(topic, key, value, headers, handler)
+            return
         for key, value in encoded:  # the hot loop: nothing but produce
             try:
                 produce(topic, value, key, on_delivery=handler)

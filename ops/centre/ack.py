@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
+from connectors.sdk import FatalError
+from connectors.sdk.macs import RecordMacs
 from schemas.acks import Acknowledgement, Outcome
 from schemas.base import stable_event_id
 from schemas.codec import encode
@@ -22,8 +25,13 @@ def acknowledge(
     outcome: Outcome,
     operator: str,
     note: str | None = None,
+    mac_key: Path | None = None,
 ) -> Acknowledgement:
-    """Sends the acknowledgement and waits until Kafka has it; a re-sent one keeps its ack id."""
+    """Sends the acknowledgement and waits until Kafka has it; a re-sent one keeps its ack id.
+
+    ``mac_key``: the region's MAC key file; the acknowledgement then carries ``rax.mac`` as a connector's
+    records do (needed where the processors run with ``mac: required``).
+    """
     ack = Acknowledgement(
         ack_id=stable_event_id("ack", delivery_id, region, outcome.value),
         delivery_id=delivery_id,
@@ -33,13 +41,19 @@ def acknowledge(
         operator=operator,
         note=note,
     )
+    topic, value, key = cat.in_acks(region), encode(ack), delivery_id.encode()
+    headers = None
+    if mac_key is not None:
+        macs = RecordMacs(mac_key, region)
+        try:
+            macs.load()
+        except FatalError as exc:
+            raise RuntimeError(str(exc)) from None
+        headers = macs.headers(topic, key, value)
     producer = ClientFactory(settings, f"centre-ack@{region}").producer()
     errors: list[object] = []
     producer.produce(
-        cat.in_acks(region),
-        encode(ack),
-        delivery_id.encode(),
-        on_delivery=lambda err, _m: errors.append(err) if err else None,
+        topic, value, key, headers=headers, on_delivery=lambda err, _m: errors.append(err) if err else None
     )
     if producer.flush(30) or errors:
         raise RuntimeError(f"the acknowledgement was not accepted by Kafka: {errors or 'timed out'}")

@@ -136,4 +136,11 @@ def summarise(d: Delivery) -> dict[str, Any]:
             reads=len(op.evidence),
             seen_at=op.evidence[-1].pass_time.isoformat(),
         )
+    elif d.closure is not None:
+        row.update(
+            operation=d.closure.operation_id,
+            trigger=d.closure.trigger.value,
+            plate=d.closure.plate,
+            outcome=d.closure.outcome.value,
+        )
     return row

@@ -22,6 +22,7 @@ _SUBCOMMANDS = {
     "centre": "ops.cli.centre_cmd",
     "dlq": "ops.cli.dlq_cmd",
     "keys": "ops.cli.keys_cmd",
+    "ops": "ops.cli.ops_cmd",
 }
 
 

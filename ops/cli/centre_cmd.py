@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from pathlib import Path
 
 import click
 import orjson
@@ -121,6 +122,12 @@ def _render(region: str, recent: deque[dict[str, object]], shown: int, duplicate
 @click.option("--operator", required=True, help="Police number of the officer answering.")
 @click.option("--note", default=None, help="Free text for the owner.")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@click.option(
+    "--mac-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The region's MAC key file (<region>.mac): the acknowledgement carries rax.mac.",
+)
 def ack(
     bootstrap: str | None,
     username: str | None,
@@ -132,12 +139,14 @@ def ack(
     operator: str,
     note: str | None,
     namespace: str,
+    mac_key: Path | None,
 ) -> None:
     """Acknowledge a delivery: received, verified, intercepted, false_positive or not_found."""
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    cat = Catalogue(namespace)
     try:
         sent = acknowledge(
-            settings, Catalogue(namespace), _region(region), delivery_id, Outcome(outcome), operator, note
+            settings, cat, _region(region), delivery_id, Outcome(outcome), operator, note, mac_key
         )
     except (RuntimeError, ValueError) as exc:
         fail(str(exc))

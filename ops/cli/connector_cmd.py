@@ -66,6 +66,9 @@ _RUNTIME_OPTIONS: list[tuple[list[str], dict[str, Any]]] = [
     (["--metrics-port"], {"type": int, "help": "Serve /metrics on this port (0: any free port)."}),
     (["--metrics-host"], {"default": "127.0.0.1", "show_default": True, "help": "/metrics address."}),
     (["--source-id"], {"help": "Instance id written into records' `source`; default NAME@REGION."}),
+    (["--mac-key", "mac_key_file"], {"type": click.Path(path_type=Path),
+                                     "help": "The region's MAC key file (<region>.mac, 0600): every record "
+                                     "carries rax.mac under its newest valid key."}),
     (["--config", "config_file"], {"type": click.Path(exists=True, path_type=Path),
                                    "help": "YAML/JSON file of connector settings (options win)."}),
     (["--set", "producer_set"], {"multiple": True, "metavar": "KEY=VALUE",

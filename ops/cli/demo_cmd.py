@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.live import Live
 
 from ops.cli.common import fail, local_cluster, rax_home
+from ops.demo.escalation import DEMO_RULES, crossing_placement, scenario_reads
 from ops.demo.processes import ProcessGroup
 from ops.demo.samples import sample_alert, sample_placements
 from ops.demo.scrape import scrape
@@ -47,7 +48,7 @@ def _broker(port: int) -> tuple[KafkaSettings, bool]:
 
 def _zone(settings: KafkaSettings) -> Zone:
     with resources.as_file(resources.files("ops").joinpath("zones", "chuanyu.yaml")) as path:
-        zone = load_zone_file(path)
+        zone = load_zone_file(path).model_copy(update={"escalation": DEMO_RULES})
     report = apply_zone(
         zone,
         settings,
@@ -64,22 +65,24 @@ def _zone(settings: KafkaSettings) -> Zone:
 
 def _publish_watchlists(settings: KafkaSettings, zone: Zone, per_region: int) -> int:
     producer = ClientFactory(settings, "rax-demo").producer()
-    commands = sample_placements(sorted(zone.codes), per_region)
+    commands = [*sample_placements(sorted(zone.codes), per_region), crossing_placement()]
     for cmd in commands:
         producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
     producer.flush(30)
     return len(commands)
 
 
-def _ports(base: int) -> tuple[int, int, list[int]]:
-    return base, base + 1, [base + 10 + i for i in range(len(SIMULATED))]
+def _ports(base: int) -> tuple[int, int, int, list[int]]:
+    """/metrics ports: hot path, control app, escalate processor, simulators."""
+    return base, base + 1, base + 2, [base + 10 + i for i in range(len(SIMULATED))]
 
 
 def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int) -> None:
-    hotpath_port, control_port, simulator_ports = _ports(base)
+    hotpath_port, control_port, escalate_port, simulator_ports = _ports(base)
     b = ["--bootstrap", settings.bootstrap_servers]
     group.start_rax("control", "run", "control", *b, "--web-port", str(control_port))
     group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port))
+    group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port))
     for i, region in enumerate(SIMULATED):
         group.start_rax(
             f"simulator-{region}",
@@ -117,7 +120,7 @@ def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int)
     type=int,
     default=METRICS_BASE,
     show_default=True,
-    help="First /metrics port: hot path, control app +1, simulators +10 and up.",
+    help="First /metrics port: hot path, control app +1, escalate +2, simulators +10 and up.",
 )
 @click.option(
     "--watchlist",
@@ -137,8 +140,9 @@ def command(duration: float | None, rate: float, port: int, metrics_base: int, p
         _start(group, settings, rate, metrics_base)
         n = _publish_watchlists(settings, zone, per_region)
         click.echo(f"{n} watchlist placements sent; {len(SIMULATED)} simulators at {rate:.0f} hits/s each")
-        hotpath_port, control_port, simulator_ports = _ports(metrics_base)
-        urls = [f"http://127.0.0.1:{p}/metrics" for p in (hotpath_port, control_port, *simulator_ports)]
+        hotpath_port, control_port, escalate_port, simulator_ports = _ports(metrics_base)
+        ports = (hotpath_port, control_port, escalate_port, *simulator_ports)
+        urls = [f"http://127.0.0.1:{p}/metrics" for p in ports]
         click.echo("metrics: " + "  ".join(urls) + f"\nlogs: {group.log_dir}")
         regions = [(r.code, r.name or "") for r in sorted(zone.regions, key=lambda r: r.code)]
         snap = _loop(group, settings, urls, regions, duration, t0)
@@ -172,6 +176,7 @@ def _loop(
     if live is not None:
         live.start()
     alerts = 0
+    scenario_sent = False
     try:
         while duration is None or time.monotonic() - t0 < duration:
             time.sleep(1.0)
@@ -179,6 +184,11 @@ def _loop(
             snap = Snapshot(now, scrape(urls, WANTED), snap.samples, now - snap.at)
             if live is not None:
                 live.update(render(snap, regions, now - t0))
+            if not scenario_sent and now - t0 >= 10:  # the entries are in force: two operations open
+                scenario_sent = True
+                for region, hit in scenario_reads():
+                    producer.produce(DEFAULT.in_hits(region), encode(hit), hit.plate.encode())
+                producer.poll(0)
             if int(now - t0) // 20 > alerts:  # an alert every 20 s, from a random region
                 alerts += 1
                 sender = rng.choice(regions)[0]

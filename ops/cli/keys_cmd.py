@@ -1,4 +1,4 @@
-"""`rax keys`: create, list, rotate and export a region's key pairs (private halves stay on disk here)."""
+"""`rax keys`: create, list, rotate and export a region's key pairs and MAC keys (secrets stay on disk)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import yaml
 from ops.cli.common import fail, rax_home
 from ops.keys import KeyStore, KeyStoreError
 from schemas.keys import KeyPurpose, RegionKey
+from schemas.mac_keys import MacKey
 
 __all__ = ["command"]
 
@@ -114,3 +115,96 @@ def export(region: str, directory: str | None, fmt: str) -> None:
         click.echo(orjson.dumps(entries, option=orjson.OPT_INDENT_2).decode())
     else:
         click.echo(yaml.safe_dump({"keys": entries}, sort_keys=False, allow_unicode=True), nl=False)
+
+
+def _mac_rows(records: tuple[MacKey, ...]) -> None:
+    now = datetime.now(UTC)
+    for r in records:
+        until = r.valid_until.isoformat() if r.valid_until else "-"
+        state = (
+            "valid" if r.valid_at(now) else ("ended" if r.valid_until and r.valid_until <= now else "future")
+        )
+        click.echo(f"{r.key_id}  mac   HMAC-SHA256  {r.valid_from.isoformat()}  {until}  {state}")
+
+
+@command.group(name="mac")
+def mac() -> None:
+    """The region's record-MAC keys (32-byte secrets): its connectors attach rax.mac, processors verify.
+
+    Secret on both sides: the region's store (the file its connectors read with --mac-key) and the
+    processors' store (`export --to DIR`, read with `rax run … --mac-keys DIR`). Never in the zone or Kafka.
+    """
+
+
+@mac.command(name="create")
+@_region_option
+@_dir_option
+def mac_create(region: str, directory: str | None) -> None:
+    """Create the region's first MAC key, valid from now until rotated; prints the key file's path."""
+    store = _store(directory)
+    try:
+        _mac_rows((store.create_mac(region, datetime.now(UTC)),))
+    except KeyStoreError as exc:
+        fail(str(exc))
+    click.echo(f"key file (connectors' --mac-key): {store.mac_path(region)}", err=True)
+
+
+@mac.command(name="list")
+@_region_option
+@_dir_option
+def mac_list(region: str, directory: str | None) -> None:
+    """One line per MAC key: id, algorithm, valid from, valid until, state now (never the secret)."""
+    try:
+        _mac_rows(_store(directory).mac_keys(region))
+    except KeyStoreError as exc:
+        fail(str(exc))
+
+
+@mac.command(name="rotate")
+@_region_option
+@_dir_option
+@click.option(
+    "--overlap",
+    type=click.FloatRange(min=0),
+    default=7.0,
+    show_default=True,
+    help="Days the replaced key stays valid beside the new one (records in flight still verify).",
+)
+@click.option(
+    "--activate",
+    type=click.FloatRange(min=0),
+    default=10.0,
+    show_default=True,
+    help="Minutes until the new key is used: the time to export it to the processors' store.",
+)
+def mac_rotate(region: str, directory: str | None, overlap: float, activate: float) -> None:
+    """Add a MAC key valid ACTIVATE minutes from now; the replaced key ends OVERLAP days after that.
+
+    Export to the processors' store before it activates (`rax keys mac export --to DIR`): connectors
+    switch to it by themselves once it is valid (they re-read their key file), and processors re-read
+    their store, so nothing restarts and nothing is refused.
+    """
+    now = datetime.now(UTC)
+    try:
+        store = _store(directory)
+        _mac_rows((store.rotate_mac(region, now, timedelta(days=overlap), timedelta(minutes=activate)),))
+    except KeyStoreError as exc:
+        fail(str(exc))
+
+
+@mac.command(name="export")
+@_region_option
+@_dir_option
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The processors' MAC key store (made 0700); writes <region>.mac (0600) into it.",
+)
+def mac_export(region: str, directory: str | None, target: Path) -> None:
+    """Copy the region's MAC keys (secrets) into the processors' store, replacing its file atomically."""
+    try:
+        click.echo(str(_store(directory).export_mac(region, target)))
+    except KeyStoreError as exc:
+        fail(str(exc))

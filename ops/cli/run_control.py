@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from ops.cli.common import fail, kafka_options, resolve_kafka
-from ops.cli.run_loop import run_processor, web_options
+from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.control.config import ControlSettings, DeadlinePolicy
 from streams.control.processor import ControlProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
+from streams.runtime.settings import MacPolicy
 
 __all__ = ["command"]
 
@@ -39,6 +42,7 @@ def _rules(values: tuple[str, ...], option: str) -> dict[str, float]:
     help="Stable id of this worker (names its transactional id and group member); unique per worker.",
 )
 @web_options
+@mac_options
 @click.option(
     "--ack-deadline",
     multiple=True,
@@ -68,6 +72,8 @@ def command(
     worker_id: str,
     web_host: str,
     web_port: int | None,
+    mac: str,
+    mac_keys: Path | None,
     ack_deadline: tuple[str, ...],
     outcome_deadline: tuple[str, ...],
     tick: float,
@@ -88,6 +94,8 @@ def command(
             tick_s=tick,
             web_host=web_host,
             web_port=web_port,
+            mac=MacPolicy(mac),
+            mac_keys=mac_keys,
         )
         settings = ControlSettings(runtime=runtime, zone=zone_name, deadlines=deadlines, park_s=park_seconds)
     except ValidationError as exc:

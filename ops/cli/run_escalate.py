@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from prometheus_client import CollectorRegistry
 
 from ops.cli.common import kafka_options, resolve_kafka
-from ops.cli.run_loop import run_processor, web_options
+from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
+from streams.runtime.settings import MacPolicy
 
 __all__ = ["command"]
 
@@ -25,6 +28,7 @@ __all__ = ["command"]
 )
 @click.option("--batch-size", type=int, default=2000, show_default=True, help="Most records per transaction.")
 @web_options
+@mac_options
 def command(
     bootstrap: str | None,
     username: str | None,
@@ -35,6 +39,8 @@ def command(
     batch_size: int,
     web_host: str,
     web_port: int | None,
+    mac: str,
+    mac_keys: Path | None,
 ) -> None:
     """Open special operations from every region's reads and matches, by the zone's escalation rules."""
     runtime = RuntimeSettings(
@@ -45,6 +51,8 @@ def command(
         max_input_bytes=256 * 1024,
         web_host=web_host,
         web_port=web_port,
+        mac=MacPolicy(mac),
+        mac_keys=mac_keys,
     )
     settings = EscalateSettings(runtime=runtime)
     registry = CollectorRegistry()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from prometheus_client import CollectorRegistry
 
 from ops.cli.common import kafka_options, resolve_kafka
-from ops.cli.run_loop import run_processor, web_options
+from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.processor import HotpathProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
+from streams.runtime.settings import MacPolicy
 
 __all__ = ["command"]
 
@@ -40,6 +43,7 @@ __all__ = ["command"]
     "are withheld (streams/hotpath/seen.py); 0: off, every misread match is delivered.",
 )
 @web_options
+@mac_options
 def command(
     bootstrap: str | None,
     username: str | None,
@@ -52,6 +56,8 @@ def command(
     known_window: float,
     web_host: str,
     web_port: int | None,
+    mac: str,
+    mac_keys: Path | None,
 ) -> None:
     """Dedup, match and fan out every region's checkpoint hits, exactly once."""
     runtime = RuntimeSettings(
@@ -62,6 +68,8 @@ def command(
         max_input_bytes=64 * 1024,
         web_host=web_host,
         web_port=web_port,
+        mac=MacPolicy(mac),
+        mac_keys=mac_keys,
     )
     settings = HotpathSettings(runtime=runtime, dedup_window_s=dedup_window, known_window_s=known_window)
     registry = CollectorRegistry()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
+from pathlib import Path
+from typing import Any
 
 import click
 from confluent_kafka import KafkaException
@@ -11,8 +14,9 @@ from prometheus_client import CollectorRegistry
 
 from ops.cli.common import fail
 from streams.runtime import Processor, RuntimeSettings, StreamLoop
+from streams.runtime.settings import MacPolicy
 
-__all__ = ["run_processor", "web_options"]
+__all__ = ["mac_options", "run_processor", "web_options"]
 
 
 def web_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -34,6 +38,36 @@ def web_options(f: click.decorators.FC) -> click.decorators.FC:
         help="Address of the web endpoints.",
     )(f)
     return f
+
+
+def mac_options(f: click.decorators.FC) -> click.decorators.FC:
+    """--mac / --mac-keys: record authentication of the regions' input topics (streams/runtime/macs.py)."""
+
+    @functools.wraps(f)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if kwargs["mac"] != MacPolicy.OFF.value and kwargs["mac_keys"] is None:
+            raise click.UsageError(
+                f"--mac {kwargs['mac']} needs --mac-keys DIR (the processors' MAC key store)"
+            )
+        return f(*args, **kwargs)
+
+    g: Any = click.option(
+        "--mac-keys",
+        "mac_keys",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The processors' MAC key store: a 0700 directory of <region>.mac files (`rax keys mac export`).",
+    )(checked)
+    g = click.option(
+        "--mac",
+        "mac",
+        type=click.Choice([p.value for p in MacPolicy]),
+        default=MacPolicy.OFF.value,
+        show_default=True,
+        help="Record MACs on rax.in.<region>.*: off; optional (verify those that carry one); required "
+        "(a record without a valid MAC of its region is dead-lettered as forged).",
+    )(g)
+    return g
 
 
 def run_processor(processor: Processor, settings: RuntimeSettings, registry: CollectorRegistry) -> None:

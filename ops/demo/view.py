@@ -24,7 +24,11 @@ WANTED = {
     "rax_connector_records_rejected_total": "",
     "rax_connector_records_out_total": "region",
     "rax_hotpath_read_to_delivery_seconds_bucket": "le",
+    "rax_escalate_operations_total": "trigger",
 }
+
+#: the escalation rules whose operations the view counts (special operations, 专项)
+_TRIGGERS = ("multi_region", "border", "cloned_plate")
 
 
 @dataclass
@@ -96,7 +100,11 @@ def render(snap: Snapshot, regions: list[tuple[str, str]], elapsed: float) -> Gr
         f"matches: {kinds}   read→delivery p99 {_fmt_s(snap.latency_p(0.99))} (last interval), "
         f"{_fmt_s(snap.latency_p(0.99, window=False))} (all)   dead letters: {snap.dlq():,.0f}"
     )
-    return Group(table, footer)
+    return Group(table, footer, Text(f"special operations opened: {_operations(snap)}"))
+
+
+def _operations(snap: Snapshot) -> str:
+    return ", ".join(f"{t} {snap.total('rax_escalate_operations_total', t):,.0f}" for t in _TRIGGERS)
 
 
 def summary_lines(snap: Snapshot, regions: list[tuple[str, str]], elapsed: float) -> list[str]:
@@ -115,4 +123,5 @@ def summary_lines(snap: Snapshot, regions: list[tuple[str, str]], elapsed: float
         f"  matches: {kinds}; read→delivery p50 {_fmt_s(snap.latency_p(0.5, False))}, "
         f"p99 {_fmt_s(snap.latency_p(0.99, False))}; dead letters {snap.dlq():,.0f}"
     )
+    lines.append(f"  special operations opened: {_operations(snap)}")
     return lines

@@ -5,7 +5,10 @@ headers (``rax.replayed.from`` = dead-letter topic, partition and offset; ``rax.
 its audit record), using the identity of the region the record came from, so the broker holds a replay
 to exactly what that region may write itself. ``policy.decide`` refuses every other target. Nothing is
 sent unless every chosen record may be; every decision is written to ``rax.audit`` as a ``ReplayAudit``
-(the ``sent`` ones before anything is sent). The processors are idempotent downstream (deterministic
+(the ``sent`` ones before anything is sent). The original record's MAC headers (``rax.mac``,
+``rax.mac.key``), which its dead letter kept, go with it: the MAC covers topic, key and value, which a
+replay keeps, so a record the region made still verifies (while its key is valid) and a forged one is
+refused again as forged. The processors are idempotent downstream (deterministic
 event and delivery ids), so replaying a record twice delivers nothing twice.
 """
 
@@ -23,6 +26,7 @@ from ops.dlq.policy import ReplayDecision, decide
 from ops.zone.plan import region_user
 from schemas.base import digest_id
 from schemas.codec import encode
+from schemas.crypto import MAC_HEADER, MAC_KEY_HEADER
 from schemas.dlq import TRUNCATED, DeadLetter, DlqHeaderError, parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
 from schemas.replay_audit import ReplayAudit, ReplayOutcome, ReplayRefusal
@@ -49,6 +53,7 @@ class DeadRecord:
     letter: DeadLetter | None  # None when its headers are not a valid dead-letter header set
     header_error: str | None = None
     truncated: bool = False  # the value is cut (or absent): not the original record
+    mac: tuple[tuple[str, bytes], ...] = ()  # the original's rax.mac and rax.mac.key headers, if it had them
 
 
 class ReplayRefused(Exception):
@@ -97,8 +102,13 @@ def read_dead_letters(
                 except DlqHeaderError as exc:
                     letter, problem = None, str(exc)
                 cut = any(name == TRUNCATED for name, _ in headers or ())
+                mac = tuple(
+                    (name, value)
+                    for name, value in headers or ()
+                    if name in (MAC_HEADER, MAC_KEY_HEADER) and isinstance(value, bytes)
+                )
                 record = DeadRecord(
-                    msg.partition() or 0, msg.offset() or 0, msg.key(), msg.value(), letter, problem, cut
+                    msg.partition() or 0, msg.offset() or 0, msg.key(), msg.value(), letter, problem, cut, mac
                 )
                 if keep(record):
                     out.append(record)
@@ -208,7 +218,11 @@ def replay(
                 d.target,
                 r.value,
                 r.key,
-                headers=[(REPLAY_HEADER, origin), (REPLAY_ID_HEADER, sent[id(r)].replay_id.encode())],
+                headers=[
+                    (REPLAY_HEADER, origin),
+                    (REPLAY_ID_HEADER, sent[id(r)].replay_id.encode()),
+                    *r.mac,
+                ],
                 on_delivery=done,
             )
             producer.poll(0)

@@ -123,7 +123,14 @@ def _new_topic(cat: Catalogue, region: str | None) -> tuple[str, ...]:
 #: it and its own dead letters; the processors move records between regions; an operator reads dead
 #: letters and the governance topics and audits replays (a replay itself runs as the record's region).
 TABLE: tuple[Row, ...] = (
-    Row("`rax.in.R.*` (hits, alerts, watchlist, acks)", "topic", "own", _inputs, _ops(W, D), _ops(R, D)),
+    Row(
+        "`rax.in.R.*` (hits, alerts, watchlist, acks, operations)",
+        "topic",
+        "own",
+        _inputs,
+        _ops(W, D),
+        _ops(R, D),
+    ),
     Row("`rax.in.S.*`", "topic", "other", _inputs, processors=_ops(R, D)),
     Row("`rax.out.R`", "topic", "own", _out, _ops(R, D), _ops(W, D)),
     Row("`rax.out.S`", "topic", "other", _out, processors=_ops(W, D)),

@@ -8,7 +8,15 @@ the zone's published ``keys`` (``schemas.keys``). Exceptions are drawn in ``sche
 from __future__ import annotations
 
 from schemas.crypto.errors import CryptoError, KeyMaterialError, OpenError
-from schemas.crypto.macs import MAC_LENGTH, record_mac, verify_record_mac
+from schemas.crypto.macs import (
+    MAC_HEADER,
+    MAC_KEY_HEADER,
+    MAC_LENGTH,
+    KeyedMac,
+    mac_headers,
+    record_mac,
+    verify_record_mac,
+)
 from schemas.crypto.material import (
     PrivateKey,
     generate_private,
@@ -25,15 +33,19 @@ from schemas.crypto.signing import SIGNATURE_LENGTH, sign, verify
 from schemas.crypto.tokens import fold_lookalikes, plate_token
 
 __all__ = [
+    "MAC_HEADER",
+    "MAC_KEY_HEADER",
     "MAC_LENGTH",
     "SIGNATURE_LENGTH",
     "CryptoError",
     "KeyMaterialError",
+    "KeyedMac",
     "OpenError",
     "PrivateKey",
     "fold_lookalikes",
     "generate_private",
     "load_private_pem",
+    "mac_headers",
     "open_sealed",
     "plate_token",
     "private_pem",

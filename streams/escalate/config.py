@@ -24,3 +24,9 @@ class EscalateSettings(BaseModel):
         description="How often plates whose reads all fell out of every rule's window are deleted "
         "from the state (wall clock).",
     )
+    operation_expiry_s: float = Field(
+        30 * 24 * 3600.0,
+        gt=0,
+        description="How long an operation is kept after it opened (wall clock): one still open then "
+        "ends as expired; a close command after it is dead-lettered as unknown.",
+    )

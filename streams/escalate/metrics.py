@@ -4,21 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from schemas.operation import EscalationTrigger
+from streams.escalate.closing import OUTCOMES
 
 __all__ = ["EscalateMetrics", "escalate_metrics"]
 
 
 @dataclass(frozen=True)
 class EscalateMetrics:
-    """Operations opened by rule, refusals by reason, skipped inputs by reason, read-to-escalation time."""
+    """Operations opened by rule, ended by rule and outcome, open now; refusals by reason, skipped
+    inputs by reason, read-to-escalation time."""
 
     operations: Counter
     refusals: Counter
     skipped: Counter
     read_to_escalation: Histogram
+    closed: Counter
+    open: Gauge
 
 
 def escalate_metrics(registry: CollectorRegistry) -> EscalateMetrics:
@@ -43,7 +47,8 @@ def escalate_metrics(registry: CollectorRegistry) -> EscalateMetrics:
         ),
         skipped=Counter(
             "skipped",
-            "Inputs not escalated, by reason (undecodable, impersonation, no_rules).",
+            "Inputs not escalated, by reason (undecodable, impersonation, no_rules, closed_already, "
+            "unknown_inbox_kind).",
             ["reason"],
             namespace=ns,
             subsystem=sub,
@@ -57,7 +62,24 @@ def escalate_metrics(registry: CollectorRegistry) -> EscalateMetrics:
             registry=registry,
             buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
         ),
+        closed=Counter(
+            "operations_closed",
+            "Operations ended, by rule and outcome (the owner's, or expired): hit rates per rule.",
+            ["rule", "outcome"],
+            namespace=ns,
+            subsystem=sub,
+            registry=registry,
+        ),
+        open=Gauge(
+            "open_operations",
+            "Operations open in this worker's partitions.",
+            namespace=ns,
+            subsystem=sub,
+            registry=registry,
+        ),
     )
     for trigger in EscalationTrigger:
         m.operations.labels(trigger.value)
+        for outcome in OUTCOMES:
+            m.closed.labels(trigger.value, outcome)
     return m

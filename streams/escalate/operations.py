@@ -5,7 +5,9 @@ read and recipient: for an operation on a watchlist entry, ``may_disclose_match`
 the read's region must both consent); for a cloned plate, which is nobody's entry, ``may_disclose`` of
 each read's region for the category ``cloned_plate``. A recipient gets the operation only if every read
 of its evidence may be disclosed to it (the agreements' redactions applied); otherwise it gets nothing,
-and the refusal, like every disclosure, is audited.
+and the refusal, like every disclosure, is audited. Each delivery is announced to the control app by a
+``DeliveryNotice`` on its inbox, as the hot path announces a match's: the control app then holds the
+recipient to an acknowledgement deadline (by the operation's priority).
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from datetime import UTC, datetime
 from schemas.audit import AuditReason, AuditRecord, audit_id
 from schemas.codec import encode
 from schemas.delivery import Delivery, DeliveryKind, delivery_id
+from schemas.delivery_notice import DeliveryNotice
 from schemas.disclosure import Disclosure, may_disclose, may_disclose_match
 from schemas.escalation import EscalationRules
+from schemas.inbox import InboxKind, inbox_headers
 from schemas.operation import EscalationTrigger, EvidenceRead, Operation, operation_id
 from schemas.sharing import RedactField
 from schemas.topics import Catalogue
@@ -25,7 +29,7 @@ from schemas.zone import Zone
 from streams.escalate.rules import Firing
 from streams.runtime import Outgoing
 
-__all__ = ["build_operation", "deliver"]
+__all__ = ["audit_record", "build_operation", "consent", "deliver", "notice"]
 
 
 def _time(t: float) -> datetime:
@@ -129,30 +133,45 @@ def deliver(
                 source_time=last.pass_time,
             )
             out.append(Outgoing(cat.out(recipient), did.encode(), encode(delivery)))
+            out.append(notice(cat, delivery))
         else:
             refusals[d.reason.value] = refusals.get(d.reason.value, 0) + 1
-        audit = AuditRecord(
-            audit_id=audit_id(did),
-            delivery_id=did,
-            kind=DeliveryKind.OPERATION,
-            recipient=recipient,
-            owner=op.owner,
-            subject_id=op.operation_id,
-            plates=(op.plate,),
-            hit_region=last.region,
-            decision=d.decision,
-            reason=d.reason,
-            agreement_id=d.agreement_id,
-            read_agreement_id=d.read_agreement_id,
-            refused_by=d.refused_by,
-            purpose=d.purpose,
-            redacted=d.redact,
-            at=now,
-            source_time=last.pass_time,
-            detail=_detail(op, bases),
-        )
+        audit = audit_record(op, DeliveryKind.OPERATION, did, recipient, d, now, _detail(op, bases))
         out.append(Outgoing(cat.audit, did.encode(), encode(audit)))
     return out, refusals
+
+
+def audit_record(
+    op: Operation, kind: DeliveryKind, did: str, recipient: str, d: Disclosure, now: datetime, detail: str
+) -> AuditRecord:
+    """The audit record of one decision about ``op`` (its opening or its closing) for ``recipient``."""
+    return AuditRecord(
+        audit_id=audit_id(did),
+        delivery_id=did,
+        kind=kind,
+        recipient=recipient,
+        owner=op.owner,
+        subject_id=op.operation_id,
+        plates=(op.plate,),
+        hit_region=op.evidence[-1].region,
+        decision=d.decision,
+        reason=d.reason,
+        agreement_id=d.agreement_id,
+        read_agreement_id=d.read_agreement_id,
+        refused_by=d.refused_by,
+        purpose=d.purpose,
+        redacted=d.redact,
+        at=now,
+        source_time=op.evidence[-1].pass_time,
+        detail=detail[:1000],
+    )
+
+
+def notice(cat: Catalogue, delivery: Delivery) -> Outgoing:
+    """The control app's notice of ``delivery`` (acknowledgements, deadlines), keyed by its id."""
+    headers = inbox_headers(InboxKind.NOTICE, delivery.recipient)
+    body = encode(DeliveryNotice.of(delivery))
+    return Outgoing(cat.control_inbox, delivery.delivery_id.encode(), body, list(headers))
 
 
 def _detail(op: Operation, bases: list[str]) -> str:

@@ -7,10 +7,13 @@ zone (a global table). The loop hands it batches mixing two stages:
   as compact reads to ``Catalogue.escalate_inbox`` keyed by plate, so every read of one plate, from any
   region, reaches one partition (only what a declared rule needs is forwarded);
 * records of the inbox go through ``rules.observe`` against the plate's state in the partition's
-  ``vehicles`` store; a firing opens an operation, delivered and audited by ``operations.deliver``.
+  ``vehicles`` store; a firing opens an operation, delivered and audited by ``operations.deliver``,
+  and forwarded to the inbox keyed by its id, to be kept in the ``operations`` store there;
+* the owners' close commands (``rax.in.<r>.operations``) are forwarded to the same partition and
+  decided by ``closing.close``; each end is counted per rule and outcome in the ``outcomes`` store.
 
 Outputs, store changes and input offsets of a batch are one transaction (the runtime's), so a restart
-fires nothing twice. ``tick`` deletes plates whose reads left every window.
+fires nothing twice. ``tick`` deletes plates whose reads left every window and expires operations.
 """
 
 from __future__ import annotations
@@ -25,11 +28,25 @@ from confluent_kafka import Message
 from prometheus_client import CollectorRegistry
 
 from schemas.codec import DecodeError, decode
+from schemas.dlq import DlqStage
 from schemas.escalation import CheckpointSite, EscalationRules
+from schemas.operation import OperationClose
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone, ZoneObject
+from streams.escalate.closing import (
+    EXPIRED,
+    KIND_HEADER,
+    CloseRefused,
+    Kept,
+    close,
+    closing_deliveries,
+    count_key,
+    expired,
+    hit_rates,
+    kept_record,
+)
 from streams.escalate.config import EscalateSettings
-from streams.escalate.intake import Skipped, take_in
+from streams.escalate.intake import Rejected, Skipped, original, take_close, take_in
 from streams.escalate.metrics import EscalateMetrics, escalate_metrics
 from streams.escalate.operations import build_operation, deliver
 from streams.escalate.rules import VehicleState, horizon_s, observe
@@ -40,7 +57,7 @@ __all__ = ["EscalateProcessor"]
 
 log = logging.getLogger(__name__)
 
-_STORE = "vehicles"
+_STORE, _OPS, _OUTCOMES = "vehicles", "operations", "outcomes"
 
 
 class EscalateProcessor:
@@ -60,7 +77,9 @@ class EscalateProcessor:
         self._factory = factory
         self.tables: GlobalTables | None = None  # opened by start: a processor under test needs no broker
         self._scopes: set[Scope] = set()
+        self._stores: Stores | None = None
         self._swept_at = 0.0
+        self.outcomes: dict[str, Any] = hit_rates([])  # a snapshot the web thread reads whole
 
     # ---- the zone ------------------------------------------------------------------------------
     def _apply(self, msg: Message) -> None:
@@ -103,18 +122,31 @@ class EscalateProcessor:
 
     # ---- subscription, stores, partitions ------------------------------------------------------
     def topics(self) -> list[str]:
-        return [self.cat.in_pattern(TopicKind.HITS), self.cat.matches, self.cat.escalate_inbox]
+        kinds = (TopicKind.HITS, TopicKind.OPERATIONS)
+        return [*(self.cat.in_pattern(k) for k in kinds), self.cat.matches, self.cat.escalate_inbox]
 
     def store_specs(self) -> list[StoreSpec]:
         inbox = self.cat.escalate_inbox
-        return [StoreSpec(_STORE, lambda topic: topic == inbox)]
+        return [StoreSpec(name, lambda topic: topic == inbox) for name in (_STORE, _OPS, _OUTCOMES)]
 
     def assigned(self, scope: Scope, stores: Stores) -> None:
         if scope[0] == self.cat.escalate_inbox:
             self._scopes.add(scope)
+            self._stores = stores
+            self._refresh()
 
     def revoked(self, scope: Scope) -> None:
         self._scopes.discard(scope)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        """The outcome counts and open operations of this worker's partitions (in the loop thread)."""
+        if self._stores is None:
+            return
+        scopes = sorted(self._scopes)
+        self.outcomes = hit_rates(self._stores.get(_OUTCOMES, s) for s in scopes)
+        opened = sum(1 for s in scopes for v in self._stores.get(_OPS, s).values() if v["closure"] is None)
+        self.metrics.open.set(opened)
 
     # ---- batches -------------------------------------------------------------------------------
     def process(self, batch: Sequence[InRecord], ctx: Context) -> None:
@@ -122,7 +154,17 @@ class EscalateProcessor:
         for rec in batch:
             topic = rec.topic() or ""
             if topic == inbox:
-                self._decide(rec, ctx)
+                kind = next((v for k, v in rec.headers() or () if k == KIND_HEADER), None)
+                if kind is None:
+                    self._decide(rec, ctx)
+                elif kind == b"opened":
+                    self._keep(rec, ctx)
+                elif kind == b"close":
+                    self._close(rec, ctx)
+                else:  # written by a newer version of this processor: left for it
+                    self._skip(ctx, "unknown_inbox_kind")
+            elif (parsed := self.cat.parse_region_topic(topic)) and parsed[1] == TopicKind.OPERATIONS:
+                self._take_close(rec, parsed[0], ctx)
             else:
                 self._take_in(rec, ctx)
 
@@ -151,6 +193,7 @@ class EscalateProcessor:
             op = build_operation(firing, zone, rules, now)
             out, refusals = deliver(self.cat, zone, op, now)
             ctx.out.extend(out)
+            ctx.out.append(kept_record(self.cat, op, out, ctx.now))
             delay = max(0.0, ctx.now - firing.evidence[-1].t)
             log.info("operation %s opened by %s on %s", op.operation_id, op.trigger.value, op.regions)
             ctx.after_commit(self._counter(op.trigger.value, refusals, delay))
@@ -164,23 +207,82 @@ class EscalateProcessor:
 
         return count
 
+    # ---- closing operations -------------------------------------------------------------------
+    def _take_close(self, rec: InRecord, region: str, ctx: Context) -> None:
+        try:
+            _, out = take_close(rec, self.cat, region)
+        except Rejected as exc:
+            return ctx.dead_letter(rec, exc.reason, exc.stage, str(exc))
+        ctx.out.append(out)
+
+    def _keep(self, rec: InRecord, ctx: Context) -> None:
+        ops = ctx.store(_OPS, (rec.topic() or "", rec.partition() or 0))
+        key = (rec.key() or b"").decode()
+        if key not in ops:  # the same opening forwarded again (a replay) keeps the first
+            ops[key] = orjson.loads(rec.value() or b"{}")
+            ctx.after_commit(self._refresh)
+
+    def _close(self, rec: InRecord, ctx: Context) -> None:
+        scope = (rec.topic() or "", rec.partition() or 0)
+        ops, zone = ctx.store(_OPS, scope), self.zone
+        if zone is None:
+            return self._skip(ctx, "no_rules")
+        cmd = decode(rec.value() or b"", OperationClose)  # decoded once already, in stage 1
+        value = ops.get(cmd.operation_id)
+        now = datetime.fromtimestamp(ctx.now, UTC)
+        try:
+            kept = close(Kept.from_json(value) if value else None, cmd, now)
+        except CloseRefused as exc:
+            return ctx.dead_letter(original(rec), exc.reason, DlqStage.VALIDATE, str(exc))
+        if kept is None or kept.closure is None:
+            return self._skip(ctx, "closed_already")
+        ops[cmd.operation_id] = kept.to_json()
+        out, refusals = closing_deliveries(self.cat, zone, kept, now)
+        ctx.out.extend(out)
+        self._count(ctx, scope, kept.operation.trigger.value, cmd.outcome.value, refusals)
+        log.info("operation %s closed by %s: %s", cmd.operation_id, cmd.region, cmd.outcome.value)
+
+    def _count(self, ctx: Context, scope: Scope, rule: str, outcome: str, refusals: dict[str, int]) -> None:
+        counts = ctx.store(_OUTCOMES, scope)
+        key = count_key(rule, outcome)
+        counts[key] = int(counts.get(key, 0)) + 1
+
+        def count() -> None:
+            self.metrics.closed.labels(rule, outcome).inc()
+            for reason, n in refusals.items():
+                self.metrics.refusals.labels(reason).inc(n)
+            self._refresh()
+
+        ctx.after_commit(count)
+
     # ---- timers --------------------------------------------------------------------------------
     def tick(self, ctx: Context) -> None:
         rules = self.rules
-        if rules is None or ctx.now - self._swept_at < self.settings.sweep_s:
+        if self.zone is None or ctx.now - self._swept_at < self.settings.sweep_s:
             return
         self._swept_at = ctx.now
-        cutoff = ctx.now - horizon_s(rules)
         for scope in list(self._scopes):
-            store = ctx.store(_STORE, scope)
-            for plate, value in list(store.items()):
-                state = VehicleState.from_json(value)
-                if max(state.newest, *state.fired.values(), 0.0) < cutoff:
-                    store.delete(plate)
+            if rules is not None:
+                cutoff = ctx.now - horizon_s(rules)
+                store = ctx.store(_STORE, scope)
+                for plate, value in list(store.items()):
+                    state = VehicleState.from_json(value)
+                    if max(state.newest, *state.fired.values(), 0.0) < cutoff:
+                        store.delete(plate)
+            # operations expire even when the zone dropped its rules since they opened
+            ops = ctx.store(_OPS, scope)
+            for op_id, value in list(ops.items()):
+                if not expired(value["opened"], ctx.now, self.settings.operation_expiry_s):
+                    continue
+                ops.delete(op_id)
+                if value["closure"] is None:  # nobody closed it: it ends as expired
+                    self._count(ctx, scope, value["operation"]["trigger"], EXPIRED, {})
+                else:
+                    ctx.after_commit(self._refresh)
 
     # ---- web and end ---------------------------------------------------------------------------
     def views(self) -> dict[str, Callable[[], Any]]:
-        return {}
+        return {"/operations/outcomes": lambda: self.outcomes}
 
     def close(self) -> None:
         if self.tables is not None:

@@ -16,7 +16,8 @@ Failure semantics, decided here once:
 * a failure caused by a record (the processor raised, or the broker refused one of its outputs) puts the
   batch's partitions in *isolation*: their records are processed one per transaction until past the
   batch, and a record whose transaction fails again is dead-lettered as a stub — never retried forever;
-* an input value over ``max_input_bytes`` is dead-lettered by the loop itself, before any decoding;
+* an input value over ``max_input_bytes`` is dead-lettered by the loop itself, before any decoding, and so
+  is a record of a region's input topic without a valid MAC when the policy asks for one (``macs``);
 * a failure of the cluster (timeouts, no leader) is retried with back-off, stop-responsive, forever:
   nothing is dead-lettered for it, and the lag gauges (from committed offsets) show it.
 """
@@ -38,13 +39,14 @@ from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.heap import HeapKeeper
+from streams.runtime.macs import CAUSES, MacKeyring, RecordAuthenticator
 from streams.runtime.metrics import runtime_metrics
 from streams.runtime.processor import Processor
 from streams.runtime.produce import RECORD_ERRORS, is_fatal, produce_or_stub
 from streams.runtime.progress import Progress
 from streams.runtime.records import Outgoing
 from streams.runtime.restore import ensure_changelogs, restore_scopes
-from streams.runtime.settings import RuntimeSettings
+from streams.runtime.settings import MacPolicy, RuntimeSettings
 from streams.runtime.stores import Scope, Stores
 from streams.runtime.web import WebServer
 
@@ -95,6 +97,9 @@ class StreamLoop:
         self._stop = threading.Event()
         self._consumer_fatal = False
         self.heap = HeapKeeper()
+        self.auth: RecordAuthenticator | None = None
+        if settings.mac is not MacPolicy.OFF and settings.mac_keys is not None:
+            self.auth = RecordAuthenticator(settings.mac, MacKeyring(settings.mac_keys), cat)
 
     # ---- health --------------------------------------------------------------------------------
     def not_healthy(self) -> list[str]:
@@ -189,6 +194,11 @@ class StreamLoop:
         """Run until ``stop`` is set; every blocking step is bounded, so a stop takes effect in seconds."""
         s = self.settings
         self._stop = stop
+        if self.auth is not None:  # a broken key store is fatal before anything starts
+            self.auth.keyring.load()
+            for region in self.auth.keyring.regions():
+                for cause in CAUSES:
+                    self.metrics.forged.labels(self.processor.name, region, cause)
         if s.web_port is not None:
             views = self.processor.views()
             self.web = WebServer(
@@ -358,9 +368,13 @@ class StreamLoop:
         return Context(time.time(), self.stores, self.dead_letters)
 
     def _screen(self, batch: list[Message], ctx: Context) -> list[Message]:
-        """Dead-letter what the processor must never see: oversized values and records that failed alone."""
+        """Dead-letter what the processor must never see: records that failed alone, oversized values, and
+        forged records (no valid MAC under the policy)."""
         todo = []
         limit = self.settings.max_input_bytes
+        auth = self.auth
+        if auth is not None:
+            auth.keyring.refresh()
         for m in batch:
             value = m.value()
             where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
@@ -375,9 +389,20 @@ class StreamLoop:
                 ctx.dead_letter(
                     m, DlqReason.TOO_LARGE, DlqStage.DECODE, f"value of {len(value)} bytes > {limit}"
                 )
+            elif auth is not None and (
+                forged := auth.problem(where[0], m.key(), value, m.headers(), ctx.now)
+            ):
+                self._forged(m, auth.region_of(where[0]) or "", *forged, ctx)
             else:
                 todo.append(m)
         return todo
+
+    def _forged(self, m: Message, region: str, cause: str, error: str, ctx: Context) -> None:
+        """Dead-letter a forged record (the dead letter is its audit trail) and count it once committed."""
+        ctx.dead_letter(m, DlqReason.FORGED, DlqStage.VALIDATE, error)
+        if ctx.dlq_counts[DlqReason.FORGED.value] <= 3:  # a flood is counted, not logged record by record
+            log.warning("forged record on %s[%s]@%s: %s", m.topic(), m.partition(), m.offset(), error)
+        ctx.after_commit(self.metrics.forged.labels(self.processor.name, region, cause).inc)
 
     def _run_tick(self, now: float, stop: threading.Event) -> None:
         ctx = self._context()

@@ -25,6 +25,7 @@ class RuntimeMetrics:
     oldest: Gauge
     loop_age: Gauge
     restores: Counter
+    forged: Counter
     last_turn: float = field(default_factory=time.monotonic)
 
 
@@ -65,6 +66,12 @@ def runtime_metrics(registry: CollectorRegistry, processor: str) -> RuntimeMetri
             **kw,
         ),
         restores=Counter("restored_records", "Changelog records read to restore state.", ["processor"], **kw),
+        forged=Counter(
+            "forged_records",
+            "Input records dead-lettered as forged (no valid MAC of their topic's region), by cause.",
+            ["processor", "region", "cause"],
+            **kw,
+        ),
     )
     m.loop_age.labels(processor).set_function(lambda: time.monotonic() - m.last_turn)
     for outcome in ("committed", "aborted", "producer_replaced"):

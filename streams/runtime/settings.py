@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.kafka_settings import KafkaSettings
 
-__all__ = ["RuntimeSettings"]
+__all__ = ["MacPolicy", "RuntimeSettings"]
+
+
+class MacPolicy(StrEnum):
+    """Whether records of ``<ns>.in.<region>.*`` topics must carry their region's MAC (``rax.mac``)."""
+
+    OFF = "off"  # not checked (headers ignored)
+    OPTIONAL = "optional"  # a record that carries a MAC must verify; one without passes (a migration)
+    REQUIRED = "required"  # every record must carry a valid MAC; one without is forged
 
 
 class RuntimeSettings(BaseModel):
@@ -62,7 +73,23 @@ class RuntimeSettings(BaseModel):
     replication: int | None = Field(
         None, ge=1, le=16, description="Replication of topics the runtime creates; default: min(3, brokers)."
     )
+    mac: MacPolicy = Field(
+        MacPolicy.OFF,
+        description="Record authentication of input topics: off, optional (verify the records that carry a "
+        "MAC) or required (a record without a valid MAC of its topic's region is dead-lettered as forged).",
+    )
+    mac_keys: Path | None = Field(
+        None,
+        description="The processors' MAC key store: a 0700 directory of <region>.mac files (0600), re-read "
+        "when they change; needed unless mac is off.",
+    )
     web_host: str = Field("127.0.0.1", description="Address of /metrics, /health, /ready.")
     web_port: int | None = Field(
         None, ge=0, le=65535, description="Port of /metrics, /health, /ready; 0 = any free port; None = off."
     )
+
+    @model_validator(mode="after")
+    def _mac_keys_given(self) -> RuntimeSettings:
+        if self.mac is not MacPolicy.OFF and self.mac_keys is None:
+            raise ValueError(f"mac={self.mac.value} needs mac_keys (the processors' MAC key store)")
+        return self

@@ -1,4 +1,5 @@
-"""The main job: `rax demo --duration` shows deliveries flowing, then stops every process it started."""
+"""The main job: `rax demo --duration` shows deliveries flowing and special operations opening, then stops
+every process it started."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _processes_mentioning(text: str) -> list[int]:
 def test_demo_delivers_within_a_minute_and_stops_cleanly(tmp_path: Path) -> None:
     port = free_port()
     base = free_port()
-    while not all(port_is_free(p) for p in (base, base + 1, *range(base + 10, base + 14))):
+    while not all(port_is_free(p) for p in (base, base + 1, base + 2, *range(base + 10, base + 14))):
         base = free_port()
     env = {**os.environ, "RAX_HOME": str(tmp_path / "home"), "RAX_CACHE": str(cache_dir())}
     result = subprocess.run(
@@ -57,7 +58,11 @@ def test_demo_delivers_within_a_minute_and_stops_cleanly(tmp_path: Path) -> None
     assert len(deliveries) == 8 and sum(deliveries) > 0, out
     exact = int(re.search(r"matches: exact ([\d,]+)", out).group(1).replace(",", ""))  # type: ignore[union-attr]
     assert exact > 0, out
-    assert "stopped 6 processes" in out and "killed" not in out, out
+    # the scripted scenarios: a watchlisted vehicle in two regions (the simulated fleet adds more), and
+    # one plate read too far apart too fast
+    opened = re.search(r"special operations opened: multi_region (\d+), border 0, cloned_plate (\d+)", out)
+    assert opened is not None and int(opened.group(1)) >= 1 and int(opened.group(2)) == 1, out
+    assert "stopped 7 processes" in out and "killed" not in out, out
     assert "stopped the local broker" in out
     assert _processes_mentioning(str(tmp_path / "home")) == [], "the demo left processes running"
     assert port_is_free(port)

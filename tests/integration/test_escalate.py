@@ -1,5 +1,6 @@
 """Escalation on the real broker: a vehicle crossing regions opens one operation per rule, delivered to
-the involved regions, and restarting the processor mid-stream fires nothing twice (issue 14)."""
+the involved regions, and restarting the processor mid-stream fires nothing twice; the owner closes an
+operation once, and its regions are told (issue 14)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,16 @@ from datetime import UTC, datetime, timedelta
 
 from prometheus_client import CollectorRegistry
 
+from ops.centre import close_operation, read_operations
 from ops.zone import apply_zone, load_zone_file
 from schemas.audit import AuditRecord
 from schemas.codec import decode
 from schemas.delivery import Delivery, DeliveryKind
+from schemas.delivery_notice import DeliveryNotice
+from schemas.dlq import DlqReason, parse_dlq_headers
 from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules, MultiRegionRule
 from schemas.kafka_settings import KafkaSettings
-from schemas.operation import EscalationTrigger
+from schemas.operation import EscalationTrigger, OperationOutcome
 from schemas.topics import Catalogue
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
@@ -113,3 +117,49 @@ def test_a_vehicle_crossing_regions_opens_each_operation_once_across_restarts(
     audits = [decode(m.value() or b"", AuditRecord) for m in consume_all(kafka, cat.audit)]
     operation_audits = [a for a in audits if a.kind == DeliveryKind.OPERATION]
     assert len(operation_audits) == 4 and len({a.delivery_id for a in operation_audits}) == 4
+
+
+def _settle_escalate(kafka: KafkaSettings, cat: Catalogue) -> None:
+    """The escalate processor has committed everything there is, through its inbox's hops."""
+    inputs = [cat.in_hits(r) for r in ("510000", "500000")] + [
+        cat.in_operations(r) for r in ("510000", "500000")
+    ]
+    for _ in range(3):  # input → inbox → operation kept / closed
+        wait_until_committed(kafka, f"{cat.processor_prefix}escalate", [*inputs, cat.escalate_inbox])
+
+
+def test_the_owner_closes_a_cloned_plate_operation_once_across_a_restart(
+    kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    cat = catalogue
+    _apply(kafka, cat)
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    hits = HitFactory(kafka, cat)
+    with _escalate(kafka, cat):
+        hits.send("510000", "沪B77777", checkpoint="510000-CD1", pass_time=start)
+        hits.send("500000", "沪B77777", checkpoint="500000-CQ1", pass_time=start + timedelta(minutes=20))
+        hits.flush()
+        _settle_escalate(kafka, cat)
+        (known,) = read_operations(kafka, cat, "510000").values()
+        op = known.operation
+        assert op.trigger == EscalationTrigger.CLONED_PLATE and op.owner == "500000"
+        assert known.closure is None
+        close_operation(kafka, cat, "510000", op.operation_id, OperationOutcome.CONFIRMED)  # not the owner
+        close_operation(kafka, cat, "500000", op.operation_id, OperationOutcome.CONFIRMED, "plates seized")
+        _settle_escalate(kafka, cat)
+    with _escalate(kafka, cat):  # restarted: the operation and its end come back from the changelog
+        close_operation(kafka, cat, "500000", op.operation_id, OperationOutcome.FALSE_ALARM)
+        _settle_escalate(kafka, cat)
+
+    for region in ("510000", "500000"):
+        closed = read_operations(kafka, cat, region)[op.operation_id].closure
+        assert closed is not None and closed.outcome == OperationOutcome.CONFIRMED, region
+        assert closed.note == "plates seized"
+        kinds = Counter(decode(m.value() or b"", Delivery).kind for m in consume_all(kafka, cat.out(region)))
+        assert kinds == {DeliveryKind.OPERATION: 1, DeliveryKind.OPERATION_CLOSED: 1}, region
+    audits = [decode(m.value() or b"", AuditRecord) for m in consume_all(kafka, cat.audit)]
+    assert Counter(a.kind for a in audits) == {DeliveryKind.OPERATION: 2, DeliveryKind.OPERATION_CLOSED: 2}
+    notices = [decode(m.value() or b"", DeliveryNotice) for m in consume_all(kafka, cat.control_inbox)]
+    assert sorted(n.recipient for n in notices if n.kind == DeliveryKind.OPERATION) == ["500000", "510000"]
+    (letter,) = [parse_dlq_headers(m.headers()) for m in consume_all(kafka, cat.dlq("escalate"))]
+    assert letter.reason == DlqReason.NOT_AUTHORISED and letter.source_topic == cat.in_operations("510000")

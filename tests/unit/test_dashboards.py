@@ -26,6 +26,9 @@ def _exported() -> set[str]:
     ControlMetrics(registry)
     connector_metrics(registry, "simulator", "510000")
     runtime_metrics(registry, "hotpath")
+    from streams.escalate.metrics import escalate_metrics
+
+    escalate_metrics(registry)
     names = set()
     for family in registry.collect():
         names |= {s.name for s in family.samples} | {family.name}
@@ -36,8 +39,8 @@ def _exported() -> set[str]:
     return names
 
 
-def test_there_are_the_three_dashboards() -> None:
-    assert {p.stem for p in DASHBOARDS} == {"exchange-overview", "per-region", "latency"}
+def test_there_are_the_four_dashboards() -> None:
+    assert {p.stem for p in DASHBOARDS} == {"exchange-overview", "per-region", "latency", "operations"}
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.stem)

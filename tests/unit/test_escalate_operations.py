@@ -48,14 +48,14 @@ def seen(region: str, t: float, entry: str = "", checkpoint: str = "K1") -> Seen
 def outputs(zone: Zone, firing: Firing) -> tuple[dict[str, Delivery], dict[str, AuditRecord]]:
     op = build_operation(firing, zone, RULES, NOW)
     out, _ = deliver(CAT, zone, op, NOW)
-    deliveries = {
-        d.recipient: d for d in (decode(o.value or b"", Delivery) for o in out if o.topic != CAT.audit)
-    }
+    delivered = (decode(o.value or b"", Delivery) for o in out if o.topic.startswith(CAT.out_prefix))
+    deliveries = {d.recipient: d for d in delivered}
     audits = {
         a.recipient: a for a in (decode(o.value or b"", AuditRecord) for o in out if o.topic == CAT.audit)
     }
     for recipient, d in deliveries.items():
-        assert [o.topic for o in out if o.key == d.delivery_id.encode()] == [CAT.out(recipient), CAT.audit]
+        topics = [o.topic for o in out if o.key == d.delivery_id.encode()]
+        assert topics == [CAT.out(recipient), CAT.control_inbox, CAT.audit]
     return deliveries, audits
 
 

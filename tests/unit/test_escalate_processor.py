@@ -12,7 +12,9 @@ from prometheus_client import CollectorRegistry
 from ops.zone import load_zone_file
 from schemas.codec import decode
 from schemas.delivery import Delivery
+from schemas.dlq import DeadLetter, DlqReason, parse_dlq_headers
 from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules
+from schemas.operation import close_id
 from schemas.topics import Catalogue
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
@@ -56,6 +58,8 @@ def turn(p: EscalateProcessor, stores: Stores, batch: list[Record], now: float) 
     else:
         p.tick(ctx)
     stores.clean()
+    for hook in ctx.committed_hooks:  # as the runtime does once the transaction committed
+        hook()
     return ctx.out
 
 
@@ -87,3 +91,87 @@ def test_two_reads_too_far_apart_open_one_operation_and_the_plate_is_swept_later
     assert "川A12345" in stores.get("vehicles", (CAT.escalate_inbox, 0))
     turn(p, stores, [], time.time() + 2 * 3600)  # every read and mark left the window: deleted
     assert "川A12345" not in stores.get("vehicles", (CAT.escalate_inbox, 0))
+
+
+def _opened(p: EscalateProcessor, stores: Stores, now: float) -> tuple[str, Record]:
+    """A cloned-plate operation opened (owner 500000), and the inbox record that keeps it by id."""
+    t = datetime.fromtimestamp(now, UTC) - timedelta(minutes=30)
+    forwarded = turn(
+        p, stores, [hit("510000", "CD-1", t), hit("500000", "CQ-1", t + timedelta(minutes=20))], now
+    )
+    inbox = [Record(CAT.escalate_inbox, o.value, i, 0, o.key) for i, o in enumerate(forwarded)]
+    out = turn(p, stores, inbox, now)
+    (kept,) = [o for o in out if o.topic == CAT.escalate_inbox]
+    assert kept.headers == [("rax.esc.kind", b"opened")]
+    assert len([o for o in out if o.topic == CAT.control_inbox]) == 2  # both deliveries announced
+    return (kept.key or b"").decode(), Record(CAT.escalate_inbox, kept.value, 10, 0, kept.key, kept.headers)
+
+
+def _close(
+    p: EscalateProcessor, stores: Stores, op_id: str, region: str, outcome: str, now: float, *, on: str = ""
+) -> list[Outgoing]:
+    """A close command published on ``on``'s (default: ``region``'s) operations topic, through both stages."""
+    cmd = {
+        "close_id": close_id(op_id, region, outcome),
+        "operation_id": op_id,
+        "region": region,
+        "outcome": outcome,
+        "note": "checked at the toll gate",
+        "at": datetime.fromtimestamp(now, UTC).isoformat(),
+    }
+    sent = Record(CAT.in_operations(on or region), orjson.dumps(cmd), 7, 0, op_id.encode())
+    out = turn(p, stores, [sent], now)
+    forwarded = [o for o in out if o.topic == CAT.escalate_inbox]
+    if not forwarded:
+        return out
+    (o,) = forwarded
+    return turn(p, stores, [Record(CAT.escalate_inbox, o.value, 20, 0, o.key, o.headers)], now)
+
+
+def _letter(out: list[Outgoing]) -> DeadLetter:
+    (letter,) = [o for o in out if o.topic == CAT.dlq("escalate")]
+    return parse_dlq_headers(letter.headers)
+
+
+def test_the_owner_closes_an_operation_once_and_the_rule_counts_its_outcome() -> None:
+    p, stores = processor()
+    now = time.time()
+    op_id, kept = _opened(p, stores, now)
+    turn(p, stores, [kept], now)
+    turn(p, stores, [kept], now)  # forwarded twice (a replay): kept once
+    assert p.metrics.open._value.get() == 1
+
+    refused = _letter(_close(p, stores, op_id, "510000", "confirmed", now))  # not the owner
+    assert refused.reason == DlqReason.NOT_AUTHORISED
+    assert refused.source_topic == CAT.in_operations("510000") and refused.source_offset == 7
+    forged = _letter(_close(p, stores, op_id, "500000", "confirmed", now, on="510000"))
+    assert forged.reason == DlqReason.REGION_MISMATCH
+    unknown = _letter(_close(p, stores, "0" * 32, "500000", "confirmed", now))
+    assert unknown.reason == DlqReason.UNKNOWN_REFERENCE
+
+    out = _close(p, stores, op_id, "500000", "confirmed", now)
+    told = [decode(o.value or b"", Delivery) for o in out if o.topic.startswith(CAT.out_prefix)]
+    assert sorted(d.recipient for d in told) == ["500000", "510000"]
+    assert {d.closure.outcome for d in told if d.closure} == {"confirmed"}
+    assert len([o for o in out if o.topic == CAT.audit]) == 2
+    again = _close(p, stores, op_id, "500000", "false_alarm", now)  # closing twice changes nothing
+    assert not [o for o in again if o.topic != CAT.escalate_inbox]
+
+    assert p.views()["/operations/outcomes"]()["cloned_plate"]["outcomes"]["confirmed"] == 1
+    assert p.views()["/operations/outcomes"]()["cloned_plate"]["outcomes"]["false_alarm"] == 0
+    closed = p.metrics.closed.labels("cloned_plate", "confirmed")._value.get()
+    assert closed == 1 and p.metrics.open._value.get() == 0
+
+
+def test_an_operation_nobody_closes_expires_and_is_counted_as_such() -> None:
+    p, stores = processor()
+    now = time.time()
+    op_id, kept = _opened(p, stores, now)
+    turn(p, stores, [kept], now)
+    turn(p, stores, [], now + 3600)  # open still
+    assert op_id in stores.get("operations", (CAT.escalate_inbox, 0))
+    turn(p, stores, [], now + p.settings.operation_expiry_s + 60)
+    assert op_id not in stores.get("operations", (CAT.escalate_inbox, 0))
+    assert p.outcomes["cloned_plate"]["outcomes"]["expired"] == 1
+    late = _letter(_close(p, stores, op_id, "500000", "confirmed", now + p.settings.operation_expiry_s + 120))
+    assert late.reason == DlqReason.UNKNOWN_REFERENCE

@@ -1,0 +1,150 @@
+"""`rax ops list | show | close`: special operations (专项) delivered to a region; the owner closes one."""
+
+from __future__ import annotations
+
+import click
+import orjson
+
+from ops.centre import KnownOperation, close_operation, read_operations
+from ops.cli.common import fail, kafka_options, resolve_kafka
+from schemas.kafka_settings import KafkaSettings
+from schemas.operation import OperationOutcome
+from schemas.regions import UnknownRegion, check_region
+from schemas.topics import Catalogue
+
+__all__ = ["command"]
+
+
+def _region(code: str) -> str:
+    try:
+        return check_region(code)
+    except UnknownRegion as exc:
+        fail(str(exc))
+
+
+def _known(settings: KafkaSettings, cat: Catalogue, region: str) -> dict[str, KnownOperation]:
+    try:
+        return read_operations(settings, cat, region)
+    except (RuntimeError, TimeoutError) as exc:
+        fail(str(exc))
+
+
+@click.group("ops")
+def command() -> None:
+    """Special operations (专项) opened by escalations, as delivered to a region (`rax.out.<region>`)."""
+
+
+@command.command("list")
+@kafka_options
+@click.option("--region", required=True, help="The region whose deliveries are read (GB/T 2260 code).")
+@click.option(
+    "--status",
+    type=click.Choice(["all", "open", "closed"]),
+    default="all",
+    show_default=True,
+    help="Which operations.",
+)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per operation.")
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+def list_(
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+    region: str,
+    status: str,
+    as_json: bool,
+    namespace: str,
+) -> None:
+    """The operations delivered to REGION that its out topic still holds (7 days), oldest first."""
+    settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    known = _known(settings, Catalogue(namespace), _region(region))
+    rows = sorted(known.values(), key=lambda k: k.operation.opened_at)
+    if status != "all":
+        rows = [k for k in rows if (k.closure is None) == (status == "open")]
+    for k in rows:
+        s = k.summary()
+        if as_json:
+            click.echo(orjson.dumps(s).decode())
+        else:
+            click.echo(
+                f"{s['operation']}  {s['opened_at']}  {s['trigger']:<12}  {s['plate']:<10}  "
+                f"{s['priority']:<6}  owner {s['owner']}  {','.join(s['regions'])}  {s['status']}"
+            )
+    if not as_json:
+        click.echo(f"{len(rows)} operation(s)", err=True)
+
+
+@command.command("show")
+@kafka_options
+@click.argument("operation_id")
+@click.option("--region", required=True, help="The region whose deliveries are read (GB/T 2260 code).")
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+def show(
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+    operation_id: str,
+    region: str,
+    namespace: str,
+) -> None:
+    """One operation as delivered to REGION: trigger, evidence reads in order, regions, and its end."""
+    settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    known = _known(settings, Catalogue(namespace), _region(region)).get(operation_id)
+    if known is None:
+        fail(f"operation {operation_id} was not delivered to {region} (or left its out topic's retention)")
+    click.echo(orjson.dumps(known.detail(), option=orjson.OPT_INDENT_2).decode())
+
+
+@command.command("close")
+@kafka_options
+@click.argument("operation_id")
+@click.option("--region", required=True, help="The owner region, which closes it (publishes as it).")
+@click.option(
+    "--outcome",
+    type=click.Choice([o.value for o in OperationOutcome]),
+    required=True,
+    help="What the escalation turned out to be.",
+)
+@click.option("--note", default=None, help="Why, for the operation's regions.")
+@click.option("--operator", default=None, help="Police number of the officer closing it.")
+@click.option(
+    "--no-check",
+    is_flag=True,
+    help="Send without first reading the region's out topic for the operation (owner, still open).",
+)
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+def close(
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+    operation_id: str,
+    region: str,
+    outcome: str,
+    note: str | None,
+    operator: str | None,
+    no_check: bool,
+    namespace: str,
+) -> None:
+    """Close an operation REGION owns with an outcome; the escalate processor tells its regions.
+
+    The processor decides: only the owner's command closes it, once; a refused command is dead-lettered
+    to `rax.dlq.escalate` (an operator's `rax dlq list` shows why).
+    """
+    settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    cat, region = Catalogue(namespace), _region(region)
+    if not no_check:
+        known = _known(settings, cat, region).get(operation_id)
+        if known is None:
+            fail(f"operation {operation_id} was not delivered to {region}; --no-check to send anyway")
+        if known.operation.owner != region:
+            fail(f"operation {operation_id} is owned by {known.operation.owner}: only it may close it")
+        if known.closure is not None:
+            fail(f"operation {operation_id} is {known.status} already: closing it again changes nothing")
+    try:
+        cmd = close_operation(settings, cat, region, operation_id, OperationOutcome(outcome), note, operator)
+    except (RuntimeError, ValueError) as exc:
+        fail(str(exc))
+    click.echo(f"close of {operation_id} as {outcome} sent (command {cmd.close_id})")
