@@ -26,6 +26,7 @@ from schemas.fields import PlateTypeCode, RegionCode
 from schemas.matching import Match, MatchKind
 from schemas.operation import Operation, OperationClosure
 from schemas.plates import PlateRule
+from schemas.requests import CooperationRequest, RequestAnswer
 from schemas.sharing import ObjectName, Purpose, RedactField
 from schemas.vocab import Action, Category, ColourField, Priority
 from schemas.watchlist import Approval
@@ -44,6 +45,8 @@ def delivery_id(source_event_id: str, subject_id: str, recipient: str) -> str:
     * deadline breach: the ``breach_id``, the breached ``delivery_id``, the recipient region.
     * operation: the ``operation_id``, its ``trigger``, the recipient region.
     * operation closed: the ``operation_id``, ``"closed"``, the recipient region.
+    * cooperation request: the ``request_id``, the requester, the recipient region.
+    * answer to a request: the ``answer_id``, the ``request_id``, the recipient region.
 
     The same event processed twice gives the same id, so a recipient drops the second copy; the same
     event for two recipients gives two ids.
@@ -61,6 +64,8 @@ class DeliveryKind(StrEnum):
     DEADLINE_BREACH = "deadline_breach"
     OPERATION = "operation"  # a special operation opened by an escalation (schemas.operation)
     OPERATION_CLOSED = "operation_closed"  # its owner closed it with an outcome (OperationClosure)
+    REQUEST = "request"  # a cooperation request (协查) to a partner, or the requester's own copy
+    REQUEST_ANSWER = "request_answer"  # a recipient's answer, to the requester and the answerer's copy
 
 
 _ALERT_KINDS = {MsgType.UPDATE: DeliveryKind.ALERT_UPDATE, MsgType.CANCEL: DeliveryKind.ALERT_CANCEL}
@@ -178,19 +183,21 @@ class MatchNotice(WirePart):
 class Delivery(WireModel):
     """One thing delivered to one recipient region on ``rax.out.<recipient>`` (keyed by delivery id).
 
-    Exactly one of ``match``, ``alert``, ``breach``, ``operation``, ``closure`` is present, as ``kind``
-    says. A delivery to anyone but the owner names the agreement and purpose it was disclosed under.
+    Exactly one of ``match``, ``alert``, ``breach``, ``operation``, ``closure``, ``request``, ``answer``
+    is present, as ``kind`` says. A delivery to anyone but the owner names the agreement and purpose it
+    was disclosed under.
     """
 
     delivery_id: DigestId = Field(description="delivery_id(source_event_id, subject_id, recipient).")
     recipient: RegionCode = Field(description="The region it is delivered to.")
     kind: DeliveryKind = Field(
-        description="match, alert, alert_update, alert_cancel, deadline_breach, operation or "
-        "operation_closed."
+        description="match, alert, alert_update, alert_cancel, deadline_breach, operation, "
+        "operation_closed, request or request_answer."
     )
     owner: RegionCode = Field(
-        description="Whose data it is: the entry's owner, the alert's sender region, or for a breach the "
-        "owner of the delivery that was not answered."
+        description="Whose data it is: the entry's owner, the alert's sender region, for a breach the "
+        "owner of the delivery that was not answered, for a request its requester, for an answer the "
+        "answering region."
     )
     match: MatchNotice | None = Field(default=None, description="The match, redacted; when kind is match.")
     alert: Alert | None = Field(
@@ -204,6 +211,12 @@ class Delivery(WireModel):
     )
     closure: OperationClosure | None = Field(
         default=None, description="The end of a special operation; when kind is operation_closed."
+    )
+    request: CooperationRequest | None = Field(
+        default=None, description="The cooperation request; when kind is request."
+    )
+    answer: RequestAnswer | None = Field(
+        default=None, description="The answer to a request; when kind is request_answer."
     )
     agreement_id: ObjectName | None = Field(
         default=None,
@@ -236,11 +249,15 @@ class Delivery(WireModel):
             return delivery_id(self.operation.operation_id, self.operation.trigger.value, self.recipient)
         if self.closure is not None:
             return delivery_id(self.closure.operation_id, "closed", self.recipient)
+        if self.request is not None:
+            return delivery_id(self.request.request_id, self.request.requester, self.recipient)
+        if self.answer is not None:
+            return delivery_id(self.answer.answer_id, self.answer.request_id, self.recipient)
         return ""
 
     @model_validator(mode="after")
     def _consistent(self) -> Delivery:
-        payloads = ("match", "alert", "breach", "operation", "closure")
+        payloads = ("match", "alert", "breach", "operation", "closure", "request", "answer")
         present = {name for name in payloads if getattr(self, name) is not None}
         if self.kind == DeliveryKind.MATCH:
             expected = "match"
@@ -250,6 +267,10 @@ class Delivery(WireModel):
             expected = "operation"
         elif self.kind == DeliveryKind.OPERATION_CLOSED:
             expected = "closure"
+        elif self.kind == DeliveryKind.REQUEST:
+            expected = "request"
+        elif self.kind == DeliveryKind.REQUEST_ANSWER:
+            expected = "answer"
         else:
             expected = "alert"
         if present != {expected}:

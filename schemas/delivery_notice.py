@@ -98,6 +98,13 @@ class DeliveryNotice(WireModel):
             # the operation's priority sets its acknowledgement deadline, as an entry's does a match's
             o = d.operation
             fields.update(subject_id=o.operation_id, priority=o.priority, category=o.category.value)
+        elif d.request is not None:
+            r = d.request
+            fields.update(
+                subject_id=r.request_id, action=r.kind.action, priority=r.priority, category=r.category.value
+            )
+        elif d.answer is not None:
+            fields.update(subject_id=d.answer.request_id)
         else:
             assert d.closure is not None  # the model guarantees exactly one payload
             fields.update(subject_id=d.closure.operation_id)

@@ -46,6 +46,7 @@ class InboxKind(StrEnum):
     ACK = "ack"  # a command centre's acknowledgement (key: delivery id)
     NOTICE = "notice"  # a processor's notice of a delivery it made (key: delivery id; DeliveryNotice)
     DELIVERY = "delivery"  # the same, as written before notices: the whole Delivery (still read)
+    REQUEST = "request"  # a region's cooperation request or answer to one (key: request id)
 
 
 def inbox_headers(

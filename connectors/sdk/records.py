@@ -25,6 +25,7 @@ class RecordKind(StrEnum):
     HITS = "hits"  # CheckpointHit on rax.in.<region>.hits, key: normalised plate
     WATCHLIST = "watchlist"  # PlaceCommand / WithdrawCommand on rax.in.<region>.watchlist, key: entry id
     ALERTS = "alerts"  # Alert on rax.in.<region>.alerts, key: identifier
+    REQUESTS = "requests"  # CooperationRequest / RequestAnswer on rax.in.<region>.requests, key: request id
 
 
 @dataclass(frozen=True, slots=True)

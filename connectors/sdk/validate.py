@@ -10,9 +10,10 @@ import orjson
 
 from connectors.sdk.records import RecordKind
 from schemas.alerts import Alert
-from schemas.codec import DecodeError, decode, decode_command, encode
+from schemas.codec import DecodeError, decode, decode_any, decode_command, encode
 from schemas.dlq import DlqReason
 from schemas.hits import CheckpointHit
+from schemas.requests import CooperationRequest, RequestMessage
 from schemas.topics import Catalogue
 
 __all__ = ["Rejection", "Validated", "topic_for", "validate"]
@@ -41,6 +42,8 @@ def topic_for(catalogue: Catalogue, kind: RecordKind, region: str) -> str:
         return catalogue.in_hits(region)
     if kind is RecordKind.WATCHLIST:
         return catalogue.in_watchlist(region)
+    if kind is RecordKind.REQUESTS:
+        return catalogue.in_requests(region)
     return catalogue.in_alerts(region)
 
 
@@ -60,10 +63,17 @@ def _alert(data: bytes) -> Validated:
     return Validated(alert.identifier.encode(), encode(alert), alert.sender_region)
 
 
+def _request(data: bytes) -> Validated:
+    message = decode_any(data, RequestMessage, "request or answer")
+    region = message.requester if isinstance(message, CooperationRequest) else message.region
+    return Validated(message.request_id.encode(), encode(message), region)
+
+
 _BY_KIND: dict[RecordKind, Callable[[bytes], Validated]] = {
     RecordKind.HITS: _hit,
     RecordKind.WATCHLIST: _command,
     RecordKind.ALERTS: _alert,
+    RecordKind.REQUESTS: _request,
 }
 
 

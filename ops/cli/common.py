@@ -12,8 +12,18 @@ from pydantic import SecretStr
 
 from ops.kafka import LocalCluster
 from schemas.kafka_settings import KafkaSettings
+from schemas.regions import UnknownRegion, check_region
 
-__all__ = ["cache_dir", "fail", "kafka_options", "local_cluster", "rax_home", "resolve_kafka"]
+__all__ = [
+    "cache_dir",
+    "fail",
+    "kafka_options",
+    "local_cluster",
+    "namespace_option",
+    "rax_home",
+    "region_code",
+    "resolve_kafka",
+]
 
 
 def rax_home() -> Path:
@@ -76,3 +86,18 @@ def resolve_kafka(
     if state is None:
         fail("no --bootstrap given and no local broker is running; start one with `rax broker start`")
     return state.admin_settings(local_cluster().run_dir)
+
+
+def region_code(code: str) -> str:
+    """``code`` if it is a known GB/T 2260 region, else the command ends saying so."""
+    try:
+        return check_region(code)
+    except UnknownRegion as exc:
+        fail(str(exc))
+
+
+def namespace_option(f: click.decorators.FC) -> click.decorators.FC:
+    """--namespace: the exchange's topic namespace (default rax)."""
+    return click.option(
+        "--namespace", default="rax", show_default=True, help="Topic namespace of the exchange."
+    )(f)

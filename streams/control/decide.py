@@ -1,4 +1,4 @@
-"""Stage 2: one inbox record decided against its partition's stores — alert, delivery, watchlist, ack.
+"""Stage 2: one inbox record decided against its partition's stores: alert, delivery, watchlist, ack, request.
 
 Every record ends as outputs, a duplicate, a parked alert or a dead letter that names the original
 source (``Envelope``); no exception leaves ``decide``. Stores are changed by assigning new values only
@@ -23,6 +23,7 @@ from schemas.dlq import DlqReason, DlqStage
 from schemas.inbox import InboxKind
 from schemas.times import TimeBounds
 from schemas.zone import Zone
+from streams.control.acks.audit import ack_audit
 from streams.control.acks.deadlines import with_breached
 from streams.control.acks.logic import apply_ack, delivery_state
 from streams.control.alerts.logic import process_alert
@@ -32,6 +33,7 @@ from streams.control.envelope import Envelope, Original, parked, unparked
 from streams.control.intake import STREAM_OF
 from streams.control.metrics import ControlMetrics
 from streams.control.partition import Partition, emit
+from streams.control.requests.logic import Refused, process_requests_record
 from streams.control.state import ParkedState
 from streams.control.watchlist.logic import PartialGate, process_command
 from streams.control.watchlist.partials import PartialCounts
@@ -80,6 +82,8 @@ class Decider:
                 outcome = self._delivery(env, ctx, part)
             elif kind == InboxKind.WATCHLIST:
                 outcome = self._watchlist(env, ctx, part)
+            elif kind == InboxKind.REQUEST:
+                outcome = self._request(env, ctx, part)
             else:
                 outcome = self._ack(env, ctx, part)
         except Unresolved as exc:
@@ -92,6 +96,8 @@ class Decider:
                 outcome = "rejected"
         except Rejected as exc:
             del ctx.out[mark:]
+            if isinstance(exc, Refused):  # a refusal under the consent rule is audited too
+                emit(ctx, self.cat, exc.audits)
             self.reject(ctx, stream, env.original, exc.reason, exc.stage, str(exc))
             outcome = "rejected"
         except Exception as exc:  # a bug: the record must not stop the batch, nor be skipped silently
@@ -218,6 +224,30 @@ class Decider:
         self.metrics.watchlist.labels(env.region, result.op).inc()
         return "ok"
 
+    def _request(self, env: Envelope, ctx: Context, part: Partition) -> str:
+        zone = self._zone()
+        if zone is None:
+            raise RuntimeError("no zone loaded")
+        requests = ctx.store("requests", part.scope)
+        result = process_requests_record(
+            env.original.value(),
+            env.region,
+            requests,
+            key=(env.original.key() or b"").decode("utf-8", "replace"),
+            zone=zone,
+            catalogue=self.cat,
+            now=from_epoch(ctx.now),
+            received=_received(env, ctx),
+            bounds=zone.times,
+        )
+        if result.state is None:
+            return "duplicate"
+        emit(ctx, self.cat, result.outputs)
+        requests[result.request_id] = result.state
+        part.schedule_request(self.settings.deadlines, result.request_id, result.state)
+        self.metrics.child(self.metrics.requests, result.region, result.status).inc()
+        return "ok"
+
     def _ack(self, env: Envelope, ctx: Context, part: Partition) -> str:
         deliveries = ctx.store("deliveries", part.scope)
         key = (env.original.key() or b"").decode("utf-8", "replace")
@@ -232,6 +262,7 @@ class Decider:
         if result.state is None:
             return "duplicate"
         deliveries[result.delivery_id] = result.state
+        emit(ctx, self.cat, [ack_audit(self.cat, result.ack, result.state, from_epoch(ctx.now))])
         region = result.state["recipient"]
         self.metrics.acks.labels(region, result.ack.outcome.value).inc()
         if result.seconds_to_acknowledge is not None:

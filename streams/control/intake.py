@@ -1,4 +1,4 @@
-"""Stage 1: a region's alert, watchlist command or ack, forwarded undecoded to the inbox, re-keyed.
+"""Stage 1: a region's alert, watchlist command, ack or request, forwarded undecoded to the inbox, re-keyed.
 
 The control app's state is keyed by region (alert threads), entry id (watchlist) and delivery id (acks
 and deadlines); the regions' topics are keyed otherwise (alerts by identifier). So every input record is
@@ -21,6 +21,7 @@ _KINDS = {
     TopicKind.ALERTS: InboxKind.ALERT,
     TopicKind.WATCHLIST_COMMANDS: InboxKind.WATCHLIST,
     TopicKind.ACKS: InboxKind.ACK,
+    TopicKind.REQUESTS: InboxKind.REQUEST,
 }
 #: The stream (a metric label) of each inbox kind.
 STREAM_OF = {
@@ -29,12 +30,17 @@ STREAM_OF = {
     InboxKind.ACK: "acks",
     InboxKind.DELIVERY: "deliveries",
     InboxKind.NOTICE: "deliveries",
+    InboxKind.REQUEST: "requests",
 }
-_KEYED_BY = {InboxKind.WATCHLIST: "its entry id", InboxKind.ACK: "the delivery id it acknowledges"}
+_KEYED_BY = {
+    InboxKind.WATCHLIST: "its entry id",
+    InboxKind.ACK: "the delivery id it acknowledges",
+    InboxKind.REQUEST: "its request id",
+}
 
 
 def forward(rec: InRecord, cat: Catalogue, received: float | None = None) -> tuple[InboxKind, Outgoing]:
-    """The inbox record of ``rec`` (from ``rax.in.<r>.alerts|watchlist|acks``); raises ``Rejected``.
+    """The inbox record of ``rec`` (from ``rax.in.<r>.alerts|watchlist|acks|requests``); raises ``Rejected``.
 
     ``received``: the app's clock (epoch seconds) as it takes the record in, kept in the envelope: the
     record's times are judged, and an acknowledgement timed, by it, not by the sender's clock.

@@ -12,7 +12,7 @@ from schemas.dlq import DlqReason
 __all__ = ["OUTCOMES", "STREAMS", "ControlMetrics"]
 
 #: The input streams of the control app (a metric label): the kinds of inbox records.
-STREAMS = ("alerts", "watchlist", "acks", "deliveries")
+STREAMS = ("alerts", "watchlist", "acks", "deliveries", "requests")
 #: What became of one inbox record (a metric label).
 OUTCOMES = ("ok", "duplicate", "rejected", "parked")
 _LATENCY = (0.005, 0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -57,6 +57,11 @@ class ControlMetrics:
             ("region",),
             buckets=_ANSWER,
             registry=registry,
+        )
+        self.requests = counter(
+            "requests_total",
+            "Cooperation requests sent and answers applied, by the sending region and what it did.",
+            ("region", "op"),
         )
         self.breaches = counter("deadline_breaches_total", "Deadline breaches raised.", ("region", "stage"))
         self.interception = gauge("interception_ratio", "Intercepted / final outcomes.", ("region",))

@@ -17,14 +17,15 @@ from streams.control.acks.deadlines import DueQueue, due_items
 from streams.control.acks.outcomes import OutcomeStats
 from streams.control.common import Output
 from streams.control.config import DeadlinePolicy
-from streams.control.state import DeliveryState, EntryState, ParkedState
+from streams.control.requests.deadlines import request_due_items
+from streams.control.state import DeliveryState, EntryState, ParkedState, RequestState
 from streams.control.watchlist.logic import ACTIVE
 from streams.runtime import Context, Headers, Scope, Stores
 
 __all__ = ["STORES", "Partition", "emit"]
 
 #: The stores of every inbox partition.
-STORES = ("alerts", "threads", "deliveries", "entries", "parked")
+STORES = ("alerts", "threads", "deliveries", "entries", "parked", "requests")
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Partition:
 
     scope: Scope
     due: DueQueue = field(default_factory=DueQueue)  # (due, delivery id, stage)
+    request_due: DueQueue = field(default_factory=DueQueue)  # (due, "<request id> <region>", stage)
     expiries: DueQueue = field(default_factory=DueQueue)  # (expires_at, entry id, "expire")
     parked_due: DueQueue = field(default_factory=DueQueue)  # (until, parked key, "park")
     waiting: dict[str, set[str]] = field(default_factory=dict)  # message key -> parked keys
@@ -50,12 +52,19 @@ class Partition:
             part.expire_at(entry_id, entry)
         for key, parked in stores.get("parked", scope).items():
             part.park(key, parked)
+        for request_id, request in stores.get("requests", scope).items():
+            part.schedule_request(policy, request_id, request)
         return part
 
     def schedule(self, policy: DeadlinePolicy, did: str, state: DeliveryState) -> None:
         """Push the deadlines ``state`` is still owed."""
         for item in due_items(policy, did, state):
             self.due.push(item)
+
+    def schedule_request(self, policy: DeadlinePolicy, request_id: str, state: RequestState) -> None:
+        """Push the deadlines a request's recipients still owe."""
+        for item in request_due_items(policy, request_id, state):
+            self.request_due.push(item)
 
     def expire_at(self, entry_id: str, entry: EntryState) -> None:
         if entry["status"] == ACTIVE:

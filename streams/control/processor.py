@@ -38,7 +38,7 @@ from streams.control.intake import forward
 from streams.control.metrics import ControlMetrics
 from streams.control.partition import STORES, Partition
 from streams.control.retention import Retention
-from streams.control.timers import fire_deadlines, fire_expiries
+from streams.control.timers import fire_deadlines, fire_expiries, fire_request_deadlines
 from streams.control.views import Views
 from streams.control.watchlist.partials import PartialCounts
 from streams.control.zone import ZoneState
@@ -118,7 +118,7 @@ class ControlProcessor:
 
     # ---- subscription, stores, partitions ------------------------------------------------------
     def topics(self) -> list[str]:
-        kinds = (TopicKind.ALERTS, TopicKind.WATCHLIST_COMMANDS, TopicKind.ACKS)
+        kinds = (TopicKind.ALERTS, TopicKind.WATCHLIST_COMMANDS, TopicKind.ACKS, TopicKind.REQUESTS)
         return [*(self.cat.in_pattern(k) for k in kinds), self.cat.control_inbox]
 
     def store_specs(self) -> list[StoreSpec]:
@@ -179,7 +179,7 @@ class ControlProcessor:
                 self._intake(rec, ctx)
 
     def _intake(self, rec: InRecord, ctx: Context) -> None:
-        stream = (rec.topic() or "").rsplit(".", 1)[-1]  # alerts | watchlist | acks: the subscription
+        stream = (rec.topic() or "").rsplit(".", 1)[-1]  # alerts | watchlist | acks | requests
         try:
             _, out = forward(rec, self.cat, ctx.now)
         except Rejected as exc:
@@ -196,6 +196,7 @@ class ControlProcessor:
     def tick(self, ctx: Context) -> None:
         for part in list(self._parts.values()):
             fire_deadlines(ctx, part, self.cat, self.metrics)
+            fire_request_deadlines(ctx, part, self.cat, self.metrics)
             fire_expiries(ctx, part, self.cat, self.metrics)
             self.decider.expire_parked(ctx, part)
         forgotten = self.retention.tick(ctx, self._parts)
@@ -203,7 +204,7 @@ class ControlProcessor:
             self.metrics.forgotten.labels(store).inc(count)
         if forgotten["deliveries"]:
             self.decider.outcomes_changed = True
-        self.metrics.pending_deadlines.set(sum(len(p.due) for p in self._parts.values()))
+        self.metrics.pending_deadlines.set(sum(len(p.due) + len(p.request_due) for p in self._parts.values()))
         self.metrics.parked.set(sum(len(ctx.store("parked", s)) for s in self._parts))
         if ctx.now - self._review_at >= self.settings.review_s:
             self._review_at = ctx.now

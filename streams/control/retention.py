@@ -13,7 +13,9 @@ exchange's age. What may be forgotten, and when (``RetentionPolicy``):
   anyway, so its dedup record is no longer needed);
 * an **alert message** (the dedup record of a re-send, the target of a reference), ``alerts_s`` after it
   was sent (default 401 days: a reference may name a message up to ``times.record_age_s``, 400 days,
-  old); a **thread** once its first message is forgotten.
+  old); a **thread** once its first message is forgotten;
+* a **cooperation request**, ``deliveries_s`` after its ``respond_by`` (an answer after that is
+  dead-lettered as for an unknown request; its audit records stay in ``rax.audit``).
 
 Forgetting is a deletion in the store, so the changelog gets its tombstone in the tick's transaction
 and a restarted worker restores the same state. The pass runs every ``every_s`` and looks at no more
@@ -50,12 +52,14 @@ def stale(
         return bool(value["sent"] < now - policy.alerts_s)
     if store == "threads":
         return key not in messages
+    if store == "requests":
+        return bool(value["respond_by"] < now - policy.deliveries_s)
     return False
 
 
 #: the stores a pass looks at, in order: threads after alerts, so a thread goes in the pass its first
 #: message goes
-SWEPT = ("deliveries", "entries", "alerts", "threads")
+SWEPT = ("deliveries", "entries", "alerts", "threads", "requests")
 
 
 class Sweep:

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import NotRequired, TypedDict
 
-__all__ = ["DeliveryState", "EntryState", "MessageState", "ParkedState", "ThreadState", "message_key"]
+__all__ = [
+    "DeliveryState",
+    "EntryState",
+    "MessageState",
+    "ParkedState",
+    "PartyState",
+    "RequestState",
+    "ThreadState",
+    "message_key",
+]
 
 
 def message_key(sender: str, identifier: str) -> str:
@@ -48,6 +57,37 @@ class DeliveryState(TypedDict):
     outcome: str | None  # the latest final outcome
     acks: list[str]  # ack ids applied, so a re-sent ack changes nothing
     breached: list[str]  # BreachStage values already raised
+    #: cooperation requests: when the final answer is due (epoch s); the outcome stage is due then
+    respond_by: NotRequired[float]
+
+
+class PartyState(TypedDict):
+    """One recipient of a cooperation request and its answers so far."""
+
+    delivery: str  # id of the request's delivery to it (what breaches and act records refer to)
+    agreement: str | None  # the requester's agreement the request went under
+    purpose: str | None
+    answer_agreement: str | None  # the recipient's agreement its answers go back under
+    status: str  # pending | accepted | answered | declined
+    received_at: float | None  # first answer of any kind, on the app's clock
+    answered_at: float | None  # final answer (answered / declined), on the app's clock
+    answers: list[str]  # answer ids applied, so a re-sent answer changes nothing
+    breached: list[str]  # BreachStage values already raised
+
+
+class RequestState(TypedDict):
+    """A cooperation request's thread (store ``requests``, keyed by request id)."""
+
+    requester: str
+    kind: str  # RequestKind
+    category: str
+    purpose: str
+    priority: str
+    plate: str | None
+    sent_at: float  # the requester's sent_at, epoch s
+    delivered_at: float  # when the app delivered it (its clock)
+    respond_by: float
+    parties: dict[str, PartyState]
 
 
 class EntryState(TypedDict):

@@ -1,4 +1,4 @@
-"""The control app's timers, per inbox partition: deadline breaches and watchlist expiries.
+"""The control app's timers, per inbox partition: deadline breaches (deliveries, requests), expiries.
 
 Called from ``Processor.tick`` inside the tick's transaction: a breach is produced and its stage
 recorded in the delivery's state together, and an expiry's tombstone with the entry's new status, so
@@ -15,10 +15,11 @@ from streams.control.acks.deadlines import breach, with_breached
 from streams.control.common import from_epoch
 from streams.control.metrics import ControlMetrics
 from streams.control.partition import Partition, emit
+from streams.control.requests.deadlines import request_breach, with_party_breached
 from streams.control.watchlist.logic import expire
 from streams.runtime import Context
 
-__all__ = ["fire_deadlines", "fire_expiries"]
+__all__ = ["fire_deadlines", "fire_expiries", "fire_request_deadlines"]
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,34 @@ def fire_deadlines(ctx: Context, part: Partition, cat: Catalogue, metrics: Contr
             notice.delivery_id,
             notice.owner,
             notice.due_at.isoformat(),
+        )
+        raised += 1
+    return raised
+
+
+def fire_request_deadlines(ctx: Context, part: Partition, cat: Catalogue, metrics: ControlMetrics) -> int:
+    """Raise a breach for every request answer due by ``ctx.now`` and still missing; returns how many."""
+    requests = ctx.store("requests", part.scope)
+    raised = 0
+    for item in part.request_due.pop_due(ctx.now):
+        try:
+            found = request_breach(item, requests, catalogue=cat, now=from_epoch(ctx.now))
+        except Exception:
+            log.exception("the breach of request deadline %s (%s) could not be built", item[1], item[2])
+            continue
+        if found is None:
+            continue
+        request_id, region, result = found
+        emit(ctx, cat, result.outputs)
+        requests[request_id] = with_party_breached(requests[request_id], region, item[2])
+        metrics.breaches.labels(region, item[2]).inc()
+        log.warning(
+            "deadline breach: region %s did not %s request %s of %s by %s",
+            region,
+            item[2],
+            request_id,
+            result.breach.owner,
+            result.breach.due_at.isoformat(),
         )
         raised += 1
     return raised

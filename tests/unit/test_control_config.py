@@ -32,11 +32,12 @@ def test_the_processor_subscribes_by_pattern_and_keeps_its_stores_for_the_inbox_
     settings = ControlSettings(runtime=RuntimeSettings(namespace="t1"))
     processor = ControlProcessor(settings, ClientFactory(KafkaSettings(), "test"))
     patterns = [t for t in processor.topics() if t.startswith("^")]
-    assert len(patterns) == 3 and cat.control_inbox in processor.topics()
+    assert len(patterns) == 4 and cat.control_inbox in processor.topics()
+    assert any(re.fullmatch(p[1:-1], cat.in_requests("510521")) for p in patterns)
     assert any(re.fullmatch(p[1:-1], cat.in_alerts("510521")) for p in patterns)
     assert not any(re.fullmatch(p[1:-1], cat.in_hits("510521")) for p in patterns)
     specs = processor.store_specs()
-    assert {s.name for s in specs} == {"alerts", "threads", "deliveries", "entries", "parked"}
+    assert {s.name for s in specs} == {"alerts", "threads", "deliveries", "entries", "parked", "requests"}
     assert all(s.applies_to(cat.control_inbox) and not s.applies_to(cat.in_acks("510521")) for s in specs)
     assert processor.not_ready() == ["no zone loaded (apply one: rax zone apply)"]
 

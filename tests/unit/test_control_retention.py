@@ -49,10 +49,17 @@ def test_what_may_be_forgotten_and_when() -> None:
 def test_a_sweep_lists_each_store_when_it_reaches_it_and_ends() -> None:
     stores: dict[str, dict[str, object]] = {"deliveries": {"a": 1, "b": 2}, "entries": {}, "alerts": {"m": 1}}
     stores["threads"] = {"t": 1}
+    stores["requests"] = {"r": 1}
     sweep = Sweep(stores)
     assert sweep.take(1) == [("deliveries", "a")]
     stores["alerts"]["n"] = 2  # added before the pass reached the store: looked at
-    assert sweep.take(10) == [("deliveries", "b"), ("alerts", "m"), ("alerts", "n"), ("threads", "t")]
+    assert sweep.take(10) == [
+        ("deliveries", "b"),
+        ("alerts", "m"),
+        ("alerts", "n"),
+        ("threads", "t"),
+        ("requests", "r"),
+    ]
     assert sweep.done
 
 

@@ -22,9 +22,12 @@ from streams.control.common import Output, from_epoch, to_epoch
 from streams.control.config import DeadlinePolicy
 from streams.control.state import DeliveryState
 
-__all__ = ["BreachResult", "DueQueue", "breach", "due_items", "with_breached"]
+__all__ = ["BreachResult", "Due", "DueQueue", "breach", "due_items", "with_breached"]
 
 Due = tuple[float, str, str]  # (due epoch seconds, delivery id, BreachStage)
+
+#: What a late recipient did not do, as a breach's audit record says it (``<region> did not … by …``).
+_DID_NOT = {BreachStage.ACKNOWLEDGE: "acknowledge", BreachStage.OUTCOME: "report an outcome"}
 
 
 def due_items(policy: DeadlinePolicy, did: str, state: DeliveryState) -> list[Due]:
@@ -33,8 +36,11 @@ def due_items(policy: DeadlinePolicy, did: str, state: DeliveryState) -> list[Du
     for stage in owed(state):
         answered = state["received_at"] if stage == BreachStage.ACKNOWLEDGE else state["outcome"]
         if answered is None and stage.value not in state["breached"]:
-            seconds = policy.seconds(stage, state["action"], state["priority"])
-            items.append((state["delivered_at"] + seconds, did, stage.value))
+            due = state["delivered_at"] + policy.seconds(stage, state["action"], state["priority"])
+            respond_by = state.get("respond_by")
+            if respond_by is not None:  # a request: the requester's deadline for the final answer
+                due = respond_by if stage == BreachStage.OUTCOME else min(due, respond_by)
+            items.append((due, did, stage.value))
     return items
 
 
@@ -112,10 +118,13 @@ def breach(
         reason=AuditReason.OWNER,
         at=now,
         source_time=now,
+        refers_to=did,
+        detail=f"{state['recipient']} did not {_DID_NOT[stage]} by {from_epoch(due).isoformat()}",
     )
     outputs = [
         Output.delivery(catalogue.out(owner), out),
-        Output(catalogue.audit, bid.encode(), encode(audit)),
+        # keyed by the late delivery: the breach follows its disclosure in one partition of the audit
+        Output(catalogue.audit, did.encode(), encode(audit)),
     ]
     return BreachResult(notice, outputs)
 

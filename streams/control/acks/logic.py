@@ -77,12 +77,13 @@ def delivery_state(
 
 
 def owed(state: DeliveryState) -> list[BreachStage]:
-    """The answers a delivery is owed: none for the owner's own copy or a breach notice."""
+    """The answers a delivery is owed: none for the owner's own copy or a breach notice; a cooperation
+    request is owed an acknowledgement (accepted, or any answer) and a final answer (its outcome)."""
     if state["kind"] == DeliveryKind.DEADLINE_BREACH or state["recipient"] == state["owner"]:
         return []
     stages = [BreachStage.ACKNOWLEDGE]
     kinds = (DeliveryKind.MATCH.value, DeliveryKind.ALERT.value)
-    if state["kind"] in kinds and state["action"] in _ACTING:
+    if state["kind"] == DeliveryKind.REQUEST.value or (state["kind"] in kinds and state["action"] in _ACTING):
         stages.append(BreachStage.OUTCOME)
     return stages
 

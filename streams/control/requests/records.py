@@ -1,0 +1,155 @@
+"""The records of a request thread: deliveries on ``rax.out.<region>`` and their ``rax.audit`` records.
+
+A request's deliveries carry no inbox notice: its acknowledgement and answer deadlines are kept with
+the thread (store ``requests``, in the partition of the request id), not with the delivery id. Every
+disclosure and every refusal has its audit record, keyed by the delivery it concerns; an answer's record
+is an act record (``AuditRecord.act``) that refers to the request's delivery to the answering region, so
+both sit in one partition of ``rax.audit``, in order.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from schemas.audit import AuditAct, AuditReason, AuditRecord, ConsentSide, Decision, audit_id
+from schemas.codec import encode
+from schemas.delivery import Delivery, DeliveryKind, delivery_id
+from schemas.requests import CooperationRequest, RequestAnswer
+from schemas.topics import Catalogue
+from streams.control.common import Output, from_epoch
+from streams.control.state import RequestState
+
+__all__ = ["answer_records", "refusal_record", "request_records"]
+
+
+def _audit(cat: Catalogue, key: str, record: AuditRecord) -> Output:
+    return Output(cat.audit, key.encode(), encode(record))
+
+
+def request_records(
+    cat: Catalogue,
+    req: CooperationRequest,
+    recipient: str,
+    agreement_id: str | None,
+    now: datetime,
+) -> tuple[str, list[Output]]:
+    """The request's delivery to ``recipient`` (the requester: its own copy) and its audit record."""
+    did = delivery_id(req.request_id, req.requester, recipient)
+    own = recipient == req.requester
+    purpose = None if own else req.purpose
+    delivery = Delivery(
+        delivery_id=did,
+        recipient=recipient,
+        kind=DeliveryKind.REQUEST,
+        owner=req.requester,
+        request=req,
+        agreement_id=agreement_id,
+        purpose=purpose,
+        produced_at=now,
+        source_time=req.sent_at,
+    )
+    audit = AuditRecord(
+        audit_id=audit_id(did),
+        delivery_id=did,
+        kind=DeliveryKind.REQUEST,
+        recipient=recipient,
+        owner=req.requester,
+        subject_id=req.request_id,
+        plates=(req.plate,) if req.plate else (),
+        decision=Decision.DISCLOSED,
+        reason=AuditReason.OWNER if own else AuditReason.AGREEMENT,
+        agreement_id=agreement_id,
+        purpose=purpose,
+        at=now,
+        source_time=req.sent_at,
+        actor=req.operator,
+        detail=f"{req.kind.value}, {req.priority.value}, respond by {req.respond_by.isoformat()}",
+    )
+    out = Output(cat.out(recipient), did.encode(), encode(delivery))
+    return did, [out, _audit(cat, did, audit)]
+
+
+def refusal_record(
+    cat: Catalogue,
+    req: CooperationRequest,
+    recipient: str,
+    refusal: tuple[AuditReason, str | None, ConsentSide],
+    problem: str,
+    now: datetime,
+) -> Output:
+    """The audit record of a request refused to ``recipient`` (under the consent rule)."""
+    reason, agreement, side = refusal
+    did = delivery_id(req.request_id, req.requester, recipient)
+    audit = AuditRecord(
+        audit_id=audit_id(did),
+        delivery_id=did,
+        kind=DeliveryKind.REQUEST,
+        recipient=recipient,
+        owner=req.requester,
+        subject_id=req.request_id,
+        plates=(req.plate,) if req.plate else (),
+        decision=Decision.REFUSED,
+        reason=reason,
+        agreement_id=agreement,
+        refused_by=side,
+        purpose=req.purpose,
+        at=now,
+        source_time=req.sent_at,
+        actor=req.operator,
+        detail=problem[:1000],
+    )
+    return _audit(cat, did, audit)
+
+
+def answer_records(
+    cat: Catalogue,
+    request_id: str,
+    state: RequestState,
+    answer: RequestAnswer,
+    agreement_id: str | None,
+    now: datetime,
+) -> list[Output]:
+    """An answer delivered to the requester (under ``agreement_id``) and as a receipt to the answering
+    region; the requester's delivery is audited as an act record referring to the request's delivery."""
+    requester, region = state["requester"], answer.region
+    party = state["parties"][region]
+    outputs: list[Output] = []
+    for recipient in (requester, region):
+        did = delivery_id(answer.answer_id, request_id, recipient)
+        own = recipient == region
+        delivery = Delivery(
+            delivery_id=did,
+            recipient=recipient,
+            kind=DeliveryKind.REQUEST_ANSWER,
+            owner=region,
+            answer=answer,
+            agreement_id=None if own else agreement_id,
+            purpose=None if own else party["purpose"],
+            produced_at=now,
+            source_time=answer.at,
+        )
+        outputs.append(Output(cat.out(recipient), did.encode(), encode(delivery)))
+        if own:
+            continue  # a receipt of its own answer: nothing of another region is disclosed
+        detail = answer.reason if answer.status.value == "declined" else answer.text
+        audit = AuditRecord(
+            audit_id=audit_id(did),
+            delivery_id=did,
+            kind=DeliveryKind.REQUEST_ANSWER,
+            recipient=requester,
+            owner=region,
+            subject_id=request_id,
+            plates=(state["plate"],) if state["plate"] else (),
+            decision=Decision.DISCLOSED,
+            reason=AuditReason.AGREEMENT,
+            agreement_id=agreement_id,
+            purpose=party["purpose"],
+            at=now,
+            source_time=from_epoch(state["sent_at"]),
+            act=AuditAct(answer.status.value),
+            actor=answer.operator,
+            refers_to=party["delivery"],
+            detail=(detail or answer.status.value)[:1000],
+        )
+        outputs.append(_audit(cat, party["delivery"], audit))
+    return outputs
