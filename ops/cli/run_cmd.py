@@ -1,4 +1,4 @@
-"""`rax run hotpath | control | escalate`: run one of the stream processors in the foreground."""
+"""`rax run hotpath | control | escalate | evaluate`: run one of the stream processors in the foreground."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ _PROCESSES = {
     "hotpath": "ops.cli.run_hotpath",
     "control": "ops.cli.run_control",
     "escalate": "ops.cli.run_escalate",
+    "evaluate": "ops.cli.run_evaluate",
 }
 
 
@@ -31,4 +32,4 @@ class _LazyRun(click.Group):
 
 @click.group("run", cls=_LazyRun)
 def command() -> None:
-    """Run a stream processor: the checkpoint-hit hot path, the control app, or escalation."""
+    """Run a stream processor: the hot path, the control app, escalation, or the evaluation app."""

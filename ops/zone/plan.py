@@ -7,12 +7,23 @@ from dataclasses import dataclass
 from schemas.topics import PROCESSOR_DLQ_COMPONENTS, REGION_DLQ_COMPONENTS, Catalogue, TopicSpec
 from schemas.zone import Zone
 
-__all__ = ["OPERATOR_USER", "PROCESSORS_USER", "AclRule", "ZonePlan", "plan_zone", "region_user"]
+__all__ = [
+    "EVALUATOR_USER",
+    "OPERATOR_USER",
+    "PROCESSORS_USER",
+    "AclRule",
+    "ZonePlan",
+    "plan_zone",
+    "region_user",
+]
 
 PROCESSORS_USER = "rax-processors"
 #: The operators' day-to-day identity: reads dead letters and the governance topics, audits replays.
 #: Applying a zone (topics, users, ACLs) stays with the cluster's super user.
 OPERATOR_USER = "rax-operator"
+#: The evaluation app (docs/evaluate.md): reads the audit log, matches and the regions' inputs, writes
+#: scorecards; it delivers nothing and holds no transaction.
+EVALUATOR_USER = "rax-evaluator"
 
 
 def region_user(region: str) -> str:
@@ -81,7 +92,12 @@ def _processor_acls(cat: Catalogue) -> list[AclRule]:
             AclRule(p, "topic", cat.watchlist, "literal", op),
             AclRule(p, "topic", cat.matches, "literal", op),
             AclRule(p, "topic", cat.audit, "literal", op),
-            *(AclRule(p, "topic", cat.dlq(c), "literal", op) for c in PROCESSOR_DLQ_COMPONENTS),
+            # the evaluation app's dead letters are its own (EVALUATOR_USER)
+            *(
+                AclRule(p, "topic", cat.dlq(c), "literal", op)
+                for c in PROCESSOR_DLQ_COMPONENTS
+                if c != "evaluate"
+            ),
         ]
     rules += [
         AclRule(p, "topic", cat.internal_prefix, "prefixed", "all"),  # changelogs, the control inbox
@@ -93,6 +109,24 @@ def _processor_acls(cat: Catalogue) -> list[AclRule]:
     return rules
 
 
+def _evaluator_acls(cat: Catalogue) -> list[AclRule]:
+    p = f"User:{EVALUATOR_USER}"
+    rules = [AclRule(p, "group", f"{cat.processor_prefix}evaluate.", "prefixed", "read")]
+    for op in ("read", "describe"):
+        rules += [
+            # acks, hits and requests of every region, by pattern: a region added later is covered
+            AclRule(p, "topic", cat.in_prefix, "prefixed", op),
+            AclRule(p, "topic", cat.audit, "literal", op),
+            AclRule(p, "topic", cat.matches, "literal", op),
+        ]
+    for op in ("write", "describe"):
+        rules += [
+            AclRule(p, "topic", cat.scorecards, "literal", op),
+            AclRule(p, "topic", cat.dlq("evaluate"), "literal", op),
+        ]
+    return rules
+
+
 def _operator_acls(cat: Catalogue) -> list[AclRule]:
     p = f"User:{OPERATOR_USER}"
     rules = [AclRule(p, "group", cat.operator_prefix, "prefixed", "read")]
@@ -101,7 +135,7 @@ def _operator_acls(cat: Catalogue) -> list[AclRule]:
             AclRule(p, "topic", cat.dlq_prefix, "prefixed", op),  # every dead letter, to list and replay
             *(
                 AclRule(p, "topic", t, "literal", op)
-                for t in (cat.zone, cat.watchlist, cat.matches, cat.audit)
+                for t in (cat.zone, cat.watchlist, cat.matches, cat.audit, cat.scorecards)
             ),
         ]
     rules.append(AclRule(p, "topic", cat.audit, "literal", "write"))  # one audit record per replay
@@ -114,8 +148,8 @@ def plan_zone(zone: Zone, cat: Catalogue, *, secure: bool) -> ZonePlan:
     topics = cat.all_topics(codes, zone.topics.hit_partitions, zone.topics.shared_partitions)
     if not secure:
         return ZonePlan(topics, [], [])
-    users = [PROCESSORS_USER, OPERATOR_USER, *(region_user(c) for c in codes)]
-    acls = _processor_acls(cat) + _operator_acls(cat)
+    users = [PROCESSORS_USER, OPERATOR_USER, EVALUATOR_USER, *(region_user(c) for c in codes)]
+    acls = _processor_acls(cat) + _operator_acls(cat) + _evaluator_acls(cat)
     for code in codes:
         acls += _region_acls(cat, code)
     return ZonePlan(topics, users, sorted(set(acls)))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ops.zone.plan import OPERATOR_USER, PROCESSORS_USER, AclRule, region_user
+from ops.zone.plan import EVALUATOR_USER, OPERATOR_USER, PROCESSORS_USER, AclRule, region_user
 from schemas.topics import IN_KINDS, PROCESSOR_DLQ_COMPONENTS, REGION_DLQ_COMPONENTS, Catalogue
 
 __all__ = [
@@ -30,10 +30,12 @@ __all__ = [
 
 
 class Identity(StrEnum):
-    """Who attempts: a member region (R, against itself and every other S), the processors, an operator."""
+    """Who attempts: a member region (R, against itself and every other S), the processors, the evaluation
+    app, an operator."""
 
     REGION = "region R"
     PROCESSORS = PROCESSORS_USER
+    EVALUATOR = EVALUATOR_USER
     OPERATOR = OPERATOR_USER
 
     def user(self, region: str | None = None) -> str:
@@ -79,11 +81,13 @@ class Row:
     region: frozenset[Op] = frozenset()
     processors: frozenset[Op] = frozenset()
     operator: frozenset[Op] = frozenset()
+    evaluator: frozenset[Op] = frozenset()
 
     def ops_of(self, identity: Identity) -> frozenset[Op]:
         return {
             Identity.REGION: self.region,
             Identity.PROCESSORS: self.processors,
+            Identity.EVALUATOR: self.evaluator,
             Identity.OPERATOR: self.operator,
         }[identity]
 
@@ -93,6 +97,8 @@ def _ops(*ops: Op) -> frozenset[Op]:
 
 
 W, R, D = Op.WRITE, Op.READ, Op.DESCRIBE
+#: the processors' own dead-letter topics (the evaluation app's is its identity's, a row of its own)
+_PROCESSORS_DLQ = tuple(c for c in PROCESSOR_DLQ_COMPONENTS if c != "evaluate")
 
 
 def _inputs(cat: Catalogue, region: str | None) -> tuple[str, ...]:
@@ -124,14 +130,15 @@ def _new_topic(cat: Catalogue, region: str | None) -> tuple[str, ...]:
 #: letters and the governance topics and audits replays (a replay itself runs as the record's region).
 TABLE: tuple[Row, ...] = (
     Row(
-        "`rax.in.R.*` (hits, alerts, watchlist, acks, operations)",
+        "`rax.in.R.*` (hits, alerts, watchlist, acks, operations, requests)",
         "topic",
         "own",
         _inputs,
         _ops(W, D),
         _ops(R, D),
+        evaluator=_ops(R, D),
     ),
-    Row("`rax.in.S.*`", "topic", "other", _inputs, processors=_ops(R, D)),
+    Row("`rax.in.S.*`", "topic", "other", _inputs, processors=_ops(R, D), evaluator=_ops(R, D)),
     Row("`rax.out.R`", "topic", "own", _out, _ops(R, D), _ops(W, D)),
     Row("`rax.out.S`", "topic", "other", _out, processors=_ops(W, D)),
     Row(
@@ -144,11 +151,27 @@ TABLE: tuple[Row, ...] = (
     ),
     Row("`rax.dlq.S.connector`, `rax.dlq.S.centre`", "topic", "other", _region_dlqs, operator=_ops(R, D)),
     Row(
-        ", ".join(f"`rax.dlq.{c}`" for c in PROCESSOR_DLQ_COMPONENTS),
+        ", ".join(f"`rax.dlq.{c}`" for c in _PROCESSORS_DLQ),
         "topic",
         "zone",
-        lambda cat, _r: tuple(cat.dlq(c) for c in PROCESSOR_DLQ_COMPONENTS),
+        lambda cat, _r: tuple(cat.dlq(c) for c in _PROCESSORS_DLQ),
         processors=_ops(W, D),
+        operator=_ops(R, D),
+    ),
+    Row(
+        "`rax.dlq.evaluate`",
+        "topic",
+        "zone",
+        lambda cat, _r: (cat.dlq("evaluate"),),
+        evaluator=_ops(W, D),
+        operator=_ops(R, D),
+    ),
+    Row(
+        "`rax.scorecards`",
+        "topic",
+        "zone",
+        lambda cat, _r: (cat.scorecards,),
+        evaluator=_ops(W, D),
         operator=_ops(R, D),
     ),
     Row(
@@ -169,6 +192,7 @@ TABLE: tuple[Row, ...] = (
         lambda cat, _r: (cat.matches,),
         processors=_ops(W, R, D),
         operator=_ops(R, D),
+        evaluator=_ops(R, D),
     ),
     Row(
         "`rax.audit`",
@@ -177,6 +201,7 @@ TABLE: tuple[Row, ...] = (
         lambda cat, _r: (cat.audit,),
         processors=_ops(W, D),
         operator=_ops(W, R, D),
+        evaluator=_ops(R, D),
     ),
     Row(
         "`rax-*` (changelogs, control inbox)¹",
@@ -193,6 +218,14 @@ TABLE: tuple[Row, ...] = (
         "zone",
         lambda cat, _r: (f"{cat.processor_prefix}hotpath", f"{cat.internal_prefix}hotpath"),
         processors=_ops(Op.JOIN),
+    ),
+    Row(
+        "groups `rax.proc.evaluate.*` (one per run of the evaluation app)",
+        "group",
+        "zone",
+        lambda cat, _r: (f"{cat.processor_prefix}evaluate.run",),
+        processors=_ops(Op.JOIN),
+        evaluator=_ops(Op.JOIN),
     ),
     Row(
         "groups `rax.ops.*`",
@@ -268,7 +301,8 @@ def markdown_table() -> str:
     def cell(ops: frozenset[Op], kind: str) -> str:
         return ", ".join(op.value for op in OPS[kind] if op in ops) or "—"
 
-    lines = [f"| resource | `region-R` | `{PROCESSORS_USER}` | `{OPERATOR_USER}` |", "|---|---|---|---|"]
+    users = (PROCESSORS_USER, EVALUATOR_USER, OPERATOR_USER)
+    lines = [f"| resource | `region-R` | {' | '.join(f'`{u}`' for u in users)} |", "|---|---|---|---|---|"]
     for row in TABLE:
         cells = [cell(row.ops_of(i), row.kind) for i in Identity]
         lines.append(f"| {row.resource} | {' | '.join(cells)} |")

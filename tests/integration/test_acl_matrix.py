@@ -61,6 +61,10 @@ def test_every_identity_may_do_exactly_what_the_table_says(
     plans.append(
         ("rax-processors", zone.processors, processors, f"{cat.processor_prefix}m", cat.in_hits(CODES[0]))
     )
+    evaluator = attempts(cat, CODES, Identity.EVALUATOR)
+    plans.append(
+        ("rax-evaluator", zone.evaluator, evaluator, f"{cat.processor_prefix}evaluate.matrix", cat.audit)
+    )
     operator = attempts(cat, CODES, Identity.OPERATOR)
     plans.append(("rax-operator", zone.operator, operator, f"{cat.operator_prefix}matrix", cat.audit))
     started = time.monotonic()

@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 
 from ops.kafka import LocalCluster
-from ops.zone.plan import OPERATOR_USER, PROCESSORS_USER, region_user
+from ops.zone.plan import EVALUATOR_USER, OPERATOR_USER, PROCESSORS_USER, region_user
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from tests.support.hotpath import apply_example_zone
@@ -43,6 +43,11 @@ class SecureZone:
     @property
     def processors(self) -> KafkaSettings:
         return self.admin.as_user(PROCESSORS_USER, self._passwords()[PROCESSORS_USER])
+
+    @property
+    def evaluator(self) -> KafkaSettings:
+        """The evaluation app's identity (audit, matches and inputs read; scorecards written)."""
+        return self.admin.as_user(EVALUATOR_USER, self._passwords()[EVALUATOR_USER])
 
     @property
     def operator(self) -> KafkaSettings:

@@ -29,6 +29,9 @@ def _exported() -> set[str]:
     from streams.escalate.metrics import escalate_metrics
 
     escalate_metrics(registry)
+    from streams.evaluate.metrics import EvaluateMetrics
+
+    EvaluateMetrics(registry)
     names = set()
     for family in registry.collect():
         names |= {s.name for s in family.samples} | {family.name}
@@ -39,8 +42,14 @@ def _exported() -> set[str]:
     return names
 
 
-def test_there_are_the_four_dashboards() -> None:
-    assert {p.stem for p in DASHBOARDS} == {"exchange-overview", "per-region", "latency", "operations"}
+def test_there_are_the_five_dashboards() -> None:
+    assert {p.stem for p in DASHBOARDS} == {
+        "exchange-overview",
+        "per-region",
+        "latency",
+        "operations",
+        "scorecards",
+    }
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.stem)

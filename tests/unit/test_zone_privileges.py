@@ -26,7 +26,7 @@ def test_a_regions_acls_grant_exactly_the_table_against_every_other_region(actor
     assert len(others) == len(IN_KINDS) * (len(CODES) - 1)  # every input of every other member, all pairs
 
 
-@pytest.mark.parametrize("identity", [Identity.PROCESSORS, Identity.OPERATOR])
+@pytest.mark.parametrize("identity", [Identity.PROCESSORS, Identity.EVALUATOR, Identity.OPERATOR])
 def test_the_processors_and_operators_acls_grant_exactly_the_table(identity: Identity) -> None:
     tried = attempts(CAT, CODES, identity)
     wrong = [a for a in tried if acls_allow(PLAN.acls, identity.user(), a) != a.expected]
@@ -47,6 +47,7 @@ def test_own_and_other_rows_agree_for_identities_without_a_region() -> None:
         if row.scope == "other" and row.resource in rows:
             own = rows[row.resource]
             assert own.processors == row.processors and own.operator == row.operator, row.resource
+            assert own.evaluator == row.evaluator, row.resource
 
 
 def test_the_operators_guide_shows_the_table() -> None:
