@@ -40,6 +40,11 @@ class Acknowledgement(WireModel):
     at: UtcDatetime = Field(description="When the centre recorded the outcome, UTC.")
     operator: ShortText = Field(description="Police number or id of the officer who answered.")
     note: Text | None = Field(default=None, max_length=2000, description="Free text for the owner.")
+    reason: ShortText | None = Field(
+        default=None,
+        description="Why a delivery was rejected (false_positive): one of the zone's reject reasons "
+        "(Zone.reject_reasons), so owners can count them; absent in records written before 2026-12-05.",
+    )
 
 
 class BreachStage(StrEnum):

@@ -17,7 +17,17 @@ from schemas.regions import registry
 from schemas.sharing import Agreement, Subscription
 from schemas.times import TimeBounds
 
-__all__ = ["TopicSettings", "Zone", "ZoneError", "ZoneObject", "ZoneRegion"]
+__all__ = ["DEFAULT_REJECT_REASONS", "TopicSettings", "Zone", "ZoneError", "ZoneObject", "ZoneRegion"]
+
+#: Reject reasons when a zone file names none (after Genetec's hit-rejection reasons).
+DEFAULT_REJECT_REASONS: tuple[str, ...] = (
+    "misread",
+    "wrong plate colour or type",
+    "different vehicle (cloned plate)",
+    "entry no longer valid",
+    "duplicate of an earlier hit",
+    "other",
+)
 
 
 class ZoneError(ValueError):
@@ -88,6 +98,12 @@ class Zone(WireModel):
         default=None,
         description="Which matches and reads open a special operation (专项), and checkpoint sites; "
         "absent = none (docs/escalation.md).",
+    )
+    reject_reasons: tuple[ShortText, ...] = Field(
+        default=DEFAULT_REJECT_REASONS,
+        min_length=1,
+        description="The reasons a command centre may give when it rejects a delivery (false positive); "
+        "the console offers exactly these, and they become the owners' report filters.",
     )
     keys: tuple[RegionKey, ...] = Field(
         default=(),

@@ -24,6 +24,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.integration)
         if "faults" in parts:
             item.add_marker(pytest.mark.faults)
+        if "browser" in parts:
+            item.add_marker(pytest.mark.browser)
 
 
 class Broker:

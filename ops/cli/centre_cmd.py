@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ops.centre import DeliveryTail, SeenStore, acknowledge, summarise
 from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
+from ops.cli.console_cmd import console, officers
 from schemas.acks import Outcome
 from schemas.regions import UnknownRegion, check_region
 from schemas.topics import Catalogue
@@ -30,6 +31,10 @@ def _region(code: str) -> str:
 @click.group("centre")
 def command() -> None:
     """A command centre's client: watch deliveries, acknowledge them."""
+
+
+command.add_command(console)  # the web console (ops/console/, docs/console.md)
+command.add_command(officers)
 
 
 @command.command("tail")

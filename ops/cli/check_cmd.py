@@ -31,13 +31,13 @@ def _run(title: str, argv: list[str]) -> bool:
 @click.command("check", context_settings={"ignore_unknown_options": True})
 @click.option(
     "--only",
-    type=click.Choice(["lint", "unit", "integration", "faults", "tests"]),
+    type=click.Choice(["lint", "unit", "integration", "browser", "faults", "tests"]),
     default=None,
     help="Run one part: lint (format+ruff+mypy), or one test suite, or all tests.",
 )
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def command(only: str | None, pytest_args: tuple[str, ...]) -> None:
-    """Format check, lint, types, then unit, integration and fault tests against a real local Kafka.
+    """Format check, lint, types, then unit, integration, browser and fault tests on a real local Kafka.
 
     Extra arguments go to pytest (e.g. `rax check -- -k zone`). Exits non-zero if anything failed.
     """
@@ -48,9 +48,14 @@ def command(only: str | None, pytest_args: tuple[str, ...]) -> None:
         results.append(_run("lint", [py, "-m", "ruff", "check", *_code()]))
         results.append(_run("types", [py, "-m", "mypy"]))
     if only != "lint":
-        suites = {"unit": ["tests/unit"], "integration": ["tests/integration"], "faults": ["tests/faults"]}
+        suites = {
+            "unit": ["tests/unit"],
+            "integration": ["tests/integration"],
+            "browser": ["tests/browser"],  # the console in Debian's chromium (skipped, saying so, without it)
+            "faults": ["tests/faults"],
+        }
         # fast suites first: a broken unit fails the run in seconds, not after the fault tests
-        paths = suites.get(only or "", ["tests/unit", "tests/integration", "tests/faults"])
+        paths = suites.get(only or "", ["tests/unit", "tests/integration", "tests/browser", "tests/faults"])
         results.append(_run("tests", [py, "-m", "pytest", "-p", "no:cacheprovider", *paths, *pytest_args]))
     if not all(results):
         raise SystemExit(1)

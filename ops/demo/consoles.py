@@ -1,0 +1,34 @@
+"""The demo's command-centre consoles: two regions' web consoles with demo officers, their URLs and logins."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from ops.console import OfficerFile, Role
+from ops.demo.processes import ProcessGroup
+from ops.kafka.ports import free_port
+from schemas.kafka_settings import KafkaSettings
+
+__all__ = ["CONSOLE_REGIONS", "start_consoles"]
+
+#: the two joint-office border counties: an alert of one reaches the other's page
+CONSOLE_REGIONS = (("510521", "泸县"), ("500153", "荣昌区"))
+
+
+def start_consoles(group: ProcessGroup, settings: KafkaSettings, home: Path) -> list[str]:
+    """Starts `rax centre console` for each of ``CONSOLE_REGIONS``; the lines to print (URL, login).
+
+    One duty officer per region, with a password drawn for this run (printed: it is a demo).
+    """
+    lines = []
+    for region, name in CONSOLE_REGIONS:
+        officers = OfficerFile(home / "demo" / "console" / f"officers-{region}.json")
+        officer, password = f"{region}-duty", secrets.token_urlsafe(9)
+        officers.add(officer, Role.DUTY_OFFICER, password)
+        port = free_port()
+        group.start_rax(f"console-{region}", "centre", "console", "--region", region,
+                        "--bootstrap", settings.bootstrap_servers, "--port", str(port),
+                        "--file", str(officers.path))  # fmt: skip
+        lines.append(f"console {name} {region}: http://127.0.0.1:{port}/  login {officer} / {password}")
+    return lines

@@ -1,0 +1,255 @@
+"""The console's pure parts: passwords, accounts, sessions, CSRF, login throttling, items, cards, history."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from ops.console.actions import ActionError, alert_of, answer_of
+from ops.console.history import History
+from ops.console.items import Item, item_of, plate_marks
+from ops.console.officers import OfficerError, OfficerFile, Role
+from ops.console.passwords import hash_password, verify_password
+from ops.console.ratelimit import LoginLimiter
+from ops.console.render import item_html, login_page
+from ops.console.sessions import Sessions, same_token
+from schemas.acks import BreachStage, Outcome
+from schemas.codec import encode
+from schemas.zone import DEFAULT_REJECT_REASONS
+from streams.control.config import DeadlinePolicy
+from tests.unit.models_factories import alert_delivery, match_delivery
+
+REASONS = DEFAULT_REJECT_REASONS
+NOW = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_password_hash_is_argon2id_salted_and_verifies_only_the_password() -> None:
+    h1, h2 = hash_password("correct horse"), hash_password("correct horse")
+    assert h1.startswith("$argon2id$v=19$m=65536,t=3,p=4$") and h1 != h2  # a fresh salt each time
+    assert verify_password("correct horse", h1)
+    assert not verify_password("correct horsf", h1)
+    assert not verify_password("correct horse", "not a hash")
+
+
+def test_officer_file_is_private_and_authenticates(tmp_path: Path) -> None:
+    f = OfficerFile(tmp_path / "officers.json")
+    f.add("510521-0815", Role.DUTY_OFFICER, "a long password")
+    assert (tmp_path / "officers.json").stat().st_mode & 0o777 == 0o600
+    assert "a long password" not in (tmp_path / "officers.json").read_text()
+    officer = f.authenticate("510521-0815", "a long password")
+    assert officer is not None and officer.role == Role.DUTY_OFFICER
+    assert f.authenticate("510521-0815", "wrong password") is None
+    assert f.authenticate("nobody", "a long password") is None
+    with pytest.raises(OfficerError, match="at least"):
+        f.add("510521-0816", Role.VIEWER, "short")
+    with pytest.raises(OfficerError, match="name"):
+        f.add("<script>", Role.VIEWER, "a long password")
+
+
+def test_roles() -> None:
+    assert not Role.VIEWER.may_answer and Role.DUTY_OFFICER.may_answer
+    assert Role.SUPERVISOR.may_cancel and not Role.DUTY_OFFICER.may_cancel
+
+
+def test_sessions_expire_when_idle_and_at_their_maximum() -> None:
+    clock = Clock()
+    sessions = Sessions(idle_s=60, max_s=150, clock=clock)
+    s = sessions.start("o1", Role.VIEWER)
+    clock.t += 59
+    assert sessions.get(s.token) is s  # the idle clock restarts
+    clock.t += 59
+    assert sessions.get(s.token) is s
+    clock.t += 59  # 177 s after sign-in: over the maximum although never idle for 60 s
+    assert sessions.get(s.token) is None
+    s2 = sessions.start("o1", Role.VIEWER)
+    clock.t += 40
+    assert sessions.get(s2.token, touch=False) is s2  # looking (an open stream) does not keep it alive
+    clock.t += 21
+    assert sessions.get(s2.token) is None
+    assert sessions.get(None) is None and sessions.get("forged") is None
+
+
+def test_csrf_tokens_compare_in_constant_time_and_never_match_empty() -> None:
+    s = Sessions(60, 60).start("o1", Role.DUTY_OFFICER)
+    assert s.csrf != s.token and len(s.csrf) >= 32
+    assert same_token(s.csrf, s.csrf)
+    assert not same_token("", "") and not same_token(None, s.csrf) and not same_token(s.csrf, s.csrf + "x")
+
+
+def test_login_limiter_counts_per_address_and_per_name() -> None:
+    clock = Clock()
+    lim = LoginLimiter(failures=3, window_s=60, clock=clock)
+    for _ in range(3):
+        assert lim.retry_after("10.0.0.1", "o1") == 0
+        lim.failed("10.0.0.1", "o1")
+    assert lim.retry_after("10.0.0.1", "o1") == pytest.approx(60)
+    assert lim.retry_after("10.0.0.1", "o2") > 0  # the address is throttled for every name
+    assert lim.retry_after("10.0.0.2", "o1") > 0  # the name is throttled from every address
+    assert lim.retry_after("10.0.0.2", "o2") == 0
+    clock.t += 61
+    assert lim.retry_after("10.0.0.1", "o1") == 0
+
+
+def test_plate_marks_are_the_differing_characters() -> None:
+    assert plate_marks("川A1234B", "川A12348") == (6,)
+    assert plate_marks("川A12345", "川A12345") == ()
+    assert plate_marks("川A12345", "川A1?3?5") == (3, 5)
+
+
+def test_match_item_says_how_where_when_and_what_was_redacted() -> None:
+    d = match_delivery(recipient="500153")
+    item = item_of(encode(d), "500153", DeadlinePolicy())
+    assert item is not None and d.match is not None
+    assert item.kind == "match" and item.how == d.match.kind.value and item.plate == d.match.plate
+    assert set(item.redacted) == {"image_ref", "speed_kmh"}
+    seconds = DeadlinePolicy().seconds(BreachStage.ACKNOWLEDGE, d.match.action.value, d.match.priority.value)
+    assert item.due_ms == int(d.produced_at.timestamp() * 1000) + int(seconds * 1000)
+    assert item_of(encode(d), "510521", DeadlinePolicy()) is None  # never another region's
+
+
+def test_unknown_kind_is_shown_generically_and_garbage_not_at_all() -> None:
+    raw = b'{"delivery_id": "ab12", "kind": "request", "owner": "510521", "request": {"ask": "<b>x</b>"}}'
+    item = item_of(raw, "500153", DeadlinePolicy())
+    assert item is not None and item.kind == "request" and item.due_ms is None
+    assert ("request", '{"ask":"<b>x</b>"}') in item.fields
+    assert "&lt;b&gt;" in item_html(item, "c", Role.DUTY_OFFICER, REASONS)  # escaped on the page
+    assert item_of(b"not json", "500153", DeadlinePolicy()) is None
+    assert item_of(b'{"kind": "x"}', "500153", DeadlinePolicy()) is None
+
+
+def test_card_marks_misread_characters_and_offers_answers_by_role() -> None:
+    item = Item(
+        "d1", "match", "510521", 0, 5000, "川A1234B", "intercept", "urgent", "misread", "川A1234B", (6,)
+    )
+    html = item_html(item, "tok<", Role.DUTY_OFFICER, REASONS)
+    assert "川A1234<mark>B</mark>" in html and 'data-due="5000"' in html
+    assert 'value="tok&lt;"' in html and html.count('name="csrf"') == 4
+    assert all(f">{r}</option>" in html for r in REASONS)
+    assert "<form" not in item_html(item, "tok", Role.VIEWER, REASONS)
+
+
+def test_login_page_escapes_the_message() -> None:
+    assert "<script>" not in login_page("500153", "t", "<script>alert(1)</script>")
+
+
+def test_history_numbers_each_delivery_once_and_pages_newest_first() -> None:
+    h = History(limit=10_000)
+    for n in range(10_050):
+        assert h.add(Item(f"d{n}", "match", "x", n, None, "t"))
+    assert not h.add(Item("d10049", "match", "x", 0, None, "t")) and h.duplicates == 1
+    assert len(h) == 10_000 and h.get("d0") is None  # the oldest forgotten beyond the limit
+    page, pages = h.page(1, 50)
+    assert pages == 200 and [i.delivery_id for i in page[:2]] == ["d10049", "d10048"]
+    assert h.page(500, 50)[0][-1].delivery_id == "d50"  # past the end: the last page
+    assert [i.seq for i in h.after(10_045, 100)] == [10_046, 10_047, 10_048, 10_049, 10_050]
+    assert len(h.after(0, 200)) == 200
+
+
+def test_answers_map_to_outcomes_and_reasons_come_from_the_zone_list() -> None:
+    base = {"delivery_id": "0" * 32}
+    ack = answer_of({**base, "action": "ack"}, "500153", "500153-0815", REASONS, NOW)
+    assert ack.outcome == Outcome.RECEIVED and ack.operator == "500153-0815" and ack.region == "500153"
+    rej = answer_of(
+        {**base, "action": "reject", "reason": "misread", "note": " x "}, "500153", "o", REASONS, NOW
+    )
+    assert rej.outcome == Outcome.FALSE_POSITIVE and rej.reason == "misread" and rej.note == "x"
+    assert answer_of({**base, "action": "confirm"}, "500153", "o", REASONS, NOW).outcome == Outcome.VERIFIED
+    out = answer_of({**base, "action": "outcome", "outcome": "intercepted"}, "500153", "o", REASONS, NOW)
+    assert out.outcome == Outcome.INTERCEPTED
+    with pytest.raises(ActionError, match="reason"):
+        answer_of({**base, "action": "reject", "reason": "made up"}, "500153", "o", REASONS, NOW)
+    with pytest.raises(ActionError):
+        answer_of({**base, "action": "outcome", "outcome": "received"}, "500153", "o", REASONS, NOW)
+
+
+def test_alert_update_and_cancel_name_an_earlier_alert_of_this_centre() -> None:
+    form = {
+        "msg_type": "Alert",
+        "headline": "被盗车辆",
+        "plates": "川A12345， 渝B67890",
+        "category": "stolen_vehicle",
+    }
+    a = alert_of(form, "510521", "zhihui@510521.rax", "510521-0815", {}, NOW)
+    assert a.sender_region == "510521" and a.plates == ("川A12345", "渝B67890") and a.source == "510521-0815"
+    with pytest.raises(ActionError, match="earlier"):
+        alert_of({**form, "msg_type": "Cancel"}, "510521", "s@x", "o", {}, NOW)
+    c = alert_of({**form, "msg_type": "Cancel", "references": a.identifier}, "510521", "zhihui@510521.rax",
+                 "o", {a.identifier: a.as_reference()}, NOW)  # fmt: skip
+    assert c.msg_type.value == "Cancel" and c.references[0].identifier == a.identifier
+
+
+def test_alert_delivery_item() -> None:
+    d = alert_delivery("500153")
+    item = item_of(encode(d), "500153", DeadlinePolicy())
+    assert item is not None and item.kind == "alert" and ("identifier", d.alert.identifier) in item.fields  # type: ignore[union-attr]
+
+
+def test_password_checks_from_several_threads_all_finish() -> None:
+    # the console verifies in worker threads; cryptography's Argon2id must not run twice at once
+    h = hash_password("correct horse", memory_kib=8 * 1024)
+    results: list[bool] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(verify_password("correct horse", h))) for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert results == [True, True, True]
+
+
+def test_a_request_card_shows_its_fields_escaped() -> None:
+    from tests.support.console import request_delivery
+    from tests.support.requests import request
+
+    req = request("510521", "500153", details="<i>white SUV</i>")
+    item = item_of(encode(request_delivery(req, "500153")), "500153", DeadlinePolicy())
+    assert item is not None and item.kind == "request" and "川E12345" in item.title
+    assert ("details", "<i>white SUV</i>") in item.fields
+    assert "&lt;i&gt;white SUV" in item_html(item, "c", Role.DUTY_OFFICER, REASONS)
+
+
+def test_officers_cli_adds_lists_and_removes(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from ops.cli import main
+
+    f = ["--region", "500153", "--file", str(tmp_path / "o.json")]
+    run = CliRunner().invoke
+    added = run(main, ["centre", "officers", "add", "500153-0815", "--role", "supervisor", *f],
+                env={"RAX_OFFICER_PASSWORD": "a long password"})  # fmt: skip
+    assert added.exit_code == 0, added.output
+    assert run(main, ["centre", "officers", "list", *f]).output == "500153-0815\tsupervisor\n"
+    short = run(main, ["centre", "officers", "add", "x1", *f], env={"RAX_OFFICER_PASSWORD": "short"})
+    assert short.exit_code == 1 and "at least 10" in short.output
+    assert run(main, ["centre", "officers", "remove", "500153-0815", *f]).exit_code == 0
+    assert run(main, ["centre", "officers", "list", *f]).output == ""
+    nobody = run(main, ["centre", "console", "--region", "500153", "--bootstrap", "127.0.0.1:1", *f[2:]])
+    assert nobody.exit_code == 1 and "no officers" in nobody.output
+
+
+def test_only_the_owners_operations_can_be_closed_and_with_a_known_outcome() -> None:
+    from ops.console.actions import close_of
+    from tests.support.console import own_operation
+
+    d = own_operation("500153", "510521")
+    item = item_of(encode(d), "500153", DeadlinePolicy())
+    assert item is not None and d.operation is not None and item.operation_id == d.operation.operation_id
+    assert "close-op" in item_html(item, "c", Role.DUTY_OFFICER, REASONS)
+    assert "close-op" not in item_html(item, "c", Role.VIEWER, REASONS)
+    form = {"operation_id": d.operation.operation_id, "outcome": "confirmed"}
+    cmd = close_of(form, "500153", "500153-0815", NOW)
+    assert cmd.operator == "500153-0815" and cmd.outcome.value == "confirmed"
+    with pytest.raises(ActionError, match="outcome"):
+        close_of({**form, "outcome": "done"}, "500153", "o", NOW)
