@@ -4,10 +4,11 @@ Run: ``PYTHONPATH=. python bench/bench_escalate.py`` (``--reads 200000`` for a q
 vehicles with distinct plates drive routes between checkpoints scattered over a 400 × 300 km box (about
 the 川渝 zone), at 40–120 km/h over roads 1.1–1.6 × the straight line, with camera clocks off by up to
 ±60 s, every tenth read sent twice and 1 % misread (a character swapped, confidence 0.5–0.95; the plates
-are dense, so a misread is often another vehicle's plate). Every read goes through ``rules.observe`` with
-its plate's state round-tripped through JSON, as the processor's store does. No broker: the figures are
-the rules' CPU cost, not the issue's end-to-end targets. Prints the figures and writes them to
-``bench/results/escalate.json`` with the machine's description.
+are dense, so a misread is often another vehicle's plate). ``--clones`` plates are driven by a second car
+too, on its own route (real clones: the rule must still find them). Every read goes through
+``rules.observe`` with its plate's state round-tripped through JSON, as the processor's store does. No
+broker: the figures are the rules' CPU cost; the end-to-end figures are ``bench_hotpath.py --escalate``'s.
+Prints the figures and writes them to ``bench/results/escalate.json`` with the machine's description.
 """
 
 from __future__ import annotations
@@ -42,12 +43,12 @@ def _sites(rng: random.Random, n: int) -> list[CheckpointSite]:
 
 
 def _traffic(
-    rng: random.Random, sites: list[CheckpointSite], reads: int, vehicles: int, misread: float
+    rng: random.Random, sites: list[CheckpointSite], reads: int, vehicles: int, misread: float, clones: int
 ) -> list[Seen]:
     """Reads in pass-time order (as camera clocks report them) of ``vehicles`` driving random routes."""
     out: list[tuple[float, int, Seen]] = []
     n = 0
-    for v in range(vehicles):
+    for v in [*range(clones), *range(vehicles)]:  # the first ``clones`` plates are driven twice
         plate = f"川{_LETTERS[v % 24]}{v:05d}"[:8]
         here, t = rng.choice(sites), rng.random() * 86400
         while n < reads and t < 2 * 86400:
@@ -84,19 +85,30 @@ def main() -> int:
     parser.add_argument("--checkpoints", type=int, default=400)
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--misread", type=float, default=0.01, help="Share of reads misread.")
+    parser.add_argument(
+        "--clones", type=int, default=200, help="Plates driven by a second vehicle too (real clones)."
+    )
+    parser.add_argument(
+        "--corroborating", type=int, default=2, help="The rule's corroborating_checkpoints (1: none)."
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     sites = _sites(rng, args.checkpoints)
-    rule = ClonedPlateRule()
+    rule = ClonedPlateRule(corroborating_checkpoints=args.corroborating)
     rules = EscalationRules(cloned_plate=rule, checkpoints=tuple(sites))
     by_id = {s.checkpoint_id: s for s in sites}
-    reads = _traffic(rng, sites, args.reads, args.vehicles, args.misread)
+    reads = _traffic(rng, sites, args.reads, args.vehicles, args.misread, args.clones)
+    cloned = {f"川{_LETTERS[v % 24]}{v:05d}"[:8] for v in range(args.clones)}
     store: dict[str, bytes] = {}
-    fired = 0
+    fired, found = 0, set()
     t0 = time.process_time()
     for seen in reads:
         state = VehicleState.from_json(orjson.loads(store[seen.plate]) if seen.plate in store else None)
-        fired += len(observe(state, seen, rules, by_id))
+        for _ in observe(state, seen, rules, by_id):
+            if seen.plate in cloned:
+                found.add(seen.plate)
+            else:
+                fired += 1
         store[seen.plate] = orjson.dumps(state.to_json())
     cpu = time.process_time() - t0
     result = {
@@ -107,6 +119,8 @@ def main() -> int:
         "reads_per_cpu_second": round(len(reads) / cpu),
         "false_clone_suspicions": fired,
         "per_million_reads": round(fired / len(reads) * 1e6, 2),
+        "planted_clones": len(cloned),
+        "planted_clones_found": len(found),
     }
     print(f"parameters: {result['parameters']}")
     skip = ("machine", "parameters")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -14,6 +14,8 @@ from schemas.fields import RegionCode
 from schemas.sharing import ObjectName, Purpose, RedactField
 
 __all__ = [
+    "TRACE_KIND",
+    "AuditAct",
     "AuditReason",
     "AuditRecord",
     "ConsentSide",
@@ -41,6 +43,8 @@ class AuditReason(StrEnum):
     AGREEMENT_NOT_IN_FORCE = "agreement_not_in_force"  # refused: the agreement is not yet or no longer valid
     OUT_OF_SCOPE = "out_of_scope"  # refused: the entry's scope or the alert's addressing excludes it
     IMPERSONATION = "impersonation"  # refused: a record claimed another region than the topic it came on
+    PURPOSE_NOT_ALLOWED = "purpose_not_allowed"  # refused: the agreement does not list the stated purpose
+    TEMPORARY_AGREEMENT = "temporary_agreement"  # disclosed under an operation's temporary agreement
 
     @property
     def discloses(self) -> bool:
@@ -55,7 +59,27 @@ class ConsentSide(StrEnum):
     READ = "read"  # the region whose camera made the read (属地): may R know of the read?
 
 
-_DISCLOSING = frozenset({AuditReason.OWNER, AuditReason.AGREEMENT})
+_UNDER_AGREEMENT = frozenset({AuditReason.AGREEMENT, AuditReason.TEMPORARY_AGREEMENT})
+_DISCLOSING = frozenset({AuditReason.OWNER, *_UNDER_AGREEMENT})
+
+#: The ``kind`` of the audit record of an audit trace (``rax audit trace``): nothing delivered, a log read.
+TRACE_KIND: Literal["audit_trace"] = "audit_trace"
+
+
+class AuditAct(StrEnum):
+    """What a region did about something delivered to it (or to the audit log): an act record.
+
+    An act record names the acting region as ``recipient`` and ``owner`` (reason ``owner``) unless the
+    act is itself a disclosure (an answer to a request, delivered to the requester under an agreement);
+    ``refers_to`` names the delivery acted on, and the record is keyed by it on ``rax.audit``, so it
+    follows that delivery's disclosure in one partition.
+    """
+
+    ACKNOWLEDGED = "acknowledged"  # an acknowledgement of a delivery; the outcome is in ``detail``
+    ACCEPTED = "accepted"  # a cooperation request accepted
+    ANSWERED = "answered"  # a cooperation request answered
+    DECLINED = "declined"  # a cooperation request declined; the reason is in ``detail``
+    TRACED = "traced"  # an audit trace (责任倒查) was run: who asked, about what (``subject_id``)
 
 
 def audit_id(delivery_id: str) -> str:
@@ -73,7 +97,9 @@ class AuditRecord(WireModel):
 
     audit_id: DigestId = Field(description="audit_id(delivery_id): deterministic.")
     delivery_id: DigestId = Field(description="The delivery decided on (for a refusal: the would-be id).")
-    kind: DeliveryKind = Field(description="What would be delivered.")
+    kind: DeliveryKind | Literal["audit_trace"] = Field(
+        description="What would be delivered (an act: what was acted on; audit_trace: a trace query)."
+    )
     recipient: RegionCode = Field(description="Who: the region that received it or was refused.")
     owner: RegionCode = Field(description="Whose data: the entry's owner or the alert's sender region.")
     subject_id: ShortText = Field(description="What: the watchlist entry id or alert identifier.")
@@ -100,6 +126,13 @@ class AuditRecord(WireModel):
     at: UtcDatetime = Field(description="When: the moment of the decision, UTC.")
     source_time: UtcDatetime = Field(description="When the source event happened (pass_time, sent), UTC.")
     detail: Text | None = Field(default=None, max_length=1000, description="Free text for a person.")
+    act: AuditAct | None = Field(
+        default=None, description="An act record: what the region did; absent for a disclosure decision."
+    )
+    actor: ShortText | None = Field(default=None, description="Act records: the officer who acted.")
+    refers_to: DigestId | None = Field(
+        default=None, description="Act and breach records: the delivery acted on or not answered in time."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AuditRecord:
@@ -128,7 +161,7 @@ def basis_problem(fields: Mapping[str, Any]) -> str | None:
     if (decision == Decision.DISCLOSED) != reason.discloses:
         return f"reason: {reason} does not go with decision {decision}"
     basis = fields.get("agreement_id") or fields.get("read_agreement_id")
-    if reason == AuditReason.AGREEMENT and (basis is None or fields.get("purpose") is None):
+    if reason in _UNDER_AGREEMENT and (basis is None or fields.get("purpose") is None):
         return "agreement_id: a disclosure under an agreement names the agreement and purpose"
     if reason == AuditReason.OWNER and fields["recipient"] != fields["owner"]:
         return "reason: owner only when the recipient is the owner"

@@ -7,7 +7,14 @@ from pydantic import Field, model_validator
 from schemas.base import ShortText, WirePart
 from schemas.vocab import Priority
 
-__all__ = ["BorderRule", "CheckpointSite", "ClonedPlateRule", "EscalationRules", "MultiRegionRule"]
+__all__ = [
+    "BorderRule",
+    "CheckpointSite",
+    "ClonedPlateRule",
+    "ConvoyRule",
+    "EscalationRules",
+    "MultiRegionRule",
+]
 
 
 class CheckpointSite(WirePart):
@@ -85,19 +92,48 @@ class ClonedPlateRule(WirePart):
         description="Reads below this reader confidence, or breaking an issuing rule, are not compared "
         "(misreads are the usual false clone). A read without a confidence is compared.",
     )
+    corroborating_checkpoints: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Distinct checkpoints each of the two vehicles must be read at (each read consistent "
+        "with its own vehicle's and inconsistent with the other's) before a suspicion opens: 1 compares "
+        "two single reads, so one confident misread of another car opens one; 2 wants each vehicle seen "
+        "twice, which a one-off misread is not.",
+    )
     priority: Priority = Field(default=Priority.HIGH, description="Priority of the operation it opens.")
+
+
+class ConvoyRule(WirePart):
+    """(d) Two watchlisted vehicles (two plates) passing the same checkpoints, each time within ``gap_s``
+    seconds of each other, at ``min_checkpoints`` distinct checkpoints within ``window_s``: a convoy."""
+
+    gap_s: float = Field(
+        default=30, gt=0, le=600, description="Most seconds between the two vehicles at one checkpoint."
+    )
+    min_checkpoints: int = Field(
+        default=3, ge=2, le=50, description="Distinct checkpoints passed together that open it."
+    )
+    window_s: float = Field(
+        default=3600, gt=0, le=86400, description="Pass-time window the passes together must lie in."
+    )
+    priorities: tuple[Priority, ...] = Field(
+        default=tuple(Priority), description="Entry priorities the rule applies to (default: all)."
+    )
 
 
 class EscalationRules(WirePart):
     """Which routine matches and reads open a special operation (专项), and the checkpoint sites.
 
-    Every rule is optional; a zone without this block escalates nothing. Convoys (d) are not declared
-    yet (docs/escalation.md).
+    Every rule is optional; a zone without this block escalates nothing.
     """
 
     multi_region: MultiRegionRule | None = Field(default=None, description="(a) Seen in several regions.")
     border: BorderRule | None = Field(default=None, description="(b) High priority at a border checkpoint.")
     cloned_plate: ClonedPlateRule | None = Field(default=None, description="(c) Implausible travel time.")
+    convoy: ConvoyRule | None = Field(
+        default=None, description="(d) Watchlisted vehicles travelling together."
+    )
     checkpoints: tuple[CheckpointSite, ...] = Field(
         default=(), description="Checkpoint sites, for the cloned-plate rule."
     )

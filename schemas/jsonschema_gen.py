@@ -24,8 +24,10 @@ from schemas.delivery import Delivery
 from schemas.delivery_notice import DeliveryNotice
 from schemas.hits import CheckpointHit
 from schemas.matching import Match
-from schemas.operation import OperationClose
+from schemas.operation import OperationClose, TemporaryAgreement
 from schemas.replay_audit import ReplayAudit
+from schemas.requests import RequestMessage
+from schemas.scorecard import Scorecard
 from schemas.sealed import SealedEnvelope
 from schemas.watchlist import WatchlistCommand, WatchlistEntry
 from schemas.zone import Zone, ZoneObject
@@ -48,7 +50,10 @@ WIRE_MODELS: dict[str, Any] = {
     "delivery_notice": DeliveryNotice,
     "match": Match,
     "operation_close": OperationClose,
+    "temporary_agreement": TemporaryAgreement,
     "replay_audit": ReplayAudit,
+    "request_message": RequestMessage,
+    "scorecard": Scorecard,
     "sealed_envelope": SealedEnvelope,
     "watchlist_command": WatchlistCommand,
     "watchlist_entry": WatchlistEntry,

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from schemas.base import DigestId, EventId, ShortText, Text, UtcDatetime, WireModel, WirePart, digest_id
 from schemas.fields import RegionCode
+from schemas.sharing import Purpose, RedactField
 from schemas.vocab import Category, ColourField, Priority
 
 __all__ = [
@@ -17,9 +18,12 @@ __all__ = [
     "Operation",
     "OperationClose",
     "OperationClosure",
+    "OperationCommand",
     "OperationOutcome",
+    "TemporaryAgreement",
     "close_id",
     "operation_id",
+    "temporary_agreement_id",
 ]
 
 
@@ -29,6 +33,7 @@ class EscalationTrigger(StrEnum):
     MULTI_REGION = "multi_region"  # (a) a watchlisted vehicle matched in several regions within a window
     BORDER = "border"  # (b) a high-priority entry matched at a border checkpoint
     CLONED_PLATE = "cloned_plate"  # (c) two reads of one plate too far apart for the time between them
+    CONVOY = "convoy"  # (d) two watchlisted vehicles passing the same checkpoints together
 
 
 class EvidenceRead(WirePart):
@@ -43,6 +48,12 @@ class EvidenceRead(WirePart):
     )
     pass_time: UtcDatetime = Field(description="When the vehicle passed, UTC.")
     entry_id: EventId | None = Field(default=None, description="The watchlist entry it matched, if any.")
+    entry_owner: RegionCode | None = Field(
+        default=None, description="That entry's owner (set for a convoy, whose reads match several entries)."
+    )
+    entry_category: Category | None = Field(
+        default=None, description="That entry's category (set for a convoy, as entry_owner)."
+    )
 
 
 def operation_id(
@@ -56,8 +67,8 @@ class Operation(WireModel):
     """A special operation opened by an escalation rule, delivered to its regions on ``rax.out.<r>``.
 
     Built by the escalate processor once, when the rule fires; closed by its owner with an
-    ``OperationClose`` (or expired by the processor). Temporary agreements are not modelled yet
-    (docs/escalation.md).
+    ``OperationClose`` (or expired by the processor); meanwhile its owner may give its members a
+    ``TemporaryAgreement``.
     """
 
     operation_id: DigestId = Field(description="operation_id(trigger, plate, colour, first, last read).")
@@ -124,3 +135,39 @@ class OperationClosure(WirePart):
     note: Text | None = Field(default=None, max_length=1000, description="The owner's note.")
     opened_at: UtcDatetime = Field(description="When it was opened, UTC.")
     closed_at: UtcDatetime = Field(description="When the processor recorded the close (its clock), UTC.")
+
+
+def temporary_agreement_id(operation_id: str, region: str, at: str) -> str:
+    """The id of a temporary agreement: the same command sent again keeps its id."""
+    return digest_id("temporary-agreement", operation_id, region, at)
+
+
+class TemporaryAgreement(WireModel):
+    """The owner's temporary agreement for an operation, on ``rax.in.<owner>.operations`` keyed by its id.
+
+    While it is in force (until ``expires_at``, or until the operation ends), matches on the operation's
+    vehicles of ``categories`` flow to every member region of the operation that the standing agreements
+    would not give them to, minus the standing redactions except ``unredact``, for ``purpose``. It is
+    accepted only from the owner, for an open operation, when every member's standing agreement with the
+    owner (in force) lists ``purpose``: the members' agreements must allow what it broadens. A second
+    one replaces the first. Every disclosure under it is audited with reason ``temporary_agreement``.
+    """
+
+    agreement_id: DigestId = Field(description="temporary_agreement_id(operation_id, region, at).")
+    operation_id: DigestId = Field(description="The operation it is for (also the record's key).")
+    region: RegionCode = Field(description="The region issuing it: the operation's owner, the topic's.")
+    categories: tuple[Category, ...] = Field(
+        min_length=1, description="Categories of the owner's entries whose matches flow to the members."
+    )
+    unredact: tuple[RedactField, ...] = Field(
+        default=(), description="Fields the standing agreements redact that the members get under it."
+    )
+    purpose: Purpose = Field(description="Why: a purpose every member's agreement with the owner lists.")
+    legal_basis: Text = Field(max_length=1000, description="The legal basis it rests on (for the audit).")
+    expires_at: UtcDatetime = Field(description="When it ends at the latest, UTC.")
+    operator: ShortText | None = Field(default=None, description="Who issued it at the owner's centre.")
+    at: UtcDatetime = Field(description="When the owner issued it (its clock), UTC.")
+
+
+#: what a region publishes on ``rax.in.<region>.operations``: a close, or a temporary agreement
+OperationCommand = OperationClose | TemporaryAgreement

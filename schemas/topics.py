@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 __all__ = [
     "DEFAULT",
@@ -26,12 +27,12 @@ _REGION_RE = re.compile(r"^\d{6}$")
 _NAMESPACE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,30}$")
 
 #: Every component that may reject input has dead-letter topics.
-DLQ_COMPONENTS = ("connector", "hotpath", "control", "centre", "escalate")
+DLQ_COMPONENTS = ("connector", "hotpath", "control", "centre", "escalate", "evaluate")
 #: Components a region runs (its connectors, its centre sink): one dead-letter topic per region each, which
 #: only that region may write, so a dead letter can never be written for (or replayed as) another region.
 REGION_DLQ_COMPONENTS = ("connector", "centre")
 #: Components the processors run: one shared dead-letter topic each, written only by the processors.
-PROCESSOR_DLQ_COMPONENTS = ("hotpath", "control", "escalate")
+PROCESSOR_DLQ_COMPONENTS = ("hotpath", "control", "escalate", "evaluate")
 
 
 class TopicKind(StrEnum):
@@ -42,11 +43,13 @@ class TopicKind(StrEnum):
     WATCHLIST_COMMANDS = "watchlist"
     ACKS = "acks"
     OPERATIONS = "operations"
+    REQUESTS = "requests"
     OUT = "out"
     WATCHLIST = "watchlist-table"
     ZONE = "zone"
     MATCHES = "matches"
     AUDIT = "audit"
+    SCORECARDS = "scorecards"
     DLQ = "dlq"
     CONTROL = "control-inbox"
     ESCALATE = "escalate-inbox"
@@ -59,6 +62,7 @@ IN_KINDS = (
     TopicKind.WATCHLIST_COMMANDS,
     TopicKind.ACKS,
     TopicKind.OPERATIONS,
+    TopicKind.REQUESTS,
 )
 
 
@@ -135,6 +139,10 @@ class Catalogue:
         """Commands on special operations ``region`` owns: closing one (key: operation id)."""
         return f"{self.region_in_prefix(region)}operations"
 
+    def in_requests(self, region: str) -> str:
+        """Cooperation requests (协查) ``region`` sends and its answers to others' (key: request id)."""
+        return f"{self.region_in_prefix(region)}requests"
+
     def out(self, region: str) -> str:
         """Everything delivered to ``region``: matches, alerts, deadline breaches (key: delivery id)."""
         return f"{self.out_prefix}{check_region_code(region)}"
@@ -152,15 +160,7 @@ class Catalogue:
 
     def parse_region_topic(self, topic: str) -> tuple[str, TopicKind] | None:
         """The region and kind of a per-region topic name, or None for any other topic."""
-        if topic.startswith(self.in_prefix):
-            region, _, suffix = topic[len(self.in_prefix) :].partition(".")
-            if _REGION_RE.fullmatch(region) and suffix in {k.value for k in IN_KINDS}:
-                return region, TopicKind(suffix)
-        elif topic.startswith(self.out_prefix):
-            region = topic[len(self.out_prefix) :]
-            if _REGION_RE.fullmatch(region):
-                return region, TopicKind.OUT
-        return None
+        return _parse_region_topic(self.in_prefix, self.out_prefix, topic)
 
     # ---- shared topics -----------------------------------------------------------------------
     @property
@@ -182,6 +182,11 @@ class Catalogue:
     def audit(self) -> str:
         """One record per disclosure or refusal (key: delivery id)."""
         return f"{self.namespace}.audit"
+
+    @property
+    def scorecards(self) -> str:
+        """The evaluation app's scorecards, compacted (key: ``<region>/<period>/<start>``)."""
+        return f"{self.namespace}.scorecards"
 
     @property
     def dlq_prefix(self) -> str:
@@ -253,7 +258,7 @@ class Catalogue:
 
     # ---- specs -------------------------------------------------------------------------------
     def region_topics(self, region: str, hit_partitions: int = 6) -> list[TopicSpec]:
-        """The topics every member region owns: five inputs, its deliveries and its dead letters."""
+        """The topics every member region owns: six inputs, its deliveries and its dead letters."""
         return [
             TopicSpec(
                 self.in_hits(region),
@@ -284,6 +289,9 @@ class Catalogue:
                 30 * _DAY_MS,
                 region=region,
             ),
+            TopicSpec(
+                self.in_requests(region), TopicKind.REQUESTS, "request id", 1, 30 * _DAY_MS, region=region
+            ),
             TopicSpec(self.out(region), TopicKind.OUT, "delivery id", 3, 7 * _DAY_MS, region=region),
             *(
                 TopicSpec(self.dlq(c, region), TopicKind.DLQ, "original key", 1, 14 * _DAY_MS, region=region)
@@ -299,6 +307,8 @@ class Catalogue:
             TopicSpec(self.matches, TopicKind.MATCHES, "match id", partitions, 30 * _DAY_MS),
             # disclosure logs: a year and a month (MLPS 2.0 level 3 asks for at least six months)
             TopicSpec(self.audit, TopicKind.AUDIT, "delivery id", partitions, 400 * _DAY_MS),
+            # the latest scorecard of each region and period; a rebuild republishes them all
+            TopicSpec(self.scorecards, TopicKind.SCORECARDS, "region/period/start", 1, -1, compacted=True),
             TopicSpec(
                 self.control_inbox,
                 TopicKind.CONTROL,
@@ -326,3 +336,17 @@ class Catalogue:
 
 #: The production namespace.
 DEFAULT = Catalogue("rax")
+
+
+@lru_cache(maxsize=4096)
+def _parse_region_topic(in_prefix: str, out_prefix: str, topic: str) -> tuple[str, TopicKind] | None:
+    """``Catalogue.parse_region_topic``, cached: asked for every record, of a few hundred topic names."""
+    if topic.startswith(in_prefix):
+        region, _, suffix = topic[len(in_prefix) :].partition(".")
+        if _REGION_RE.fullmatch(region) and suffix in {k.value for k in IN_KINDS}:
+            return region, TopicKind(suffix)
+    elif topic.startswith(out_prefix):
+        region = topic[len(out_prefix) :]
+        if _REGION_RE.fullmatch(region):
+            return region, TopicKind.OUT
+    return None

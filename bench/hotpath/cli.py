@@ -58,6 +58,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="authenticated records: hits carry their region's rax.mac, workers run with --mac required",
     )
+    p.add_argument(
+        "--escalate",
+        action="store_true",
+        help="run the escalate processor beside the hot path (clone rule on every read) and time "
+        "cloned-plate scenarios from read to operation delivered",
+    )
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument(
         "--out",
@@ -84,7 +90,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.entries, args.hits, args.latency_seconds = 50_000, 200_000, 10
         args.faust_seconds = min(args.faust_seconds, 20)
     if args.out is None:  # a smoke run does not overwrite the full run's figures
-        args.out = RESULTS / ("hotpath-quick.json" if args.quick else "hotpath.json")
+        stem = "hotpath-escalate" if args.escalate else "hotpath"
+        args.out = RESULTS / (f"{stem}-quick.json" if args.quick else f"{stem}.json")
     return args
 
 

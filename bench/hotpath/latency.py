@@ -13,6 +13,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 from bench.common import histogram_quantile, percentiles, proc_cpu_seconds
 from bench.hotpath.clients import clients
+from bench.hotpath.escalate import CloneThread, Escalator
 from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
 
 
@@ -45,7 +46,9 @@ def _pacer_lines(run: Run) -> list[dict[str, Any]]:
     return [orjson.loads(ln) for ln in text.splitlines() if ln.startswith("{")]
 
 
-def phase_latency(run: Run, workers: Workers, plan: Path, planted: int) -> dict[str, Any]:
+def phase_latency(
+    run: Run, workers: Workers, plan: Path, planted: int, escalator: Escalator | None = None
+) -> dict[str, Any]:
     """Paced hits at ``--latency-rate``; read-to-delivery latency seen by a read_committed reader.
 
     The first ``--latency-warmup`` seconds are not counted: the first paced hits move every dedup
@@ -58,6 +61,8 @@ def phase_latency(run: Run, workers: Workers, plan: Path, planted: int) -> dict[
     spy = start_py_spy(run, workers.procs[0].pid, "latency") if args.py_spy else None
     pacer = run.role("pacer", "pacer", "--plan", str(plan), "--latency-rate", str(args.latency_rate))
     seen: list[tuple[float, float]] = []  # (pass time, receive time) of every match delivery
+    escalations: dict[str, tuple[float, float]] = {}  # plate: (last evidence pass time, receive time)
+    clones = CloneThread(run, escalator) if escalator is not None else None
     measure_from: float | None = None  # wall time the warm-up ends
     before: tuple[tuple[float, float, float], dict[float, float], float, float] | None = None
     pids = [p.pid for p in workers.procs]
@@ -71,6 +76,9 @@ def phase_latency(run: Run, workers: Workers, plan: Path, planted: int) -> dict[
             doc = orjson.loads(m.value() or b"{}") if m.error() is None else {}
             if doc.get("match"):
                 seen.append((datetime.fromisoformat(doc["match"]["pass_time"]).timestamp(), received))
+            elif (op := doc.get("operation")) and op["trigger"] == "cloned_plate":
+                passed = datetime.fromisoformat(op["evidence"][-1]["pass_time"]).timestamp()
+                escalations.setdefault(op["plate"], (passed, received))  # one delivery per region
         now = time.monotonic()
         if now >= next_check:
             next_check = now + 0.25
@@ -80,14 +88,18 @@ def phase_latency(run: Run, workers: Workers, plan: Path, planted: int) -> dict[
                 hist = workers.hist("rax_hotpath_read_to_delivery_seconds")
                 before = (_batch_totals(workers), hist, proc_cpu_seconds(*pids), time.monotonic())
             done = caught_up is None and pacer.poll() is not None
+            if done and clones is not None:
+                clones.stop()
             if done and workers.total("rax_hotpath_hits_total") >= hits_before + sent:
                 caught_up = now
-        if caught_up is not None and not msgs and now - caught_up > 2.0:
+        waiting = clones is not None and clones.missing(escalations) > 0 and now - (caught_up or now) < 60
+        if caught_up is not None and not msgs and now - caught_up > 2.0 and not waiting:
             break  # every delivery was committed before `caught_up`: 2 s to read them is plenty
         if not workers.alive():
             raise RuntimeError(f"a hot-path worker died in the latency phase:\n{run.log_tail('hotpath-0')}")
     reader.close()
     stop_py_spy(spy)
+    escalation = clones.result(escalations) if clones is not None else None
     stats_lines = [x for x in _pacer_lines(run) if "sent" in x]
     pacer_stats = stats_lines[-1] if stats_lines else {}
     start = measure_from if measure_from is not None else 0.0
@@ -100,6 +112,7 @@ def phase_latency(run: Run, workers: Workers, plan: Path, planted: int) -> dict[
     hist_after = workers.hist("rax_hotpath_read_to_delivery_seconds")
     window = {b: hist_after.get(b, 0.0) - hist0.get(b, 0.0) for b in hist_after}
     return {
+        **({"escalation": escalation} if escalation is not None else {}),
         "offered_rate": args.latency_rate,
         "load_average_1m": round(os.getloadavg()[0], 2),
         "seconds": args.latency_seconds,

@@ -47,6 +47,26 @@ def verdicts(result: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
             full,
         ),
     ]
+    if "escalate" in result:
+        beside = result["throughput"]["hot path + escalate"]["progress"]["rate_per_s"]
+        share = round(beside / hot, 3) if hot else 0.0
+        esc = result["escalate"]["phase_3"]["read_to_escalation_ms"].get("p99", float("inf"))
+        out += [
+            (
+                "hot path rate with the escalate processor beside it / without",
+                share,
+                ">= 0.9",
+                share >= 0.9,
+                True,
+            ),
+            (
+                f"read-to-escalation p99 at {args.latency_rate:,.0f} hits/s (ms)",
+                esc,
+                "<= 1000",
+                esc <= 1000,
+                args.latency_rate >= 10_000 and full,
+            ),
+        ]
     return [
         {"target": t, "measured": m, "wanted": w, "verdict": ("PASS" if ok else "MISS"), "conditions_met": c}
         for t, m, w, ok, c in out
@@ -77,22 +97,18 @@ def print_report(result: dict[str, Any]) -> None:
         )
     header = ["consumer", "hits/s", "x pass-through", "CPU µs/hit", "broker µs/hit", "peak RSS MB"]
     print("\n" + table([*header, "hits timed", "seconds", "load 1m"], rows))
-    lat = result["latency"]
-    ms, hist, nan = lat["read_to_delivery_ms"], lat["worker_histogram_ms"], float("nan")
-    batches = lat["worker_batches"]
-    print(
-        f"\nlatency at {lat['offered_rate']:,.0f} hits/s offered ({lat['achieved_rate']:,.0f} achieved; "
-        f"{lat['seconds']} s measured after {lat['warmup_seconds']} s of warm-up; "
-        f"{lat['matching_hits_planted']:,} matching hits ≈ "
-        f"{lat['matching_hits_planted'] / max(lat['offered_rate'] * lat['seconds'], 1):.1%}): "
-        f"read-to-delivery p50 {ms.get('p50', nan):.1f} ms, p99 {ms.get('p99', nan):.1f} ms, "
-        f"max {ms.get('max', nan):.1f} ms over {ms.get('count', 0):,} deliveries "
-        f"(worker histogram: p50 ≈ {hist['p50']} ms, p99 ≈ {hist['p99']} ms; "
-        f"{batches['count']:,.0f} batches of {batches['mean_records']:,.0f} records, "
-        f"{batches['mean_process_and_commit_ms']} ms each to process and commit, worker CPU "
-        f"{batches['worker_cpu_utilisation']:.0%} of a core; "
-        f"load 1m {lat['load_average_1m']})"
-    )
+    _print_latency(result["latency"], "")
+    if "escalate" in result:
+        _print_latency(result["latency with escalate"], " (the escalate processor beside the hot path)")
+        esc = result["escalate"]
+        ems = esc["phase_3"]["read_to_escalation_ms"]
+        print(
+            f"escalate: phase 1 {esc['phase_1']['cpu_us_per_hit']} µs CPU per hit, done "
+            f"{esc['phase_1']['seconds_behind_the_hot_path']} s after the hot path; phase 3: "
+            f"{esc['phase_3']['operations_received']} of {esc['phase_3']['scenarios_sent']} cloned-plate "
+            f"scenarios escalated, read-to-escalation p50 {ems.get('p50')} ms, p99 {ems.get('p99')} ms, "
+            f"escalate CPU {esc['phase_3']['escalate_cpu_utilisation']:.0%} of a core"
+        )
     hp = tp["hot path"]
     for i, w in enumerate(hp["workers"]):
         print(
@@ -106,3 +122,23 @@ def print_report(result: dict[str, Any]) -> None:
     for v in result["targets"]:
         cond = "" if v["conditions_met"] else "  (not under the target's conditions)"
         print(f"  {v['verdict']}  {v['target']}: {v['measured']} (wanted {v['wanted']}){cond}")
+
+
+def _print_latency(lat: dict[str, Any], what: str) -> None:
+    """The latency phase's line."""
+    ms, hist, nan = lat["read_to_delivery_ms"], lat["worker_histogram_ms"], float("nan")
+    batches = lat["worker_batches"]
+    print(
+        f"\nlatency{what} at {lat['offered_rate']:,.0f} hits/s offered "
+        f"({lat['achieved_rate']:,.0f} achieved; "
+        f"{lat['seconds']} s measured after {lat['warmup_seconds']} s of warm-up; "
+        f"{lat['matching_hits_planted']:,} matching hits ≈ "
+        f"{lat['matching_hits_planted'] / max(lat['offered_rate'] * lat['seconds'], 1):.1%}): "
+        f"read-to-delivery p50 {ms.get('p50', nan):.1f} ms, p99 {ms.get('p99', nan):.1f} ms, "
+        f"max {ms.get('max', nan):.1f} ms over {ms.get('count', 0):,} deliveries "
+        f"(worker histogram: p50 ≈ {hist['p50']} ms, p99 ≈ {hist['p99']} ms; "
+        f"{batches['count']:,.0f} batches of {batches['mean_records']:,.0f} records, "
+        f"{batches['mean_process_and_commit_ms']} ms each to process and commit, worker CPU "
+        f"{batches['worker_cpu_utilisation']:.0%} of a core; "
+        f"load 1m {lat['load_average_1m']})"
+    )

@@ -13,6 +13,7 @@ from typing import Any
 from confluent_kafka import libversion
 
 from bench.common import machine, stop_process
+from bench.hotpath.escalate import Escalator, bench_rules, escalate_catch_up
 from bench.hotpath.latency import phase_latency
 from bench.hotpath.macs import make_keys
 from bench.hotpath.paths import ROOT, ZONE_FILE
@@ -21,9 +22,11 @@ from bench.hotpath.produce import generate
 from bench.hotpath.report import verdicts
 from bench.hotpath.throughput import phase_baseline, phase_hotpath
 from bench.hotpath.world import World, checkpoints_of
-from ops.kafka.cluster import LocalCluster
+from ops.kafka.cluster import ClusterState, LocalCluster
 from ops.zone import apply_zone, load_zone_file
+from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from schemas.zone import Zone
 
 
 def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -34,30 +37,17 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     )
     state = cluster.start(nodes=1)
     run: Run | None = None
+    run2: Run | None = None
     try:
-        settings = cluster.settings()
         zone = load_zone_file(ZONE_FILE)
         zone = zone.model_copy(
             update={"topics": zone.topics.model_copy(update={"hit_partitions": args.partitions})}
         )
-        cat = Catalogue(f"bench{uuid.uuid4().hex[:6]}")
-        apply_zone(zone, settings, cat, secure=False)
-        regions = [r.code for r in zone.regions]
-        world = World(zone, regions, checkpoints_of(regions))
-        if args.mac:
-            args.mac_keys = make_keys(tmp, regions)
-        run = Run(args, tmp, state.bootstrap_servers, cat, world, state.nodes[0].pid)
+        settings = cluster.settings()
+        run, plan, planted_latency = _prepare(args, tmp, state, settings, zone, rng)
         print(
             f"kafka {state.kafka_version} on {run.bootstrap} (up in {state.startup_seconds} s), "
-            f"namespace {cat.namespace}; generating…",
-            flush=True,
-        )
-        plan = tmp / "latency-plan.json"
-        planted_latency = generate(run, rng, plan)
-        print(
-            f"  produced {world.entries:,} entries, {world.hits:,} hits "
-            f"({world.duplicates:,} duplicates, {world.planted:,} matching) in "
-            f"{world.stats['watchlist_produce_s'] + world.stats['hits_produce_s']:.0f} s",
+            f"namespace {run.cat.namespace}",
             flush=True,
         )
         result: dict[str, Any] = {"throughput": {}}
@@ -80,6 +70,10 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         result["latency"] = phase_latency(run, workers, plan, planted_latency)
         workers.sample_memory()
         result["throughput"]["hot path"]["peak_rss_mb"] = round(max(m["peak"] for m in workers.memory), 1)
+        if args.escalate:
+            for proc in workers.procs:
+                stop_process(proc)
+            run2 = _escalate_phases(args, tmp, state, settings, zone, result)
         result["machine"] = machine(
             **{
                 "confluent_kafka": version("confluent-kafka"),
@@ -95,9 +89,69 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         result["targets"] = verdicts(result, args)
         return result
     finally:
-        for proc in run.children if run else []:
+        for proc in [*(run.children if run else []), *(run2.children if run2 else [])]:
             stop_process(proc)
         cluster.stop()
+
+
+def _prepare(
+    args: argparse.Namespace,
+    tmp: Path,
+    state: ClusterState,
+    settings: KafkaSettings,
+    zone: Zone,
+    rng: random.Random,
+) -> tuple[Run, Path, int]:
+    """A fresh namespace with ``zone`` applied and the generated load in it; the run, its plan, planted."""
+    cat = Catalogue(f"bench{uuid.uuid4().hex[:6]}")
+    apply_zone(zone, settings, cat, secure=False)
+    regions = [r.code for r in zone.regions]
+    world = World(zone, regions, checkpoints_of(regions))
+    if args.mac and not args.mac_keys:
+        args.mac_keys = make_keys(tmp, regions)
+    run = Run(args, tmp, state.bootstrap_servers, cat, world, state.nodes[0].pid)
+    print(f"namespace {cat.namespace}: generating…", flush=True)
+    plan = tmp / f"latency-plan-{cat.namespace}.json"
+    planted = generate(run, rng, plan)
+    print(
+        f"  produced {world.entries:,} entries, {world.hits:,} hits "
+        f"({world.duplicates:,} duplicates, {world.planted:,} matching) in "
+        f"{world.stats['watchlist_produce_s'] + world.stats['hits_produce_s']:.0f} s",
+        flush=True,
+    )
+    return run, plan, planted
+
+
+def _escalate_phases(
+    args: argparse.Namespace,
+    tmp: Path,
+    state: ClusterState,
+    settings: KafkaSettings,
+    zone: Zone,
+    result: dict[str, Any],
+) -> Run:
+    """Phases 1 and 3 again, on the same load in a second namespace whose zone has escalation rules,
+    with the escalate processor beside the hot path; its figures into ``result``."""
+    codes = [r.code for r in zone.regions]
+    rules = bench_rules(checkpoints_of(codes), random.Random(args.seed + 1), codes[0])
+    with_rules = zone.model_copy(update={"escalation": rules})
+    run, plan, planted = _prepare(args, tmp, state, settings, with_rules, random.Random(args.seed))
+    workers, escalator = Workers(run), Escalator(run)
+    escalator.start()
+    escalator.wait_ready(args.stage_timeout)
+    print("phase 1 again: hot path, the escalate processor beside it", flush=True)
+    result["throughput"]["hot path + escalate"] = phase_hotpath(run, workers)
+    rate = result["throughput"]["hot path + escalate"]["progress"]["rate_per_s"]
+    print(f"  {rate:,.0f} hits/s", flush=True)
+    result["escalate"] = {"rules": rules.cloned_plate.model_dump(mode="json") if rules.cloned_plate else {}}
+    result["escalate"]["phase_1"] = escalate_catch_up(run, escalator)
+    print(f"  escalate: {result['escalate']['phase_1']}", flush=True)
+    print("phase 3 again: latency, the escalate processor beside the hot path", flush=True)
+    latency = phase_latency(run, workers, plan, planted, escalator)
+    result["escalate"]["phase_3"] = latency.pop("escalation")
+    result["latency with escalate"] = latency
+    print(f"  escalate: {result['escalate']['phase_3']}", flush=True)
+    return run
 
 
 def parameters(args: argparse.Namespace) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""A region's special operations as they were delivered to it, and the owner's command that closes one.
+"""A region's special operations as they were delivered to it, and the owner's commands: close one, or
+give its members a temporary agreement.
 
 What a region knows of an operation is what ``rax.out.<region>`` holds: the operation delivery (its
 evidence, with the agreements' redactions) and, once the owner closed it, the closing delivery. So the
@@ -8,22 +9,38 @@ step, and nothing shown that the consent rule withheld. The out topic's retentio
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
-
-from schemas.codec import DecodeError, decode, encode
+from ops.centre.outbox import read_deliveries
+from schemas.base import WireModel
+from schemas.codec import encode
 from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
-from schemas.operation import Operation, OperationClose, OperationClosure, OperationOutcome, close_id
+from schemas.operation import (
+    Operation,
+    OperationClose,
+    OperationClosure,
+    OperationOutcome,
+    TemporaryAgreement,
+    close_id,
+    temporary_agreement_id,
+)
+from schemas.sharing import RedactField
 from schemas.topics import Catalogue
+from schemas.vocab import Category
 from streams.runtime import ClientFactory
 
-__all__ = ["KnownOperation", "close_operation", "fold", "read_operations"]
+__all__ = [
+    "AgreementTerms",
+    "KnownOperation",
+    "agree_operation",
+    "close_operation",
+    "fold",
+    "read_operations",
+]
 
 
 @dataclass(frozen=True)
@@ -77,32 +94,7 @@ def read_operations(
     settings: KafkaSettings, cat: Catalogue, region: str, timeout: float = 30.0
 ) -> dict[str, KnownOperation]:
     """Every operation delivered to ``region`` that its out topic still holds (read to its end)."""
-    topic = cat.out(region)
-    consumer = ClientFactory(settings, f"ops@{region}").reader(
-        group_id=f"{cat.region_group_prefix(region)}ops"
-    )
-    deliveries: list[Delivery] = []
-    try:
-        meta = consumer.list_topics(topic, timeout=timeout).topics.get(topic)
-        if meta is None or meta.error is not None:
-            raise RuntimeError(f"topic {topic} does not exist: apply the zone (`rax zone apply`) first")
-        pending = set(meta.partitions)
-        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in pending])
-        while pending:
-            msg = consumer.poll(timeout)
-            if msg is None:
-                raise TimeoutError(f"{topic} was not read to its end within {timeout} s")
-            err = msg.error()
-            if err is not None:
-                if err.code() == KafkaError._PARTITION_EOF:
-                    pending.discard(msg.partition() or 0)
-                    continue
-                raise RuntimeError(f"reading {topic}: {err}")
-            with contextlib.suppress(DecodeError):  # a record no delivery: not an operation either
-                deliveries.append(decode(msg.value(), Delivery))
-    finally:
-        consumer.close()
-    return fold(deliveries)
+    return fold(read_deliveries(settings, cat, region, "ops", timeout))
 
 
 def close_operation(
@@ -128,7 +120,44 @@ def close_operation(
         operator=operator,
         at=datetime.now(UTC),
     )
-    producer = ClientFactory(settings, f"ops-close@{region}").producer()
+    _publish(settings, cat, region, operation_id, cmd, "close command")
+    return cmd
+
+
+def agree_operation(
+    settings: KafkaSettings,
+    cat: Catalogue,
+    region: str,
+    operation_id: str,
+    terms: AgreementTerms,
+    operator: str | None = None,
+) -> TemporaryAgreement:
+    """Publishes ``region``'s temporary agreement for its operation and waits until Kafka has it.
+
+    The escalate processor decides it (owner only, open operation, within what every member's agreement
+    with the owner allows); a refused one goes to ``rax.dlq.escalate``.
+    """
+    at = datetime.now(UTC)
+    cmd = TemporaryAgreement(
+        agreement_id=temporary_agreement_id(operation_id, region, at.isoformat()),
+        operation_id=operation_id,
+        region=region,
+        categories=terms.categories,
+        unredact=terms.unredact,
+        purpose=terms.purpose,
+        legal_basis=terms.legal_basis,
+        expires_at=at + timedelta(hours=terms.hours),
+        operator=operator,
+        at=at,
+    )
+    _publish(settings, cat, region, operation_id, cmd, "temporary agreement")
+    return cmd
+
+
+def _publish(
+    settings: KafkaSettings, cat: Catalogue, region: str, operation_id: str, cmd: WireModel, what: str
+) -> None:
+    producer = ClientFactory(settings, f"ops@{region}").producer()
     errors: list[object] = []
     producer.produce(
         cat.in_operations(region),
@@ -137,5 +166,15 @@ def close_operation(
         on_delivery=lambda err, _m: errors.append(err) if err else None,
     )
     if producer.flush(30) or errors:
-        raise RuntimeError(f"the close command was not accepted by Kafka: {errors or 'timed out'}")
-    return cmd
+        raise RuntimeError(f"the {what} was not accepted by Kafka: {errors or 'timed out'}")
+
+
+@dataclass(frozen=True)
+class AgreementTerms:
+    """What a temporary agreement broadens, why and for how long (``agree_operation``)."""
+
+    categories: tuple[Category, ...]
+    unredact: tuple[RedactField, ...]
+    purpose: str
+    legal_basis: str
+    hours: float

@@ -23,6 +23,9 @@ _SUBCOMMANDS = {
     "dlq": "ops.cli.dlq_cmd",
     "keys": "ops.cli.keys_cmd",
     "ops": "ops.cli.ops_cmd",
+    "request": "ops.cli.request_cmd",
+    "audit": "ops.cli.audit_cmd",
+    "evaluate": "ops.cli.evaluate_cmd",
 }
 
 

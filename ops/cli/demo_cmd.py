@@ -11,9 +11,12 @@ from rich.console import Console
 from rich.live import Live
 
 from ops.cli.common import fail, local_cluster, rax_home
-from ops.demo.escalation import DEMO_RULES, crossing_placement, scenario_reads
+from ops.demo.consoles import start_consoles
+from ops.demo.escalation import DEMO_RULES, demo_placements, scenario_reads
 from ops.demo.processes import ProcessGroup
+from ops.demo.requests import demo_answers, demo_request, request_lines
 from ops.demo.samples import sample_alert, sample_placements
+from ops.demo.scorecards import fetch_scorecards, scorecard_lines
 from ops.demo.scrape import scrape
 from ops.demo.view import WANTED, Snapshot, render, summary_lines
 from ops.kafka import BrokerError, KafkaSetupError
@@ -65,7 +68,7 @@ def _zone(settings: KafkaSettings) -> Zone:
 
 def _publish_watchlists(settings: KafkaSettings, zone: Zone, per_region: int) -> int:
     producer = ClientFactory(settings, "rax-demo").producer()
-    commands = [*sample_placements(sorted(zone.codes), per_region), crossing_placement()]
+    commands = [*sample_placements(sorted(zone.codes), per_region), *demo_placements()]
     for cmd in commands:
         producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
     producer.flush(30)
@@ -83,6 +86,8 @@ def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int)
     group.start_rax("control", "run", "control", *b, "--web-port", str(control_port))
     group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port))
     group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port))
+    # the evaluation app's web (scorecards, /metrics) on base + 3
+    group.start_rax("evaluate", "run", "evaluate", *b, "--web-port", str(base + 3), "--tick", "2")
     for i, region in enumerate(SIMULATED):
         group.start_rax(
             f"simulator-{region}",
@@ -120,7 +125,7 @@ def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int)
     type=int,
     default=METRICS_BASE,
     show_default=True,
-    help="First /metrics port: hot path, control app +1, escalate +2, simulators +10 and up.",
+    help="First /metrics port: hot path, control app +1, escalate +2, evaluate +3, simulators +10 and up.",
 )
 @click.option(
     "--watchlist",
@@ -138,6 +143,8 @@ def command(duration: float | None, rate: float, port: int, metrics_base: int, p
     try:
         zone = _zone(settings)
         _start(group, settings, rate, metrics_base)
+        for line in start_consoles(group, settings, rax_home()):  # the web consoles of two regions
+            click.echo(line)
         n = _publish_watchlists(settings, zone, per_region)
         click.echo(f"{n} watchlist placements sent; {len(SIMULATED)} simulators at {rate:.0f} hits/s each")
         hotpath_port, control_port, escalate_port, simulator_ports = _ports(metrics_base)
@@ -147,6 +154,10 @@ def command(duration: float | None, rate: float, port: int, metrics_base: int, p
         regions = [(r.code, r.name or "") for r in sorted(zone.regions, key=lambda r: r.code)]
         snap = _loop(group, settings, urls, regions, duration, t0)
         for line in summary_lines(snap, regions, time.monotonic() - t0):
+            click.echo(line)
+        for line in scorecard_lines(fetch_scorecards(metrics_base + 3), regions):
+            click.echo(line)
+        for line in request_lines(settings, DEFAULT):  # the cooperation request's thread (协查)
             click.echo(line)
     except KeyboardInterrupt:
         pass
@@ -177,6 +188,8 @@ def _loop(
         live.start()
     alerts = 0
     scenario_sent = False
+    request = None  # the cooperation request, sent at 15 s; answered at 25 s
+    answered = False
     try:
         while duration is None or time.monotonic() - t0 < duration:
             time.sleep(1.0)
@@ -189,6 +202,17 @@ def _loop(
                 for region, hit in scenario_reads():
                     producer.produce(DEFAULT.in_hits(region), encode(hit), hit.plate.encode())
                 producer.poll(0)
+            if request is None and now - t0 >= 15:
+                request = demo_request(plates[0])
+                producer.produce(
+                    DEFAULT.in_requests(request.requester), encode(request), request.request_id.encode()
+                )
+            if request is not None and not answered and now - t0 >= 25:
+                answered = True
+                for reply in demo_answers(request):
+                    producer.produce(
+                        DEFAULT.in_requests(reply.region), encode(reply), reply.request_id.encode()
+                    )
             if int(now - t0) // 20 > alerts:  # an alert every 20 s, from a random region
                 alerts += 1
                 sender = rng.choice(regions)[0]

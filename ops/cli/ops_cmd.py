@@ -1,4 +1,5 @@
-"""`rax ops list | show | close`: special operations (专项) delivered to a region; the owner closes one."""
+"""`rax ops list | show | close | agree`: special operations (专项) delivered to a region; the owner closes
+one, or gives its members a temporary agreement."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import click
 import orjson
 
 from ops.centre import KnownOperation, close_operation, read_operations
+from ops.centre.operations import AgreementTerms, agree_operation
 from ops.cli.common import fail, kafka_options, resolve_kafka
 from schemas.kafka_settings import KafkaSettings
 from schemas.operation import OperationOutcome
 from schemas.regions import UnknownRegion, check_region
+from schemas.sharing import RedactField
 from schemas.topics import Catalogue
+from schemas.vocab import Category
 
 __all__ = ["command"]
 
@@ -136,15 +140,84 @@ def close(
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
     cat, region = Catalogue(namespace), _region(region)
     if not no_check:
-        known = _known(settings, cat, region).get(operation_id)
-        if known is None:
-            fail(f"operation {operation_id} was not delivered to {region}; --no-check to send anyway")
-        if known.operation.owner != region:
-            fail(f"operation {operation_id} is owned by {known.operation.owner}: only it may close it")
-        if known.closure is not None:
-            fail(f"operation {operation_id} is {known.status} already: closing it again changes nothing")
+        _check_owned_and_open(settings, cat, region, operation_id, "close")
     try:
         cmd = close_operation(settings, cat, region, operation_id, OperationOutcome(outcome), note, operator)
     except (RuntimeError, ValueError) as exc:
         fail(str(exc))
     click.echo(f"close of {operation_id} as {outcome} sent (command {cmd.close_id})")
+
+
+def _check_owned_and_open(
+    settings: KafkaSettings, cat: Catalogue, region: str, operation_id: str, verb: str
+) -> None:
+    """Fails unless ``region``'s deliveries show ``operation_id`` as its own and still open."""
+    known = _known(settings, cat, region).get(operation_id)
+    if known is None:
+        fail(f"operation {operation_id} was not delivered to {region}; --no-check to send anyway")
+    if known.operation.owner != region:
+        fail(f"operation {operation_id} is owned by {known.operation.owner}: only it may {verb} it")
+    if known.closure is not None:
+        fail(f"operation {operation_id} is {known.status} already")
+
+
+@command.command("agree")
+@kafka_options
+@click.argument("operation_id")
+@click.option("--region", required=True, help="The owner region, which issues it (publishes as it).")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    required=True,
+    type=click.Choice([c.value for c in Category]),
+    help="A category of REGION's entries whose matches flow to the members (repeat for more).",
+)
+@click.option(
+    "--unredact",
+    multiple=True,
+    type=click.Choice([f.value for f in RedactField]),
+    help="A field the standing agreements redact that the members get under it (repeat for more).",
+)
+@click.option("--purpose", required=True, help="A purpose every member's agreement with REGION lists.")
+@click.option("--basis", "legal_basis", required=True, help="The legal basis it rests on (audited).")
+@click.option("--hours", type=float, default=72, show_default=True, help="How long it lasts at most.")
+@click.option("--operator", default=None, help="Police number of the officer issuing it.")
+@click.option("--no-check", is_flag=True, help="Send without first reading the region's out topic.")
+@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+def agree(
+    bootstrap: str | None,
+    username: str | None,
+    password: str | None,
+    ssl_ca: str | None,
+    operation_id: str,
+    region: str,
+    categories: tuple[str, ...],
+    unredact: tuple[str, ...],
+    purpose: str,
+    legal_basis: str,
+    hours: float,
+    operator: str | None,
+    no_check: bool,
+    namespace: str,
+) -> None:
+    """Give the members of an operation REGION owns a temporary agreement (broader categories, fewer
+    redactions) until it expires or the operation is closed; the escalate processor decides it."""
+    settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    cat, region = Catalogue(namespace), _region(region)
+    if not no_check:
+        _check_owned_and_open(settings, cat, region, operation_id, "agree for")
+    terms = AgreementTerms(
+        tuple(Category(c) for c in categories),
+        tuple(RedactField(f) for f in unredact),
+        purpose,
+        legal_basis,
+        hours,
+    )
+    try:
+        cmd = agree_operation(settings, cat, region, operation_id, terms, operator)
+    except (RuntimeError, ValueError) as exc:
+        fail(str(exc))
+    click.echo(
+        f"temporary agreement {cmd.agreement_id} for {operation_id} sent, until {cmd.expires_at.isoformat()}"
+    )

@@ -1,4 +1,4 @@
-"""`rax zone apply FILE` and `rax zone check FILE`: a declarative zone onto a cluster, idempotently."""
+"""`rax zone apply|check|explain FILE`: a declarative zone onto a cluster, idempotently, and in words."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import click
 
 from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
 from ops.zone import ZoneFileError, apply_zone, load_zone_file, plan_zone
+from ops.zone.explain import explain_escalation
 from ops.zone.identities import rotate_password
 from ops.zone.plan import region_user
 from schemas.topics import Catalogue
@@ -41,6 +42,16 @@ def check(path: str, namespace: str) -> None:
     click.echo(
         f"  {len(plan.topics)} topics, {len(plan.users)} identities, {len(plan.acls)} ACLs (when secured)"
     )
+
+
+@command.command("explain")
+@click.argument("path", type=click.Path(dir_okay=False))
+def explain(path: str) -> None:
+    """Validate a zone file and say in words what opens a special operation (its escalation rules)."""
+    zone = _load(path)
+    click.echo(f"zone {zone.name}: escalation (常态→专项)")
+    for line in explain_escalation(zone):
+        click.echo(f"  {line}")
 
 
 @command.command("apply")

@@ -28,7 +28,7 @@ WANTED = {
 }
 
 #: the escalation rules whose operations the view counts (special operations, 专项)
-_TRIGGERS = ("multi_region", "border", "cloned_plate")
+_TRIGGERS = ("multi_region", "border", "cloned_plate", "convoy")
 
 
 @dataclass

@@ -25,7 +25,14 @@ import orjson
 from schemas.codec import encode
 from schemas.delivery import Delivery, DeliveryKind, delivery_id
 from schemas.dlq import DlqReason
-from schemas.operation import EscalationTrigger, Operation, OperationClose, OperationClosure, OperationOutcome
+from schemas.operation import (
+    EscalationTrigger,
+    Operation,
+    OperationClose,
+    OperationClosure,
+    OperationOutcome,
+    TemporaryAgreement,
+)
 from schemas.topics import Catalogue
 from schemas.zone import Zone
 from streams.escalate.operations import audit_record, consent
@@ -43,6 +50,7 @@ __all__ = [
     "expired",
     "hit_rates",
     "kept_record",
+    "owned",
 ]
 
 #: The header that tells the inbox's records apart: none for a read, ``opened``, ``close``.
@@ -69,6 +77,7 @@ class Kept:
     recipients: tuple[str, ...]  # the regions it was delivered to (a refused region is not told of its end)
     opened: float  # epoch seconds, the processor's clock
     closure: OperationClosure | None = None
+    agreement: TemporaryAgreement | None = None  # the owner's temporary agreement, the newest accepted
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,16 +85,18 @@ class Kept:
             "recipients": list(self.recipients),
             "opened": self.opened,
             "closure": self.closure.model_dump(mode="json") if self.closure is not None else None,
+            "agreement": self.agreement.model_dump(mode="json") if self.agreement is not None else None,
         }
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> Kept:
-        closure = value.get("closure")
+        closure, agreement = value.get("closure"), value.get("agreement")
         return cls(
             Operation.model_validate(value["operation"]),
             tuple(value["recipients"]),
             float(value["opened"]),
             OperationClosure.model_validate(closure) if closure is not None else None,
+            TemporaryAgreement.model_validate(agreement) if agreement is not None else None,
         )
 
 
@@ -97,22 +108,29 @@ def kept_record(cat: Catalogue, op: Operation, out: Iterable[Outgoing], now: flo
     return Outgoing(cat.escalate_inbox, op.operation_id.encode(), value, [(KIND_HEADER, b"opened")])
 
 
+def owned(kept: Kept | None, operation_id: str, region: str, verb: str) -> Kept:
+    """``kept`` if ``region`` owns it; raises ``CloseRefused`` for an unknown operation or another region."""
+    if kept is None:
+        raise CloseRefused(
+            DlqReason.UNKNOWN_REFERENCE,
+            f"operation {operation_id} is unknown: never opened, or expired and forgotten",
+        )
+    op = kept.operation
+    if region != op.owner:
+        raise CloseRefused(
+            DlqReason.NOT_AUTHORISED,
+            f"operation {op.operation_id} is owned by {op.owner}: {region} may not {verb} it",
+        )
+    return kept
+
+
 def close(kept: Kept | None, cmd: OperationClose, now: datetime) -> Kept | None:
     """``kept`` closed by ``cmd``, or None when it changes nothing (closed already).
 
     Raises ``CloseRefused`` for an unknown operation or a region that does not own it.
     """
-    if kept is None:
-        raise CloseRefused(
-            DlqReason.UNKNOWN_REFERENCE,
-            f"operation {cmd.operation_id} is unknown: never opened, or expired and forgotten",
-        )
+    kept = owned(kept, cmd.operation_id, cmd.region, "close")
     op = kept.operation
-    if cmd.region != op.owner:
-        raise CloseRefused(
-            DlqReason.NOT_AUTHORISED,
-            f"operation {op.operation_id} is owned by {op.owner}: {cmd.region} may not close it",
-        )
     if kept.closure is not None:
         return None
     closure = OperationClosure(

@@ -1,33 +1,55 @@
 """Stage 1: a region's hit or a match, decoded into a compact read for the inbox, keyed by plate.
 
-Only what a declared rule needs is taken in: plain hits for the cloned-plate rule, matches for the
-multi-region and border rules (before a zone is loaded, everything). A hit the hot path refuses
-(undecodable, published under another region's name) is skipped here and counted: the hot path
-dead-letters and audits it, and one record is not dead-lettered twice.
+Only what is needed is taken in: plain hits for the cloned-plate rule; every match keyed by plate (the
+multi-region and border rules, and operations' temporary agreements, which need the match itself: it
+rides in a header), and once more keyed by checkpoint for the convoy rule (``convoy``). A hit the hot
+path refuses (undecodable, published under another region's name) is skipped here and counted: the hot
+path dead-letters and audits it, and one record is not dead-lettered twice.
 
-A region's close command (``rax.in.<r>.operations``) is forwarded to the inbox keyed by its operation
-id, where the operation is kept (``closing``), with headers naming the original record, so that a
-dead letter of it in stage 2 names where it came from. A command that does not decode, or names
-another region than its topic's, is rejected here (it is the region's input: nobody else dead-letters
-it).
+A region's close command or temporary agreement (``rax.in.<r>.operations``) is forwarded to the inbox
+keyed by its operation id, where the operation is kept (``closing``), with headers naming the original
+record, so that a dead letter of it in stage 2 names where it came from. A command that does not
+decode, or names another region than its topic's, is rejected here (it is the region's input: nobody
+else dead-letters it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 import orjson
 
-from schemas.codec import DecodeError, decode
+from schemas.codec import DecodeError, decode, decode_any, decode_fast
 from schemas.dlq import DlqReason, DlqStage
 from schemas.escalation import EscalationRules
 from schemas.hits import CheckpointHit
 from schemas.matching import Match
-from schemas.operation import OperationClose
+from schemas.operation import OperationClose, OperationCommand
 from schemas.topics import Catalogue
 from streams.escalate.closing import KIND_HEADER
+from streams.escalate.convoy import pair_key, pass_key
 from streams.escalate.seen import Seen
 from streams.runtime import Headers, InRecord, Outgoing, Record
 
-__all__ = ["Rejected", "Skipped", "original", "take_close", "take_in"]
+__all__ = [
+    "AGREE",
+    "MATCH_HEADER",
+    "PASS",
+    "TOGETHER",
+    "Rejected",
+    "Skipped",
+    "original",
+    "take_command",
+    "take_in",
+    "together_record",
+]
+
+#: inbox kinds of the convoy rule: a watchlisted pass keyed by checkpoint, a pass together keyed by pair
+PASS, TOGETHER = b"pass", b"together"
+#: the inbox kind of an owner's temporary agreement, forwarded to the partition of its operation's id
+AGREE = b"agree"
+#: a match forwarded by plate carries the match itself here (for a temporary agreement's deliveries)
+MATCH_HEADER = "rax.esc.match"
 
 _TOPIC, _PARTITION, _OFFSET = "rax.esc.source.topic", "rax.esc.source.partition", "rax.esc.source.offset"
 
@@ -44,18 +66,19 @@ class Rejected(Exception):
         self.reason, self.stage = reason, stage
 
 
-def take_close(rec: InRecord, cat: Catalogue, region: str) -> tuple[OperationClose, Outgoing]:
-    """A close command of ``rax.in.<region>.operations`` and its inbox record; raises ``Rejected``."""
+def take_command(rec: InRecord, cat: Catalogue, region: str) -> tuple[OperationCommand, Outgoing]:
+    """A close command or temporary agreement of ``rax.in.<region>.operations`` and its inbox record
+    (kind ``close`` or ``agree``, keyed by operation id); raises ``Rejected``."""
     raw = rec.value() or b""
     try:
-        cmd = decode(raw, OperationClose)
+        cmd: OperationCommand = decode_any(raw, OperationCommand, "operation command")
     except DecodeError as exc:
         raise Rejected(exc.reason, DlqStage.DECODE, str(exc)) from None
     if cmd.region != region:
         error = f"region: the command says {cmd.region}, but was published on {region}'s topic"
         raise Rejected(DlqReason.REGION_MISMATCH, DlqStage.VALIDATE, error)
     headers: Headers = [
-        (KIND_HEADER, b"close"),
+        (KIND_HEADER, b"close" if isinstance(cmd, OperationClose) else AGREE),
         (_TOPIC, (rec.topic() or "").encode()),
         (_PARTITION, str(rec.partition() or 0).encode()),
         (_OFFSET, str(rec.offset() or 0).encode()),
@@ -75,26 +98,63 @@ def original(rec: InRecord) -> Record:
     )
 
 
-def take_in(rec: InRecord, cat: Catalogue, rules: EscalationRules | None) -> Outgoing | None:
-    """The inbox record of ``rec`` (a hit or a match), None when no rule needs it; raises ``Skipped``."""
+def take_in(
+    rec: InRecord, cat: Catalogue, rules: EscalationRules | None, sites: Container[str] | None = None
+) -> list[Outgoing]:
+    """The inbox records of ``rec`` (a hit or a match): keyed by plate for the plate's rules, and a match
+    also keyed by checkpoint for the convoy rule; none when no rule needs it (a hit at a checkpoint not in
+    ``sites``, or a likely misread, is not). Raises ``Skipped``."""
     topic = rec.topic() or ""
+    out: list[Outgoing] = []
     if topic == cat.matches:
-        if rules is not None and rules.multi_region is None and rules.border is None:
-            return None
+        convoy = rules.convoy if rules is not None else None
         try:
             seen = Seen.of_match(decode(rec.value() or b"", Match))
         except DecodeError as exc:
             raise Skipped("undecodable") from exc  # written by the hot path only: a bug, not an attack
-    else:
-        if rules is not None and rules.cloned_plate is None:
-            return None
-        try:
-            hit = decode(rec.value() or b"", CheckpointHit)
-        except DecodeError as exc:
-            raise Skipped("undecodable") from exc
-        parsed = cat.parse_region_topic(topic)
-        if parsed is None or parsed[0] != hit.region:
-            raise Skipped("impersonation")
-        min_confidence = rules.cloned_plate.min_confidence if rules and rules.cloned_plate else 1.0
-        seen = Seen.of_hit(hit, min_confidence)
-    return Outgoing(cat.escalate_inbox, seen.plate.encode(), orjson.dumps(seen.row()))
+        row = orjson.dumps(seen.row())
+        # by plate always: for rules (a) and (b), and for the temporary agreements of operations
+        out.append(
+            Outgoing(cat.escalate_inbox, seen.plate.encode(), row, [(MATCH_HEADER, rec.value() or b"")])
+        )
+        if convoy is not None and seen.priority in convoy.priorities:
+            key = pass_key(seen.checkpoint).encode()
+            out.append(Outgoing(cat.escalate_inbox, key, row, [(KIND_HEADER, PASS)]))
+        return out
+    if rules is not None and rules.cloned_plate is None:
+        return out
+    raw = rec.value() or b""
+    if sites is not None and not _sited(raw, sites):
+        return out  # the clone rule compares sited checkpoints only: not worth a full decode
+    try:
+        hit = decode_fast(raw, CheckpointHit)  # every hit: the one-pass parser
+    except DecodeError as exc:
+        raise Skipped("undecodable") from exc
+    parsed = cat.parse_region_topic(topic)
+    if parsed is None or parsed[0] != hit.region:
+        raise Skipped("impersonation")
+    min_confidence = rules.cloned_plate.min_confidence if rules and rules.cloned_plate else 1.0
+    seen = Seen.of_hit(hit, min_confidence)
+    if rules is not None and not seen.trusted:
+        return out  # a likely misread is never compared: nothing to keep
+    out.append(Outgoing(cat.escalate_inbox, seen.plate.encode(), orjson.dumps(seen.row())))
+    return out
+
+
+def _sited(raw: bytes, sites: Container[str]) -> bool:
+    """Whether the hit in ``raw`` was read at a sited checkpoint (undecodable: let decode say so)."""
+    try:
+        checkpoint = orjson.loads(raw).get("checkpoint_id")
+    except (orjson.JSONDecodeError, AttributeError):
+        return True
+    return not isinstance(checkpoint, str) or checkpoint in sites
+
+
+def together_record(cat: Catalogue, a: Seen, b: Seen) -> Outgoing:
+    """The inbox record of two watchlisted vehicles seen together, keyed by the pair."""
+    return Outgoing(
+        cat.escalate_inbox,
+        pair_key(a, b).encode(),
+        orjson.dumps([a.row(), b.row()]),
+        [(KIND_HEADER, TOGETHER)],
+    )

@@ -15,13 +15,15 @@ __all__ = ["EscalateMetrics", "escalate_metrics"]
 @dataclass(frozen=True)
 class EscalateMetrics:
     """Operations opened by rule, ended by rule and outcome, open now; refusals by reason, skipped
-    inputs by reason, read-to-escalation time."""
+    inputs by reason, time from the last and from the first evidence read to the operation."""
 
     operations: Counter
     refusals: Counter
     skipped: Counter
     read_to_escalation: Histogram
+    first_read_to_escalation: Histogram
     closed: Counter
+    temporary_deliveries: Counter
     open: Gauge
 
 
@@ -62,10 +64,27 @@ def escalate_metrics(registry: CollectorRegistry) -> EscalateMetrics:
             registry=registry,
             buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
         ),
+        first_read_to_escalation=Histogram(
+            "first_read_to_escalation_seconds",
+            "From the pass time of the first evidence read to the operation, by rule: how long a "
+            "pattern ran before the exchange saw it.",
+            ["trigger"],
+            namespace=ns,
+            subsystem=sub,
+            registry=registry,
+            buckets=(1, 10, 60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 24 * 3600),
+        ),
         closed=Counter(
             "operations_closed",
             "Operations ended, by rule and outcome (the owner's, or expired): hit rates per rule.",
             ["rule", "outcome"],
+            namespace=ns,
+            subsystem=sub,
+            registry=registry,
+        ),
+        temporary_deliveries=Counter(
+            "temporary_deliveries",
+            "Matches delivered to an operation's members under its temporary agreement.",
             namespace=ns,
             subsystem=sub,
             registry=registry,

@@ -32,6 +32,9 @@ from streams.runtime import Outgoing
 __all__ = ["audit_record", "build_operation", "consent", "deliver", "notice"]
 
 
+_RANK = {p.value: i for i, p in enumerate(Priority)}
+
+
 def _time(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
@@ -40,22 +43,26 @@ def build_operation(firing: Firing, zone: Zone, rules: EscalationRules, now: dat
     """The operation ``firing`` opens: regions are the reads' regions and the owner (for a border
     checkpoint also the read region's neighbours in the zone)."""
     first, last = firing.evidence[0], firing.evidence[-1]
+    lead = last
     if firing.trigger == EscalationTrigger.CLONED_PLATE:
         assert rules.cloned_plate is not None
         owner, category, priority = last.region, Category.CLONED_PLATE, rules.cloned_plate.priority
     else:
-        owner, category, priority = last.owner, Category(last.category), Priority(last.priority)
-    regions = {owner, *(s.region for s in firing.evidence)}
+        if firing.trigger == EscalationTrigger.CONVOY:  # led by the most urgent entry's owner
+            lead = min(firing.evidence, key=lambda s: (_RANK[s.priority], s.plate, s.t))
+        owner, category, priority = lead.owner, Category(lead.category), Priority(lead.priority)
+    convoy = firing.trigger == EscalationTrigger.CONVOY
+    regions = {owner, *(s.region for s in firing.evidence), *(s.owner for s in firing.evidence if convoy)}
     if firing.trigger == EscalationTrigger.BORDER:
         regions |= zone.neighbours(last.region)
-    colour = PlateColour(last.colour) if last.colour else None
+    colour = PlateColour(lead.colour) if lead.colour else None
     return Operation(
-        operation_id=operation_id(firing.trigger, last.plate, last.colour, first.event_id, last.event_id),
+        operation_id=operation_id(firing.trigger, lead.plate, lead.colour, first.event_id, last.event_id),
         trigger=firing.trigger,
-        plate=last.plate,
+        plate=lead.plate,
         plate_colour=colour,
         category=category,
-        entry_id=last.entry_id or None,
+        entry_id=lead.entry_id or None,
         evidence=tuple(
             EvidenceRead(
                 event_id=s.event_id,
@@ -65,6 +72,8 @@ def build_operation(firing: Firing, zone: Zone, rules: EscalationRules, now: dat
                 checkpoint_id=s.checkpoint,
                 pass_time=_time(s.t),
                 entry_id=s.entry_id or None,
+                entry_owner=s.owner if convoy else None,
+                entry_category=Category(s.category) if convoy else None,
             )
             for s in firing.evidence
         ),
@@ -80,7 +89,14 @@ def consent(zone: Zone, op: Operation, recipient: str, at: datetime) -> tuple[Di
     """May ``recipient`` be given ``op``: every evidence read asked, the first refusal wins. Also every
     agreement the answers rest on (the audit record has room for two; its detail lists them all)."""
     answers = [
-        may_disclose_match(zone, op.owner, read.region, recipient, op.category, at)
+        may_disclose_match(
+            zone,
+            read.entry_owner or op.owner,
+            read.region,
+            recipient,
+            read.entry_category or op.category,
+            at,
+        )
         if op.entry_id
         else may_disclose(zone, read.region, recipient, op.category, at)
         for read in op.evidence
@@ -152,7 +168,7 @@ def audit_record(
         recipient=recipient,
         owner=op.owner,
         subject_id=op.operation_id,
-        plates=(op.plate,),
+        plates=tuple(dict.fromkeys((op.plate, *(r.plate for r in op.evidence)))),
         hit_region=op.evidence[-1].region,
         decision=d.decision,
         reason=d.reason,

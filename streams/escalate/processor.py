@@ -9,6 +9,12 @@ zone (a global table). The loop hands it batches mixing two stages:
 * records of the inbox go through ``rules.observe`` against the plate's state in the partition's
   ``vehicles`` store; a firing opens an operation, delivered and audited by ``operations.deliver``,
   and forwarded to the inbox keyed by its id, to be kept in the ``operations`` store there;
+* matches are also forwarded keyed by checkpoint for the convoy rule (d): ``convoy.pass_by`` in the
+  ``passes`` store pairs watchlisted vehicles passing within seconds, each pair forwarded keyed by the
+  two plates, where ``convoy.together`` in the ``convoys`` store fires when they share enough checkpoints;
+* the owners' temporary agreements for their operations (``temporary``) meet the operation in its
+  partition and are forwarded to the partitions of its plates, where a match on the plate then also goes
+  to the operation's members under it;
 * the owners' close commands (``rax.in.<r>.operations``) are forwarded to the same partition and
   decided by ``closing.close``; each end is counted per rule and outcome in the ``outcomes`` store.
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import orjson
@@ -30,7 +37,8 @@ from prometheus_client import CollectorRegistry
 from schemas.codec import DecodeError, decode
 from schemas.dlq import DlqStage
 from schemas.escalation import CheckpointSite, EscalationRules
-from schemas.operation import OperationClose
+from schemas.matching import Match
+from schemas.operation import OperationClose, TemporaryAgreement
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone, ZoneObject
 from streams.escalate.closing import (
@@ -46,11 +54,24 @@ from streams.escalate.closing import (
     kept_record,
 )
 from streams.escalate.config import EscalateSettings
-from streams.escalate.intake import Rejected, Skipped, original, take_close, take_in
+from streams.escalate.convoy import Pair, Passes, pair_key, pass_by, pass_key, together
+from streams.escalate.intake import (
+    AGREE,
+    MATCH_HEADER,
+    PASS,
+    TOGETHER,
+    Rejected,
+    Skipped,
+    original,
+    take_command,
+    take_in,
+    together_record,
+)
 from streams.escalate.metrics import EscalateMetrics, escalate_metrics
 from streams.escalate.operations import build_operation, deliver
-from streams.escalate.rules import VehicleState, horizon_s, observe
+from streams.escalate.rules import Firing, VehicleState, horizon_s, observe
 from streams.escalate.seen import Seen
+from streams.escalate.temporary import TEMP, InForce, accept, end_records, flow, flow_outputs, plate_records
 from streams.runtime import ClientFactory, Context, GlobalTables, InRecord, Scope, Stores, StoreSpec
 
 __all__ = ["EscalateProcessor"]
@@ -58,6 +79,7 @@ __all__ = ["EscalateProcessor"]
 log = logging.getLogger(__name__)
 
 _STORE, _OPS, _OUTCOMES = "vehicles", "operations", "outcomes"
+_PASSES, _CONVOYS = "passes", "convoys"  # the convoy rule's: keyed by checkpoint, and by pair
 
 
 class EscalateProcessor:
@@ -127,7 +149,10 @@ class EscalateProcessor:
 
     def store_specs(self) -> list[StoreSpec]:
         inbox = self.cat.escalate_inbox
-        return [StoreSpec(name, lambda topic: topic == inbox) for name in (_STORE, _OPS, _OUTCOMES)]
+        return [
+            StoreSpec(name, lambda topic: topic == inbox)
+            for name in (_STORE, _OPS, _OUTCOMES, _PASSES, _CONVOYS)
+        ]
 
     def assigned(self, scope: Scope, stores: Stores) -> None:
         if scope[0] == self.cat.escalate_inbox:
@@ -161,10 +186,18 @@ class EscalateProcessor:
                     self._keep(rec, ctx)
                 elif kind == b"close":
                     self._close(rec, ctx)
+                elif kind == AGREE:
+                    self._agree(rec, ctx)
+                elif kind == TEMP:
+                    self._temp(rec, ctx)
+                elif kind == PASS:
+                    self._pass(rec, ctx)
+                elif kind == TOGETHER:
+                    self._together(rec, ctx)
                 else:  # written by a newer version of this processor: left for it
                     self._skip(ctx, "unknown_inbox_kind")
             elif (parsed := self.cat.parse_region_topic(topic)) and parsed[1] == TopicKind.OPERATIONS:
-                self._take_close(rec, parsed[0], ctx)
+                self._take_command(rec, parsed[0], ctx)
             else:
                 self._take_in(rec, ctx)
 
@@ -173,11 +206,10 @@ class EscalateProcessor:
 
     def _take_in(self, rec: InRecord, ctx: Context) -> None:
         try:
-            out = take_in(rec, self.cat, self.rules)
+            out = take_in(rec, self.cat, self.rules, self.sites if self.zone is not None else None)
         except Skipped as exc:
             return self._skip(ctx, str(exc))
-        if out is not None:
-            ctx.out.append(out)
+        ctx.out.extend(out)
 
     def _decide(self, rec: InRecord, ctx: Context) -> None:
         rules, zone = self.rules, self.zone
@@ -187,7 +219,26 @@ class EscalateProcessor:
         store = ctx.store(_STORE, (rec.topic() or "", rec.partition() or 0))
         state = VehicleState.from_json(store.get(seen.plate))
         firings = observe(state, seen, rules, self.sites)
+        if seen.is_match and state.agreements:
+            self._flow(rec, state, zone, ctx)
         store[seen.plate] = state.to_json()
+        self._open(firings, zone, rules, ctx)
+
+    def _flow(self, rec: InRecord, state: VehicleState, zone: Zone, ctx: Context) -> None:
+        """A match on a plate under operations' temporary agreements: to their members too."""
+        raw = next((v for k, v in rec.headers() or () if k == MATCH_HEADER), None)
+        if raw is None:
+            return self._skip(ctx, "match_missing")  # forwarded by an older version of this processor
+        match = decode(raw, Match)
+        now = datetime.fromtimestamp(ctx.now, UTC)
+        in_force = [InForce.from_json(a) for a in state.agreements.values()]
+        for a in in_force:
+            disclosures = flow(zone, match, [a], now)
+            ctx.out.extend(flow_outputs(self.cat, match, disclosures, a.operation_id, now))
+            if disclosures:
+                ctx.after_commit(partial(self.metrics.temporary_deliveries.inc, len(disclosures)))
+
+    def _open(self, firings: list[Firing], zone: Zone, rules: EscalationRules, ctx: Context) -> None:
         now = datetime.fromtimestamp(ctx.now, UTC)
         for firing in firings:
             op = build_operation(firing, zone, rules, now)
@@ -195,22 +246,50 @@ class EscalateProcessor:
             ctx.out.extend(out)
             ctx.out.append(kept_record(self.cat, op, out, ctx.now))
             delay = max(0.0, ctx.now - firing.evidence[-1].t)
+            since_first = max(0.0, ctx.now - firing.evidence[0].t)
             log.info("operation %s opened by %s on %s", op.operation_id, op.trigger.value, op.regions)
-            ctx.after_commit(self._counter(op.trigger.value, refusals, delay))
+            ctx.after_commit(self._counter(op.trigger.value, refusals, delay, since_first))
 
-    def _counter(self, trigger: str, refusals: dict[str, int], delay: float) -> Callable[[], None]:
+    # ---- convoys ------------------------------------------------------------------------------
+    def _pass(self, rec: InRecord, ctx: Context) -> None:
+        rules = self.rules
+        if rules is None or rules.convoy is None:
+            return self._skip(ctx, "no_rules")
+        seen = Seen.from_row(orjson.loads(rec.value() or b"[]"))
+        store = ctx.store(_PASSES, (rec.topic() or "", rec.partition() or 0))
+        passes = Passes.from_json(store.get(pass_key(seen.checkpoint)))
+        pairs = pass_by(passes, seen, rules.convoy)
+        store[pass_key(seen.checkpoint)] = passes.to_json()
+        ctx.out.extend(together_record(self.cat, a, b) for a, b in pairs)
+
+    def _together(self, rec: InRecord, ctx: Context) -> None:
+        rules, zone = self.rules, self.zone
+        if rules is None or rules.convoy is None or zone is None:
+            return self._skip(ctx, "no_rules")
+        a, b = (Seen.from_row(r) for r in orjson.loads(rec.value() or b"[]"))
+        store = ctx.store(_CONVOYS, (rec.topic() or "", rec.partition() or 0))
+        key = pair_key(a, b)
+        pair = Pair.from_json(store.get(key))
+        firing = together(pair, a, b, rules.convoy)
+        store[key] = pair.to_json()
+        self._open([firing] if firing else [], zone, rules, ctx)
+
+    def _counter(
+        self, trigger: str, refusals: dict[str, int], delay: float, since_first: float
+    ) -> Callable[[], None]:
         def count() -> None:
             self.metrics.operations.labels(trigger).inc()
             self.metrics.read_to_escalation.observe(delay)
+            self.metrics.first_read_to_escalation.labels(trigger).observe(since_first)
             for reason, n in refusals.items():
                 self.metrics.refusals.labels(reason).inc(n)
 
         return count
 
     # ---- closing operations -------------------------------------------------------------------
-    def _take_close(self, rec: InRecord, region: str, ctx: Context) -> None:
+    def _take_command(self, rec: InRecord, region: str, ctx: Context) -> None:
         try:
-            _, out = take_close(rec, self.cat, region)
+            _, out = take_command(rec, self.cat, region)
         except Rejected as exc:
             return ctx.dead_letter(rec, exc.reason, exc.stage, str(exc))
         ctx.out.append(out)
@@ -239,8 +318,44 @@ class EscalateProcessor:
         ops[cmd.operation_id] = kept.to_json()
         out, refusals = closing_deliveries(self.cat, zone, kept, now)
         ctx.out.extend(out)
+        ctx.out.extend(end_records(self.cat, kept))
         self._count(ctx, scope, kept.operation.trigger.value, cmd.outcome.value, refusals)
         log.info("operation %s closed by %s: %s", cmd.operation_id, cmd.region, cmd.outcome.value)
+
+    # ---- temporary agreements -----------------------------------------------------------------
+    def _agree(self, rec: InRecord, ctx: Context) -> None:
+        scope = (rec.topic() or "", rec.partition() or 0)
+        ops, zone = ctx.store(_OPS, scope), self.zone
+        if zone is None:
+            return self._skip(ctx, "no_rules")
+        cmd = decode(rec.value() or b"", TemporaryAgreement)  # decoded once already, in stage 1
+        value = ops.get(cmd.operation_id)
+        now = datetime.fromtimestamp(ctx.now, UTC)
+        kept = Kept.from_json(value) if value else None
+        ends_at = (kept.opened if kept else ctx.now) + self.settings.operation_expiry_s
+        try:
+            kept = accept(kept, cmd, zone, now, ends_at)
+        except CloseRefused as exc:
+            return ctx.dead_letter(original(rec), exc.reason, DlqStage.VALIDATE, str(exc))
+        ops[cmd.operation_id] = kept.to_json()
+        ctx.out.extend(plate_records(self.cat, kept, now))
+        log.info("operation %s: temporary agreement %s accepted", cmd.operation_id, cmd.agreement_id)
+
+    def _temp(self, rec: InRecord, ctx: Context) -> None:
+        """A temporary agreement (or its end) kept with the plate, in the plate's partition."""
+        store = ctx.store(_STORE, (rec.topic() or "", rec.partition() or 0))
+        plate = (rec.key() or b"").decode()
+        state = VehicleState.from_json(store.get(plate))
+        change = orjson.loads(rec.value() or b"{}")
+        if "set" in change:
+            state.agreements[change["set"]["op"]] = change["set"]
+        else:
+            state.agreements.pop(change["end"], None)
+        state.agreements = {k: a for k, a in state.agreements.items() if a["expires"] > ctx.now}
+        if state.empty():
+            store.delete(plate)
+        else:
+            store[plate] = state.to_json()
 
     def _count(self, ctx: Context, scope: Scope, rule: str, outcome: str, refusals: dict[str, int]) -> None:
         counts = ctx.store(_OUTCOMES, scope)
@@ -267,8 +382,10 @@ class EscalateProcessor:
                 store = ctx.store(_STORE, scope)
                 for plate, value in list(store.items()):
                     state = VehicleState.from_json(value)
-                    if max(state.newest, *state.fired.values(), 0.0) < cutoff:
+                    agreed = [a["expires"] for a in state.agreements.values() if a["expires"] > ctx.now]
+                    if max(state.newest, *state.fired.values(), 0.0) < cutoff and not agreed:
                         store.delete(plate)
+                self._sweep_convoys(ctx, scope, cutoff)
             # operations expire even when the zone dropped its rules since they opened
             ops = ctx.store(_OPS, scope)
             for op_id, value in list(ops.items()):
@@ -279,6 +396,15 @@ class EscalateProcessor:
                     self._count(ctx, scope, value["operation"]["trigger"], EXPIRED, {})
                 else:
                     ctx.after_commit(self._refresh)
+
+    def _sweep_convoys(self, ctx: Context, scope: Scope, cutoff: float) -> None:
+        passes, pairs = ctx.store(_PASSES, scope), ctx.store(_CONVOYS, scope)
+        for key, value in list(passes.items()):
+            if Passes.from_json(value).newest < cutoff:
+                passes.delete(key)
+        for key, value in list(pairs.items()):
+            if Pair.from_json(value).newest < cutoff:
+                pairs.delete(key)
 
     # ---- web and end ---------------------------------------------------------------------------
     def views(self) -> dict[str, Callable[[], Any]]:

@@ -16,7 +16,11 @@ from schemas.operation import EscalationTrigger
 from streams.escalate.geo import road_km
 from streams.escalate.seen import Seen
 
-__all__ = ["Firing", "VehicleState", "observe"]
+__all__ = ["MAX_COMPARED", "Firing", "VehicleState", "observe"]
+
+#: the reads of one plate nearest in time a new read is compared with (a placeholder plate on many cars
+#: must not make each read cost the square of the plate's traffic)
+MAX_COMPARED = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,28 +39,35 @@ class VehicleState:
     hits: list[Seen] = field(default_factory=list)
     matches: list[Seen] = field(default_factory=list)
     fired: dict[str, float] = field(default_factory=dict)
+    agreements: dict[str, dict[str, Any]] = field(default_factory=dict)  # temporary.InForce by operation
 
     @property
     def newest(self) -> float:
         return max((s.t for s in (*self.hits, *self.matches)), default=0.0)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "h": [s.row() for s in self.hits],
             "m": [s.row() for s in self.matches],
             "f": self.fired,
         }
+        if self.agreements:
+            out["a"] = self.agreements
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> VehicleState:
         if not data:
             return cls()
         return cls(
-            [Seen.from_row(r) for r in data["h"]], [Seen.from_row(r) for r in data["m"]], dict(data["f"])
+            [Seen.from_row(r) for r in data["h"]],
+            [Seen.from_row(r) for r in data["m"]],
+            dict(data["f"]),
+            dict(data.get("a", {})),
         )
 
     def empty(self) -> bool:
-        return not (self.hits or self.matches or self.fired)
+        return not (self.hits or self.matches or self.fired or self.agreements)
 
 
 def horizon_s(rules: EscalationRules) -> float:
@@ -66,6 +77,8 @@ def horizon_s(rules: EscalationRules) -> float:
         spans.append(rules.multi_region.window_s)
     if rules.cloned_plate is not None:
         spans.append(rules.cloned_plate.window_s)
+    if rules.convoy is not None:
+        spans.append(rules.convoy.window_s)
     return max(spans)
 
 
@@ -147,30 +160,79 @@ def _multi_region(state: VehicleState, seen: Seen, rule: MultiRegionRule) -> lis
 def _cloned(
     state: VehicleState, seen: Seen, rule: ClonedPlateRule, sites: dict[str, CheckpointSite]
 ) -> list[Firing]:
-    here = sites.get(seen.checkpoint)
+    """Two vehicles on one plate: ``seen`` and a read one car cannot have made too, each corroborated.
+
+    Corroboration comes in pairs: the two vehicles' tracks grow together by further pairs of reads too far
+    apart, each read consistent with its own track, until each track spans ``corroborating_checkpoints``
+    checkpoints. A one-off misread of another car is one read on one side, whatever its confidence.
+    """
     key = f"cloned_plate|{seen.colour}"
-    if here is None or not seen.trusted or state.fired.get(key, -1.0) >= seen.t:
+    if seen.checkpoint not in sites or not seen.trusted or state.fired.get(key, -1.0) >= seen.t:
         return []
-    for other in state.hits:
-        there = sites.get(other.checkpoint)
-        if (
-            there is None
-            or not other.trusted
-            or other.colour != seen.colour
-            or other.checkpoint == seen.checkpoint
-            or abs(other.t - seen.t) > rule.window_s
-        ):
+    near = [
+        s
+        for s in state.hits
+        if s.trusted
+        and s.colour == seen.colour
+        and s.checkpoint in sites
+        and abs(s.t - seen.t) <= rule.window_s
+        and s.event_id != seen.event_id
+    ]
+    near = sorted(near, key=lambda s: abs(s.t - seen.t))[:MAX_COMPARED]
+    pairs = [(a, b) for i, a in enumerate(near) for b in near[i + 1 :] if _apart(a, b, rule, sites)]
+    for other in near:
+        if not _apart(other, seen, rule, sites):
             continue
-        km = road_km(here, there, rule.road_factor)
-        hours = abs(other.t - seen.t) / 3600
-        if km < rule.min_distance_km or (hours > 0 and km / hours <= rule.max_speed_kmh):
+        mine, theirs = _tracks(seen, other, pairs, rule, sites)
+        if min(len(mine), len(theirs)) < rule.corroborating_checkpoints:
             continue
-        pair = tuple(sorted((other, seen), key=lambda s: (s.t, s.event_id)))
-        state.fired[key] = pair[-1].t + rule.window_s
-        speed = "at once" if hours == 0 else f"at {km / hours:.0f} km/h"
-        detail = (
-            f"{km:.0f} km by road between {pair[0].checkpoint} and {pair[1].checkpoint} "
-            f"in {abs(other.t - seen.t):.0f} s ({speed}; plausible: {rule.max_speed_kmh:g} km/h)"
-        )
-        return [Firing(EscalationTrigger.CLONED_PLATE, pair, detail)]
+        evidence = tuple(sorted({*mine, *theirs}, key=lambda s: (s.t, s.event_id)))
+        state.fired[key] = evidence[-1].t + rule.window_s
+        return [Firing(EscalationTrigger.CLONED_PLATE, evidence, _clone_detail(other, seen, rule, sites))]
     return []
+
+
+def _tracks(
+    seen: Seen,
+    other: Seen,
+    pairs: list[tuple[Seen, Seen]],
+    rule: ClonedPlateRule,
+    sites: dict[str, CheckpointSite],
+) -> tuple[list[Seen], list[Seen]]:
+    """The two tracks grown from ``seen`` and ``other`` by ``pairs``, one read per checkpoint each."""
+    mine, theirs = [seen], [other]
+    need = rule.corroborating_checkpoints
+
+    def fits(s: Seen, track: list[Seen]) -> bool:
+        return all(s.checkpoint != t.checkpoint and not _apart(s, t, rule, sites) for t in track)
+
+    for a, b in pairs:
+        if len(mine) >= need and len(theirs) >= need:
+            break
+        for x, y in ((a, b), (b, a)):
+            if x not in theirs and y not in mine and fits(x, mine) and fits(y, theirs):
+                mine.append(x)
+                theirs.append(y)
+                break
+    return mine, theirs
+
+
+def _apart(a: Seen, b: Seen, rule: ClonedPlateRule, sites: dict[str, CheckpointSite]) -> bool:
+    """True when one car cannot have made both reads: too far by road for the time between them."""
+    if a.checkpoint == b.checkpoint:
+        return False
+    km = road_km(sites[a.checkpoint], sites[b.checkpoint], rule.road_factor)
+    hours = abs(a.t - b.t) / 3600
+    return km >= rule.min_distance_km and (hours == 0 or km / hours > rule.max_speed_kmh)
+
+
+def _clone_detail(a: Seen, b: Seen, rule: ClonedPlateRule, sites: dict[str, CheckpointSite]) -> str:
+    first, second = sorted((a, b), key=lambda s: (s.t, s.event_id))
+    km = road_km(sites[first.checkpoint], sites[second.checkpoint], rule.road_factor)
+    seconds = second.t - first.t
+    speed = "at once" if seconds == 0 else f"at {km / (seconds / 3600):.0f} km/h"
+    return (
+        f"{km:.0f} km by road between {first.checkpoint} and {second.checkpoint} in {seconds:.0f} s "
+        f"({speed}; plausible: {rule.max_speed_kmh:g} km/h); each vehicle read at "
+        f"≥ {rule.corroborating_checkpoints} checkpoints"
+    )

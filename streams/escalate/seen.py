@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from schemas.hits import CheckpointHit
@@ -35,8 +35,20 @@ class Seen:
     def is_match(self) -> bool:
         return bool(self.entry_id)
 
-    def row(self) -> list[Any]:
-        return list(astuple(self))
+    def row(self) -> list[Any]:  # by hand: dataclasses.astuple deep-copies every field (~45 µs a read)
+        return [
+            self.event_id,
+            self.plate,
+            self.colour,
+            self.region,
+            self.checkpoint,
+            self.t,
+            self.entry_id,
+            self.owner,
+            self.category,
+            self.priority,
+            self.trusted,
+        ]
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Seen:

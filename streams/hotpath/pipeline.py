@@ -16,17 +16,18 @@ from datetime import UTC, datetime
 
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
 from schemas.codec import DecodeError, decode_fast, encode
-from schemas.delivery import Delivery, DeliveryKind, MatchNotice, delivery_id
+from schemas.delivery import DeliveryKind, delivery_id
 from schemas.delivery_notice import DeliveryNotice
 from schemas.dlq import DlqReason, DlqStage
 from schemas.hits import CheckpointHit
 from schemas.inbox import InboxKind, inbox_headers
+from schemas.match_records import match_audit, match_delivery, match_delivery_id
 from schemas.matching import Match, MatchKind, match_id
+from schemas.recipients import decide_recipients, in_scope
 from schemas.times import TimeBounds, hit_time_problem
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone
 from streams.hotpath.dedup import DedupWindow
-from streams.hotpath.recipients import decide_recipients, in_scope
 from streams.hotpath.seen import SeenPlates
 from streams.hotpath.watchlist_state import EntryFacts, WatchlistState
 from streams.runtime import DeadLetterBuilder, InRecord, Outgoing
@@ -222,20 +223,9 @@ class HitPipeline:
         result.matches[kind] += 1
         result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
         for d in decide_recipients(zone, facts.owner, facts.category, hit.region, now):
-            did = delivery_id(hit.event_id, facts.entry_id, d.recipient)
+            did = match_delivery_id(match, d.recipient)
             if d.disclosed:
-                delivery = Delivery(
-                    delivery_id=did,
-                    recipient=d.recipient,
-                    kind=DeliveryKind.MATCH,
-                    owner=facts.owner,
-                    match=MatchNotice.from_match(match, d.redact),
-                    agreement_id=d.agreement_id,
-                    read_agreement_id=d.read_agreement_id,
-                    purpose=d.purpose,
-                    produced_at=now,
-                    source_time=hit.pass_time,
-                )
+                delivery = match_delivery(match, d, now)
                 body = encode(delivery)
                 result.out.append(Outgoing(self.cat.out(d.recipient), did.encode(), body))
                 # the control app learns of the delivery (acks, deadlines) in the partition of its id
@@ -246,26 +236,7 @@ class HitPipeline:
                 result.delivered_pass_times.append(hit.pass_time.timestamp())
             else:
                 result.refusals[d.reason.value] += 1
-            audit = AuditRecord(
-                audit_id=audit_id(did),
-                delivery_id=did,
-                kind=DeliveryKind.MATCH,
-                recipient=d.recipient,
-                owner=facts.owner,
-                subject_id=facts.entry_id,
-                plates=(hit.plate,),
-                hit_region=hit.region,
-                decision=d.decision,
-                reason=d.reason,
-                agreement_id=d.agreement_id,
-                read_agreement_id=d.read_agreement_id,
-                refused_by=d.refused_by,
-                purpose=d.purpose,
-                redacted=d.redact,
-                at=now,
-                source_time=hit.pass_time,
-            )
-            result.out.append(Outgoing(self.cat.audit, did.encode(), encode(audit)))
+            result.out.append(Outgoing(self.cat.audit, did.encode(), encode(match_audit(match, d, now))))
 
     def _impersonation_audit(self, hit: CheckpointHit, publisher: str, topic: str, now: datetime) -> Outgoing:
         did = delivery_id(hit.event_id, "impersonation", publisher)

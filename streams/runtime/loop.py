@@ -32,7 +32,6 @@ from collections.abc import Callable, Sequence
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-from schemas.dlq import DlqReason, DlqStage
 from schemas.topics import Catalogue
 from streams.runtime.bounded import GRACE_S, call_within
 from streams.runtime.clients import ClientFactory
@@ -46,6 +45,7 @@ from streams.runtime.produce import RECORD_ERRORS, is_fatal, produce_or_stub
 from streams.runtime.progress import Progress
 from streams.runtime.records import Outgoing
 from streams.runtime.restore import ensure_changelogs, restore_scopes
+from streams.runtime.screen import Screen
 from streams.runtime.settings import MacPolicy, RuntimeSettings
 from streams.runtime.stores import Scope, Stores
 from streams.runtime.web import WebServer
@@ -100,6 +100,9 @@ class StreamLoop:
         self.auth: RecordAuthenticator | None = None
         if settings.mac is not MacPolicy.OFF and settings.mac_keys is not None:
             self.auth = RecordAuthenticator(settings.mac, MacKeyring(settings.mac_keys), cat)
+        self.screen = Screen(
+            name, settings.max_input_bytes, self.dead_letters, self.auth, self.metrics.forged, self._failed
+        )
 
     # ---- health --------------------------------------------------------------------------------
     def not_healthy(self) -> list[str]:
@@ -322,7 +325,7 @@ class StreamLoop:
     def _run_batch(self, batch: list[Message], stop: threading.Event) -> None:
         t0 = time.monotonic()
         ctx = self._context()
-        todo = self._screen(batch, ctx)
+        todo = self.screen(batch, ctx)
         try:
             if todo:
                 self.processor.process(todo, ctx)
@@ -366,43 +369,6 @@ class StreamLoop:
 
     def _context(self) -> Context:
         return Context(time.time(), self.stores, self.dead_letters)
-
-    def _screen(self, batch: list[Message], ctx: Context) -> list[Message]:
-        """Dead-letter what the processor must never see: records that failed alone, oversized values, and
-        forged records (no valid MAC under the policy)."""
-        todo = []
-        limit = self.settings.max_input_bytes
-        auth = self.auth
-        if auth is not None:
-            auth.keyring.refresh()
-        for m in batch:
-            value = m.value()
-            where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
-            if self._failed.get(where, 0) >= 1 and len(batch) == 1:
-                ctx.out.append(
-                    self.dead_letters.stub(
-                        m, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, "its transaction failed twice alone"
-                    )
-                )
-                ctx.dlq_counts[DlqReason.PROCESSING_ERROR.value] += 1
-            elif value is not None and len(value) > limit:
-                ctx.dead_letter(
-                    m, DlqReason.TOO_LARGE, DlqStage.DECODE, f"value of {len(value)} bytes > {limit}"
-                )
-            elif auth is not None and (
-                forged := auth.problem(where[0], m.key(), value, m.headers(), ctx.now)
-            ):
-                self._forged(m, auth.region_of(where[0]) or "", *forged, ctx)
-            else:
-                todo.append(m)
-        return todo
-
-    def _forged(self, m: Message, region: str, cause: str, error: str, ctx: Context) -> None:
-        """Dead-letter a forged record (the dead letter is its audit trail) and count it once committed."""
-        ctx.dead_letter(m, DlqReason.FORGED, DlqStage.VALIDATE, error)
-        if ctx.dlq_counts[DlqReason.FORGED.value] <= 3:  # a flood is counted, not logged record by record
-            log.warning("forged record on %s[%s]@%s: %s", m.topic(), m.partition(), m.offset(), error)
-        ctx.after_commit(self.metrics.forged.labels(self.processor.name, region, cause).inc)
 
     def _run_tick(self, now: float, stop: threading.Event) -> None:
         ctx = self._context()

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from prometheus_client import CollectorRegistry
 
 from ops.centre import close_operation, read_operations
+from ops.centre.operations import AgreementTerms, agree_operation
 from ops.zone import apply_zone, load_zone_file
 from schemas.audit import AuditRecord
 from schemas.codec import decode
@@ -21,7 +22,9 @@ from schemas.dlq import DlqReason, parse_dlq_headers
 from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules, MultiRegionRule
 from schemas.kafka_settings import KafkaSettings
 from schemas.operation import EscalationTrigger, OperationOutcome
+from schemas.sharing import RedactField
 from schemas.topics import Catalogue
+from schemas.vocab import Category
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
 from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
@@ -37,7 +40,9 @@ from tests.support.kafka import consume_all, wait_until_committed
 
 RULES = EscalationRules(
     multi_region=MultiRegionRule(min_regions=2, window_s=3600),
-    cloned_plate=ClonedPlateRule(max_speed_kmh=200, road_factor=1.3, min_distance_km=20),
+    cloned_plate=ClonedPlateRule(
+        max_speed_kmh=200, road_factor=1.3, min_distance_km=20, corroborating_checkpoints=1
+    ),  # the rule itself is tested with its default corroboration in tests/unit/test_escalate_rules.py
     checkpoints=(
         CheckpointSite(checkpoint_id="510000-CD1", lat=30.66, lon=104.07),  # 成都
         CheckpointSite(checkpoint_id="500000-CQ1", lat=29.56, lon=106.55),  # 重庆
@@ -163,3 +168,50 @@ def test_the_owner_closes_a_cloned_plate_operation_once_across_a_restart(
     assert sorted(n.recipient for n in notices if n.kind == DeliveryKind.OPERATION) == ["500000", "510000"]
     (letter,) = [parse_dlq_headers(m.headers()) for m in consume_all(kafka, cat.dlq("escalate"))]
     assert letter.reason == DlqReason.NOT_AUTHORISED and letter.source_topic == cat.in_operations("510000")
+
+
+def test_matches_flow_to_an_operations_members_under_its_temporary_agreement(
+    kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    """重庆 owns a cloned-plate operation (四川 a member) and agrees drugs for it: its own drugs entry's
+    match on the plate, which the standing decision gives to 重庆 alone, reaches 四川 too, until closed."""
+    cat = catalogue
+    _apply(kafka, cat)
+    publish_entries(kafka, cat, [make_entry("500000", "渝C55555", category="drugs", priority="normal")])
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    hits = HitFactory(kafka, cat)
+    with running_worker(kafka, cat), _escalate(kafka, cat):
+        hits.send("510000", "渝C55555", checkpoint="510000-CD1", pass_time=start)
+        hits.send("500000", "渝C55555", checkpoint="500000-CQ1", pass_time=start + timedelta(minutes=20))
+        hits.flush()
+        _settle(kafka, cat)
+        _settle_escalate(kafka, cat)
+        known = read_operations(kafka, cat, "500000").values()
+        (op,) = [k.operation for k in known if k.operation.trigger == EscalationTrigger.CLONED_PLATE]
+        assert op.owner == "500000"
+        terms = AgreementTerms((Category.DRUGS,), (RedactField.IMAGE_REF,), "interception", "专项 协查", 24)
+        cmd = agree_operation(kafka, cat, "500000", op.operation_id, terms, "500000-0042")
+        _settle_escalate(kafka, cat)
+        hits.send("500000", "渝C55555", checkpoint="500000-CQ2", pass_time=start + timedelta(minutes=25))
+        hits.flush()
+        _settle(kafka, cat)
+        _settle_escalate(kafka, cat)
+        close_operation(kafka, cat, "500000", op.operation_id, OperationOutcome.CONFIRMED)
+        _settle_escalate(kafka, cat)
+        hits.send("500000", "渝C55555", checkpoint="500000-CQ3", pass_time=start + timedelta(minutes=28))
+        hits.flush()
+        _settle(kafka, cat)
+        _settle_escalate(kafka, cat)
+
+    given = [decode(m.value() or b"", Delivery) for m in consume_all(kafka, cat.out("510000"))]
+    # the hot path gave 四川 the match on its own read (CD1); under the agreement it gets the one read in
+    # 重庆 while the agreement was in force (CQ2), not the one before it (CQ1) nor after the close (CQ3)
+    matches = [d for d in given if d.kind == DeliveryKind.MATCH and d.match is not None]
+    assert sorted(d.match.checkpoint_id or "" for d in matches if d.match) == ["500000-CQ2", "510000-CD1"]
+    (flowed,) = [d for d in matches if d.agreement_id == cmd.agreement_id]
+    assert flowed.match is not None
+    assert flowed.match.checkpoint_id == "500000-CQ2" and "image_ref" not in flowed.match.redacted
+    audits = [decode(m.value() or b"", AuditRecord) for m in consume_all(kafka, cat.audit)]
+    temporary = [a for a in audits if a.reason == "temporary_agreement"]
+    # the agreement itself, audited for both members, and the one match disclosed under it
+    assert Counter(a.kind for a in temporary) == {DeliveryKind.OPERATION: 2, DeliveryKind.MATCH: 1}

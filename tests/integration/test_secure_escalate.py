@@ -25,7 +25,9 @@ from tests.support.hotpath import EXAMPLE_ZONE, HitFactory, running_loop
 from tests.support.secure import SecureZone
 
 RULES = EscalationRules(
-    cloned_plate=ClonedPlateRule(max_speed_kmh=200, road_factor=1.3, min_distance_km=20),
+    cloned_plate=ClonedPlateRule(
+        max_speed_kmh=200, road_factor=1.3, min_distance_km=20, corroborating_checkpoints=1
+    ),  # the rule itself is tested with its default corroboration in tests/unit/test_escalate_rules.py
     checkpoints=(
         CheckpointSite(checkpoint_id="510000-CD1", lat=30.66, lon=104.07),  # 成都
         CheckpointSite(checkpoint_id="500000-CQ1", lat=29.56, lon=106.55),  # 重庆

@@ -5,12 +5,15 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from schemas.escalation import BorderRule, ClonedPlateRule, EscalationRules, MultiRegionRule
+from schemas.codec import encode
+from schemas.escalation import BorderRule, ClonedPlateRule, ConvoyRule, EscalationRules, MultiRegionRule
 from schemas.topics import Catalogue
-from streams.escalate.intake import Skipped, take_in
+from schemas.vocab import Priority
+from streams.escalate.closing import KIND_HEADER
+from streams.escalate.intake import MATCH_HEADER, PASS, Skipped, take_in
 from streams.escalate.seen import Seen
 from streams.runtime import Record
-from tests.unit.models_factories import hit_data
+from tests.unit.models_factories import hit_data, match
 
 CAT = Catalogue("rax")
 CLONE = EscalationRules(cloned_plate=ClonedPlateRule(min_confidence=0.9))
@@ -22,8 +25,8 @@ def hit_record(region: str = "510521", **over: object) -> Record:
 
 
 def test_a_hit_goes_to_the_inbox_keyed_by_its_plate() -> None:
-    out = take_in(hit_record(), CAT, CLONE)
-    assert out is not None and out.topic == CAT.escalate_inbox and out.key == "川A12345".encode()
+    (out,) = take_in(hit_record(), CAT, CLONE)
+    assert out.topic == CAT.escalate_inbox and out.key == "川A12345".encode()
     seen = Seen.from_row(orjson.loads(out.value or b""))
     assert (seen.region, seen.checkpoint, seen.colour, seen.trusted) == (
         "510521",
@@ -34,17 +37,27 @@ def test_a_hit_goes_to_the_inbox_keyed_by_its_plate() -> None:
     assert not seen.is_match
 
 
-def test_low_confidence_and_misread_plates_are_not_trusted_for_clones() -> None:
-    low = take_in(hit_record(confidence=0.5), CAT, CLONE)
-    odd = take_in(hit_record(plate="川A6ZE1N"), CAT, CLONE)  # 3 letters in the serial: a likely misread
-    for out in (low, odd):
-        assert out is not None and not Seen.from_row(orjson.loads(out.value or b"")).trusted
+def test_low_confidence_and_misread_plates_are_not_trusted_for_clones_nor_forwarded() -> None:
+    assert take_in(hit_record(confidence=0.5), CAT, CLONE) == []
+    assert (
+        take_in(hit_record(plate="川A6ZE1N"), CAT, CLONE) == []
+    )  # 3 letters in the serial: a likely misread
+    (low,) = take_in(hit_record(confidence=0.5), CAT, None)  # before a zone is loaded, everything
+    assert not Seen.from_row(orjson.loads(low.value or b"")).trusted
+
+
+def test_a_hit_at_a_checkpoint_without_a_site_is_not_forwarded() -> None:
+    assert take_in(hit_record(), CAT, CLONE, {"510521-KK-0001"}) == []
+    assert len(take_in(hit_record(), CAT, CLONE, {"510521-KK-0042"})) == 1
+    with pytest.raises(Skipped, match="undecodable"):  # not JSON: decode says why
+        take_in(Record(CAT.in_hits("510521"), b"not json"), CAT, CLONE, {"510521-KK-0042"})
 
 
 def test_only_what_a_rule_needs_is_taken_in() -> None:
-    assert take_in(hit_record(), CAT, MULTI) is None  # no cloned-plate rule: plain hits are not needed
+    assert take_in(hit_record(), CAT, MULTI) == []  # no cloned-plate rule: plain hits are not needed
     border = EscalationRules(border=BorderRule(checkpoints=("X",)))
-    assert take_in(Record(CAT.matches, b"{}"), CAT, CLONE) is None
+    with pytest.raises(Skipped, match="undecodable"):  # matches are always taken (temporary agreements)
+        take_in(Record(CAT.matches, b"{}"), CAT, CLONE)
     with pytest.raises(Skipped, match="undecodable"):
         take_in(Record(CAT.matches, b"{}"), CAT, border)
 
@@ -54,3 +67,13 @@ def test_refused_hits_are_skipped_with_their_reason() -> None:
         take_in(hit_record(region="500000"), CAT, CLONE)  # 510521's hit published on 500000's topic
     with pytest.raises(Skipped, match="undecodable"):
         take_in(Record(CAT.in_hits("510521"), b"not json"), CAT, CLONE)
+
+
+def test_a_match_is_forwarded_by_plate_and_by_checkpoint_when_convoys_are_declared() -> None:
+    m = Record(CAT.matches, encode(match()))
+    both = EscalationRules(multi_region=MultiRegionRule(), convoy=ConvoyRule())
+    by_plate, by_checkpoint = take_in(m, CAT, both)
+    assert by_plate.key == "川A12345".encode() and by_plate.headers == [(MATCH_HEADER, m.value())]
+    assert by_checkpoint.key == b"convoy|510521-KK-0042" and by_checkpoint.headers == [(KIND_HEADER, PASS)]
+    low = EscalationRules(convoy=ConvoyRule(priorities=(Priority.LOW,)))
+    assert [o.key for o in take_in(m, CAT, low)] == [by_plate.key]  # the entry's priority is not the rule's

@@ -32,7 +32,7 @@ from tests.unit.models_factories import hit_data
 
 CAT = Catalogue("rax")
 RULES = EscalationRules(
-    cloned_plate=ClonedPlateRule(window_s=3600),
+    cloned_plate=ClonedPlateRule(window_s=3600, corroborating_checkpoints=1),
     checkpoints=(
         CheckpointSite(checkpoint_id="CD-1", lat=30.66, lon=104.07),
         CheckpointSite(checkpoint_id="CQ-1", lat=29.56, lon=106.55),

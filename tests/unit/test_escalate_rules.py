@@ -25,6 +25,7 @@ SITES = {
         CheckpointSite(checkpoint_id="CD-1", lat=30.66, lon=104.07),  # 成都
         CheckpointSite(checkpoint_id="CQ-1", lat=29.56, lon=106.55),  # 重庆, ~270 km away
         CheckpointSite(checkpoint_id="CD-2", lat=30.70, lon=104.10),  # 成都, ~5 km from CD-1
+        CheckpointSite(checkpoint_id="CQ-2", lat=29.60, lon=106.50),  # 重庆, ~7 km from CQ-1
     )
 }
 
@@ -115,7 +116,11 @@ def test_border_fires_again_after_its_cooldown() -> None:
     assert len(fired) == 2
 
 
-CLONE = EscalationRules(cloned_plate=ClonedPlateRule(max_speed_kmh=200, road_factor=1.3, min_distance_km=20))
+CLONE = EscalationRules(
+    cloned_plate=ClonedPlateRule(
+        max_speed_kmh=200, road_factor=1.3, min_distance_km=20, corroborating_checkpoints=1
+    )
+)
 
 
 def test_clone_fires_once_on_an_implausible_speed() -> None:
@@ -150,9 +155,48 @@ def test_clone_uses_the_sites_road_factor() -> None:
     assert len(observe(state, read("CQ-1", 1.45 * 3600), CLONE, SITES)) == 1
 
 
+CORROBORATED = EscalationRules(cloned_plate=ClonedPlateRule(), checkpoints=tuple(SITES.values()))
+
+
+def test_clone_by_default_wants_each_vehicle_read_at_two_checkpoints() -> None:
+    reads = [read("CD-1", 0), read("CQ-1", 600), read("CD-2", 900), read("CQ-2", 1000), read("CD-1", 1200)]
+    fired, _ = run(CORROBORATED, reads)
+    assert [f.trigger for f in fired] == [EscalationTrigger.CLONED_PLATE]
+    assert [s.checkpoint for s in fired[0].evidence] == ["CD-1", "CQ-1", "CD-2", "CQ-2"]
+    assert "≥ 2 checkpoints" in fired[0].detail
+
+
+def test_uncorroborated_clone_near_misses() -> None:
+    assert run(CORROBORATED, [read("CD-1", 0), read("CQ-1", 600)])[0] == []  # two single reads
+    # a car driving 成都 → 成都 with one confident far read (a misread of another car) in between
+    assert (
+        run(CORROBORATED, [read("CD-1", 0), read("CD-2", 1800), read("CQ-1", 2400), read("CD-1", 3600)])[0]
+        == []
+    )
+    # the far vehicle read twice, but at one checkpoint only
+    assert (
+        run(CORROBORATED, [read("CD-1", 0), read("CQ-1", 600), read("CQ-1", 700), read("CD-2", 900)])[0] == []
+    )
+    # a far read consistent with both of the other vehicle's reads corroborates nothing
+    assert run(CORROBORATED, [read("CD-1", 0), read("CQ-1", 600), read("CQ-2", 4 * 3600)])[0] == []
+
+
+def test_clone_tracks_corroborate_across_hours() -> None:
+    """A car in 成都 at 0 and 4 h, one in 重庆 at 10 min and 4 h + 1 min: two pairs too far apart."""
+    reads = [read("CD-1", 0), read("CQ-1", 600), read("CD-2", 4 * 3600), read("CQ-2", 4 * 3600 + 60)]
+    fired, _ = run(CORROBORATED, reads)
+    assert [len(f.evidence) for f in fired] == [4]
+
+
 def test_reads_and_marks_leave_the_state_after_the_window() -> None:
     fired, state = run(CLONE, [read("CD-1", 0), read("CQ-1", 600), read("CD-1", 8 * 3600)])
     assert len(fired) == 1
     assert [s.t - T0 for s in state.hits] == [8 * 3600]
     assert state.fired == {}
     assert horizon_s(CLONE) == CLONE.cloned_plate.window_s  # type: ignore[union-attr]
+
+
+def test_a_read_row_round_trips_every_field() -> None:
+    s = Seen("e", PLATE, "blue", "510000", "CD-1", T0, "entry", "510000", "stolen_vehicle", "high", False)
+    assert Seen.from_row(s.row()) == s
+    assert len(s.row()) == len(Seen.__dataclass_fields__)

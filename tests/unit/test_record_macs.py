@@ -224,7 +224,7 @@ def test_the_loop_dead_letters_a_forged_record_as_forged_and_counts_it(tmp_path:
     forged = Record(HITS, b"v2", 2, _key=b"k", _headers=_headers(key, HITS, b"k", b"v1"))  # type: ignore[arg-type]
     bare = Record(HITS, b"v3", 3, _key=b"k")
     ctx = loop._context()
-    todo = loop._screen([good, forged, bare], ctx)  # type: ignore[list-item]
+    todo = loop.screen([good, forged, bare], ctx)  # type: ignore[list-item]
     assert todo == [good]
     letters = [parse_dlq_headers(out.headers) for out in ctx.out]
     assert [(d.reason.value, d.stage.value, d.source_offset) for d in letters] == [

@@ -1,0 +1,115 @@
+"""Convoys (rule d) as pure functions: watchlisted passes kept per checkpoint, passes together per pair.
+
+Two re-keyings make a convoy visible to one key at a time. A match is forwarded to the inbox keyed by
+its checkpoint (``convoy|<checkpoint>``): ``pass_by`` keeps that checkpoint's recent watchlisted passes
+and pairs the new one with every other plate's pass within ``gap_s``. Each pair is forwarded keyed by the
+two plates (``convoy|<a>|<b>``): ``together`` keeps the pair's passes together and fires once when they
+span ``min_checkpoints`` checkpoints within ``window_s``. Windows are in pass time, as in ``rules``; marks
+and dedup by event ids make a re-sent or replayed pass count once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from schemas.escalation import ConvoyRule
+from schemas.operation import EscalationTrigger
+from streams.escalate.rules import Firing
+from streams.escalate.seen import Seen
+
+__all__ = ["Pair", "Passes", "pair_key", "pass_by", "pass_key", "together"]
+
+
+def pass_key(checkpoint: str) -> str:
+    """The inbox key of a watchlisted pass at ``checkpoint``."""
+    return f"convoy|{checkpoint}"
+
+
+def _vehicle(s: Seen) -> tuple[str, str]:
+    return s.plate, s.colour
+
+
+def pair_key(a: Seen, b: Seen) -> str:
+    """The inbox key of two vehicles seen together (in a canonical order)."""
+    first, second = sorted((_vehicle(a), _vehicle(b)))
+    return f"convoy|{first[0]}/{first[1]}|{second[0]}/{second[1]}"
+
+
+@dataclass
+class Passes:
+    """The recent watchlisted passes at one checkpoint."""
+
+    seen: list[Seen] = field(default_factory=list)
+
+    def to_json(self) -> list[Any]:
+        return [s.row() for s in self.seen]
+
+    @classmethod
+    def from_json(cls, data: list[Any] | None) -> Passes:
+        return cls([Seen.from_row(r) for r in data or ()])
+
+    @property
+    def newest(self) -> float:
+        return max((s.t for s in self.seen), default=0.0)
+
+
+def pass_by(passes: Passes, seen: Seen, rule: ConvoyRule) -> list[tuple[Seen, Seen]]:
+    """Add ``seen`` to its checkpoint's ``passes``; return it paired (canonical order) with each other
+    vehicle's pass within ``gap_s``. A re-sent pass (same event and entry) pairs nothing."""
+    if any(s.event_id == seen.event_id and s.entry_id == seen.entry_id for s in passes.seen):
+        return []
+    pairs: dict[tuple[str, str], tuple[Seen, Seen]] = {}
+    for other in passes.seen:
+        if _vehicle(other) == _vehicle(seen) or abs(other.t - seen.t) > rule.gap_s:
+            continue
+        a, b = sorted((seen, other), key=_vehicle)
+        pairs.setdefault((a.event_id, b.event_id), (a, b))  # one pair per two reads, whatever the entries
+    passes.seen.append(seen)
+    newest = passes.newest
+    passes.seen = [s for s in passes.seen if s.t >= newest - rule.gap_s]
+    return list(pairs.values())
+
+
+@dataclass
+class Pair:
+    """Two vehicles' passes together (canonical order), and until when the pair has fired."""
+
+    together: list[tuple[Seen, Seen]] = field(default_factory=list)
+    fired_until: float = -1.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"p": [[a.row(), b.row()] for a, b in self.together], "f": self.fired_until}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> Pair:
+        if not data:
+            return cls()
+        return cls([(Seen.from_row(a), Seen.from_row(b)) for a, b in data["p"]], float(data["f"]))
+
+    @property
+    def newest(self) -> float:
+        return max((max(a.t, b.t) for a, b in self.together), default=self.fired_until)
+
+
+def together(pair: Pair, a: Seen, b: Seen, rule: ConvoyRule) -> Firing | None:
+    """Add a pass together to ``pair``; the firing when the pair now spans ``min_checkpoints``."""
+    if any(x.event_id == a.event_id and y.event_id == b.event_id for x, y in pair.together):
+        return None
+    pair.together.append((a, b))
+    pair.together.sort(key=lambda p: (min(p[0].t, p[1].t), p[0].event_id))
+    newest = pair.newest
+    pair.together = [p for p in pair.together if min(p[0].t, p[1].t) >= newest - rule.window_s]
+    at = max(a.t, b.t)
+    checkpoints = {x.checkpoint for x, _ in pair.together}
+    if len(checkpoints) < rule.min_checkpoints or pair.fired_until >= at:
+        return None
+    reads = {(s.event_id, s.entry_id): s for p in pair.together for s in p}
+    evidence = tuple(sorted(reads.values(), key=lambda s: (s.t, s.event_id)))
+    pair.fired_until = evidence[-1].t + rule.window_s
+    gaps = [abs(x.t - y.t) for x, y in pair.together]
+    detail = (
+        f"{a.plate} and {b.plate} passed {len(checkpoints)} checkpoints together "
+        f"(at most {max(gaps):.0f} s apart, rule: {rule.gap_s:g} s) within {rule.window_s:g} s"
+    )
+    return Firing(EscalationTrigger.CONVOY, evidence, detail)

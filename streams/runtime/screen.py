@@ -1,0 +1,72 @@
+"""The loop's gate before a processor: records that failed alone, oversized values and forged records
+are dead-lettered here and never reach ``process``."""
+
+from __future__ import annotations
+
+import logging
+
+from confluent_kafka import Message
+from prometheus_client import Counter
+
+from schemas.dlq import DlqReason, DlqStage
+from streams.runtime.context import Context
+from streams.runtime.deadletter import DeadLetterBuilder
+from streams.runtime.macs import RecordAuthenticator
+
+__all__ = ["Screen"]
+
+log = logging.getLogger(__name__)
+
+#: (topic, partition, offset) of a record -> how many single-record transactions of it failed
+FailedRecords = dict[tuple[str, int, int], int]
+
+
+class Screen:
+    """Splits a batch into what the processor may see and dead letters (in the batch's transaction)."""
+
+    def __init__(
+        self,
+        processor: str,
+        max_input_bytes: int,
+        dead_letters: DeadLetterBuilder,
+        auth: RecordAuthenticator | None,
+        forged: Counter,
+        failed: FailedRecords,
+    ) -> None:
+        self.processor, self.limit = processor, max_input_bytes
+        self.dead_letters, self.auth, self.forged, self.failed = dead_letters, auth, forged, failed
+
+    def __call__(self, batch: list[Message], ctx: Context) -> list[Message]:
+        """The records of ``batch`` to process; the others dead-lettered into ``ctx``."""
+        todo = []
+        auth = self.auth
+        if auth is not None:
+            auth.keyring.refresh()
+        for m in batch:
+            value = m.value()
+            where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
+            if self.failed.get(where, 0) >= 1 and len(batch) == 1:
+                ctx.out.append(
+                    self.dead_letters.stub(
+                        m, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, "its transaction failed twice alone"
+                    )
+                )
+                ctx.dlq_counts[DlqReason.PROCESSING_ERROR.value] += 1
+            elif value is not None and len(value) > self.limit:
+                ctx.dead_letter(
+                    m, DlqReason.TOO_LARGE, DlqStage.DECODE, f"value of {len(value)} bytes > {self.limit}"
+                )
+            elif auth is not None and (
+                forged := auth.problem(where[0], m.key(), value, m.headers(), ctx.now)
+            ):
+                self._forged(m, auth.region_of(where[0]) or "", *forged, ctx)
+            else:
+                todo.append(m)
+        return todo
+
+    def _forged(self, m: Message, region: str, cause: str, error: str, ctx: Context) -> None:
+        """Dead-letter a forged record (the dead letter is its audit trail) and count it once committed."""
+        ctx.dead_letter(m, DlqReason.FORGED, DlqStage.VALIDATE, error)
+        if ctx.dlq_counts[DlqReason.FORGED.value] <= 3:  # a flood is counted, not logged record by record
+            log.warning("forged record on %s[%s]@%s: %s", m.topic(), m.partition(), m.offset(), error)
+        ctx.after_commit(self.forged.labels(self.processor, region, cause).inc)

@@ -1,0 +1,49 @@
+"""`rax zone explain`: a zone's escalation rules said in words, with their near misses and warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from click.testing import CliRunner
+
+from ops.cli.zone_cmd import command
+from ops.demo.escalation import DEMO_RULES
+from ops.zone import load_zone_file
+from ops.zone.explain import explain_escalation
+from schemas.escalation import ClonedPlateRule, EscalationRules
+from tests.support.hotpath import EXAMPLE_ZONE
+
+
+def test_every_declared_rule_is_explained_with_its_parameters() -> None:
+    zone = load_zone_file(EXAMPLE_ZONE).model_copy(update={"escalation": DEMO_RULES})
+    lines = explain_escalation(zone)
+    text = "\n".join(lines)
+    assert [line[:3] for line in lines[:3]] == ["(a)", "(c)", "(d)"]
+    assert "matched in 2 regions within 6 h" in text and "1 regions do not" in text
+    assert "faster than 200 km/h" in text and "read at 2 checkpoints" in text
+    assert "passing 3 checkpoints together, at most 10 s apart" in text
+    assert lines[3] == "checkpoint sites: 5"
+
+
+def test_a_zone_without_rules_and_a_rule_without_sites_are_said_so() -> None:
+    zone = load_zone_file(EXAMPLE_ZONE)
+    assert explain_escalation(zone) == [
+        "no escalation rules: routine matches never open a special operation (专项)"
+    ]
+    unsited = zone.model_copy(update={"escalation": EscalationRules(cloned_plate=ClonedPlateRule())})
+    assert any(line.startswith("warning: cloned_plate") for line in explain_escalation(unsited))
+
+
+def test_the_command_explains_a_zone_file_and_refuses_an_invalid_one(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE_ZONE.read_text())
+    data["escalation"] = {"convoy": {"gap_s": 20, "min_checkpoints": 4}}
+    good = tmp_path / "zone.yaml"
+    good.write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = CliRunner().invoke(command, ["explain", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "(d) convoy" in result.output and "4 checkpoints together, at most 20 s apart" in result.output
+    data["escalation"] = {"convoy": {"gap_s": -1}}
+    good.write_text(yaml.safe_dump(data, allow_unicode=True))
+    result = CliRunner().invoke(command, ["explain", str(good)])
+    assert result.exit_code != 0 and "gap_s" in result.output
