@@ -162,6 +162,16 @@ def memory(entries: list[tuple[Any, ...]]) -> dict[str, float]:
     return {"index_rss_mb": round(rss, 1), "index_tracemalloc_mb": round(traced, 1)}
 
 
+def candidates(index: WatchlistIndex, hits: list[Plate]) -> dict[str, float]:
+    """Per hit, on average: partial-index entries its probes return, and patterns verified by regex."""
+    counts = [index.partial_candidates(plate) for plate, _ in hits]
+    n = max(len(hits), 1)
+    return {
+        "entries": round(sum(e for e, _ in counts) / n, 3),
+        "verified": round(sum(v for _, v in counts) / n, 3),
+    }
+
+
 def plant(gen: PlateGen, index: WatchlistIndex, entries: list[tuple[Any, ...]], n: int) -> list[Plate]:
     """Hits made from live entries: the plate itself, a misread within tolerance, a fill of a pattern."""
     rng, live = gen.rng, [e for e in entries if e[4] > NOW]
@@ -200,13 +210,18 @@ def bench_matcher(args: argparse.Namespace, gen: PlateGen) -> dict[str, Any]:
         stream.insert(gen.rng.randrange(len(stream) + 1), hit)
     matching = planted + naturally_matched
     found = [index.match(p, c, NOW) for p, c in matching]
+    lengths = sorted({len(p) for p, _ in no_match})
     result = {
         "entries": len(index),
         "partial_entries": index.partial_count,
         "build_s": round(build_s, 2),
         **mem,
         "bytes_per_entry": round(mem["index_tracemalloc_mb"] * 2**20 / len(entries)),
-        "probes_per_hit_by_length": {n: index.probes(n) for n in sorted({len(p) for p, _ in no_match})},
+        "probes_per_hit_by_length": {n: index.probes(n) for n in lengths},
+        # the partial index alone: dict lookups per hit, and the candidates they return for verification
+        "partial_probes_per_hit_by_length": {n: index.partial_probes(n) for n in lengths},
+        "partial_candidates_per_hit_no_match": candidates(index, no_match[:200_000]),
+        "partial_candidates_per_hit_match": candidates(index, matching),
         "natural_match_rate": round(len(naturally_matched) / len(natural), 5),
         "stream_match_rate": round(len(planted) / len(stream), 5),
         "matching_hits_by_kind": {
@@ -219,6 +234,10 @@ def bench_matcher(args: argparse.Namespace, gen: PlateGen) -> dict[str, Any]:
         "match_percentiles": percentiles(index.match, matching),
     }
     del index, found
+    partial_only = [e for e in entries if "?" in e[1] or "*" in e[1]]
+    start = time.process_time()
+    build(partial_only)
+    result["partial_build_s"] = round(time.process_time() - start, 3)
     exact_only = build([e for e in entries if not ("?" in e[1] or "*" in e[1])])
     result["us_per_hit_no_match_without_partial_entries"] = timed(exact_only.match, no_match)
     return result

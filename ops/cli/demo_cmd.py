@@ -143,7 +143,8 @@ def command(duration: float | None, rate: float, port: int, metrics_base: int, p
     try:
         zone = _zone(settings)
         _start(group, settings, rate, metrics_base)
-        for line in start_consoles(group, settings, rax_home()):  # the web consoles of two regions
+        evaluate_web = f"http://127.0.0.1:{metrics_base + 3}"  # the consoles' scorecard pages
+        for line in start_consoles(group, settings, rax_home(), evaluate_web):  # two regions' web consoles
             click.echo(line)
         n = _publish_watchlists(settings, zone, per_region)
         click.echo(f"{n} watchlist placements sent; {len(SIMULATED)} simulators at {rate:.0f} hits/s each")

@@ -74,8 +74,8 @@ class ConsoleState:
         answers = self.answers.get(item.delivery_id)
         if answers:
             item.answers, item.status = list(answers), "answered"
-        if item.thread is not None and item.kind == "request":
-            self.threads[item.thread] = item.delivery_id
+        if item.thread is not None and item.kind == "request" and item.request_id is None:
+            self.threads[item.thread] = item.delivery_id  # the requester's own copy: the thread's head
             item.answers += self.replies.get(item.thread, [])
         if self.history.add(item):
             self.shown_total += 1
@@ -84,7 +84,8 @@ class ConsoleState:
                 self._thread_answer(item)
 
     def _thread_answer(self, answer: Item) -> None:
-        """An answer delivered: said on its request's card too (the requester follows the thread there)."""
+        """An answer delivered: said on the requester's request card too (it follows the thread there; a
+        recipient's card shows what its own officers answered)."""
         text = answer.title.removeprefix("answer: ").split(" request ")[0]
         self.replies.setdefault(answer.thread or "", []).append(text)
         head = self.history.get(self.threads.get(answer.thread or "", ""))

@@ -16,8 +16,12 @@ __all__ = ["CONSOLE_REGIONS", "start_consoles"]
 CONSOLE_REGIONS = (("510521", "泸县"), ("500153", "荣昌区"))
 
 
-def start_consoles(group: ProcessGroup, settings: KafkaSettings, home: Path) -> list[str]:
+def start_consoles(
+    group: ProcessGroup, settings: KafkaSettings, home: Path, scorecards_url: str | None = None
+) -> list[str]:
     """Starts `rax centre console` for each of ``CONSOLE_REGIONS``; the lines to print (URL, login).
+
+    ``scorecards_url``: the evaluation app's web address, for the consoles' scorecard pages.
 
     One duty officer per region, with a password drawn for this run (printed: it is a demo).
     """
@@ -29,6 +33,7 @@ def start_consoles(group: ProcessGroup, settings: KafkaSettings, home: Path) -> 
         port = free_port()
         group.start_rax(f"console-{region}", "centre", "console", "--region", region,
                         "--bootstrap", settings.bootstrap_servers, "--port", str(port),
-                        "--file", str(officers.path))  # fmt: skip
+                        "--file", str(officers.path),
+                        *(("--scorecards-url", scorecards_url) if scorecards_url else ()))  # fmt: skip
         lines.append(f"console {name} {region}: http://127.0.0.1:{port}/  login {officer} / {password}")
     return lines

@@ -1,14 +1,14 @@
 """orjson reading of only the fields the evaluator counts; anything unusual → ``None``: the model decides.
 
-The evaluator's per-record cost is mostly decoding: a pydantic model validates every field of a hit, an
-acknowledgement or an audit record, and the evaluator needs three to eight of them. These readers take
-a record in its canonical wire form (what ``schemas.codec.encode`` writes) and return those fields with
-the types and normalisation the models give them (UTC instants as epoch seconds, event ids stripped and
-lower-cased); for anything else — not JSON, not an object, a field missing, of another type, an alias, a
-time without an offset — they return ``None`` and ``decode.py`` validates the record whole, so a record
-refused today is refused with the same reason. What they do not check is the fields the counting does not
-use (a plate's form, an operator's id): validating those is the processors' work, and a record they let
-through is counted as before (``docs/evaluate.md``, "Decoding").
+Of the evaluator's own per-record work, decoding is most: a pydantic model validates every field of a
+hit, an acknowledgement or an audit record, and the evaluator needs three to eight of them. These readers
+take a record in its canonical wire form (what ``schemas.codec.encode`` writes) and return those fields
+with the types and normalisation the models give them (UTC instants as epoch seconds, event ids stripped
+and lower-cased); for anything else — not JSON, not an object, a field missing, of another type, an
+alias, a time without an offset — they return ``None`` and ``decode.py`` validates the record whole, so
+a record whose counted fields are wrong is refused with the model's reason. The fields the counting does
+not use (a plate's form, an operator's id) are not checked: validating those is the processors' work
+(``docs/evaluate.md``, "Decoding").
 """
 
 from __future__ import annotations

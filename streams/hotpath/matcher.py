@@ -138,6 +138,14 @@ class WatchlistIndex:
         """Dict lookups a no-match hit of this length costs: plate, class key and the partial probes."""
         return 1 + bool(self._tolerant or self._partial.count) + self._partial.probes(length)
 
+    def partial_probes(self, length: int) -> int:
+        """Dict lookups (or scanned patterns) of the partial index alone for a hit of this length."""
+        return self._partial.probes(length)
+
+    def partial_candidates(self, plate: str) -> tuple[int, int]:
+        """(Partial-index entries a hit's probes return, patterns verified by regex): for the benchmark."""
+        return self._partial.candidates(plate.translate(CLASS_TABLE)) if self._partial.count else (0, 0)
+
     def upsert(
         self,
         entry_id: str,
