@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 from schemas.base import DigestId, ShortText, Text, UtcDatetime, WireModel, digest_id
 from schemas.delivery import DeliveryKind
 from schemas.fields import RegionCode
+from schemas.keys import KeyId
 from schemas.sharing import ObjectName, Purpose, RedactField
 
 __all__ = [
@@ -44,6 +45,7 @@ class AuditReason(StrEnum):
     OUT_OF_SCOPE = "out_of_scope"  # refused: the entry's scope or the alert's addressing excludes it
     IMPERSONATION = "impersonation"  # refused: a record claimed another region than the topic it came on
     PURPOSE_NOT_ALLOWED = "purpose_not_allowed"  # refused: the agreement does not list the stated purpose
+    NO_SEAL_KEY = "no_seal_key"  # refused: the agreement says seal, the recipient has no valid seal key
     TEMPORARY_AGREEMENT = "temporary_agreement"  # disclosed under an operation's temporary agreement
 
     @property
@@ -126,6 +128,11 @@ class AuditRecord(WireModel):
     at: UtcDatetime = Field(description="When: the moment of the decision, UTC.")
     source_time: UtcDatetime = Field(description="When the source event happened (pass_time, sent), UTC.")
     detail: Text | None = Field(default=None, max_length=1000, description="Free text for a person.")
+    sealed_to: KeyId | None = Field(
+        default=None,
+        description="A sealed disclosure: the recipient's key the body was sealed to. The record then "
+        "names what was disclosed (subject, fields, agreement) but carries no plate.",
+    )
     act: AuditAct | None = Field(
         default=None, description="An act record: what the region did; absent for a disclosure decision."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 
 from pydantic import Field, model_validator
 
@@ -27,11 +27,20 @@ from schemas.matching import Match, MatchKind
 from schemas.operation import Operation, OperationClosure
 from schemas.plates import PlateRule
 from schemas.requests import CooperationRequest, RequestAnswer
+from schemas.sealed import SealedEnvelope
 from schemas.sharing import ObjectName, Purpose, RedactField
 from schemas.vocab import Action, Category, ColourField, Priority
 from schemas.watchlist import Approval
 
-__all__ = ["Delivery", "DeliveryKind", "MatchNotice", "delivery_id", "kind_for_alert"]
+__all__ = [
+    "PAYLOAD_FIELDS",
+    "Delivery",
+    "DeliveryKind",
+    "MatchNotice",
+    "delivery_id",
+    "kind_for_alert",
+    "payload_field",
+]
 
 
 def delivery_id(source_event_id: str, subject_id: str, recipient: str) -> str:
@@ -184,8 +193,9 @@ class Delivery(WireModel):
     """One thing delivered to one recipient region on ``rax.out.<recipient>`` (keyed by delivery id).
 
     Exactly one of ``match``, ``alert``, ``breach``, ``operation``, ``closure``, ``request``, ``answer``
-    is present, as ``kind`` says. A delivery to anyone but the owner names the agreement and purpose it
-    was disclosed under.
+    is present, as ``kind`` says — or, for a sealed delivery, none of them and ``sealed``: that payload
+    encrypted to the recipient's key (``schemas.sealed_delivery`` seals and opens it). A delivery to
+    anyone but the owner names the agreement and purpose it was disclosed under.
     """
 
     delivery_id: DigestId = Field(description="delivery_id(source_event_id, subject_id, recipient).")
@@ -217,6 +227,11 @@ class Delivery(WireModel):
     )
     answer: RequestAnswer | None = Field(
         default=None, description="The answer to a request; when kind is request_answer."
+    )
+    sealed: SealedEnvelope | None = Field(
+        default=None,
+        description="A sealed delivery: its payload (the field `kind` names, as JSON) sealed to the "
+        "recipient's key; the payload field itself is then absent (docs/threat-model.md).",
     )
     agreement_id: ObjectName | None = Field(
         default=None,
@@ -257,22 +272,10 @@ class Delivery(WireModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Delivery:
-        payloads = ("match", "alert", "breach", "operation", "closure", "request", "answer")
-        present = {name for name in payloads if getattr(self, name) is not None}
-        if self.kind == DeliveryKind.MATCH:
-            expected = "match"
-        elif self.kind == DeliveryKind.DEADLINE_BREACH:
-            expected = "breach"
-        elif self.kind == DeliveryKind.OPERATION:
-            expected = "operation"
-        elif self.kind == DeliveryKind.OPERATION_CLOSED:
-            expected = "closure"
-        elif self.kind == DeliveryKind.REQUEST:
-            expected = "request"
-        elif self.kind == DeliveryKind.REQUEST_ANSWER:
-            expected = "answer"
-        else:
-            expected = "alert"
+        present = {name for name in PAYLOAD_FIELDS if getattr(self, name) is not None}
+        expected = payload_field(self.kind)
+        if self.sealed is not None:
+            return self._consistent_sealed(present)
         if present != {expected}:
             got = ", ".join(sorted(present)) or "none"
             raise ValueError(f"kind: {self.kind} carries exactly `{expected}`, got {got}")
@@ -286,3 +289,33 @@ class Delivery(WireModel):
         if disclosure and (basis is None or self.purpose is None):
             raise ValueError("agreement_id: a disclosure to another region names its agreement and purpose")
         return self
+
+    def _consistent_sealed(self, present: set[str]) -> Delivery:
+        """A sealed delivery carries no payload in clear and is sealed to its own recipient; its id is
+        checked against the payload once opened (``schemas.sealed_delivery.open_delivery``)."""
+        if present:
+            raise ValueError(f"sealed: a sealed delivery carries no payload in clear, got {sorted(present)}")
+        assert self.sealed is not None
+        if self.sealed.recipient != self.recipient:
+            raise ValueError(f"sealed: sealed to {self.sealed.recipient}, delivered to {self.recipient}")
+        if self.recipient != self.owner and (self.agreement_id or self.read_agreement_id) is None:
+            raise ValueError("agreement_id: a disclosure to another region names its agreement and purpose")
+        return self
+
+
+#: the payload fields of a delivery, one of which ``kind`` names
+PAYLOAD_FIELDS: Final = ("match", "alert", "breach", "operation", "closure", "request", "answer")
+
+_PAYLOAD_OF_KIND: Final = {
+    DeliveryKind.MATCH: "match",
+    DeliveryKind.DEADLINE_BREACH: "breach",
+    DeliveryKind.OPERATION: "operation",
+    DeliveryKind.OPERATION_CLOSED: "closure",
+    DeliveryKind.REQUEST: "request",
+    DeliveryKind.REQUEST_ANSWER: "answer",
+}
+
+
+def payload_field(kind: DeliveryKind) -> str:
+    """The field of a delivery of ``kind`` that carries its payload (the alert kinds carry ``alert``)."""
+    return _PAYLOAD_OF_KIND.get(kind, "alert")

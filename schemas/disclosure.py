@@ -25,7 +25,8 @@ class Disclosure:
 
     ``agreement_id`` is the basis of a disclosure under an agreement; for a refusal as
     ``agreement_not_in_force`` it names the agreement that covers the category but is not in force
-    (what a person would renew); otherwise it is ``None``. ``purpose`` and ``redact`` are set only
+    (what a person would renew), for ``no_seal_key`` the agreement that asks for sealing; otherwise it
+    is ``None``. ``purpose`` and ``redact`` are set only
     when disclosed under an agreement. A value, built by ``may_disclose`` or (for a basis decided
     earlier and kept in state) by the caller.
     """
@@ -37,6 +38,7 @@ class Disclosure:
     redact: tuple[RedactField, ...] = ()
     read_agreement_id: str | None = None
     refused_by: ConsentSide | None = None
+    seal: bool = False  # an agreement it rests on (either side's) says its body is sealed to the recipient
 
     @property
     def disclosed(self) -> bool:
@@ -85,7 +87,9 @@ def may_disclose(
         return Disclosure(recipient, AuditReason.AGREEMENT_NOT_IN_FORCE, covering[0].agreement_id)
     basis = allowing[0]
     chosen = purpose if purpose in basis.purposes else basis.purposes[0]
-    return Disclosure(recipient, AuditReason.AGREEMENT, basis.agreement_id, chosen, basis.redact)
+    return Disclosure(
+        recipient, AuditReason.AGREEMENT, basis.agreement_id, chosen, basis.redact, seal=basis.seal
+    )
 
 
 def may_disclose_match(
@@ -113,7 +117,8 @@ def may_disclose_match(
     when the recipient is both the owner and the read's region; otherwise it is ``agreement``, with the
     owner's agreement in ``agreement_id`` and the read region's in ``read_agreement_id`` (each ``None``
     on the side the recipient is itself). The purpose is the entry side's (the owner placed the entry
-    for it), else the read side's; the redactions of both agreements apply.
+    for it), else the read side's; the redactions of both agreements apply, and the body is sealed if
+    either agreement says ``seal``.
     """
     entry = may_disclose(zone, owner, recipient, category, at, purpose)
     if not entry.disclosed:
@@ -133,4 +138,5 @@ def may_disclose_match(
         entry.purpose or read.purpose,
         redact,
         read_agreement_id=read.agreement_id,
+        seal=entry.seal or read.seal,
     )

@@ -94,6 +94,7 @@ class DlqReason(StrEnum):
     REJECTED_BY_RECIPIENT = "rejected_by_recipient"  # a centre's own system refused a delivery (HTTP 4xx)
     IMPLAUSIBLE_TIME = "implausible_time"  # a time too far from the receiving clock (schemas.times)
     FORGED = "forged"  # no valid MAC of its topic's region (rax.mac): not made by that region's connectors
+    UNOPENABLE = "unopenable"  # a sealed delivery the reader holds no key for, or that does not open
 
 
 class DlqStage(StrEnum):

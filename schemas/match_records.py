@@ -34,8 +34,14 @@ def match_delivery(match: Match, d: Disclosure, now: datetime) -> Delivery:
     )
 
 
-def match_audit(match: Match, d: Disclosure, now: datetime, detail: str | None = None) -> AuditRecord:
-    """The audit record of the decision ``d`` about ``match`` (a disclosure or a refusal)."""
+def match_audit(
+    match: Match, d: Disclosure, now: datetime, detail: str | None = None, sealed_to: str | None = None
+) -> AuditRecord:
+    """The audit record of the decision ``d`` about ``match`` (a disclosure or a refusal).
+
+    A disclosure sealed to the recipient's key ``sealed_to`` names the entry, fields and agreement but
+    not the plate: the audit log must not hold in clear what the delivery hid from the broker.
+    """
     hit = match.hit
     did = match_delivery_id(match, d.recipient)
     return AuditRecord(
@@ -45,7 +51,7 @@ def match_audit(match: Match, d: Disclosure, now: datetime, detail: str | None =
         recipient=d.recipient,
         owner=match.owner,
         subject_id=match.entry_id,
-        plates=(hit.plate,),
+        plates=() if sealed_to is not None else (hit.plate,),
         hit_region=hit.region,
         decision=d.decision,
         reason=d.reason,
@@ -57,4 +63,5 @@ def match_audit(match: Match, d: Disclosure, now: datetime, detail: str | None =
         at=now,
         source_time=hit.pass_time,
         detail=detail,
+        sealed_to=sealed_to,
     )

@@ -90,6 +90,11 @@ class Agreement(WirePart):
         default=None, description="When it ends, UTC; absent = until withdrawn."
     )
     basis: Text | None = Field(default=None, max_length=1000, description="The signed document it rests on.")
+    seal: bool = Field(
+        default=False,
+        description="Seal each delivery under it to the recipient's public key (HPKE): Kafka, its disks "
+        "and its operators see ciphertext and routing fields only (docs/threat-model.md).",
+    )
 
     def is_valid_at(self, at: datetime) -> bool:
         """True if the agreement is in force at ``at``."""

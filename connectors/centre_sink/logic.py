@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["Verdict", "request_headers", "verdict"]
+from schemas.codec import encode
+from schemas.crypto import OpenError
+from schemas.delivery import Delivery
+from schemas.sealed_delivery import PrivateKeyLookup, open_delivery
+
+__all__ = ["Verdict", "opened_body", "request_headers", "verdict"]
 
 
 class Verdict(Enum):
@@ -33,3 +38,21 @@ def request_headers(delivery_id: str, token: str | None) -> dict[str, str]:
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return headers
+
+
+def opened_body(raw: bytes, keys: PrivateKeyLookup | None) -> bytes:
+    """The body to POST: the delivery as it came, or opened if it is sealed (the centre gets clear JSON).
+
+    Raises ``OpenError`` when a sealed delivery does not open with ``keys`` (or none were given).
+    """
+    if b'"sealed"' not in raw:  # cheap test first: most deliveries are not sealed
+        return raw
+    try:
+        delivery = Delivery.model_validate_json(raw)
+    except ValueError:
+        return raw  # not a delivery this version reads: the centre decides, as before
+    if delivery.sealed is None:
+        return raw
+    if keys is None:
+        raise OpenError(f"delivery {delivery.delivery_id} is sealed and the sink was given no key store")
+    return encode(open_delivery(delivery, keys))

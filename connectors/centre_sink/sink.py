@@ -3,8 +3,9 @@
 Lifecycle: ``CentreSink(...).run(stop)`` until ``stop`` is set. A delivery is acknowledged to Kafka
 (its offset committed) only after the centre answered 2xx or 409, so a crash re-sends at most the
 deliveries of one batch, each with the same ``Idempotency-Key``: at least once, duplicates
-recognisable. A 4xx other than 408/409/429 is the centre refusing this delivery: it goes to the
-centre DLQ with the status and body, and the sink goes on. Anything else is retried with back-off,
+recognisable. A sealed delivery is POSTed opened with the region's keys; one that does not open goes
+to the centre DLQ as ``unopenable``. A 4xx other than 408/409/429 is the centre refusing this
+delivery: it goes to the centre DLQ with the status and body, and the sink goes on. Anything else is retried with back-off,
 forever, in order: a delivery is never skipped because the centre was down.
 
 The consumer and the dead-letter producer come from ``streams.runtime.ClientFactory``, the dead letters
@@ -25,10 +26,12 @@ from confluent_kafka import KafkaError, KafkaException, Message
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from connectors.centre_sink.config import CentreSinkConfig
-from connectors.centre_sink.logic import Verdict, request_headers, verdict
+from connectors.centre_sink.logic import Verdict, opened_body, request_headers, verdict
 from connectors.sdk.producer import ErrorClass, classify
+from schemas.crypto import OpenError
 from schemas.dlq import DlqReason, DlqStage
 from schemas.kafka_settings import KafkaSettings
+from schemas.sealed_delivery import PrivateKeyLookup
 from schemas.topics import Catalogue
 from streams.runtime import ClientFactory, DeadLetterBuilder, Outgoing
 
@@ -48,8 +51,9 @@ class CentreSink:
         config: CentreSinkConfig,
         registry: CollectorRegistry | None = None,
         name: str = "sink",
+        keys: PrivateKeyLookup | None = None,
     ) -> None:
-        self.cat, self.region, self.config = cat, region, config
+        self.cat, self.region, self.config, self.keys = cat, region, config, keys
         clients = ClientFactory(settings, f"centre-{name}@{region}")
         self._consumer = clients.consumer(f"{cat.region_group_prefix(region)}centre-{name}")
         self._dlq = clients.producer()
@@ -81,9 +85,15 @@ class CentreSink:
 
     def _deliver(self, msg: Message, stop: threading.Event) -> bool:
         delivery_id = (msg.key() or b"").decode("utf-8", "replace")
+        try:
+            payload = opened_body(msg.value() or b"", self.keys)
+        except OpenError as exc:  # never POSTed sealed nor skipped silently: the operator sees why
+            self.sent.labels(Verdict.REJECT.value).inc()
+            self._dead(msg, str(exc), DlqReason.UNOPENABLE, DlqStage.DECODE)
+            return True
         backoff = self.config.retry_initial_s
         while True:
-            status, body = self._post(msg.value() or b"", delivery_id)
+            status, body = self._post(payload, delivery_id)
             v = verdict(status)
             self.sent.labels(v.value).inc()
             if v is Verdict.DONE:
@@ -114,8 +124,13 @@ class CentreSink:
         finally:
             self.latency.observe(time.monotonic() - t0)
 
-    def _dead(self, msg: Message, error: str) -> None:
-        reason, stage = DlqReason.REJECTED_BY_RECIPIENT, DlqStage.PRODUCE
+    def _dead(
+        self,
+        msg: Message,
+        error: str,
+        reason: DlqReason = DlqReason.REJECTED_BY_RECIPIENT,
+        stage: DlqStage = DlqStage.PRODUCE,
+    ) -> None:
 
         def stub(refusal: str) -> Outgoing:
             why = f"{error} (its dead letter was refused too: {refusal})"

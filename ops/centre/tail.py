@@ -10,8 +10,10 @@ from confluent_kafka import KafkaError
 
 from ops.centre.seen import SeenStore
 from schemas.codec import DecodeError, decode
+from schemas.crypto import OpenError
 from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
+from schemas.sealed_delivery import PrivateKeyLookup, open_delivery
 from schemas.topics import Catalogue
 from streams.runtime import ClientFactory
 
@@ -36,11 +38,14 @@ class DeliveryTail:
         seen: SeenStore,
         name: str = "tail",
         from_beginning: bool = True,
+        keys: PrivateKeyLookup | None = None,
     ) -> None:
         self.topic = cat.out(region)
         self.seen = seen
+        self.keys = keys
         self.duplicates = 0
         self.bad = 0
+        self.unopened = 0  # sealed deliveries this client holds no key for: shown sealed, not dropped
         self._consumer = ClientFactory(settings, f"centre-{name}@{region}").consumer(
             f"{cat.region_group_prefix(region)}centre-{name}",
             {"auto.offset.reset": "earliest" if from_beginning else "latest"},
@@ -73,7 +78,7 @@ class DeliveryTail:
                     )
                     continue
                 if self.seen.add(delivery.delivery_id):
-                    yield delivery
+                    yield self._opened(delivery)
                 else:
                     self.duplicates += 1
             self.seen.commit()
@@ -82,6 +87,21 @@ class DeliveryTail:
                 for msg in done:
                     self._consumer.store_offsets(message=msg)
                 self._consumer.commit(asynchronous=False)
+
+    def _opened(self, delivery: Delivery) -> Delivery:
+        """``delivery`` with its sealed payload opened by the region's keys, or as it came if it cannot be."""
+        if delivery.sealed is None:
+            return delivery
+        try:
+            if self.keys is None:
+                raise OpenError(f"delivery {delivery.delivery_id} is sealed and no key store was given")
+            return open_delivery(delivery, self.keys)
+        except OpenError as exc:
+            self.unopened += 1
+            log.error(
+                "%s (shown sealed; rax keys list --region %s shows the keys held)", exc, delivery.recipient
+            )
+            return delivery
 
     def close(self) -> None:
         self._consumer.close()
@@ -97,7 +117,9 @@ def summarise(d: Delivery) -> dict[str, Any]:
         "agreement": d.agreement_id,
         "produced_at": d.produced_at.isoformat(),
     }
-    if d.match is not None:
+    if d.sealed is not None:
+        row.update(sealed_to=d.sealed.key_id, note="sealed to a key not held here: not opened")
+    elif d.match is not None:
         m = d.match
         row.update(
             plate=m.plate,

@@ -14,11 +14,24 @@ from rich.table import Table
 from ops.centre import DeliveryTail, SeenStore, acknowledge, summarise
 from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
 from ops.cli.console_cmd import console, officers
+from ops.keys import KeyStore, SealKeyLookup
 from schemas.acks import Outcome
 from schemas.regions import UnknownRegion, check_region
 from schemas.topics import Catalogue
 
 __all__ = ["command"]
+
+
+_keys_option = click.option(
+    "--keys",
+    envvar="RAX_KEYS_DIR",
+    default=None,
+    help="The region's key store, to open sealed deliveries; default $RAX_HOME/keys (rax keys create).",
+)
+
+
+def _seal_keys(directory: str | None, region: str) -> SealKeyLookup:
+    return SealKeyLookup(KeyStore(Path(directory) if directory else rax_home() / "keys"), region)
 
 
 def _region(code: str) -> str:
@@ -47,6 +60,7 @@ command.add_command(officers)
 @click.option("--name", default="tail", show_default=True, help="Client name: its consumer group and store.")
 @click.option("--max", "max_count", type=int, default=None, help="Stop after this many new deliveries.")
 @click.option("--idle-exit", type=float, default=None, help="Stop after this many seconds without news.")
+@_keys_option
 def tail(
     bootstrap: str | None,
     username: str | None,
@@ -58,12 +72,18 @@ def tail(
     name: str,
     max_count: int | None,
     idle_exit: float | None,
+    keys: str | None,
 ) -> None:
-    """Follow the region's deliveries (matches, alerts, deadline breaches), read committed, each once."""
+    """Follow the region's deliveries (matches, alerts, deadline breaches), read committed, each once.
+
+    Sealed deliveries are opened with the region's private keys (``--keys``); one that does not open is
+    shown sealed and logged, never dropped."""
     region = _region(region)
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
     store = SeenStore(rax_home() / "centre" / f"{namespace}-{region}-{name}.sqlite")
-    client = DeliveryTail(settings, Catalogue(namespace), region, store, name=name)
+    client = DeliveryTail(
+        settings, Catalogue(namespace), region, store, name=name, keys=_seal_keys(keys, region)
+    )
     shown = 0
     last_news = time.monotonic()
     recent: deque[dict[str, object]] = deque(maxlen=15)
@@ -171,6 +191,7 @@ def ack(
     default=None,
     help="Serve Prometheus /metrics on this port (0: any free port).",
 )
+@_keys_option
 def sink(
     bootstrap: str | None,
     username: str | None,
@@ -182,8 +203,11 @@ def sink(
     name: str,
     namespace: str,
     metrics_port: int | None,
+    keys: str | None,
 ) -> None:
-    """Push the region's deliveries to the centre's own HTTP endpoint, at least once (Idempotency-Key)."""
+    """Push the region's deliveries to the centre's own HTTP endpoint, at least once (Idempotency-Key).
+
+    Sealed deliveries are POSTed opened (``--keys``); one that does not open is dead-lettered."""
     import signal
     import threading
 
@@ -204,4 +228,6 @@ def sink(
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
-    CentreSink(settings, Catalogue(namespace), _region(region), config, registry, name).run(stop)
+    region = _region(region)
+    opener = _seal_keys(keys, region)
+    CentreSink(settings, Catalogue(namespace), region, config, registry, name, opener).run(stop)

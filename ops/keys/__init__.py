@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ops.keys.opener import SealKeyLookup
 from ops.keys.store import KeyStore, KeyStoreError
 
-__all__ = ["KeyStore", "KeyStoreError"]
+__all__ = ["KeyStore", "KeyStoreError", "SealKeyLookup"]

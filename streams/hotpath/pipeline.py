@@ -11,19 +11,22 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
 from schemas.codec import DecodeError, decode_fast, encode
 from schemas.delivery import DeliveryKind, delivery_id
 from schemas.delivery_notice import DeliveryNotice
+from schemas.disclosure import Disclosure
 from schemas.dlq import DlqReason, DlqStage
 from schemas.hits import CheckpointHit
 from schemas.inbox import InboxKind, inbox_headers
+from schemas.keys import KeyPurpose, RegionKey, current_key
 from schemas.match_records import match_audit, match_delivery, match_delivery_id
 from schemas.matching import Match, MatchKind, match_id
 from schemas.recipients import decide_recipients, in_scope
+from schemas.sealed_delivery import seal_delivery
 from schemas.times import TimeBounds, hit_time_problem
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone
@@ -224,19 +227,32 @@ class HitPipeline:
         result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
         for d in decide_recipients(zone, facts.owner, facts.category, hit.region, now):
             did = match_delivery_id(match, d.recipient)
+            seal_key = self._seal_key(zone, d, now)
+            if d.disclosed and d.seal and seal_key is None:
+                d = replace(d, reason=AuditReason.NO_SEAL_KEY, purpose=None, redact=())  # fail closed
             if d.disclosed:
                 delivery = match_delivery(match, d, now)
+                notice = encode(DeliveryNotice.of(delivery))
+                if seal_key is not None:
+                    delivery = seal_delivery(delivery, seal_key)
                 body = encode(delivery)
                 result.out.append(Outgoing(self.cat.out(d.recipient), did.encode(), body))
                 # the control app learns of the delivery (acks, deadlines) in the partition of its id
                 inbox = inbox_headers(InboxKind.NOTICE, d.recipient)
-                notice = encode(DeliveryNotice.of(delivery))
                 result.out.append(Outgoing(self.cat.control_inbox, did.encode(), notice, list(inbox)))
                 result.deliveries[d.recipient] += 1
                 result.delivered_pass_times.append(hit.pass_time.timestamp())
             else:
                 result.refusals[d.reason.value] += 1
-            result.out.append(Outgoing(self.cat.audit, did.encode(), encode(match_audit(match, d, now))))
+            audit = match_audit(match, d, now, sealed_to=seal_key.key_id if seal_key is not None else None)
+            result.out.append(Outgoing(self.cat.audit, did.encode(), encode(audit)))
+
+    @staticmethod
+    def _seal_key(zone: Zone, d: Disclosure, now: datetime) -> RegionKey | None:
+        """The recipient's seal key when ``d`` is a disclosure its agreement seals, else None."""
+        if not (d.disclosed and d.seal):
+            return None
+        return current_key(zone.keys, d.recipient, KeyPurpose.SEAL, now)
 
     def _impersonation_audit(self, hit: CheckpointHit, publisher: str, topic: str, now: datetime) -> Outgoing:
         did = delivery_id(hit.event_id, "impersonation", publisher)
