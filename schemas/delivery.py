@@ -233,6 +233,11 @@ class Delivery(WireModel):
         description="A sealed delivery: its payload (the field `kind` names, as JSON) sealed to the "
         "recipient's key; the payload field itself is then absent (docs/threat-model.md).",
     )
+    entry_details: SealedEnvelope | None = Field(
+        default=None,
+        description="A match of a blind entry: the entry's details (plate, description) the owner sealed "
+        "to this recipient under their agreement, forwarded unopened by the matcher.",
+    )
     agreement_id: ObjectName | None = Field(
         default=None,
         description="The agreement it was disclosed under; absent only when recipient is the owner "

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import x25519
 from schemas.crypto import OpenError, open_sealed, seal
 from schemas.delivery import Delivery, payload_field
 from schemas.keys import RegionKey
+from schemas.sealed import SealedEnvelope
 
 __all__ = ["PrivateKeyLookup", "delivery_aad", "open_delivery", "seal_delivery"]
 
@@ -36,8 +37,11 @@ def _public(raw: bytes) -> x25519.X25519PublicKey:
     return x25519.X25519PublicKey.from_public_bytes(raw)
 
 
-def seal_delivery(d: Delivery, key: RegionKey) -> Delivery:
-    """``d`` with its payload sealed to ``key`` (the recipient's current seal key)."""
+def seal_delivery(d: Delivery, key: RegionKey, entry_details: SealedEnvelope | None = None) -> Delivery:
+    """``d`` with its payload sealed to ``key`` (the recipient's current seal key).
+
+    ``entry_details``: a blind entry's details the owner sealed to this recipient, forwarded unopened.
+    """
     if key.region != d.recipient:
         raise ValueError(f"seal key {key.key_id} is {key.region}'s, the delivery is for {d.recipient}")
     field = payload_field(d.kind)
@@ -46,6 +50,7 @@ def seal_delivery(d: Delivery, key: RegionKey) -> Delivery:
     fields: dict[str, Any] = {name: getattr(d, name) for name in type(d).model_fields}
     fields[field] = None
     fields["sealed"] = envelope
+    fields["entry_details"] = entry_details
     return Delivery(**fields)
 
 

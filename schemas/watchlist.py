@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from schemas.base import EventId, ShortText, Text, UtcDatetime, WireModel, WirePart
+from schemas.blind import BlindPlate
 from schemas.fields import RegionCode
 from schemas.plate_pattern import is_partial, normalise_pattern, pattern_warnings
 from schemas.plates import PlateIssuer
 from schemas.plates.lookalikes import summary as lookalike_summary
+from schemas.sealed import SealedEnvelope
 from schemas.vocab import Action, Category, ColourField, Priority
 
 __all__ = [
@@ -88,10 +90,22 @@ class WatchlistEntry(WireModel):
         "Latin text (THE, TBD, xxx) has that form, so without it such a plate is refused as a likely "
         "placeholder or typo. When given, the plate must be one of that issuer.",
     )
-    plate: _EntryPlate = Field(
+    plate: _EntryPlate | None = Field(
+        default=None,
         description="The plate sought: an exact plate (normalised on input; any real plate, see "
         "plate_warnings and plate_issuer), or a partial plate from a witness with '?' for one unknown "
-        "character and '*' for any run (at least 3 known characters)."
+        "character and '*' for any run (at least 3 known characters). Absent exactly when `blind`.",
+    )
+    blind: BlindPlate | None = Field(
+        default=None,
+        description="A blind entry: the plate as tokens under the zone's matching key instead of `plate` "
+        "(docs/threat-model.md). Its description and plate travel only in `sealed_details`.",
+    )
+    sealed_details: tuple[SealedEnvelope, ...] = Field(
+        default=(),
+        max_length=64,
+        description="A blind entry's details (plate, description) sealed by the owner to each partner its "
+        "agreements entitle, with that agreement's redactions; the matcher forwards them unopened.",
     )
     plate_warnings: tuple[ShortText, ...] = Field(
         default=(),
@@ -133,7 +147,27 @@ class WatchlistEntry(WireModel):
     @property
     def is_partial(self) -> bool:
         """True for a partial (wildcard) plate."""
-        return is_partial(self.plate)
+        return self.plate is not None and is_partial(self.plate)
+
+    def details_for(self, recipient: str) -> SealedEnvelope | None:
+        """A blind entry's details sealed to ``recipient``, if the owner sealed them any."""
+        return next((d for d in self.sealed_details if d.recipient == recipient), None)
+
+    @model_validator(mode="after")
+    def _plate_or_blind(self) -> WatchlistEntry:
+        if (self.plate is None) == (self.blind is None):
+            raise ValueError("plate: an entry has either a plate or blind tokens, exactly one")
+        if self.blind is not None:
+            if self.description is not None:
+                raise ValueError("description: a blind entry's description travels in sealed_details only")
+            if self.tolerance > 0 and self.blind.folded is None:
+                raise ValueError("blind: an entry tolerating misreads carries its folded token")
+        elif self.sealed_details:
+            raise ValueError("sealed_details: only a blind entry carries sealed details")
+        recipients = [d.recipient for d in self.sealed_details]
+        if len(set(recipients)) != len(recipients):
+            raise ValueError("sealed_details: one envelope per recipient")
+        return self
 
     def is_active(self, at: datetime) -> bool:
         """True if the entry applies at ``at`` (placed and not yet expired)."""
@@ -141,8 +175,8 @@ class WatchlistEntry(WireModel):
 
     @field_validator("plate")
     @classmethod
-    def _normalise_plate(cls, plate: str, info: ValidationInfo) -> str:
-        return normalise_pattern(plate, info.data.get("plate_issuer"))
+    def _normalise_plate(cls, plate: str | None, info: ValidationInfo) -> str | None:
+        return None if plate is None else normalise_pattern(plate, info.data.get("plate_issuer"))
 
     @field_validator("plate_warnings")
     @classmethod

@@ -5,8 +5,8 @@ Lifecycle: ``CentreSink(...).run(stop)`` until ``stop`` is set. A delivery is ac
 deliveries of one batch, each with the same ``Idempotency-Key``: at least once, duplicates
 recognisable. A sealed delivery is POSTed opened with the region's keys; one that does not open goes
 to the centre DLQ as ``unopenable``. A 4xx other than 408/409/429 is the centre refusing this
-delivery: it goes to the centre DLQ with the status and body, and the sink goes on. Anything else is retried with back-off,
-forever, in order: a delivery is never skipped because the centre was down.
+delivery: it goes to the centre DLQ with the status and body, and the sink goes on. Anything else is
+retried with back-off, forever, in order: a delivery is never skipped because the centre was down.
 
 The consumer and the dead-letter producer come from ``streams.runtime.ClientFactory``, the dead letters
 from ``streams.runtime.DeadLetterBuilder`` (the delivery's key and headers, its value up to a bound); a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["WatchlistCsvConfig"]
 
@@ -34,6 +34,21 @@ class WatchlistCsvConfig(BaseModel):
     delimiter: str = Field(
         ",", min_length=1, max_length=1, description="CSV field delimiter, one ASCII character (, ; | tab)."
     )
+    blind_keys: Path | None = Field(
+        None,
+        description="The zone's matching-key file (`rax keys matching create`, 0600): place every entry "
+        "blind, as tokens under its newest key, with its plate and description sealed to each partner "
+        "the zone's agreements entitle (docs/threat-model.md). A partial plate cannot be blind: refused.",
+    )
+    zone_file: Path | None = Field(
+        None, description="The zone file (agreements, members' public keys): required with blind_keys."
+    )
+
+    @model_validator(mode="after")
+    def _blind_needs_zone(self) -> WatchlistCsvConfig:
+        if self.blind_keys is not None and self.zone_file is None:
+            raise ValueError("blind_keys needs zone_file: the partners' keys and agreements are in it")
+        return self
 
     @field_validator("encoding")
     @classmethod

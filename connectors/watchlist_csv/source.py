@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from connectors.sdk import Batch, Position, RecordKind, Source, SourceRecord
 from connectors.sdk.tail import DirectoryTail
+from connectors.watchlist_csv.blind import Blinder
 from connectors.watchlist_csv.config import WatchlistCsvConfig
 from connectors.watchlist_csv.mapping import command_fields
 from connectors.watchlist_csv.records import CsvRecord, RecordJoiner
@@ -32,6 +33,7 @@ class WatchlistCsvSource(Source[WatchlistCsvConfig]):
         self.tail.restore((position or {}).get("files", {}))
         self.joiner = RecordJoiner(ord(self.config.delimiter))
         self.header: list[str] | None = None
+        self.blinder = Blinder.load(self.config.blind_keys, self.config.zone_file)
 
     def poll(self, timeout: float) -> Batch:
         lines = self.tail.read(1000)
@@ -80,6 +82,8 @@ class WatchlistCsvSource(Source[WatchlistCsvConfig]):
                 raise ValueError(f"line has {len(row)} fields, the header has {len(self.header)}")
             text = rec.data.decode(self.config.encoding)
             value = command_fields(dict(zip(self.header, row, strict=True)), self.context.region, text)
+            if self.blinder is not None:
+                value = self.blinder.command(value)
         except (ValueError, csv.Error) as exc:
             return SourceRecord(value=None, raw=rec.data, origin=rec.origin, error=str(exc))
         return SourceRecord(value=value, raw=rec.data, origin=rec.origin)

@@ -182,7 +182,7 @@ def _loop(
 ) -> Snapshot:
     producer = ClientFactory(settings, "rax-demo").producer()
     rng = random.Random(7)
-    plates = [c.entry.plate for c in sample_placements([r for r, _ in regions], 1)]
+    plates = [c.entry.plate for c in sample_placements([r for r, _ in regions], 1) if c.entry.plate]
     snap = Snapshot(time.monotonic(), {})
     live = None if duration is not None else Live(console=Console(), refresh_per_second=2)
     if live is not None:

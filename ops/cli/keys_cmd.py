@@ -1,4 +1,4 @@
-"""`rax keys`: create, list, rotate and export a region's key pairs and MAC keys (secrets stay on disk)."""
+"""`rax keys`: a region's key pairs and MAC keys, and the zone's matching keys (secrets stay on disk)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import yaml
 
 from ops.cli.common import fail, rax_home
 from ops.keys import KeyStore, KeyStoreError
+from ops.keys.matching import add_matching_key, read_matching_keys
 from schemas.keys import KeyPurpose, RegionKey
 from schemas.mac_keys import MacKey
 
@@ -208,3 +209,39 @@ def mac_export(region: str, directory: str | None, target: Path) -> None:
         click.echo(str(_store(directory).export_mac(region, target)))
     except KeyStoreError as exc:
         fail(str(exc))
+
+
+@command.group("matching")
+def matching() -> None:
+    """The zone's matching keys (blind entries): one file, held by owners' connectors and the matcher."""
+
+
+_file_argument = click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+
+
+@matching.command(name="create")
+@_file_argument
+def matching_create(file: Path) -> None:
+    """Add a new matching key to FILE (created 0600): owners place blind entries under the newest.
+
+    Give the same file to the owners' `rax watchlist load --blind` and the matcher's
+    `rax run hotpath --matching-keys`, over a channel outside Kafka; keep older keys until every entry
+    placed under them is re-placed or expired.
+    """
+    try:
+        key = add_matching_key(file, datetime.now(UTC))
+    except KeyStoreError as exc:
+        fail(str(exc))
+    click.echo(f"{key.key_id}  valid from {key.valid_from.isoformat()}  in {file}")
+
+
+@matching.command(name="list")
+@_file_argument
+def matching_list(file: Path) -> None:
+    """The key ids in FILE and when each became valid (never the secrets)."""
+    try:
+        keys = read_matching_keys(file)
+    except KeyStoreError as exc:
+        fail(str(exc))
+    for key in keys:
+        click.echo(f"{key.key_id}  valid from {key.valid_from.isoformat()}")

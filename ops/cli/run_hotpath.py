@@ -42,6 +42,13 @@ __all__ = ["command"]
     help="Seconds within which a plate read at 2+ checkpoints is a known vehicle whose misread matches "
     "are withheld (streams/hotpath/seen.py); 0: off, every misread match is delivered.",
 )
+@click.option(
+    "--matching-keys",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The zone's matching-key file (rax keys matching create; mode 0600): blind entries match "
+    "only under the keys it holds.",
+)
 @web_options
 @mac_options
 def command(
@@ -54,6 +61,7 @@ def command(
     batch_size: int,
     dedup_window: float,
     known_window: float,
+    matching_keys: Path | None,
     web_host: str,
     web_port: int | None,
     mac: str,
@@ -71,7 +79,12 @@ def command(
         mac=MacPolicy(mac),
         mac_keys=mac_keys,
     )
-    settings = HotpathSettings(runtime=runtime, dedup_window_s=dedup_window, known_window_s=known_window)
+    settings = HotpathSettings(
+        runtime=runtime,
+        dedup_window_s=dedup_window,
+        known_window_s=known_window,
+        matching_keys=matching_keys,
+    )
     registry = CollectorRegistry()
     factory = ClientFactory(runtime.kafka, f"rax-hotpath-{worker_id}")
     run_processor(HotpathProcessor(settings, factory, registry), runtime, registry)

@@ -31,12 +31,28 @@ def command() -> None:
     show_default=True,
     help=WatchlistCsvConfig.model_fields["encoding"].description,
 )
+@click.option(
+    "--blind",
+    "blind_keys",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help=WatchlistCsvConfig.model_fields["blind_keys"].description,
+)
+@click.option(
+    "--zone",
+    "zone_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help=WatchlistCsvConfig.model_fields["zone_file"].description,
+)
 @kafka_options
 def load(
     file: Path,
     region: str,
     namespace: str,
     encoding: str,
+    blind_keys: Path | None,
+    zone_file: Path | None,
     bootstrap: str | None,
     username: str | None,
     password: str | None,
@@ -54,7 +70,9 @@ def load(
     except ValueError as exc:
         fail(str(exc))
     try:
-        config = WatchlistCsvConfig(path=file.resolve(), follow=False, encoding=encoding)
+        config = WatchlistCsvConfig(
+            path=file.resolve(), follow=False, encoding=encoding, blind_keys=blind_keys, zone_file=zone_file
+        )
     except ValueError as exc:
         fail(str(exc))
     try:

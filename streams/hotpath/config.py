@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from streams.runtime import RuntimeSettings
@@ -46,6 +48,12 @@ class HotpathSettings(BaseModel):
         ge=1,
         description="Most plates remembered per half window (about 200 bytes each, both halves): a bound "
         "on the known-vehicle memory.",
+    )
+    matching_keys: Path | None = Field(
+        None,
+        description="The zone's matching-key file (`rax keys matching create`, mode 0600, never in Kafka): "
+        "blind watchlist entries match only under the keys it holds (docs/threat-model.md). Read at "
+        "start; a new key needs a restart.",
     )
     max_match_fanout: int = Field(
         32,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
+from schemas.blind import MatchingKey, read_tokens
 from schemas.codec import DecodeError, decode_fast, encode
 from schemas.delivery import DeliveryKind, delivery_id
 from schemas.delivery_notice import DeliveryNotice
@@ -76,8 +77,10 @@ class HitPipeline:
         max_fanout: int = 32,
         dead_letters: DeadLetterBuilder | None = None,
         seen: SeenPlates | None = None,
+        matching_keys: tuple[MatchingKey, ...] = (),
     ) -> None:
         self.cat = cat
+        self._matching_keys = matching_keys  # the zone's matching keys (blind entries), from the secret store
         self.seen = seen  # known vehicles: their misread matches are withheld (streams.hotpath.seen)
         self.watchlist = watchlist
         self._zone = zone
@@ -173,6 +176,10 @@ class HitPipeline:
             return
         known = self.seen is not None and self.seen.observe(hit.plate, hit.checkpoint_id, t)
         found = self.watchlist.match(hit.plate, colour, now.timestamp(), t)
+        blind = self.watchlist.blind
+        if blind.key_ids:  # the zone has blind entries: compare the read's tokens under their keys
+            keys = [k for k in self._matching_keys if k.key_id in blind.key_ids]
+            found += self.watchlist.match_blind(read_tokens(keys, hit.plate), colour, now.timestamp(), t)
         if known and found:
             kept = [f for f in found if f[0].kind != "misread"]
             result.withheld[region] += len(found) - len(kept)
@@ -216,7 +223,8 @@ class HitPipeline:
             kind=MatchKind(kind),
             score=score,
             edits=edits,
-            matched_plate=facts.plate,
+            # a blind entry's plate is unknown here: an exact match is the read; a misread names the token
+            matched_plate=hit.plate if facts.blind and kind == "exact" else facts.plate,
             operator=facts.operator,
             legal_basis=facts.legal_basis,
             approval=facts.approval,
@@ -224,9 +232,12 @@ class HitPipeline:
             matched_at=now,
         )
         result.matches[kind] += 1
-        result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
+        if not facts.blind:  # a blind match stays off rax.matches: its read would name the entry's plate
+            result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
         for d in decide_recipients(zone, facts.owner, facts.category, hit.region, now):
             did = match_delivery_id(match, d.recipient)
+            if facts.blind and d.disclosed:  # every delivery of a blind entry is sealed, the owner's too
+                d = replace(d, seal=True)
             seal_key = self._seal_key(zone, d, now)
             if d.disclosed and d.seal and seal_key is None:
                 d = replace(d, reason=AuditReason.NO_SEAL_KEY, purpose=None, redact=())  # fail closed
@@ -234,7 +245,8 @@ class HitPipeline:
                 delivery = match_delivery(match, d, now)
                 notice = encode(DeliveryNotice.of(delivery))
                 if seal_key is not None:
-                    delivery = seal_delivery(delivery, seal_key)
+                    details = next((e for e in facts.details if e.recipient == d.recipient), None)
+                    delivery = seal_delivery(delivery, seal_key, details)
                 body = encode(delivery)
                 result.out.append(Outgoing(self.cat.out(d.recipient), did.encode(), body))
                 # the control app learns of the delivery (acks, deadlines) in the partition of its id

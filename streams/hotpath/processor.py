@@ -19,7 +19,9 @@ from typing import Any
 import orjson
 from confluent_kafka import Message
 from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
+from schemas.blind import MatchingKey, load_matching_keys
 from schemas.codec import DecodeError, decode
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone, ZoneObject
@@ -37,6 +39,7 @@ from streams.runtime import (
     StoreSpec,
     raw_codec,
 )
+from streams.runtime.macs import MacStoreError, read_private_file
 from streams.runtime.stores import Scope, Stores
 
 __all__ = ["HotpathProcessor"]
@@ -69,6 +72,7 @@ class HotpathProcessor:
             settings.max_match_fanout,
             DeadLetterBuilder(cat.dlq(self.name), self.name, settings.runtime.dlq_value_bytes),
             SeenPlates(settings.known_window_s, settings.known_capacity) if settings.known_window_s else None,
+            _matching_keys(settings),
         )
         tables_group = f"{cat.processor_prefix}{self.name}-tables"  # never joined: plain assignment
         self.tables = GlobalTables(factory, [cat.watchlist, cat.zone], self._apply, tables_group)
@@ -208,3 +212,13 @@ class HotpathProcessor:
         silent = self.pipeline.silent_checkpoints(time.time() - self.settings.silent_checkpoint_s)
         for region, count in silent.items():
             self.metrics.silent_checkpoints.labels(region).set(count)
+
+
+def _matching_keys(settings: HotpathSettings) -> tuple[MatchingKey, ...]:
+    """The zone's matching keys from the secret store (none: blind entries match nothing here)."""
+    if settings.matching_keys is None:
+        return ()
+    try:
+        return load_matching_keys(read_private_file(settings.matching_keys))
+    except ValidationError as exc:
+        raise MacStoreError(f"{settings.matching_keys} is not a list of matching keys: {exc}") from None

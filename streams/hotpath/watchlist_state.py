@@ -13,8 +13,10 @@ from typing import NamedTuple, TypeVar, cast
 
 from schemas.codec import DecodeError, decode
 from schemas.dlq import DlqReason
+from schemas.sealed import SealedEnvelope
 from schemas.vocab import Action, Category, Priority
 from schemas.watchlist import Approval, WatchlistEntry
+from streams.hotpath.blind_index import BlindIndex
 from streams.hotpath.matcher import MatchResult, WatchlistIndex
 
 __all__ = ["EntryFacts", "WatchlistState"]
@@ -36,6 +38,8 @@ class EntryFacts(NamedTuple):
     approval: Approval
     description: str | None
     scope: tuple[str, ...]
+    blind: bool = False  # a blind entry: ``plate`` is a marker, the details are sealed per partner
+    details: tuple[SealedEnvelope, ...] = ()
 
 
 class WatchlistState:
@@ -43,6 +47,7 @@ class WatchlistState:
 
     def __init__(self) -> None:
         self.index = WatchlistIndex()
+        self.blind = BlindIndex()
         self._facts: list[EntryFacts | None] = []
         self._slots: dict[str, int] = {}
         self._free: list[int] = []
@@ -77,29 +82,31 @@ class WatchlistState:
                 self._facts.append(None)
             self._slots[entry.entry_id] = slot
         i = self._i
+        blind = entry.blind
         self._facts[slot] = EntryFacts(
             entry.entry_id,
             i(entry.owner),
             entry.category,
             entry.action,
             entry.priority,
-            entry.plate,
+            entry.plate if entry.plate is not None else f"blind:{blind.exact[:12] if blind else ''}",
             i(entry.operator),
             i(entry.legal_basis),
             i(entry.approval),
             i(entry.description),
             i(entry.scope),
+            blind is not None,
+            entry.sealed_details,
         )
         colour = entry.plate_colour.value if entry.plate_colour is not None else None
-        self.index.upsert(
-            entry.entry_id,
-            entry.plate,
-            colour,
-            entry.tolerance,
-            entry.expires_at.timestamp(),
-            slot,
-            entry.placed_at.timestamp(),
-        )
+        expires, placed = entry.expires_at.timestamp(), entry.placed_at.timestamp()
+        if blind is not None:
+            self.index.remove(entry.entry_id)  # a clear entry re-placed blind
+            self.blind.upsert(entry.entry_id, blind, colour, expires, slot, placed)
+            return
+        self.blind.remove(entry.entry_id)
+        assert entry.plate is not None  # the model holds a plate or blind tokens
+        self.index.upsert(entry.entry_id, entry.plate, colour, entry.tolerance, expires, slot, placed)
 
     def remove(self, entry_id: str) -> None:
         slot = self._slots.pop(entry_id, None)
@@ -107,14 +114,28 @@ class WatchlistState:
             self._facts[slot] = None
             self._free.append(slot)
             self.index.remove(entry_id)
+            self.blind.remove(entry_id)
 
     def match(
         self, plate: str, colour: str | None, now: float, pass_time: float | None = None
     ) -> list[tuple[MatchResult, EntryFacts]]:
         """The entries ``plate`` matches, best first, with their facts: in force when the vehicle
         passed (``pass_time``) and still at ``now`` (see ``WatchlistIndex.match``)."""
+        return self._with_facts(self.index.match(plate, colour, now, pass_time))
+
+    def match_blind(
+        self,
+        tokens: list[tuple[str, str, str]],
+        colour: str | None,
+        now: float,
+        pass_time: float | None = None,
+    ) -> list[tuple[MatchResult, EntryFacts]]:
+        """The blind entries a read's tokens (``schemas.blind.read_tokens``) match, with their facts."""
+        return self._with_facts(self.blind.match(tokens, colour, now, pass_time))
+
+    def _with_facts(self, results: list[MatchResult]) -> list[tuple[MatchResult, EntryFacts]]:
         out = []
-        for result in self.index.match(plate, colour, now, pass_time):
+        for result in results:
             facts = self._facts[result.ref]
             if facts is not None and facts.entry_id == result.entry_id:
                 out.append((result, facts))

@@ -30,7 +30,15 @@ from schemas.mac_keys import MacKey, load_mac_keys
 from schemas.topics import Catalogue
 from streams.runtime.settings import MacPolicy
 
-__all__ = ["CAUSES", "CLOCK_SKEW_S", "MacKeyring", "MacStoreError", "RecordAuthenticator", "read_mac_file"]
+__all__ = [
+    "CAUSES",
+    "CLOCK_SKEW_S",
+    "MacKeyring",
+    "MacStoreError",
+    "RecordAuthenticator",
+    "read_mac_file",
+    "read_private_file",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +61,15 @@ def _private(path: Path, wanted: int) -> None:
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise MacStoreError(f"{path} is open to others (mode {mode:o}); chmod {wanted:o} it first")
+
+
+def read_private_file(path: Path) -> bytes:
+    """The bytes of a secret file (MAC keys, matching keys); refuses one others may read."""
+    try:
+        _private(path, 0o600)
+        return path.read_bytes()
+    except OSError as exc:
+        raise MacStoreError(f"cannot read {path}: {exc}") from None
 
 
 def read_mac_file(path: Path) -> tuple[MacKey, ...]:

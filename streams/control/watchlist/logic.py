@@ -105,7 +105,7 @@ def _place(
             DlqStage.VALIDATE,
             f"entry {entry.entry_id} belongs to region {state['owner']}, not {entry.owner}",
         )
-    if partials is not None:
+    if partials is not None and entry.plate is not None:  # a blind entry is never partial
         policy, active_of = partials
         refusal = partial_refusal(
             entry.plate,

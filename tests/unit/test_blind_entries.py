@@ -1,0 +1,179 @@
+"""Blind entries: tokens instead of plates, matched by the hot path, details opened only by the partner."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from cryptography.hazmat.primitives.asymmetric import x25519
+from pydantic import ValidationError
+
+from ops.zone import load_zone_file
+from schemas.audit import AuditRecord
+from schemas.blind import dump_matching_keys, load_matching_keys, new_matching_key
+from schemas.blind_entries import make_blind, open_entry_details
+from schemas.codec import decode, encode
+from schemas.crypto import public_record
+from schemas.delivery import Delivery
+from schemas.plates.lookalikes import LOOKALIKE_CLASSES
+from schemas.sealed_delivery import open_delivery
+from schemas.topics import Catalogue
+from schemas.watchlist import WatchlistEntry
+from schemas.zone import Zone
+from streams.hotpath.pipeline import HitPipeline, Outgoing
+from streams.hotpath.watchlist_state import WatchlistState
+from tests.support.records import Rec
+from tests.unit.models_factories import entry, hit_data
+
+CHUANYU = load_zone_file(Path(__file__).parents[2] / "ops" / "zones" / "chuanyu.yaml")
+CAT = Catalogue("rax")
+NOW = datetime(2024, 5, 1, 0, 30, 5, tzinfo=UTC)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
+PLATE = "川A12345"
+KEY = new_matching_key(T0)
+PRIVATE = {"500153": x25519.X25519PrivateKey.generate(), "510521": x25519.X25519PrivateKey.generate()}
+
+
+def _zone(*regions: str) -> Zone:
+    keys = tuple(public_record(r, PRIVATE[r], T0) for r in regions)
+    return Zone.model_validate({**CHUANYU.model_dump(), "keys": keys})
+
+
+ZONE = _zone("500153", "510521")
+
+
+def _lookup(region: str) -> Any:
+    return lambda key_id: PRIVATE[region]
+
+
+def _blind(plate: str = PLATE, tolerance: int = 1, zone: Zone = ZONE, **over: Any) -> WatchlistEntry:
+    clear = entry(
+        entry_id=str(uuid.uuid4()), owner="500153", plate=plate, scope=[], category="fugitive",
+        tolerance=tolerance, description="白色丰田 右后门凹陷", plate_colour=None, **over,
+    )  # fmt: skip
+    return make_blind(clear, KEY, zone, NOW)
+
+
+def _run(e: WatchlistEntry, read: str, zone: Zone = ZONE, keys: tuple[Any, ...] = (KEY,)) -> list[Outgoing]:
+    state = WatchlistState()
+    state.apply(e.entry_id.encode(), encode(e))  # as from the compacted topic
+    data = hit_data(event_id=str(uuid.uuid4()), region="510521", plate=read, checkpoint_id="510521-K1")
+    hit = Rec(CAT.in_hits("510521"), orjson.dumps(data), _key=read.encode())
+    return HitPipeline(CAT, state, lambda: zone, matching_keys=keys).process([hit], NOW).out
+
+
+def _on(out: list[Outgoing], topic: str) -> list[bytes]:
+    return [o.value or b"" for o in out if o.topic == topic]
+
+
+def test_a_blind_entry_carries_no_plate_nor_description_in_clear() -> None:
+    e = _blind()
+    raw = encode(e)
+    assert e.plate is None and e.blind is not None and e.blind.folded is not None
+    assert PLATE.encode() not in raw and b"A12345" not in raw and "丰田".encode() not in raw
+    # details sealed to the partner the joint-office agreement entitles (the owner needs none)
+    assert [d.recipient for d in e.sealed_details] == ["510521"]
+
+
+def test_an_exact_read_matches_and_every_delivery_is_sealed_the_owners_too() -> None:
+    e = _blind()
+    out = _run(e, PLATE)
+    assert _on(out, CAT.matches) == []  # a blind match stays off rax.matches
+    for region in ("500153", "510521"):
+        (raw,) = _on(out, CAT.out(region))
+        assert PLATE.encode() not in raw and b"A12345" not in raw
+        opened = open_delivery(decode(raw, Delivery), _lookup(region))
+        assert opened.match is not None and opened.match.kind.value == "exact" and opened.match.plate == PLATE
+    partner = open_delivery(decode(_on(out, CAT.out("510521"))[0], Delivery), _lookup("510521"))
+    details = open_entry_details(partner, _lookup("510521"))
+    assert details == {"plate": PLATE, "tolerance": 1, "description": "白色丰田 右后门凹陷"}
+    for raw in (*_on(out, CAT.audit), *_on(out, CAT.control_inbox)):
+        assert PLATE.encode() not in raw and b"A12345" not in raw
+    audits = [decode(v, AuditRecord) for v in _on(out, CAT.audit)]
+    assert {a.decision.value for a in audits} == {"disclosed"} and all(a.sealed_to for a in audits)
+
+
+def _lookalike_misreads(plate: str, edits: int) -> list[str]:
+    """Every read of ``plate`` with ``edits`` characters replaced by a look-alike (Latin part)."""
+    classes = {ch: members for members in LOOKALIKE_CLASSES for ch in members}
+    reads = []
+    for positions in itertools.combinations(range(1, len(plate)), edits):
+        options = [[c for c in classes.get(plate[i], "") if c != plate[i]] for i in positions]
+        for subs in itertools.product(*options):
+            chars = list(plate)
+            for i, c in zip(positions, subs, strict=True):
+                chars[i] = c
+            reads.append("".join(chars))
+    return reads
+
+
+@pytest.mark.parametrize("plate", ["川A12345", "渝B8Z0D6", "川AD12345"])
+def test_blind_recall_equals_clear_recall_for_lookalike_misreads(plate: str) -> None:
+    clear_state, blind_state = WatchlistState(), WatchlistState()
+    clear = entry(
+        entry_id=str(uuid.uuid4()), owner="500153", plate=plate, scope=[], tolerance=2, plate_colour=None
+    )
+    blind = make_blind(clear, KEY, ZONE, NOW)
+    clear_state.upsert(clear)
+    blind_state.upsert(blind)
+    t = NOW.timestamp()
+    reads = _lookalike_misreads(plate, 1) + _lookalike_misreads(plate, 2)
+    assert reads
+    for read in [plate, *reads]:
+        try:
+            from schemas.plates import read_plate
+
+            normal = read_plate(read).text
+        except ValueError:
+            continue  # not a plausible read at all: a connector would not send it
+        by_clear = {(r.kind) for r, _ in clear_state.match(normal, None, t)}
+        by_blind = {(r.kind) for r, _ in blind_state.match_blind(_tokens(normal), None, t)}
+        assert bool(by_clear) <= bool(by_blind), f"{read}: clear {by_clear}, blind {by_blind}"
+        assert ("exact" in by_clear) == ("exact" in by_blind), read
+
+
+def _tokens(plate: str) -> list[tuple[str, str, str]]:
+    from schemas.blind import read_tokens
+
+    return read_tokens([KEY], plate)
+
+
+def test_another_plate_does_not_match_and_a_matcher_without_the_key_matches_nothing() -> None:
+    e = _blind()
+    assert _on(_run(e, "川A12346"), CAT.out("510521")) == []
+    assert _on(_run(e, PLATE, keys=(new_matching_key(T0),)), CAT.out("500153")) == []
+
+
+def test_an_exact_only_blind_entry_does_not_match_a_misread() -> None:
+    e = _blind(tolerance=0)
+    assert e.blind is not None and e.blind.folded is None
+    assert _on(_run(e, "川A1234S"), CAT.out("500153")) == []
+    assert len(_on(_run(_blind(), "川A1234S"), CAT.out("500153"))) == 1
+
+
+def test_without_a_seal_key_a_blind_match_is_refused_for_that_region_not_sent_in_clear() -> None:
+    zone = _zone("510521")  # the owner published no seal key
+    out = _run(_blind(zone=zone), PLATE, zone=zone)
+    assert _on(out, CAT.out("500153")) == []
+    assert len(_on(out, CAT.out("510521"))) == 1
+    refused = [decode(v, AuditRecord) for v in _on(out, CAT.audit)]
+    assert {(a.recipient, a.reason.value) for a in refused} >= {("500153", "no_seal_key")}
+
+
+def test_partial_plates_cannot_be_blind_and_an_entry_is_plate_or_blind() -> None:
+    with pytest.raises(ValueError, match="partial"):
+        _blind(plate="川A?23*")
+    e = _blind()
+    with pytest.raises(ValidationError, match="exactly one"):
+        WatchlistEntry.model_validate({**e.model_dump(), "plate": PLATE})
+
+
+def test_a_matching_key_file_round_trips_and_hides_its_secret_in_reprs() -> None:
+    data = dump_matching_keys([KEY])
+    assert load_matching_keys(data) == (KEY,)
+    assert KEY.secret.get_secret_value() not in repr(KEY)
