@@ -55,6 +55,7 @@ def build_app(state: ConsoleState, publisher: Publisher, auth: Auth) -> web.Appl
             web.post("/act", auth.action(routes.act)),
             web.post("/alert", auth.action(routes.alert)),
             web.post("/operation", auth.action(routes.close_operation)),
+            web.get("/thread/{request_id}", auth.page(coop.thread)),
             web.post("/reply", auth.action(coop.reply)),
             web.post("/request", auth.action(coop.send_request)),
             web.post("/agree", auth.action(coop.agree)),

@@ -3,6 +3,10 @@
 Runs in a thread of its own (confluent-kafka blocks); the server gives it two callbacks and stops it.
 Plain assignment, no offsets committed: every start rebuilds the page's history from what the topic
 still holds (its retention bounds it), and the history drops a delivery id seen before.
+
+Reachability: librdkafka reports a lost broker once (then suppresses the identical errors of each
+reconnect attempt), so one quiet second after the report is no sign the broker is back. Once it is
+reported down the feed stays "unreachable" until records arrive again or a metadata request answers.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ __all__ = ["DeliveryFeed", "FeedStatus"]
 
 log = logging.getLogger(__name__)
 
+#: librdkafka's errors that say the broker cannot be reached
+_DOWN_CODES = {KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT}
+_DOWN_TEXTS = ("brokers are down", "Connection refused", "Disconnected")
+
 FeedStatus = dict[str, Any]  # {"state": "live" | "catching_up" | "unreachable", "behind": n, "since": t}
 
 
@@ -42,7 +50,8 @@ class DeliveryFeed(threading.Thread):
         self.topic = cat.out(region)
         self._on_record, self._on_status, self._poll_s = on_record, on_status, poll_s
         self._stop = threading.Event()
-        self._errors: list[str] = []
+        self._errors: list[tuple[int, str]] = []
+        self._down = False
         self._consumer = ClientFactory(settings, f"console@{region}").reader(
             {"error_cb": self._error, "fetch.wait.max.ms": 50, "reconnect.backoff.max.ms": 1000},
             group_id=f"{cat.region_group_prefix(region)}console",
@@ -50,7 +59,7 @@ class DeliveryFeed(threading.Thread):
         self.status: FeedStatus = {"state": "catching_up", "behind": 0, "since": time.time()}
 
     def _error(self, err: KafkaError) -> None:
-        self._errors.append(str(err))
+        self._errors.append((err.code(), str(err)))
 
     def stop(self) -> None:
         self._stop.set()
@@ -61,19 +70,20 @@ class DeliveryFeed(threading.Thread):
             eof: set[int] = set()
             next_check = 0.0
             while not self._stop.is_set():
-                msgs = self._consumer.consume(500, self._poll_s)
+                msgs, got = self._consumer.consume(500, self._poll_s), False
                 for msg in msgs:
                     err = msg.error()
                     if err is not None:
                         if err.code() == KafkaError._PARTITION_EOF:
                             eof.add(msg.partition() or 0)
                         else:
-                            self._errors.append(str(err))
+                            self._errors.append((err.code(), str(err)))
                         continue
                     self._on_record(msg.value() or b"")
+                    got = True
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + 1.0
-                    self._report(eof, bool(msgs))
+                    self._report(eof, got)
         except Exception:  # the page says so; the server keeps serving what it has
             log.exception("the delivery feed of %s stopped", self.topic)
             self._set({"state": "unreachable", "behind": None, "since": time.time()})
@@ -94,12 +104,23 @@ class DeliveryFeed(threading.Thread):
             self._set({"state": "unreachable", "behind": None, "since": time.time()})
             self._stop.wait(1.0)
 
-    def _report(self, eof: set[int], got: bool) -> None:
+    def _reachable(self, got: bool) -> bool:
+        """False while the broker is down: from the client's errors, until records or metadata come."""
         errors, self._errors = self._errors, []
-        down = any(
-            "brokers are down" in e or "Connection refused" in e or "Disconnected" in e for e in errors
-        )
-        if down and not got:
+        if got:
+            self._down = False
+        elif any(c in _DOWN_CODES or any(t in e for t in _DOWN_TEXTS) for c, e in errors):
+            self._down = True
+        if self._down:
+            try:
+                self._consumer.list_topics(self.topic, timeout=1.0)
+                self._down = False
+            except KafkaException:
+                pass
+        return not self._down
+
+    def _report(self, eof: set[int], got: bool) -> None:
+        if not self._reachable(got):
             self._set({"state": "unreachable", "behind": None, "since": time.time()})
             return
         behind = 0

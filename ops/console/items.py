@@ -12,7 +12,7 @@ from schemas.acks import BreachStage
 from schemas.codec import DecodeError, decode
 from schemas.delivery import Delivery
 from schemas.delivery_notice import DeliveryNotice
-from schemas.requests import RequestAnswer
+from schemas.requests import CooperationRequest, RequestAnswer
 from streams.control.config import DeadlinePolicy
 
 __all__ = ["Item", "item_of", "plate_marks"]
@@ -46,6 +46,8 @@ class Item:
     operation_id: str | None = None  # an operation this region owns: it may close it
     request_id: str | None = None  # a cooperation request asked of this region: it may answer it
     thread: str | None = None  # the request a request or answer delivery belongs to
+    request: CooperationRequest | None = None  # a request delivery's record, for its thread's page
+    answer: RequestAnswer | None = None  # an answer delivery's record, for its thread's page
 
     @property
     def answerable(self) -> bool:
@@ -158,7 +160,7 @@ def _describe(d: Delivery, item: Item) -> None:
 
 
 def _describe_answer(a: RequestAnswer, item: Item) -> None:
-    item.due_ms, item.thread = None, a.request_id
+    item.due_ms, item.thread, item.answer = None, a.request_id, a
     item.title = f"answer: {a.region} {a.status.value} request {a.request_id[:8]}"
     item.fields += [
         ("request", a.request_id),
@@ -171,7 +173,7 @@ def _describe_answer(a: RequestAnswer, item: Item) -> None:
 def _describe_request(d: Delivery, item: Item) -> None:
     r = d.request
     assert r is not None
-    item.thread, item.plate, item.priority = r.request_id, r.plate, r.priority.value
+    item.thread, item.plate, item.priority, item.request = r.request_id, r.plate, r.priority.value, r
     what = r.plate or r.person or r.checkpoint_id or ""
     if r.requester == d.recipient:  # its own copy: the thread's head, owed nothing
         item.due_ms = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote
 
 from ops.console.forms import agree_form, reply_forms, request_compose
 from ops.console.items import Item
@@ -42,6 +43,9 @@ def item_html(item: Item, csrf: str, role: Role, reasons: tuple[str, ...]) -> st
     if item.due_ms is not None:
         clock = f'<span class="clock" data-due="{item.due_ms}"></span>'
     answers = f'<div class="answers">{escape(" · ".join(item.answers))}</div>'
+    link = ""
+    if item.thread is not None:  # a request or an answer: its whole thread on a page of its own
+        link = f'<a class="to-thread" href="/thread/{escape(quote(item.thread, safe=""))}">thread</a>'
     forms = _forms(item, csrf, reasons) if role.may_answer and item.answerable else ""
     if role.may_answer and item.operation_id is not None:
         forms += _close_form(item, csrf) + agree_form(item, csrf)
@@ -51,7 +55,7 @@ def item_html(item: Item, csrf: str, role: Role, reasons: tuple[str, ...]) -> st
         f'<li class="item status-{escape(item.status)} prio-{escape(item.priority or "none")}" '
         f'id="d-{escape(item.delivery_id)}" data-id="{escape(item.delivery_id)}" data-seq="{item.seq}" '
         f'data-produced="{item.produced_ms}">'
-        f'<div class="head"><b class="title">{_plate(item)}</b>{badges}{clock}</div>'
+        f'<div class="head"><b class="title">{_plate(item)}</b>{badges}{clock}{link}</div>'
         f"<dl>{rows}</dl>{answers}{forms}</li>"
     )
 

@@ -101,8 +101,13 @@ def trace_form(region: str, csrf: str, message: str | None = None) -> str:
     )
 
 
-def trace_page(region: str, label: str, timeline: Timeline, scanned: int) -> str:
-    """The timeline of one trace and every region's part, as `rax audit trace` prints them."""
+def trace_page(region: str, label: str, timeline: Timeline) -> str:
+    """The timeline of one trace kept to ``region``'s records (``ops.console.trace_scope``), and each
+    region's part in them, as `rax audit trace` prints them.
+
+    Neither how many records were left out nor how many were scanned is said: a count of other regions'
+    records is already something about what they received.
+    """
     events = "".join(
         f'<tr class="ev-{escape(e.kind)}"><td>{escape(e.at)}</td><td>{escape(e.kind)}</td>'
         f"<td>{escape(e.what)}</td></tr>"
@@ -117,8 +122,8 @@ def trace_page(region: str, label: str, timeline: Timeline, scanned: int) -> str
         f"RAX console {region}: trace {label}",
         f'<header><h1>RAX {escape(region)}: trace of {escape(label)}</h1><a href="/trace">new trace</a>'
         f"{_BACK}</header>"
-        f'<p id="trace-count">{len(timeline.events)} record(s) of {scanned} scanned; '
-        "this trace is audited.</p>"
+        f'<p id="trace-count">{len(timeline.events)} record(s) concerning {escape(region)} (records '
+        "between other regions are not shown); this trace is audited.</p>"
         f'<table id="timeline"><tr><th>at</th><th>event</th><th>what</th></tr>{events}</table>'
         f'<ul id="parties">{parties}</ul>',
     )

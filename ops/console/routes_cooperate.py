@@ -1,4 +1,5 @@
-"""The console's cooperation actions: answer a request, send one, give an operation's temporary agreement."""
+"""The console's cooperation pages and actions: a request's thread, answer a request, send one, give an
+operation's temporary agreement."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ops.console.cooperation import reply_of, request_of, terms_of
 from ops.console.publisher import Publisher, PublishError
 from ops.console.sessions import Session
 from ops.console.state import ConsoleState
+from ops.console.thread import thread_of, thread_page
 from schemas.topics import Catalogue
 
 __all__ = ["CooperationRoutes"]
@@ -33,6 +35,15 @@ class CooperationRoutes:
 
     async def _form(self, request: web.Request) -> dict[str, str]:
         return {k: str(v) for k, v in (await request.post()).items()}
+
+    async def thread(self, request: web.Request, session: Session) -> web.StreamResponse:
+        """Any officer reads one request's thread: the request, each recipient's answers and their times."""
+        rid = request.match_info["request_id"]
+        found = thread_of(rid, self.state.thread_items(rid), self.settings.region)
+        if found is None:
+            raise web.HTTPNotFound(text=f"no request {rid} in this console's history")
+        body = thread_page(self.settings.region, found, datetime.now(UTC))
+        return web.Response(text=body, content_type="text/html")
 
     async def reply(self, request: web.Request, session: Session) -> web.StreamResponse:
         """A recipient accepts, answers or declines a request delivered to it."""

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from ops.audit import Query, TraceSubject, run_trace
+from ops.audit import Query, TraceSubject, build_timeline, run_trace
 from ops.console.review import fetch_scorecard, scorecard_page, trace_form, trace_page
 from ops.console.sessions import Session
 from ops.console.state import ConsoleState
+from ops.console.trace_scope import scoped
 from schemas.scorecard import Period, Scorecard
 from schemas.topics import Catalogue
 
@@ -53,7 +54,8 @@ class ReviewRoutes:
         return _html(trace_form(self.settings.region, session.csrf, note))
 
     async def trace(self, request: web.Request, session: Session) -> web.StreamResponse:
-        """Runs `rax audit trace` for the signed-in supervisor; its audit record names the officer."""
+        """Runs `rax audit trace` for the signed-in supervisor (its audit record names the officer) and
+        shows the records the region is a party to."""
         s = self.settings
         if not session.role.may_trace:
             return _html(trace_form(s.region, "", "Only a supervisor may trace."), 403)
@@ -65,13 +67,15 @@ class ReviewRoutes:
         except ValueError as exc:
             return _html(trace_form(s.region, session.csrf, str(exc)), 400)
         try:
-            found, timeline = await asyncio.to_thread(
+            found, _ = await asyncio.to_thread(
                 run_trace, s.audit_kafka, Catalogue(s.namespace), query, s.region, session.officer,
                 timeout=s.trace_timeout_s, index_path=s.audit_index,
             )  # fmt: skip
         except (RuntimeError, TimeoutError) as exc:
             return _html(trace_form(s.region, session.csrf, f"not traced: {exc}"), 503)
+        # the region's own part only: the audit identity reads the whole log, the supervisor may not
+        own = scoped(found.records, s.region)
         self.state.journal.append({"what": "trace", "at": datetime.now(UTC).isoformat(),
                                    "officer": session.officer, "address": request.remote,
-                                   "subject": query.label(), "records": len(found.records)})  # fmt: skip
-        return _html(trace_page(s.region, query.label(), timeline, found.scanned))
+                                   "subject": query.label(), "records": len(own)})  # fmt: skip
+        return _html(trace_page(s.region, query.label(), build_timeline(own)))

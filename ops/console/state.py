@@ -51,6 +51,7 @@ class ConsoleState:
         self.shown_total = 0
         self.threads: dict[str, str] = {}  # request id → the delivery id of its card here
         self.replies: dict[str, list[str]] = {}  # request id → the answers delivered, in arrival order
+        self.members: dict[str, list[str]] = {}  # request id → its request's and answers' delivery ids
         for entry in self.journal.entries():
             self._replay(entry)
 
@@ -80,6 +81,8 @@ class ConsoleState:
         if self.history.add(item):
             self.shown_total += 1
             self._publish(Event("item", item, item.seq))
+            if item.thread is not None:
+                self.members.setdefault(item.thread, []).append(item.delivery_id)
             if item.thread is not None and item.kind == "request_answer":
                 self._thread_answer(item)
 
@@ -92,6 +95,11 @@ class ConsoleState:
         if head is not None:
             head.answers.append(text)
             self._publish(Event("state", {"id": head.delivery_id, "answers": head.answers}))
+
+    def thread_items(self, request_id: str) -> list[Item]:
+        """The deliveries of one request's thread still in the history, in arrival order."""
+        found = (self.history.get(d) for d in self.members.get(request_id, []))
+        return [i for i in found if i is not None]
 
     def status(self, status: FeedStatus) -> None:
         self.feed_status = status

@@ -17,6 +17,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from ops.console import Role
+from schemas.audit import audit_id
 from schemas.codec import encode
 from schemas.delivery import delivery_id
 from tests.browser.test_console import LUXIAN, RONGCHANG, _deliver, _post
@@ -111,6 +112,12 @@ def test_a_request_sent_from_one_page_is_answered_on_the_partners_and_reaches_th
         assert "500153 accepted" in thread
         assert "seen at K12" in _text_within(b, "#live", "seen at K12")
 
+        b.find_element(By.CSS_SELECTOR, f"{head} a.to-thread").click()  # the thread on a page of its own
+        part = wait_css(b, f"#part-{RONGCHANG}").text
+        assert "answered" in part and "accepted" in part and officer(RONGCHANG) in part
+        assert "evidence.500153.example/k12.jpg" in part and "a" * 64 in part
+        assert "立案决定书" in wait_css(b, "#thread-request").text
+
 
 def card_css(rid: str) -> str:
     return f"#d-{delivery_id(rid, LUXIAN, RONGCHANG)}"
@@ -187,8 +194,12 @@ def test_the_regions_scorecard_is_on_its_page(secure_zone: SecureZone, tmp_path:
 
 def test_a_supervisor_traces_a_plate_and_the_trace_is_audited(secure_zone: SecureZone, tmp_path: Any) -> None:
     zone = secure_zone
-    disclosed = audit_record(plates=["川A12345"])
-    publish(zone.processors, zone.cat.audit, [(disclosed.delivery_id.encode(), encode(disclosed))])
+    disclosed = audit_record(plates=["川A12345"])  # 泸县's entry, disclosed to 荣昌
+    did = delivery_id("another hit", "another entry", RONGCHANG)
+    between_others = audit_record(plates=["川A12345"], owner="500000", hit_region=LUXIAN, delivery_id=did,
+                                  audit_id=audit_id(did))  # 重庆's entry to 荣昌, read in 泸县  # fmt: skip
+    publish(zone.processors, zone.cat.audit,
+            [(r.delivery_id.encode(), encode(r)) for r in (disclosed, between_others)])  # fmt: skip
     with (
         running_console(
             zone.region(LUXIAN), zone.cat, LUXIAN, tmp_path, audit_kafka=zone.operator
@@ -210,8 +221,11 @@ def test_a_supervisor_traces_a_plate_and_the_trace_is_audited(secure_zone: Secur
         b.find_element(By.ID, "run-trace").click()
         timeline = wait_css(b, "#timeline", timeout=60).text
         assert "disclosed" in timeline and disclosed.recipient in timeline
+        # what 荣昌 received of 重庆's is not 泸县's business, though the plate was read in 泸县
+        assert did[:8] not in timeline and "500000" not in timeline and "500000" not in b.page_source
+        assert f"1 record(s) concerning {LUXIAN}" in b.find_element(By.ID, "trace-count").text
         records = [orjson.loads(m.value() or b"{}") for m in
-                   consume_all(zone.admin, zone.cat.audit, expect=2, timeout=30)]  # fmt: skip
+                   consume_all(zone.admin, zone.cat.audit, expect=3, timeout=30)]  # fmt: skip
         [traced] = [r for r in records if r.get("act") == "traced"]
         assert (traced["actor"], traced["recipient"], traced["plates"]) == (
             officer(LUXIAN, Role.SUPERVISOR),

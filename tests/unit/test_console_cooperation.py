@@ -143,8 +143,8 @@ def test_trace_page_is_the_timeline_escaped() -> None:
     did = "0" * 32
     other = audit_record(recipient="500000", delivery_id=did, audit_id=audit_id(did))
     timeline = build_timeline([audit_record(), other])
-    body = trace_page(LUXIAN, "plate:<b>川A12345</b>", timeline, 10)
-    assert 'id="timeline"' in body and "2 record(s) of 10 scanned" in body and "<b>川" not in body
+    body = trace_page(LUXIAN, "plate:<b>川A12345</b>", timeline)
+    assert 'id="timeline"' in body and f"2 record(s) concerning {LUXIAN}" in body and "<b>川" not in body
     assert "500000: received 1" in body
 
 
