@@ -26,6 +26,15 @@ Canonical forms (the ``Plate.text`` that is the identity of a plate and the Kafk
   Macau motorcycle plates (``CM-12345``) are not recognised: with separators dropped they are the
   military plate ``CM12345``.
 
+Hong Kong and Macau plates are told from mainland ones by their kind, not by a prefix added to the
+text (the text is what a person sees on the plate and types): ``Plate.kind`` and ``issuer_of(kind)``
+say whose a plate is (``粤Z…港/澳`` are mainland plates), and each canonical text has one kind. The
+look-alike classes (``lookalikes``) fold Hong Kong and Macau marks as they fold mainland serials: a
+misread may change the kind (``AB1234`` read ``A81234`` is a personalised mark, ``MB-12-34`` read
+``M8-12-34`` breaks the Macau form) but keeps the class key, so a tolerant entry still matches it. The
+exception: a two-letter mark whose letters are both read as digits (``BZ1234`` read ``821234``) is the
+embassy plate ``使821234`` without its 使.
+
 Replacing a character (serial I/O, authority 0) sets ``Plate.corrected``; a watchlist hit on a
 corrected plate is a hit on a misread and must be shown as one. The plate's colour is not in its
 text: a blue and a yellow ``川A12345`` are two vehicles with one key.

@@ -22,6 +22,7 @@ from schemas.plates import (
     plate_key,
     read_plate,
 )
+from streams.hotpath.confusion import class_key
 
 K = PlateKind
 
@@ -51,6 +52,8 @@ VALID = [
     ("川A1234挂", "川A1234挂", K.TRAILER, "川"),
     ("粤Z·1234港", "粤Z1234港", K.HK_MACAU_CROSSBORDER, "粤"),
     ("粵Z1234澳", "粤Z1234澳", K.HK_MACAU_CROSSBORDER, "粤"),
+    ("粤Z·AB12港", "粤ZAB12港", K.HK_MACAU_CROSSBORDER, "粤"),
+    ("粤z-a12b澳", "粤ZA12B澳", K.HK_MACAU_CROSSBORDER, "粤"),
     ("沪A1234领", "沪A1234领", K.CONSULATE, "沪"),
     ("川A1234试", "川A1234试", K.TEST_VEHICLE, "川"),
     ("川A1234超", "川A1234超", K.OVERSIZE, "川"),
@@ -66,12 +69,16 @@ VALID = [
     ("LW2468", "LW2468", K.HONG_KONG, None),
     ("fp 507", "FP507", K.HONG_KONG, None),
     ("CP1", "CP1", K.HONG_KONG, None),
+    ("AB 1234", "AB1234", K.HONG_KONG, None),
+    ("A 1234", "A1234", K.HONG_KONG, None),
     ("9999", "9999", K.HONG_KONG, None),
     ("MA1234", "MA1234", K.HONG_KONG, None),
     ("MA-12-34", "MA-12-34", K.MACAU, None),
     ("ma 12 34", "MA-12-34", K.MACAU, None),
     ("ＭＡ－１２－３４", "MA-12-34", K.MACAU, None),
     ("M-00-01", "M-00-01", K.MACAU, None),
+    ("M·12·34", "M-12-34", K.MACAU, None),
+    ("MX-12-34", "MX-12-34", K.MACAU, None),
     ("AA-12-34", "AA-12-34", K.MACAU, None),
     ("CM-12345", "CM12345", K.MILITARY, None),
 ]
@@ -206,6 +213,35 @@ def test_a_stated_issuer_must_be_the_plates() -> None:
     assert normalise_plate("粤Z1234港", issuer=PlateIssuer.MAINLAND).kind is K.HK_MACAU_CROSSBORDER
     with pytest.raises(PlateError, match="川A12345 is a mainland plate \\(ordinary\\), not a hong_kong one"):
         normalise_plate("川A12345", issuer=PlateIssuer.HONG_KONG)
+
+
+#: 粤港澳 plates and a camera's look-alike misread of each: the read's kind may differ (AB1234 read as
+#: A81234 is a personalised mark), its class key does not, so a tolerant entry still matches it
+HK_MACAU_MISREADS = [
+    ("AB 1234", "A8 1234", K.HONG_KONG_PERSONALISED),
+    ("LW 2468", "LW 2A68", K.HONG_KONG_PERSONALISED),
+    ("FP 507", "FR 5O7", K.HONG_KONG),
+    ("MB-12-34", "M8-12-34", K.MACAU),
+    ("MA-12-34", "MA-1Z-34", K.MACAU),
+    ("粤Z·AB12港", "粤2·A812港", K.HK_MACAU_CROSSBORDER),
+    ("粤Z·1234澳", "粤Z·I234澳", K.HK_MACAU_CROSSBORDER),
+]
+
+
+@pytest.mark.parametrize(("plate", "misread", "kind"), HK_MACAU_MISREADS)
+def test_look_alike_misreads_of_hong_kong_and_macau_plates_share_the_plates_class_key(
+    plate: str, misread: str, kind: PlateKind
+) -> None:
+    read = read_plate(misread)
+    assert read.kind is kind
+    assert class_key(read.text) == class_key(normalise_plate(plate, issuer=issuer_of(kind)).text)
+
+
+def test_a_hong_kong_mark_misread_as_six_digits_is_an_embassy_read() -> None:
+    # the known limit (docs/decisions.md, "粤港澳 plates"): two look-alike letters read as digits
+    read = read_plate("82 1234")  # BZ 1234
+    assert (read.text, read.kind) == ("使821234", K.EMBASSY)
+    assert class_key(read.text) != class_key("BZ1234")
 
 
 def test_conforming_plates_have_no_warning() -> None:
