@@ -14,6 +14,8 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import itertools
+import random
 import secrets
 from collections.abc import Iterable
 from datetime import datetime
@@ -31,17 +33,19 @@ from pydantic import (
 from schemas.base import UtcDatetime, WirePart
 from schemas.crypto.tokens import plate_token
 from schemas.keys import KeyId
+from schemas.plates.lookalikes import lookalikes_of
 
 __all__ = [
     "MATCHING_KEY_BYTES",
+    "MISREAD_TOKENS",
     "BlindPlate",
     "MatchingKey",
     "PlateToken",
     "blind_plate",
     "dump_matching_keys",
     "load_matching_keys",
+    "lookalike_variants",
     "new_matching_key",
-    "read_tokens",
 ]
 
 #: a matching key is 32 random bytes
@@ -108,30 +112,70 @@ def load_matching_keys(data: bytes) -> tuple[MatchingKey, ...]:
     return _LIST.validate_json(data)
 
 
+#: how many misread tokens a blind entry publishes per number of look-alike substitutions (1, 2): its
+#: real variants, shuffled, padded with random tokens, so the count says nothing of the plate
+MISREAD_TOKENS: Final = {1: 64, 2: 1024}
+
+
 class BlindPlate(WirePart):
-    """The plate of a blind entry as tokens: the matcher compares, nobody without the key reads it."""
+    """The plate of a blind entry as tokens: the matcher compares, nobody without the key reads it.
+
+    ``exact`` is the token of the plate; ``misread_1`` / ``misread_2`` the tokens of every plate one /
+    two look-alike substitutions away (``schemas.plates.lookalikes``, the province class included) —
+    present up to the entry's tolerance, shuffled and padded to a fixed count. A read is tokenised once
+    (one HMAC) and looked up among all three: the same misreads as the clear matcher's, with their
+    number of substitutions, and no more.
+    """
 
     key_id: KeyId = Field(description="The matching key the tokens were made with.")
     exact: PlateToken = Field(description="Token of the exact normalised plate: an exact match.")
-    folded: PlateToken | None = Field(
-        default=None,
-        description="Token of the plate with look-alike classes folded; present when the entry tolerates "
-        "misreads (tolerance > 0): any read differing only by look-alikes then matches, as a misread.",
+    misread_1: tuple[PlateToken, ...] = Field(
+        default=(),
+        max_length=MISREAD_TOKENS[1],
+        description="Tokens of the plates one look-alike substitution away (tolerance >= 1), padded.",
+    )
+    misread_2: tuple[PlateToken, ...] = Field(
+        default=(),
+        max_length=MISREAD_TOKENS[2],
+        description="Tokens of the plates two look-alike substitutions away (tolerance 2), padded.",
     )
 
 
-def blind_plate(key: MatchingKey, plate: str, tolerant: bool) -> BlindPlate:
-    """The tokens of a normalised exact ``plate`` under ``key`` (a partial pattern cannot be blind)."""
+def lookalike_variants(plate: str, substitutions: int) -> set[str]:
+    """Every plate exactly ``substitutions`` look-alike substitutions away from ``plate`` (1 or 2)."""
+    options = [(i, [c for c in lookalikes_of(ch) if c != ch]) for i, ch in enumerate(plate)]
+    options = [(i, alts) for i, alts in options if alts]
+    out: set[str] = set()
+    for combo in itertools.combinations(options, substitutions):
+        for chars in itertools.product(*(alts for _, alts in combo)):
+            variant = list(plate)
+            for (i, _), c in zip(combo, chars, strict=True):
+                variant[i] = c
+            out.add("".join(variant))
+    return out
+
+
+def blind_plate(key: MatchingKey, plate: str, tolerance: int) -> BlindPlate:
+    """The tokens of a normalised exact ``plate`` under ``key`` for an entry of ``tolerance``.
+
+    Raises ValueError for a partial pattern (no single plate to hash).
+    """
     if "?" in plate or "*" in plate:
         raise ValueError("a partial plate cannot be blind: a pattern has no single form to hash")
     raw = key.raw
-    folded = plate_token(raw, plate, exact=False) if tolerant else None
-    return BlindPlate(key_id=key.key_id, exact=plate_token(raw, plate, exact=True), folded=folded)
-
-
-def read_tokens(keys: Iterable[MatchingKey], plate: str) -> list[tuple[str, str, str]]:
-    """``(key_id, exact token, folded token)`` of a read's plate under every key given."""
-    return [
-        (k.key_id, plate_token(k.raw, plate, exact=True), plate_token(k.raw, plate, exact=False))
-        for k in keys
-    ]
+    misreads: dict[int, tuple[str, ...]] = {}
+    for n in range(1, tolerance + 1):
+        tokens = [plate_token(raw, v, exact=True) for v in lookalike_variants(plate, n)]
+        if len(tokens) > MISREAD_TOKENS[n]:
+            raise ValueError(
+                f"{plate} has {len(tokens)} variants at {n} substitutions (at most {MISREAD_TOKENS[n]})"
+            )
+        tokens += [secrets.token_hex(16) for _ in range(MISREAD_TOKENS[n] - len(tokens))]
+        random.SystemRandom().shuffle(tokens)
+        misreads[n] = tuple(tokens)
+    return BlindPlate(
+        key_id=key.key_id,
+        exact=plate_token(raw, plate, exact=True),
+        misread_1=misreads.get(1, ()),
+        misread_2=misreads.get(2, ()),
+    )

@@ -56,7 +56,7 @@ def make_blind(entry: WatchlistEntry, key: MatchingKey, zone: Zone, now: datetim
     fields.update(
         plate=None,
         description=None,
-        blind=blind_plate(key, entry.plate, entry.tolerance > 0),
+        blind=blind_plate(key, entry.plate, entry.tolerance),
         sealed_details=tuple(details),
     )
     return WatchlistEntry.model_validate(fields)

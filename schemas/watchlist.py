@@ -160,8 +160,9 @@ class WatchlistEntry(WireModel):
         if self.blind is not None:
             if self.description is not None:
                 raise ValueError("description: a blind entry's description travels in sealed_details only")
-            if self.tolerance > 0 and self.blind.folded is None:
-                raise ValueError("blind: an entry tolerating misreads carries its folded token")
+            tokens = (bool(self.blind.misread_1), bool(self.blind.misread_2))
+            if tokens != (self.tolerance >= 1, self.tolerance >= 2):
+                raise ValueError("blind: an entry carries misread tokens up to its tolerance, no more")
         elif self.sealed_details:
             raise ValueError("sealed_details: only a blind entry carries sealed details")
         recipients = [d.recipient for d in self.sealed_details]

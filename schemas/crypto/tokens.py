@@ -20,7 +20,7 @@ from typing import Final
 
 from schemas.plates.lookalikes import LOOKALIKE_CLASSES, PROVINCE_CLASS
 
-__all__ = ["MIN_MATCHING_KEY_LENGTH", "fold_lookalikes", "plate_token"]
+__all__ = ["MIN_MATCHING_KEY_LENGTH", "fold_lookalikes", "plate_token", "read_token"]
 
 #: a matching key has at least 256 bits
 MIN_MATCHING_KEY_LENGTH: Final = 32
@@ -29,6 +29,7 @@ _FOLD: Final = str.maketrans(
     {ch: members[0] for members in (*LOOKALIKE_CLASSES, PROVINCE_CLASS) for ch in members[1:]}
 )
 _LABEL: Final = {True: b"rax.plate-token.v1\x00exact\x00", False: b"rax.plate-token.v1\x00folded\x00"}
+_EXACT: Final = _LABEL[True]
 
 
 def fold_lookalikes(plate: str) -> str:
@@ -48,3 +49,9 @@ def plate_token(matching_key: bytes, plate: str, *, exact: bool) -> str:
         )
     canonical = plate if exact else fold_lookalikes(plate)
     return hmac.digest(matching_key, _LABEL[exact] + canonical.encode("utf-8"), "sha256")[:16].hex()
+
+
+def read_token(matching_key: bytes, plate: str) -> bytes:
+    """The exact token of a read's ``plate`` as 16 raw bytes, for the matcher's per-read path: one
+    HMAC, no key check (its keys are checked once, when loaded: ``schemas.blind.MatchingKey``)."""
+    return hmac.digest(matching_key, _EXACT + plate.encode("utf-8"), "sha256")[:16]

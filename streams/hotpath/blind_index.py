@@ -1,28 +1,27 @@
-"""The blind entries of a worker's watchlist: their tokens, and which of them a read's tokens match.
+"""The blind entries of a worker's watchlist: their tokens, and which of them a read's plate matches.
 
-A blind entry (``schemas.blind``) is compared by token only: the read's exact token equal to the
-entry's is an exact match; its folded token (look-alike classes folded) equal to the entry's folded
-token is a misread, with at least one look-alike substitution (a token cannot count them: the score is
-``BLIND_MISREAD_SCORE``). Validity is judged as for clear entries: in force at the pass and now, and
-the colour, if the entry names one.
+A blind entry (``schemas.blind``) carries the token of its plate and of every plate within its
+tolerance of look-alike substitutions (padded with random tokens). Per read and matching key held: one
+HMAC of the read's plate, looked up among all of them — the exact token is an exact match, a misread
+token a misread with its number of substitutions, as the clear matcher finds them. Validity is judged
+as for clear entries: in force at the pass and now, and the colour, if the entry names one.
 """
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import NamedTuple
 
-from schemas.blind import BlindPlate
+from schemas.blind import BlindPlate, MatchingKey
+from schemas.crypto.tokens import read_token
+from streams.hotpath.confusion import certainty
 from streams.hotpath.matcher import MatchResult
 
-__all__ = ["BLIND_MISREAD_SCORE", "BlindIndex"]
-
-#: the score of a blind misread: below any exact match, the edits it took unknown
-BLIND_MISREAD_SCORE: Final = 0.75
+__all__ = ["BlindIndex"]
 
 
 class _Blind(NamedTuple):
-    exact: str  # "<key id>:<token>"
-    folded: str | None
+    key_id: str
+    tokens: tuple[bytes, ...]
     colour: str | None
     expires: float
     placed: float
@@ -30,71 +29,74 @@ class _Blind(NamedTuple):
 
 
 class BlindIndex:
-    """Token → entries, for the blind entries only; empty (and free) in a zone that has none."""
+    """Token → (entry, substitutions), for the blind entries only; empty (and free) when there are none.
+
+    ``use(keys)`` gives it the matcher's matching keys; entries under a key it does not hold never match
+    (``unkeyed`` counts them, for an operator to see).
+    """
 
     def __init__(self) -> None:
         self._entries: dict[str, _Blind] = {}
-        self._exact: dict[str, set[str]] = {}
-        self._folded: dict[str, set[str]] = {}
-        self.key_ids: dict[str, int] = {}  # key id -> entries using it: the keys a read is tokenised under
+        self._tokens: dict[str, dict[bytes, list[tuple[str, int]]]] = {}  # key id -> token -> entries
+        self._raw: dict[str, bytes] = {}
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    def use(self, keys: tuple[MatchingKey, ...]) -> None:
+        """The matching keys this worker holds (from its secret store)."""
+        self._raw = {k.key_id: k.raw for k in keys}
+
+    @property
+    def unkeyed(self) -> int:
+        """Live blind entries placed under a key this worker does not hold."""
+        return sum(1 for e in self._entries.values() if e.key_id not in self._raw)
 
     def upsert(
         self, entry_id: str, blind: BlindPlate, colour: str | None, expires: float, ref: int, placed: float
     ) -> None:
         self.remove(entry_id)
-        exact = f"{blind.key_id}:{blind.exact}"
-        folded = f"{blind.key_id}:{blind.folded}" if blind.folded is not None else None
-        self._entries[entry_id] = _Blind(exact, folded, colour, expires, placed, ref)
-        self._exact.setdefault(exact, set()).add(entry_id)
-        if folded is not None:
-            self._folded.setdefault(folded, set()).add(entry_id)
-        self.key_ids[blind.key_id] = self.key_ids.get(blind.key_id, 0) + 1
+        by_token = self._tokens.setdefault(blind.key_id, {})
+        tokens = []
+        for edits, group in enumerate(((blind.exact,), blind.misread_1, blind.misread_2)):
+            for hex_token in group:
+                token = bytes.fromhex(hex_token)
+                by_token.setdefault(token, []).append((entry_id, edits))
+                tokens.append(token)
+        self._entries[entry_id] = _Blind(blind.key_id, tuple(tokens), colour, expires, placed, ref)
 
     def remove(self, entry_id: str) -> None:
-        old = self._entries.pop(entry_id, None)
-        if old is None:
+        e = self._entries.pop(entry_id, None)
+        if e is None:
             return
-        _discard(self._exact, old.exact, entry_id)
-        if old.folded is not None:
-            _discard(self._folded, old.folded, entry_id)
-        key_id = old.exact.split(":", 1)[0]
-        self.key_ids[key_id] -= 1
-        if not self.key_ids[key_id]:
-            del self.key_ids[key_id]
+        by_token = self._tokens[e.key_id]
+        for token in e.tokens:
+            kept = [x for x in by_token.get(token, ()) if x[0] != entry_id]
+            if kept:
+                by_token[token] = kept
+            else:
+                by_token.pop(token, None)
+        if not by_token:
+            del self._tokens[e.key_id]
 
     def match(
-        self,
-        tokens: list[tuple[str, str, str]],
-        colour: str | None,
-        now: float,
-        pass_time: float | None = None,
+        self, plate: str, colour: str | None, now: float, pass_time: float | None = None
     ) -> list[MatchResult]:
-        """The blind entries a read's ``(key id, exact, folded)`` tokens match, exact ones first."""
+        """The blind entries a read's normalised ``plate`` matches under the keys held, exact ones first."""
         since = now if pass_time is None else pass_time
         until = since if since > now else now
-        found: dict[str, MatchResult] = {}
-        for key_id, exact, folded in tokens:
-            for entry_id in self._exact.get(f"{key_id}:{exact}", ()):
+        found: list[MatchResult] = []
+        for key_id, by_token in self._tokens.items():
+            raw = self._raw.get(key_id)
+            if raw is None:
+                continue
+            for entry_id, edits in by_token.get(read_token(raw, plate), ()):
                 e = self._entries[entry_id]
-                if _live(e, colour, until, since):
-                    found[entry_id] = MatchResult(entry_id, "exact", 1.0, e.ref)
-            for entry_id in self._folded.get(f"{key_id}:{folded}", ()):
-                e = self._entries[entry_id]
-                if entry_id not in found and _live(e, colour, until, since):
-                    found[entry_id] = MatchResult(entry_id, "misread", BLIND_MISREAD_SCORE, e.ref, 1)
-        return sorted(found.values(), key=lambda r: (-r.score, r.entry_id))
-
-
-def _live(e: _Blind, colour: str | None, until: float, since: float) -> bool:
-    return e.expires > until and e.placed <= since and (e.colour is None or e.colour == colour)
-
-
-def _discard(index: dict[str, set[str]], token: str, entry_id: str) -> None:
-    ids = index.get(token)
-    if ids is not None:
-        ids.discard(entry_id)
-        if not ids:
-            del index[token]
+                if e.expires > until and e.placed <= since and (e.colour is None or e.colour == colour):
+                    if edits:
+                        found.append(MatchResult(entry_id, "misread", certainty(edits, 0), e.ref, edits))
+                    else:
+                        found.append(MatchResult(entry_id, "exact", 1.0, e.ref))
+        if len(found) > 1:
+            found.sort(key=lambda r: (-r.score, r.entry_id))
+        return found

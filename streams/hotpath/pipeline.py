@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
-from schemas.blind import MatchingKey, read_tokens
+from schemas.blind import MatchingKey
 from schemas.codec import DecodeError, decode_fast, encode
 from schemas.delivery import DeliveryKind, delivery_id
 from schemas.delivery_notice import DeliveryNotice
@@ -80,7 +80,7 @@ class HitPipeline:
         matching_keys: tuple[MatchingKey, ...] = (),
     ) -> None:
         self.cat = cat
-        self._matching_keys = matching_keys  # the zone's matching keys (blind entries), from the secret store
+        watchlist.blind.use(matching_keys)  # the zone's matching keys (blind entries), from the secret store
         self.seen = seen  # known vehicles: their misread matches are withheld (streams.hotpath.seen)
         self.watchlist = watchlist
         self._zone = zone
@@ -176,10 +176,8 @@ class HitPipeline:
             return
         known = self.seen is not None and self.seen.observe(hit.plate, hit.checkpoint_id, t)
         found = self.watchlist.match(hit.plate, colour, now.timestamp(), t)
-        blind = self.watchlist.blind
-        if blind.key_ids:  # the zone has blind entries: compare the read's tokens under their keys
-            keys = [k for k in self._matching_keys if k.key_id in blind.key_ids]
-            found += self.watchlist.match_blind(read_tokens(keys, hit.plate), colour, now.timestamp(), t)
+        if len(self.watchlist.blind):  # the zone has blind entries: compare the read's tokens
+            found += self.watchlist.match_blind(hit.plate, colour, now.timestamp(), t)
         if known and found:
             kept = [f for f in found if f[0].kind != "misread"]
             result.withheld[region] += len(found) - len(kept)

@@ -124,14 +124,10 @@ class WatchlistState:
         return self._with_facts(self.index.match(plate, colour, now, pass_time))
 
     def match_blind(
-        self,
-        tokens: list[tuple[str, str, str]],
-        colour: str | None,
-        now: float,
-        pass_time: float | None = None,
+        self, plate: str, colour: str | None, now: float, pass_time: float | None = None
     ) -> list[tuple[MatchResult, EntryFacts]]:
-        """The blind entries a read's tokens (``schemas.blind.read_tokens``) match, with their facts."""
-        return self._with_facts(self.blind.match(tokens, colour, now, pass_time))
+        """The blind entries a read's plate matches by token (``BlindIndex.match``), with their facts."""
+        return self._with_facts(self.blind.match(plate, colour, now, pass_time))
 
     def _with_facts(self, results: list[MatchResult]) -> list[tuple[MatchResult, EntryFacts]]:
         out = []

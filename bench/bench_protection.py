@@ -1,0 +1,247 @@
+"""Benchmark of record protection in the hot path: authentication, blind matching and sealing, on vs off.
+
+Run: ``PYTHONPATH=. python bench/bench_protection.py [--entries N] [--hits N] [--match-rate F]``.
+
+What it measures: the hot path's own work per read, in this process, on one core — the screen's MAC
+check (``streams.runtime.macs.RecordAuthenticator``) and ``HitPipeline.process`` (decode, dedup, match,
+recipients, deliveries, audit), batch by batch as the worker runs them — for the same reads and the same
+entries in five configurations:
+
+* ``off``: clear entries, no MACs, no sealing (the baseline);
+* ``mac``: every read carries its region's ``rax.mac``, verified before the pipeline;
+* ``blind``: every entry blind (tokens under the zone's matching key; details sealed to partners),
+  so every read is also tokenised (two HMACs) and looked up;
+* ``seal``: every agreement says ``seal``: each delivery is HPKE-sealed to its recipient;
+* ``all``: the three together.
+
+Kafka is left out on purpose: the hot path is CPU-bound (bench/README.md), the protections add CPU per
+read and per delivery and nothing per transaction, so the ratio of CPU per read is the ratio of the
+rates the worker can sustain. ``bench_hotpath.py --mac`` measures the end-to-end rate with MACs.
+Writes ``bench/results/protection.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import string
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from cryptography.hazmat.primitives.asymmetric import x25519
+
+from bench.common import machine, save_json
+from ops.keys import KeyStore
+from ops.zone import load_zone_file
+from schemas.blind import new_matching_key
+from schemas.blind_entries import make_blind
+from schemas.crypto import KeyedMac, mac_headers, public_record
+from schemas.topics import Catalogue
+from schemas.watchlist import WatchlistEntry
+from schemas.zone import Zone
+from streams.hotpath.pipeline import HitPipeline
+from streams.hotpath.watchlist_state import WatchlistState
+from streams.runtime import Record
+from streams.runtime.macs import MacKeyring, RecordAuthenticator
+from streams.runtime.settings import MacPolicy
+
+ROOT = Path(__file__).resolve().parent.parent
+ZONE_FILE = ROOT / "ops" / "zones" / "chuanyu.yaml"
+RESULT = ROOT / "bench" / "results" / "protection.json"
+CAT = Catalogue("rax")
+CONFIGS = ("off", "mac", "blind", "seal", "all")
+LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+LOOKALIKE = {"0": "D", "8": "B", "1": "I", "5": "S", "2": "Z", "6": "G"}
+
+
+def _plate(rng: random.Random) -> str:
+    serial = [rng.choice(string.digits) for _ in range(5)]
+    for i in rng.sample(range(5), rng.choice([0, 1, 2])):  # real serials have at most two letters
+        serial[i] = rng.choice(LETTERS)
+    return rng.choice("川渝") + rng.choice("ABCDEFG") + "".join(serial)
+
+
+def _misread(plate: str) -> str | None:
+    for i in range(len(plate) - 1, 1, -1):
+        if plate[i] in LOOKALIKE:
+            return plate[:i] + LOOKALIKE[plate[i]] + plate[i + 1 :]
+    return None
+
+
+def _zone(seal: bool, keys: tuple[Any, ...]) -> Zone:
+    zone = load_zone_file(ZONE_FILE)
+    agreements = tuple(a.model_copy(update={"seal": seal}) for a in zone.agreements)
+    return Zone.model_validate({**zone.model_dump(), "agreements": agreements, "keys": keys})
+
+
+def _entries(n: int, regions: list[str], rng: random.Random, now: datetime) -> list[WatchlistEntry]:
+    approval = {"unit": "unit", "approver": "approver", "approved_at": now - timedelta(days=1)}
+    out = []
+    for i in range(n):
+        out.append(
+            WatchlistEntry.model_validate(
+                {
+                    "entry_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "owner": rng.choice(regions),
+                    "operator": "051234",
+                    "approval": approval | {"reference": f"ref-{i}"},
+                    "category": rng.choice(["stolen_vehicle", "fugitive", "drugs"]),
+                    "action": "intercept",
+                    "priority": "high",
+                    "plate": _plate(rng),
+                    "tolerance": rng.choice([0, 1]),
+                    "legal_basis": "刑事诉讼法",
+                    "description": "白色轿车",
+                    "placed_at": now - timedelta(days=1),
+                    "expires_at": now + timedelta(days=30),
+                }
+            )
+        )  # fmt: skip
+    return out
+
+
+def _reads(
+    n: int, entries: list[WatchlistEntry], regions: list[str], rate: float, rng: random.Random, now: datetime
+) -> tuple[list[tuple[str, bytes, bytes]], int]:
+    """``(region, key, value)`` of ``n`` reads, ``rate`` of them of an entry's plate (exact or misread)."""
+    reads, planted = [], 0
+    for i in range(n):
+        region = rng.choice(regions)
+        plate = _plate(rng)
+        if rng.random() < rate:
+            wanted = rng.choice(entries).plate
+            assert wanted is not None
+            plate = (_misread(wanted) or wanted) if rng.random() < 0.3 else wanted
+            planted += 1
+        value = orjson.dumps(
+            {
+                "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                "region": region,
+                "checkpoint_id": f"{region}-K{i % 40:04d}",
+                "plate": plate,
+                "plate_colour": "blue",
+                "pass_time": (now - timedelta(seconds=rng.uniform(0, 600))).isoformat(),
+                "confidence": 0.93,
+                "source": "bench",
+            }
+        )
+        reads.append((region, plate.encode(), value))
+    return reads, planted
+
+
+def _run(config: str, ctx: dict[str, Any], batch: int) -> dict[str, Any]:
+    """CPU per read of one configuration over all the reads, in worker-sized batches."""
+    blind, seal, mac = config in ("blind", "all"), config in ("seal", "all"), config in ("mac", "all")
+    state = WatchlistState()
+    for e in ctx["blind_entries"] if blind else ctx["entries"]:
+        state.upsert(e)
+    zone = ctx["zone_seal"] if seal else ctx["zone"]
+    pipeline = HitPipeline(CAT, state, lambda: zone, matching_keys=(ctx["matching_key"],) if blind else ())
+    records = ctx["records_mac"] if mac else ctx["records"]
+    screen = ctx["authenticator"] if mac else None
+    now = datetime.now(UTC)
+    deliveries = sealed = matches = 0
+    t0 = time.process_time()
+    for start in range(0, len(records), batch):
+        chunk = records[start : start + batch]
+        if screen is not None:
+            wall = time.time()
+            chunk = [
+                r for r in chunk if screen.problem(r.topic(), r.key(), r.value(), r.headers(), wall) is None
+            ]
+        result = pipeline.process(chunk, now)
+        deliveries += sum(result.deliveries.values())
+        matches += sum(result.matches.values())
+        sealed += sum(
+            1 for o in result.out if o.topic.startswith(CAT.out_prefix) and b'"sealed":{' in (o.value or b"")
+        )
+    cpu = time.process_time() - t0
+    n = len(records)
+    return {
+        "config": config,
+        "reads": n,
+        "cpu_s": round(cpu, 3),
+        "cpu_us_per_read": round(cpu / n * 1e6, 2),
+        "reads_per_cpu_s": round(n / cpu),
+        "matches": matches,
+        "deliveries": deliveries,
+        "sealed_deliveries": sealed,
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--entries", type=int, default=50_000)
+    p.add_argument("--hits", type=int, default=200_000)
+    p.add_argument("--match-rate", type=float, default=0.01)
+    p.add_argument("--batch", type=int, default=5000)
+    p.add_argument("--repeat", type=int, default=2, help="runs per configuration (the best is kept)")
+    p.add_argument("--seed", type=int, default=2024)
+    p.add_argument("--out", type=Path, default=RESULT)
+    args = p.parse_args()
+    rng, now = random.Random(args.seed), datetime.now(UTC)
+    base = load_zone_file(ZONE_FILE)
+    regions = sorted(base.codes)
+    private = {r: x25519.X25519PrivateKey.generate() for r in regions}
+    keys = tuple(public_record(r, private[r], now - timedelta(days=1)) for r in regions)
+    zone, zone_seal = _zone(False, keys), _zone(True, keys)
+    t = time.perf_counter()
+    entries = _entries(args.entries, regions, rng, now)
+    matching_key = new_matching_key(now - timedelta(days=1))
+    blind_entries = [make_blind(e, matching_key, zone, now) for e in entries]
+    print(f"{len(entries):,} entries, clear and blind, in {time.perf_counter() - t:.0f} s")
+    reads, planted = _reads(args.hits, entries, regions, args.match_rate, rng, now)
+    tmp = Path(tempfile.mkdtemp(prefix="rax-bench-protection-"))
+    store = KeyStore(tmp / "region-keys")
+    macs: dict[str, tuple[KeyedMac, str]] = {}
+    for region in regions:
+        k = store.create_mac(region, now - timedelta(minutes=10))
+        store.export_mac(region, tmp / "mac-keys")
+        macs[region] = (KeyedMac(k.raw), k.key_id)
+    keyring = MacKeyring(tmp / "mac-keys")
+    keyring.load()
+    records, records_mac = [], []
+    for i, (region, key, value) in enumerate(reads):
+        topic = CAT.in_hits(region)
+        records.append(Record(topic, value, i, 0, key))
+        mac, key_id = macs[region]
+        records_mac.append(Record(topic, value, i, 0, key, list(mac_headers(mac, key_id, topic, key, value))))
+    ctx = {
+        "entries": entries, "blind_entries": blind_entries, "zone": zone, "zone_seal": zone_seal,
+        "matching_key": matching_key, "records": records, "records_mac": records_mac,
+        "authenticator": RecordAuthenticator(MacPolicy.REQUIRED, keyring, CAT),
+    }  # fmt: skip
+    rows = []
+    for config in CONFIGS:
+        runs = [_run(config, ctx, args.batch) for _ in range(args.repeat)]
+        rows.append(min(runs, key=lambda r: r["cpu_s"]))
+    baseline = rows[0]["reads_per_cpu_s"]
+    print(f"\n{'config':8} {'reads/CPU s':>12} {'µs/read':>9} {'x off':>7} {'deliveries':>11} {'sealed':>8}")
+    for row in rows:
+        row["x_off"] = round(row["reads_per_cpu_s"] / baseline, 3)
+        print(
+            f"{row['config']:8} {row['reads_per_cpu_s']:>12,} {row['cpu_us_per_read']:>9} "
+            f"{row['x_off']:>7} {row['deliveries']:>11,} {row['sealed_deliveries']:>8,}"
+        )
+    target = next(r for r in rows if r["config"] == "all")["x_off"]
+    verdict = "PASS" if target >= 0.85 else "MISS"
+    print(f"\ntarget: all protections on keep >= 0.85 of the rate with them off: {verdict} ({target})")
+    result = {
+        "parameters": vars(args) | {"out": str(args.out), "planted_reads": planted},
+        "rows": rows,
+        "target": {"all_over_off": target, "verdict": verdict},
+        "machine": machine(note="one process, one core; no Kafka (see the module docstring)"),
+    }
+    save_json(args.out, result)
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
