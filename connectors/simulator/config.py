@@ -17,6 +17,11 @@ class SimulatorConfig(BaseModel):
     zone: Literal["chuanyu"] = Field(
         "chuanyu", description="Zone whose border checkpoints are simulated (川渝: 175 on each side)."
     )
+    checkpoints: tuple[str, ...] = Field(
+        (),
+        description="Ids (kkbh) of the region's checkpoints, e.g. its zone file's; given, they are read "
+        "instead of the zone's generated border checkpoints, and the region need not be in the zone.",
+    )
     rate: float = Field(
         1000.0,
         ge=0,

@@ -1,4 +1,10 @@
-"""The simulated vehicles: plates of the zone and beyond, with colour, type and look-alike misreads."""
+"""The simulated vehicles: plates of the zone and beyond, with colour, type and look-alike misreads.
+
+A region's checkpoints read the traffic ``fleet`` gives it: in 川渝 one fleet shared by both sides (so a
+vehicle crosses the border); elsewhere the region's own fleet, mostly plates of its jurisdiction with a
+share from across its borders (粤 plates, Hong Kong and Macau marks and 粤Z…港/澳 cross-border plates
+in 粤港澳), drawn from a seed of its own so that two regions' simulated vehicles are different ones.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,13 @@ import random
 from dataclasses import dataclass
 from importlib import resources
 
+from connectors.simulator.zone import sides
 from schemas.plates import PlateError, normalise_plate, read_plate
 from schemas.plates.lookalikes import LOOKALIKE_CLASSES
+from schemas.plates.rules import PROVINCES
+from schemas.regions import registry
 
-__all__ = ["Vehicle", "misread", "vehicles"]
+__all__ = ["Vehicle", "fleet", "misread", "traffic_mix", "vehicles"]
 
 #: a misread swaps a serial character for another of its look-alike class (the one table of
 #: ``schemas.plates.lookalikes``); not for I or O, which the normaliser reads back as 1 and 0
@@ -18,6 +27,11 @@ _DIGITS = "0123456789"
 _LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, O
 #: authority letters in use in the zone (川A 成都 … 川Z; 渝A–渝D, 渝F–渝H)
 _ZONE_LETTERS = {"川": "ABCDEFHJKLMQRSTUVWXYZ", "渝": "ABCDFGH"}
+#: authority letters of other provinces' plates (粤Z is the cross-border series, not drawn here)
+_AUTHORITY_LETTERS = {"粤": "ABCDEFGHJKLMNPQRSTUVWXY"}
+_HK_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"  # no I, O, Q
+#: province character of a mainland province code
+_CHARACTERS = {f"{code}0000": char for char, code in PROVINCES.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +60,7 @@ def _zone_prefix(rng: random.Random) -> str:
     return province + rng.choice(_ZONE_LETTERS[province])
 
 
-def _make(kind: str, rng: random.Random, ccpd: list[str]) -> Vehicle:
-    prefix = _zone_prefix(rng)
+def _make(kind: str, rng: random.Random, ccpd: list[str], prefix: str) -> Vehicle:
     if kind == "ccpd":  # a real plate from the CCPD sample: traffic from elsewhere in China
         return Vehicle(rng.choice(ccpd), "02", "blue")
     if kind == "car":  # a zone plate with a real CCPD serial
@@ -92,7 +105,7 @@ def vehicles(count: int, seed: int) -> list[Vehicle]:
     seen: set[str] = set()
     out: list[Vehicle] = []
     while len(out) < count:
-        vehicle = _make(rng.choices(kinds, weights)[0], rng, ccpd)
+        vehicle = _make(rng.choices(kinds, weights)[0], rng, ccpd, _zone_prefix(rng))
         try:
             text = normalise_plate(vehicle.plate).text
         except PlateError:
@@ -116,3 +129,71 @@ def misread(plate: str, rng: random.Random) -> str | None:
     except PlateError:
         return None
     return text if text != plate else None
+
+
+def _hong_kong(rng: random.Random) -> Vehicle:
+    """A traditional Hong Kong mark (up to 2 letters, 1-4 digits), read at the rear: yellow."""
+    letters = "".join(rng.choice(_HK_LETTERS) for _ in range(rng.choice((2, 2, 2, 1))))
+    return Vehicle(letters + str(rng.randint(1, 9999)), "99", "yellow")
+
+
+def _macau(rng: random.Random) -> Vehicle:
+    """A Macau plate, white on black: ``MA-12-34`` (and the newer ``AA-12-34`` series)."""
+    series = "M" + rng.choice(_HK_LETTERS) if rng.random() < 0.8 else "A" + rng.choice("ABCDEFGH")
+    return Vehicle(f"{series}-{rng.randint(0, 99):02d}-{rng.randint(0, 99):02d}", "99", "black")
+
+
+def _cross_border(rng: random.Random, suffix: str) -> Vehicle:
+    """A mainland cross-border plate of a Hong Kong (港, hpzl 26) or Macau (澳, 27) vehicle: 粤Z1234港."""
+    return Vehicle("粤Z" + _serial(rng, 4) + suffix, "26" if suffix == "港" else "27", "black")
+
+
+def traffic_mix(region: str) -> tuple[tuple[str, float], ...]:
+    """What the checkpoints of ``region`` read, as (origin, share): a province character (that
+    province's plates), ``HK`` / ``MO`` (Hong Kong / Macau marks), ``港`` / ``澳`` (粤Z cross-border)."""
+    province = registry().province_of(region)
+    if province == "810000":
+        return (("HK", 0.75), ("港", 0.15), ("粤", 0.10))
+    if province == "820000":
+        return (("MO", 0.70), ("澳", 0.15), ("粤", 0.15))
+    char = _CHARACTERS[province]
+    if char == "粤":  # the Northbound schemes bring Hong Kong and Macau plates onto Guangdong's roads
+        return (("粤", 0.82), ("港", 0.06), ("澳", 0.04), ("HK", 0.05), ("MO", 0.03))
+    return ((char, 1.0),)
+
+
+def _vehicle(origin: str, rng: random.Random, ccpd: list[str]) -> Vehicle:
+    if origin == "HK":
+        return _hong_kong(rng)
+    if origin == "MO":
+        return _macau(rng)
+    if origin in ("港", "澳"):
+        return _cross_border(rng, origin)
+    kind = rng.choices([k for k, _ in _MIX], [w for _, w in _MIX])[0]
+    return _make(kind, rng, ccpd, origin + rng.choice(_AUTHORITY_LETTERS.get(origin, "ABCDEFGH")))
+
+
+def fleet(region: str, count: int, seed: int) -> list[Vehicle]:
+    """The ``count`` vehicles the checkpoints of ``region`` read, the same for the same seed; the
+    first ``n`` of a longer fleet are the fleet of ``n`` (the simulator draws its first ones most).
+
+    A 川渝 region reads the zone's shared fleet (``vehicles``); any other region its own traffic
+    (``traffic_mix``), from a seed of its own.
+    """
+    if registry().province_of(region) in sides("chuanyu"):
+        return vehicles(count, seed)
+    mix = traffic_mix(region)
+    rng = random.Random(f"fleet:{seed}:{region}")
+    ccpd = [p for p in _ccpd() if len(p) == 7]
+    seen: set[str] = set()
+    out: list[Vehicle] = []
+    while len(out) < count:
+        vehicle = _vehicle(rng.choices([o for o, _ in mix], [w for _, w in mix])[0], rng, ccpd)
+        try:
+            text = normalise_plate(vehicle.plate).text
+        except PlateError:
+            continue
+        if text not in seen:
+            seen.add(text)
+            out.append(Vehicle(text, vehicle.hpzl, vehicle.colour))
+    return out

@@ -9,8 +9,8 @@ from typing import ClassVar
 from connectors.sdk import Batch, FatalError, Position, RecordKind, Source
 from connectors.simulator.config import SimulatorConfig
 from connectors.simulator.logic import HitGenerator
-from connectors.simulator.plates import vehicles
-from connectors.simulator.zone import border_checkpoints, sides
+from connectors.simulator.plates import fleet
+from connectors.simulator.zone import Checkpoint, border_checkpoints, listed_checkpoints, sides
 from schemas.regions import registry
 
 __all__ = ["SimulatorSource", "rate_factor"]
@@ -36,12 +36,32 @@ class SimulatorSource(Source[SimulatorConfig]):
 
     def setup(self, position: Position | None) -> None:
         cfg, region = self.config, self.context.region
-        reg = registry()
+        checkpoints = (
+            listed_checkpoints(cfg.checkpoints, region, cfg.seed)
+            if cfg.checkpoints
+            else self._border_checkpoints(region)
+        )
+        self.generator = HitGenerator(
+            seed=cfg.seed,
+            region=region,
+            source_id=self.context.source_id,
+            checkpoints=checkpoints,
+            vehicles=fleet(region, _VEHICLES, cfg.seed),
+            duplicate_rate=cfg.duplicate_rate,
+            misread_rate=cfg.misread_rate,
+            block=cfg.block,
+        )
+        self.next_block = int((position or {}).get("block", 0))
+        self.credit, self.last = 0.0, time.monotonic()
+
+    def _border_checkpoints(self, region: str) -> list[Checkpoint]:
+        cfg, reg = self.config, registry()
         province = reg.province_of(region)
         if province not in sides(cfg.zone):
             raise FatalError(
                 f"region {region} is not on the border of zone {cfg.zone}",
-                f"use one of {', '.join(sides(cfg.zone))} or one of their border counties",
+                f"use one of {', '.join(sides(cfg.zone))} or one of their border counties, "
+                "or name the region's checkpoints (--checkpoints)",
             )
         checkpoints = [
             cp for cp in border_checkpoints(cfg.zone, province, cfg.seed) if reg.is_within(cp.county, region)
@@ -50,18 +70,7 @@ class SimulatorSource(Source[SimulatorConfig]):
             raise FatalError(
                 f"region {region} has no border checkpoints in zone {cfg.zone}", "pick a border county"
             )
-        self.generator = HitGenerator(
-            seed=cfg.seed,
-            region=region,
-            source_id=self.context.source_id,
-            checkpoints=checkpoints,
-            vehicles=vehicles(_VEHICLES, cfg.seed),
-            duplicate_rate=cfg.duplicate_rate,
-            misread_rate=cfg.misread_rate,
-            block=cfg.block,
-        )
-        self.next_block = int((position or {}).get("block", 0))
-        self.credit, self.last = 0.0, time.monotonic()
+        return checkpoints
 
     def poll(self, timeout: float) -> Batch:
         cfg = self.config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-__all__ = ["CHECKPOINTS_PER_SIDE", "Checkpoint", "border_checkpoints", "sides"]
+__all__ = ["CHECKPOINTS_PER_SIDE", "Checkpoint", "border_checkpoints", "listed_checkpoints", "sides"]
 
 CHECKPOINTS_PER_SIDE = 175
 
@@ -64,4 +64,17 @@ def border_checkpoints(zone: str, province: str, seed: int = 0) -> list[Checkpoi
                 weight=(6.0 if expressway else 1.0) * rng.uniform(0.5, 1.5),
             )
         )
+    return out
+
+
+def listed_checkpoints(kkbhs: tuple[str, ...], region: str, seed: int = 0) -> list[Checkpoint]:
+    """Checkpoints named by id (a zone file's), in ``region``: each a crossing or an expressway
+    gate reading both directions of 2-4 lanes; the same for the same ids and seed."""
+    out: list[Checkpoint] = []
+    for kkbh in kkbhs:
+        rng = random.Random(f"{kkbh}:{seed}")
+        per_direction = rng.choice((2, 3, 4))
+        pair = rng.choice(_DIRECTION_PAIRS)
+        lanes = tuple((d, lane) for d in pair for lane in range(1, per_direction + 1))
+        out.append(Checkpoint(kkbh, region, "crossing", lanes, per_direction * rng.uniform(0.5, 1.5)))
     return out

@@ -50,6 +50,8 @@ _FILE = click.option(
               help="PEM private key of --tls-cert (absent: in the same file).")  # fmt: skip
 @click.option("--mac-key", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The region's MAC key file: answers and alerts carry rax.mac.")  # fmt: skip
+@click.option("--keys", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The region's key store (rax keys create): sealed deliveries are opened.")  # fmt: skip
 @click.option("--session-idle", type=float, default=900, show_default=True, help="Idle sign-out, seconds.")
 @click.option("--scorecards-url", default=None,
               help="The evaluation app's web address (http://HOST:9404): the scorecard page.")  # fmt: skip
@@ -73,6 +75,7 @@ def console(
     tls_cert: Path | None,
     tls_key: Path | None,
     mac_key: Path | None,
+    keys: Path | None,
     session_idle: float,
     scorecards_url: str | None,
     audit_username: str | None,
@@ -103,6 +106,7 @@ def console(
         tls_cert=tls_cert,
         tls_key=tls_key,
         mac_key=mac_key,
+        keys=keys,
         session_idle_s=session_idle,
         scorecards_url=scorecards_url,
         audit_index=audit_index,

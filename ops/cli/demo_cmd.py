@@ -1,10 +1,12 @@
-"""`rax demo`: the main job — a local broker, the 川渝 zone, every processor, simulators and a live view."""
+"""`rax demo`: the main job — a local broker, a zone (川渝 by default), every processor, simulators and a live
+view; who plays what comes from the zone (ops/demo/roles.py)."""
 
 from __future__ import annotations
 
-import random
 import time
+from datetime import UTC, datetime
 from importlib import resources
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -12,12 +14,14 @@ from rich.live import Live
 
 from ops.cli.common import fail, local_cluster, rax_home
 from ops.demo.consoles import start_consoles
-from ops.demo.escalation import DEMO_RULES, demo_placements, scenario_reads
+from ops.demo.escalation import DEMO_RULES, Scenarios, scenarios
 from ops.demo.processes import ProcessGroup
-from ops.demo.requests import demo_answers, demo_request, request_lines
-from ops.demo.samples import sample_alert, sample_placements
+from ops.demo.requests import request_lines
+from ops.demo.roles import DemoRoles, demo_roles, zone_label
+from ops.demo.samples import sample_placements
 from ops.demo.scorecards import fetch_scorecards, scorecard_lines
 from ops.demo.scrape import scrape
+from ops.demo.script import Script
 from ops.demo.view import WANTED, Snapshot, render, summary_lines
 from ops.kafka import BrokerError, KafkaSetupError
 from ops.zone import apply_zone, load_zone_file
@@ -31,7 +35,6 @@ __all__ = ["command"]
 
 #: ports of /metrics: hot path = base, control app = base + 1, simulators = base + 10 …
 METRICS_BASE = 9401
-SIMULATED = ("510000", "500000", "500153", "510521")  # both provinces' sides, and the joint-office counties
 
 
 def _broker(port: int) -> tuple[KafkaSettings, bool]:
@@ -49,9 +52,20 @@ def _broker(port: int) -> tuple[KafkaSettings, bool]:
     return cluster.settings(), True
 
 
-def _zone(settings: KafkaSettings) -> Zone:
-    with resources.as_file(resources.files("ops").joinpath("zones", "chuanyu.yaml")) as path:
-        zone = load_zone_file(path).model_copy(update={"escalation": DEMO_RULES})
+def _load(path: Path | None) -> Zone:
+    """The zone file (default: the packaged 川渝 zone); a 川渝 zone without escalation rules gets the
+    demo's (``DEMO_RULES``), which its scenarios are sited for."""
+    if path is None:
+        with resources.as_file(resources.files("ops").joinpath("zones", "chuanyu.yaml")) as packaged:
+            zone = load_zone_file(packaged)
+    else:
+        zone = load_zone_file(path)
+    if zone.escalation is None and zone.name == "chuanyu":
+        zone = zone.model_copy(update={"escalation": DEMO_RULES})
+    return zone
+
+
+def _apply(zone: Zone, settings: KafkaSettings) -> None:
     report = apply_zone(
         zone,
         settings,
@@ -63,32 +77,36 @@ def _zone(settings: KafkaSettings) -> Zone:
         f"zone {zone.name}: {len(zone.regions)} regions, {len(zone.agreements)} agreements, "
         f"{len(report.created_topics) + len(report.existing_topics)} topics, revision {report.zone_revision}"
     )
-    return zone
 
 
-def _publish_watchlists(settings: KafkaSettings, zone: Zone, per_region: int) -> int:
+def _publish_watchlists(
+    settings: KafkaSettings, roles: DemoRoles, scenes: Scenarios, per_region: int
+) -> list[str]:
+    """Sends the sample and scenario placements; the sample plates (the simulators read them)."""
     producer = ClientFactory(settings, "rax-demo").producer()
-    commands = [*sample_placements(sorted(zone.codes), per_region), *demo_placements()]
-    for cmd in commands:
+    samples = sample_placements(list(roles.owners), per_region, roles.sources)
+    for cmd in [*samples, *scenes.placements]:
         producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
     producer.flush(30)
-    return len(commands)
+    click.echo(f"{len(samples) + len(scenes.placements)} watchlist placements sent")
+    return [c.entry.plate for c in samples if c.entry.plate]
 
 
-def _ports(base: int) -> tuple[int, int, int, list[int]]:
+def _ports(base: int, simulators: int) -> tuple[int, int, int, list[int]]:
     """/metrics ports: hot path, control app, escalate processor, simulators."""
-    return base, base + 1, base + 2, [base + 10 + i for i in range(len(SIMULATED))]
+    return base, base + 1, base + 2, [base + 10 + i for i in range(simulators)]
 
 
-def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int) -> None:
-    hotpath_port, control_port, escalate_port, simulator_ports = _ports(base)
+def _start(group: ProcessGroup, settings: KafkaSettings, roles: DemoRoles, rate: float, base: int) -> None:
+    hotpath_port, control_port, escalate_port, simulator_ports = _ports(base, len(roles.simulated))
     b = ["--bootstrap", settings.bootstrap_servers]
     group.start_rax("control", "run", "control", *b, "--web-port", str(control_port))
     group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port))
     group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port))
     # the evaluation app's web (scorecards, /metrics) on base + 3
     group.start_rax("evaluate", "run", "evaluate", *b, "--web-port", str(base + 3), "--tick", "2")
-    for i, region in enumerate(SIMULATED):
+    for i, region in enumerate(roles.simulated):
+        listed = [arg for kkbh in roles.checkpoints[region] for arg in ("--checkpoints", kkbh)]
         group.start_rax(
             f"simulator-{region}",
             "connector",
@@ -97,6 +115,7 @@ def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int)
             *b,
             "--region",
             region,
+            *listed,  # none: the simulator's own border checkpoints of the zone (川渝)
             "--rate",
             str(rate),
             "--seed",
@@ -135,31 +154,57 @@ def _start(group: ProcessGroup, settings: KafkaSettings, rate: float, base: int)
     show_default=True,
     help="Sample watchlist entries per region, on plates the simulators' vehicles carry.",
 )
-def command(duration: float | None, rate: float, port: int, metrics_base: int, per_region: int) -> None:
+@click.option(
+    "--zone",
+    "zone_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Zone file to run (e.g. ops/zones/yuegangao.yaml); default: the packaged 川渝 zone. Simulators, "
+    "consoles, the request's parties, entries and scenarios are chosen from it.",
+)
+def command(
+    duration: float | None, rate: float, port: int, metrics_base: int, per_region: int, zone_file: Path | None
+) -> None:
     """Run the demo exchange on a local broker until Ctrl-C (or --duration); stops all it started."""
+    try:
+        zone = _load(zone_file)
+        roles = demo_roles(zone, datetime.now(UTC))
+    except ValueError as exc:  # an invalid zone file, or one without two members agreeing both ways
+        fail(str(exc))
+    members = [r.code for r in zone.regions]
+    scenes = scenarios(zone.escalation, roles.region_of, members)
     settings, started_broker = _broker(port)
     group = ProcessGroup(rax_home() / "demo" / "logs")
     t0 = time.monotonic()
     try:
-        zone = _zone(settings)
-        _start(group, settings, rate, metrics_base)
+        _apply(zone, settings)
+        _start(group, settings, roles, rate, metrics_base)
         evaluate_web = f"http://127.0.0.1:{metrics_base + 3}"  # the consoles' scorecard pages
-        for line in start_consoles(group, settings, rax_home(), evaluate_web):  # two regions' web consoles
+        consoles = [(c, roles.names[c]) for c in roles.consoles]
+        for line in start_consoles(group, settings, rax_home(), consoles, evaluate_web):
             click.echo(line)
-        n = _publish_watchlists(settings, zone, per_region)
-        click.echo(f"{n} watchlist placements sent; {len(SIMULATED)} simulators at {rate:.0f} hits/s each")
-        hotpath_port, control_port, escalate_port, simulator_ports = _ports(metrics_base)
+        plates = _publish_watchlists(settings, roles, scenes, per_region)
+        click.echo(
+            f"{len(roles.simulated)} simulators ({', '.join(roles.simulated)}) at {rate:.0f} hits/s each; "
+            f"scenarios: {', '.join(scenes.names) or 'none (the zone has no escalation rules)'}"
+        )
+        hotpath_port, control_port, escalate_port, simulator_ports = _ports(
+            metrics_base, len(roles.simulated)
+        )
         ports = (hotpath_port, control_port, escalate_port, *simulator_ports)
         urls = [f"http://127.0.0.1:{p}/metrics" for p in ports]
         click.echo("metrics: " + "  ".join(urls) + f"\nlogs: {group.log_dir}")
-        regions = [(r.code, r.name or "") for r in sorted(zone.regions, key=lambda r: r.code)]
-        snap = _loop(group, settings, urls, regions, duration, t0)
+        regions = [(c, roles.names[c]) for c in sorted(members)]
+        snap = _loop(
+            group, settings, urls, regions, duration, t0, Script(roles, scenes, plates, zone_label(zone))
+        )
         for line in summary_lines(snap, regions, time.monotonic() - t0):
             click.echo(line)
         for line in scorecard_lines(fetch_scorecards(metrics_base + 3), regions):
             click.echo(line)
-        for line in request_lines(settings, DEFAULT):  # the cooperation request's thread (协查)
-            click.echo(line)
+        if roles.request is not None:  # the cooperation request's thread (协查)
+            for line in request_lines(settings, DEFAULT, roles.request.requester):
+                click.echo(line)
     except KeyboardInterrupt:
         pass
     finally:
@@ -179,47 +224,21 @@ def _loop(
     regions: list[tuple[str, str]],
     duration: float | None,
     t0: float,
+    script: Script,
 ) -> Snapshot:
     producer = ClientFactory(settings, "rax-demo").producer()
-    rng = random.Random(7)
-    plates = [c.entry.plate for c in sample_placements([r for r, _ in regions], 1) if c.entry.plate]
     snap = Snapshot(time.monotonic(), {})
     live = None if duration is not None else Live(console=Console(), refresh_per_second=2)
     if live is not None:
         live.start()
-    alerts = 0
-    scenario_sent = False
-    request = None  # the cooperation request, sent at 15 s; answered at 25 s
-    answered = False
     try:
         while duration is None or time.monotonic() - t0 < duration:
             time.sleep(1.0)
             now = time.monotonic()
             snap = Snapshot(now, scrape(urls, WANTED), snap.samples, now - snap.at)
             if live is not None:
-                live.update(render(snap, regions, now - t0))
-            if not scenario_sent and now - t0 >= 10:  # the entries are in force: two operations open
-                scenario_sent = True
-                for region, hit in scenario_reads():
-                    producer.produce(DEFAULT.in_hits(region), encode(hit), hit.plate.encode())
-                producer.poll(0)
-            if request is None and now - t0 >= 15:
-                request = demo_request(plates[0])
-                producer.produce(
-                    DEFAULT.in_requests(request.requester), encode(request), request.request_id.encode()
-                )
-            if request is not None and not answered and now - t0 >= 25:
-                answered = True
-                for reply in demo_answers(request):
-                    producer.produce(
-                        DEFAULT.in_requests(reply.region), encode(reply), reply.request_id.encode()
-                    )
-            if int(now - t0) // 20 > alerts:  # an alert every 20 s, from a random region
-                alerts += 1
-                sender = rng.choice(regions)[0]
-                alert = sample_alert(sender, alerts, rng.choice(plates))
-                producer.produce(DEFAULT.in_alerts(sender), encode(alert), alert.identifier.encode())
-                producer.poll(0)
+                live.update(render(snap, regions, now - t0, script.label))
+            script.tick(now - t0, producer)
             dead = group.dead()
             if dead:
                 tail = dead[0].log.read_text(errors="replace").splitlines()[-15:]

@@ -30,6 +30,9 @@ class ConsoleSettings(BaseModel):
     mac_key: Path | None = Field(
         default=None, description="The region's MAC key file: records carry rax.mac."
     )
+    keys: Path | None = Field(
+        default=None, description="The region's key store (`rax keys create`): sealed deliveries are opened."
+    )
     sender: str = Field(default="", description="CAP sender of the alerts sent; default zhihui@<region>.rax.")
     reject_reasons: tuple[str, ...] = Field(
         default=DEFAULT_REJECT_REASONS, min_length=1, description="Reasons offered to reject a delivery."

@@ -1,4 +1,7 @@
-"""The demo's command-centre consoles: two regions' web consoles with demo officers, their URLs and logins."""
+"""The demo's command-centre consoles: two regions' web consoles with demo officers, their URLs and logins.
+
+The two regions (ops/demo/roles.py) have agreements both ways: an alert of one reaches the other's page.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +13,24 @@ from ops.demo.processes import ProcessGroup
 from ops.kafka.ports import free_port
 from schemas.kafka_settings import KafkaSettings
 
-__all__ = ["CONSOLE_REGIONS", "start_consoles"]
-
-#: the two joint-office border counties: an alert of one reaches the other's page
-CONSOLE_REGIONS = (("510521", "泸县"), ("500153", "荣昌区"))
+__all__ = ["start_consoles"]
 
 
 def start_consoles(
-    group: ProcessGroup, settings: KafkaSettings, home: Path, scorecards_url: str | None = None
+    group: ProcessGroup,
+    settings: KafkaSettings,
+    home: Path,
+    regions: list[tuple[str, str]],
+    scorecards_url: str | None = None,
 ) -> list[str]:
-    """Starts `rax centre console` for each of ``CONSOLE_REGIONS``; the lines to print (URL, login).
+    """Starts `rax centre console` for each of ``regions`` (code, name); the lines to print (URL, login).
 
     ``scorecards_url``: the evaluation app's web address, for the consoles' scorecard pages.
 
     One duty officer per region, with a password drawn for this run (printed: it is a demo).
     """
     lines = []
-    for region, name in CONSOLE_REGIONS:
+    for region, name in regions:
         officers = OfficerFile(home / "demo" / "console" / f"officers-{region}.json")
         officer, password = f"{region}-duty", secrets.token_urlsafe(9)
         officers.add(officer, Role.DUTY_OFFICER, password)

@@ -1,7 +1,9 @@
-"""The demo's cooperation request (协查): 泸县 asks 荣昌 and 重庆 to locate a vehicle; they answer.
+"""The demo's cooperation request (协查): one region asks a partner and a third region to locate a
+vehicle; they answer.
 
-``demo_request`` is sent about 15 s in, ``demo_answers`` about 10 s later (荣昌 accepts, then answers
-with an evidence reference; 重庆 declines), and ``request_lines`` shows the requester's threads, as
+The parties come from the zone (ops/demo/roles.py; in 川渝 泸县 asks 荣昌 and 重庆). ``demo_request`` is
+sent about 15 s in, ``demo_answers`` about 10 s later (the partner accepts, then answers with an
+evidence reference; the third declines), and ``request_lines`` shows the requester's threads, as
 `rax request list` would, at the end.
 """
 
@@ -11,40 +13,44 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from ops.centre.requests import read_threads
+from ops.demo.roles import REQUEST_CATEGORY, REQUEST_PURPOSE, RequestRoles
 from schemas.kafka_settings import KafkaSettings
 from schemas.requests import Attachment, CooperationRequest, RequestAnswer, answer_id
 from schemas.topics import Catalogue
 
-__all__ = ["REQUESTER", "demo_answers", "demo_request", "request_lines"]
+__all__ = ["CHUANYU", "demo_answers", "demo_request", "request_lines"]
 
-REQUESTER, PARTNER, PROVINCE = "510521", "500153", "500000"  # 泸县, 荣昌, 重庆
+#: the 川渝 demo's parties: 泸县 asks 荣昌 (answers) and 重庆 (declines)
+CHUANYU = RequestRoles("510521", "500153", "500000")
 
 
-def demo_request(plate: str) -> CooperationRequest:
-    """泸县's request about ``plate`` (a fugitive's vehicle), due in an hour."""
+def demo_request(plate: str, roles: RequestRoles = CHUANYU, towards: str = "荣昌") -> CooperationRequest:
+    """The requester's request about ``plate`` (a fugitive's vehicle), due in an hour; ``towards``:
+    where the car was last seen heading (the partner's name)."""
     now = datetime.now(UTC)
     return CooperationRequest(
         request_id=str(uuid.uuid4()),
-        requester=REQUESTER,
-        recipients=(PARTNER, PROVINCE),
+        requester=roles.requester,
+        recipients=(roles.partner, *((roles.declining,) if roles.declining else ())),
         kind="locate_vehicle",
-        category="fugitive",
-        purpose="interception",
-        legal_basis="刑事诉讼法 第一百五十条; 泸公刑立字〔2026〕123号",
+        category=REQUEST_CATEGORY,
+        purpose=REQUEST_PURPOSE,
+        legal_basis=f"刑事诉讼法 第一百五十条; 立案决定书〔{now.year}〕123号",
         priority="high",
         respond_by=now + timedelta(hours=1),
         sent_at=now,
-        operator="510521-0042",
+        operator=f"{roles.requester}-0042",
         plate=plate,
-        details="the fugitive's car, last seen on G85 towards 荣昌",
+        details=f"the fugitive's car, last seen heading towards {towards}",
     )
 
 
 def demo_answers(req: CooperationRequest) -> list[RequestAnswer]:
-    """荣昌 accepts and answers with an evidence reference; 重庆 declines."""
+    """The first recipient accepts and answers with an evidence reference; any other declines."""
     now = datetime.now(UTC)
+    partner, *others = req.recipients
     evidence = Attachment(
-        uri="https://evidence.500153.example/demo/k12.jpg", sha256="9" * 64, media_type="image/jpeg"
+        uri=f"https://evidence.{partner}.example/demo/k12.jpg", sha256="9" * 64, media_type="image/jpeg"
     )
 
     def reply(region: str, status: str, **fields: object) -> RequestAnswer:
@@ -61,16 +67,16 @@ def demo_answers(req: CooperationRequest) -> list[RequestAnswer]:
         )
 
     return [
-        reply(PARTNER, "accepted"),
-        reply(PARTNER, "answered", text="seen at 荣昌 K12, heading east", attachments=[evidence]),
-        reply(PROVINCE, "declined", reason="no checkpoint of ours on that road"),
+        reply(partner, "accepted"),
+        reply(partner, "answered", text="seen at our checkpoint K12, heading east", attachments=[evidence]),
+        *(reply(r, "declined", reason="no checkpoint of ours on that road") for r in others),
     ]
 
 
-def request_lines(settings: KafkaSettings, cat: Catalogue) -> list[str]:
-    """One line per thread of the requester: who was asked and where each answer stands."""
-    threads = read_threads(settings, cat, REQUESTER)
-    lines = [f"cooperation requests of {REQUESTER}: {len(threads)}"]
+def request_lines(settings: KafkaSettings, cat: Catalogue, requester: str) -> list[str]:
+    """One line per thread of ``requester``: who was asked and where each answer stands."""
+    threads = read_threads(settings, cat, requester)
+    lines = [f"cooperation requests of {requester}: {len(threads)}"]
     for thread in sorted(threads.values(), key=lambda t: t.request.sent_at):
         r = thread.request
         statuses = "  ".join(f"{region}: {status}" for region, status in thread.statuses().items())

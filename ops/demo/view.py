@@ -81,8 +81,8 @@ def _fmt_s(value: float | None) -> str:
     return "> 30 s" if value == float("inf") else f"≤ {value * 1000:.0f} ms"
 
 
-def render(snap: Snapshot, regions: list[tuple[str, str]], elapsed: float) -> Group:
-    table = Table(title=f"RAX demo — 川渝 exchange, {elapsed:.0f} s", expand=True)
+def render(snap: Snapshot, regions: list[tuple[str, str]], elapsed: float, zone: str = "川渝") -> Group:
+    table = Table(title=f"RAX demo — {zone} exchange, {elapsed:.0f} s", expand=True)
     for col in ("region", "hits/s", "dups/s", "match deliveries", "alert deliveries"):
         table.add_column(col, justify="right" if col != "region" else "left")
     for code, name in regions:

@@ -1,5 +1,5 @@
 """The main job: `rax demo --duration` shows deliveries flowing and special operations opening, then stops
-every process it started."""
+every process it started; `--zone` runs another zone file (粤港澳) the same way."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ def _processes_mentioning(text: str) -> list[int]:
     return pids
 
 
-def test_demo_delivers_within_a_minute_and_stops_cleanly(tmp_path: Path) -> None:
+def _run_demo(tmp_path: Path, *extra: str) -> tuple[str, int]:
+    """`rax demo --duration 45` on free ports with a fresh RAX_HOME; its output and broker port."""
     port = free_port()
     base = free_port()
     while not all(
@@ -47,6 +48,7 @@ def test_demo_delivers_within_a_minute_and_stops_cleanly(tmp_path: Path) -> None
             str(base),
             "--rate",
             "100",
+            *extra,
         ],
         env=env,
         capture_output=True,
@@ -56,6 +58,18 @@ def test_demo_delivers_within_a_minute_and_stops_cleanly(tmp_path: Path) -> None
     )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr[-3000:]
+    return out, port
+
+
+def _stopped_cleanly(out: str, tmp_path: Path, port: int) -> None:
+    assert "stopped 10 processes" in out and "killed" not in out, out
+    assert "stopped the local broker" in out
+    assert _processes_mentioning(str(tmp_path / "home")) == [], "the demo left processes running"
+    assert port_is_free(port)
+
+
+def test_demo_delivers_within_a_minute_and_stops_cleanly(tmp_path: Path) -> None:
+    out, port = _run_demo(tmp_path)
     deliveries = [int(n.replace(",", "")) for n in re.findall(r"([\d,]+) match deliveries", out)]
     assert len(deliveries) == 8 and sum(deliveries) > 0, out
     exact = int(re.search(r"matches: exact ([\d,]+)", out).group(1).replace(",", ""))  # type: ignore[union-attr]
@@ -84,7 +98,31 @@ def test_demo_delivers_within_a_minute_and_stops_cleanly(tmp_path: Path) -> None
         len(re.findall(r"^console .* \d{6}: http://127\.0\.0\.1:\d+/  login \d{6}-duty / \S+$", out, re.M))
         == 2
     )
-    assert "stopped 10 processes" in out and "killed" not in out, out
-    assert "stopped the local broker" in out
-    assert _processes_mentioning(str(tmp_path / "home")) == [], "the demo left processes running"
-    assert port_is_free(port)
+    _stopped_cleanly(out, tmp_path, port)
+
+
+def test_demo_runs_the_yuegangao_zone_file(tmp_path: Path) -> None:
+    zone = Path(__file__).resolve().parents[2] / "ops" / "zones" / "yuegangao.yaml"
+    out, port = _run_demo(tmp_path, "--zone", str(zone))
+    # four simulators on the crossings the zone file lists (深圳, 珠海, 香港, 澳门); 广东 reads none
+    assert "4 simulators (440300, 440400, 810000, 820000)" in out, out
+    deliveries = dict(re.findall(r"^  (\d{6}) .*: [\d,]+ hits, .* ([\d,]+) match deliveries", out, re.M))
+    assert set(deliveries) == {"440000", "440300", "440400", "810000", "820000"}, out
+    assert sum(int(n.replace(",", "")) for n in deliveries.values()) > 0, out
+    exact = int(re.search(r"matches: exact ([\d,]+)", out).group(1).replace(",", ""))  # type: ignore[union-attr]
+    assert exact > 0, out
+    # the zone's own rules: urgent and high entries matched at a crossing, and the scripted clone
+    # (深圳 and 珠海 minutes apart); it declares no multi-region or convoy rule
+    opened = re.search(
+        r"special operations opened: multi_region 0, border (\d+), cloned_plate (\d+), convoy 0", out
+    )
+    assert opened is not None and int(opened.group(1)) >= 1 and int(opened.group(2)) == 1, out
+    # 珠海 asks 澳门 (which answers) and 广东 (which declines); 澳门 could not ask 广东 for interception
+    assert re.search(
+        r"^  [0-9a-f]{8} locate_vehicle \S+  820000: (?:accepted|answered)  440000: declined$", out, re.M
+    ), out
+    assert re.findall(r"^console .* (\d{6}): http://127\.0\.0\.1:\d+/  login", out, re.M) == [
+        "440400",
+        "820000",
+    ]
+    _stopped_cleanly(out, tmp_path, port)
