@@ -61,8 +61,8 @@ def normalise_pattern(raw: str, issuer: PlateIssuer | None = None) -> str:
     if not text:
         raise ValueError("plate pattern is empty")
     if not is_partial(text):
-        try:
-            return normalise_plate(text, issuer=issuer).text
+        try:  # from the raw text: the plate normaliser keeps what it needs (a Macau plate's hyphens)
+            return normalise_plate(raw, issuer=issuer).text
         except PlateError as exc:
             raise ValueError(f"not a plate and has no wildcards: {exc}") from None
     if not _ALLOWED.fullmatch(text):

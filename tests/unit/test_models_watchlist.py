@@ -194,3 +194,12 @@ def test_warnings_are_derived_from_the_plate_whatever_is_sent() -> None:
 def test_what_only_a_misread_has_is_refused_as_an_entry(plate: str, message: str) -> None:
     with pytest.raises(ValidationError, match=re.escape(message)):
         entry(plate=plate)
+
+
+@pytest.mark.parametrize("written", ["MA-12-34", "ma 12 34", "MA－12－34", "AA-01-84"])
+def test_an_entry_on_a_macau_plate_keeps_the_form_a_read_has(written: str) -> None:
+    from schemas.plates import read_plate
+
+    e = entry(plate=written, scope=[], tolerance=0)
+    assert e.plate is not None and "-" in e.plate
+    assert e.plate == read_plate(e.plate).text
