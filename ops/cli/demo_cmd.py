@@ -16,6 +16,7 @@ from ops.cli.common import fail, local_cluster, rax_home
 from ops.demo.consoles import start_consoles
 from ops.demo.escalation import DEMO_RULES, Scenarios, scenarios
 from ops.demo.processes import ProcessGroup
+from ops.demo.protection import DemoProtection, protect
 from ops.demo.requests import request_lines
 from ops.demo.roles import DemoRoles, demo_roles, zone_label
 from ops.demo.samples import sample_placements
@@ -80,12 +81,13 @@ def _apply(zone: Zone, settings: KafkaSettings) -> None:
 
 
 def _publish_watchlists(
-    settings: KafkaSettings, roles: DemoRoles, scenes: Scenarios, per_region: int
+    settings: KafkaSettings, roles: DemoRoles, scenes: Scenarios, per_region: int, protection: DemoProtection
 ) -> list[str]:
-    """Sends the sample and scenario placements; the sample plates (the simulators read them)."""
+    """Sends the sample and scenario placements (the blind owners' samples blind); the sample plates
+    (the simulators read them)."""
     producer = ClientFactory(settings, "rax-demo").producer()
     samples = sample_placements(list(roles.owners), per_region, roles.sources)
-    for cmd in [*samples, *scenes.placements]:
+    for cmd in [*protection.place(samples, datetime.now(UTC)), *scenes.placements]:
         producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
     producer.flush(30)
     click.echo(f"{len(samples) + len(scenes.placements)} watchlist placements sent")
@@ -97,11 +99,19 @@ def _ports(base: int, simulators: int) -> tuple[int, int, int, list[int]]:
     return base, base + 1, base + 2, [base + 10 + i for i in range(simulators)]
 
 
-def _start(group: ProcessGroup, settings: KafkaSettings, roles: DemoRoles, rate: float, base: int) -> None:
+def _start(
+    group: ProcessGroup,
+    settings: KafkaSettings,
+    roles: DemoRoles,
+    rate: float,
+    base: int,
+    matching: Path | None,
+) -> None:
     hotpath_port, control_port, escalate_port, simulator_ports = _ports(base, len(roles.simulated))
     b = ["--bootstrap", settings.bootstrap_servers]
     group.start_rax("control", "run", "control", *b, "--web-port", str(control_port))
-    group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port))
+    blind = ("--matching-keys", str(matching)) if matching is not None else ()
+    group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port), *blind)
     group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port))
     # the evaluation app's web (scorecards, /metrics) on base + 3
     group.start_rax("evaluate", "run", "evaluate", *b, "--web-port", str(base + 3), "--tick", "2")
@@ -171,6 +181,8 @@ def command(
         roles = demo_roles(zone, datetime.now(UTC))
     except ValueError as exc:  # an invalid zone file, or one without two members agreeing both ways
         fail(str(exc))
+    protection = protect(zone, rax_home(), datetime.now(UTC))  # keys, when the zone's agreements seal
+    zone = protection.zone
     members = [r.code for r in zone.regions]
     scenes = scenarios(zone.escalation, roles.region_of, members)
     settings, started_broker = _broker(port)
@@ -178,12 +190,14 @@ def command(
     t0 = time.monotonic()
     try:
         _apply(zone, settings)
-        _start(group, settings, roles, rate, metrics_base)
+        _start(group, settings, roles, rate, metrics_base, protection.matching_file)
+        for line in protection.lines():
+            click.echo(line)
         evaluate_web = f"http://127.0.0.1:{metrics_base + 3}"  # the consoles' scorecard pages
         consoles = [(c, roles.names[c]) for c in roles.consoles]
-        for line in start_consoles(group, settings, rax_home(), consoles, evaluate_web):
+        for line in start_consoles(group, settings, rax_home(), consoles, evaluate_web, protection.keys_dir):
             click.echo(line)
-        plates = _publish_watchlists(settings, roles, scenes, per_region)
+        plates = _publish_watchlists(settings, roles, scenes, per_region, protection)
         click.echo(
             f"{len(roles.simulated)} simulators ({', '.join(roles.simulated)}) at {rate:.0f} hits/s each; "
             f"scenarios: {', '.join(scenes.names) or 'none (the zone has no escalation rules)'}"

@@ -22,10 +22,12 @@ def start_consoles(
     home: Path,
     regions: list[tuple[str, str]],
     scorecards_url: str | None = None,
+    keys: Path | None = None,
 ) -> list[str]:
     """Starts `rax centre console` for each of ``regions`` (code, name); the lines to print (URL, login).
 
-    ``scorecards_url``: the evaluation app's web address, for the consoles' scorecard pages.
+    ``scorecards_url``: the evaluation app's web address, for the consoles' scorecard pages; ``keys``:
+    the regions' key store, to open sealed deliveries.
 
     One duty officer per region, with a password drawn for this run (printed: it is a demo).
     """
@@ -38,6 +40,7 @@ def start_consoles(
         group.start_rax(f"console-{region}", "centre", "console", "--region", region,
                         "--bootstrap", settings.bootstrap_servers, "--port", str(port),
                         "--file", str(officers.path),
-                        *(("--scorecards-url", scorecards_url) if scorecards_url else ()))  # fmt: skip
+                        *(("--scorecards-url", scorecards_url) if scorecards_url else ()),
+                        *(("--keys", str(keys)) if keys else ()))  # fmt: skip
         lines.append(f"console {name} {region}: http://127.0.0.1:{port}/  login {officer} / {password}")
     return lines

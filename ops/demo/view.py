@@ -17,6 +17,7 @@ WANTED = {
     "rax_hotpath_hits_total": "region",
     "rax_hotpath_duplicates_total": "region",
     "rax_hotpath_deliveries_total": "recipient",
+    "rax_hotpath_sealed_deliveries_total": "",
     "rax_hotpath_matches_total": "kind",
     "rax_hotpath_dlq_total": "",
     "rax_control_deliveries_total": "region",
@@ -124,4 +125,7 @@ def summary_lines(snap: Snapshot, regions: list[tuple[str, str]], elapsed: float
         f"p99 {_fmt_s(snap.latency_p(0.99, False))}; dead letters {snap.dlq():,.0f}"
     )
     lines.append(f"  special operations opened: {_operations(snap)}")
+    sealed = snap.total("rax_hotpath_sealed_deliveries_total", "")
+    if sealed:
+        lines.append(f"  sealed match deliveries (opened only with the recipient's key): {sealed:,.0f}")
     return lines

@@ -22,6 +22,7 @@ class HotpathMetrics:
     withheld: Counter
     matches: Counter
     deliveries: Counter
+    sealed: Counter
     refusals: Counter
     dlq: Counter
     batch_size: Histogram
@@ -72,6 +73,14 @@ def hotpath_metrics(registry: CollectorRegistry, regions: list[str] | None = Non
         deliveries=Counter(
             "deliveries",
             "Matches delivered, by recipient region.",
+            ["recipient"],
+            namespace=ns,
+            subsystem=sub,
+            registry=registry,
+        ),
+        sealed=Counter(
+            "sealed_deliveries",
+            "Matches delivered sealed to the recipient's key (an agreement says seal, or a blind entry).",
             ["recipient"],
             namespace=ns,
             subsystem=sub,

@@ -56,6 +56,7 @@ class BatchResult:
     duplicates: Counter[str] = field(default_factory=Counter)
     matches: Counter[str] = field(default_factory=Counter)
     deliveries: Counter[str] = field(default_factory=Counter)
+    sealed: Counter[str] = field(default_factory=Counter)  # of ``deliveries``, those sealed
     refusals: Counter[str] = field(default_factory=Counter)
     dlq: Counter[str] = field(default_factory=Counter)
     #: per region, misread matches not delivered because the read is a known vehicle (``seen``)
@@ -245,6 +246,7 @@ class HitPipeline:
                 if seal_key is not None:
                     details = next((e for e in facts.details if e.recipient == d.recipient), None)
                     delivery = seal_delivery(delivery, seal_key, details)
+                    result.sealed[d.recipient] += 1
                 body = encode(delivery)
                 result.out.append(Outgoing(self.cat.out(d.recipient), did.encode(), body))
                 # the control app learns of the delivery (acks, deadlines) in the partition of its id

@@ -192,6 +192,8 @@ class HotpathProcessor:
             m.matches.labels(kind).inc(k)
         for region, k in r.deliveries.items():
             m.deliveries.labels(region).inc(k)
+        for region, k in r.sealed.items():
+            m.sealed.labels(region).inc(k)
         for reason, k in r.refusals.items():
             m.refusals.labels(reason).inc(k)
         for reason, k in r.dlq.items():

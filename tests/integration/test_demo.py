@@ -125,4 +125,8 @@ def test_demo_runs_the_yuegangao_zone_file(tmp_path: Path) -> None:
         "440400",
         "820000",
     ]
+    # issue 13: the cross-border agreements seal, Hong Kong and Macau place their entries blind
+    assert "sealed agreements: 8; blind entries from: 810000, 820000" in out, out
+    sealed = re.search(r"sealed match deliveries \(opened only with the recipient's key\): ([\d,]+)", out)
+    assert sealed is not None and int(sealed.group(1).replace(",", "")) > 0, out
     _stopped_cleanly(out, tmp_path, port)

@@ -1,0 +1,40 @@
+"""The demo's protection: keys and blind owners for a sealing zone, nothing for one that does not seal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ops.demo.protection import protect
+from ops.demo.roles import demo_roles
+from ops.demo.samples import sample_placements
+from ops.zone import load_zone_file
+from schemas.codec import encode
+
+ZONES = Path(__file__).parents[2] / "ops" / "zones"
+NOW = datetime.now(UTC)
+
+
+def test_a_sealing_zone_gets_every_members_keys_and_its_all_sealed_members_place_blind(
+    tmp_path: Path,
+) -> None:
+    zone = load_zone_file(ZONES / "yuegangao.yaml")
+    p = protect(zone, tmp_path, NOW)
+    assert {k.region for k in p.zone.keys} == set(zone.codes)
+    assert p.blind_owners == {"810000", "820000"}
+    assert p.matching_file is not None and p.matching_file.stat().st_mode & 0o077 == 0
+    roles = demo_roles(p.zone, NOW)
+    samples = sample_placements(list(roles.owners), 4, roles.sources)
+    placed = p.place(samples, NOW)
+    for clear, cmd in zip(samples, placed, strict=True):
+        blind = cmd.entry.owner in p.blind_owners
+        assert (cmd.entry.blind is not None) == blind
+        if blind:
+            assert clear.entry.plate is not None and clear.entry.plate.encode() not in encode(cmd)
+
+
+def test_a_zone_that_seals_nothing_is_left_as_it_is(tmp_path: Path) -> None:
+    zone = load_zone_file(ZONES / "chuanyu.yaml")
+    p = protect(zone, tmp_path, NOW)
+    assert p.zone is zone and p.keys_dir is None and p.lines() == []
+    assert not (tmp_path / "demo").exists()
