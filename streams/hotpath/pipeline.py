@@ -233,10 +233,15 @@ class HitPipeline:
         result.matches[kind] += 1
         if not facts.blind:  # a blind match stays off rax.matches: its read would name the entry's plate
             result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
-        for d in decide_recipients(zone, facts.owner, facts.category, hit.region, now):
+        decisions = decide_recipients(zone, facts.owner, facts.category, hit.region, now)
+        # a match one agreement seals is sealed to every recipient holding a key (the owner's own copy
+        # must not show the broker what the sealed one hides); a blind entry's to every recipient, or none
+        sealed_match = any(d.disclosed and d.seal for d in decisions)
+        for d in decisions:
             did = match_delivery_id(match, d.recipient)
-            if facts.blind and d.disclosed:  # every delivery of a blind entry is sealed, the owner's too
-                d = replace(d, seal=True)
+            if d.disclosed and not d.seal and (facts.blind or sealed_match):
+                if facts.blind or current_key(zone.keys, d.recipient, KeyPurpose.SEAL, now) is not None:
+                    d = replace(d, seal=True)
             seal_key = self._seal_key(zone, d, now)
             if d.disclosed and d.seal and seal_key is None:
                 d = replace(d, reason=AuditReason.NO_SEAL_KEY, purpose=None, redact=())  # fail closed

@@ -31,13 +31,16 @@ CAT = Catalogue("rax")
 NOW = datetime(2024, 5, 1, 0, 30, 5, tzinfo=UTC)
 PLATE = "川A12345"
 LUXIAN_KEY = x25519.X25519PrivateKey.generate()
+RONGCHANG_KEY = x25519.X25519PrivateKey.generate()
 
 
-def _zone(*, sealed: str = "rc-lx-joint-office", with_key: bool = True) -> Zone:
+def _zone(*, sealed: str = "rc-lx-joint-office", with_key: bool = True, owner_key: bool = False) -> Zone:
     agreements = tuple(
         a.model_copy(update={"seal": True}) if a.agreement_id == sealed else a for a in CHUANYU.agreements
     )
-    keys = (public_record("510521", LUXIAN_KEY, datetime(2024, 1, 1, tzinfo=UTC)),) if with_key else ()
+    since = datetime(2024, 1, 1, tzinfo=UTC)
+    keys = (public_record("510521", LUXIAN_KEY, since),) if with_key else ()
+    keys += (public_record("500153", RONGCHANG_KEY, since),) if owner_key else ()
     return Zone.model_validate({**CHUANYU.model_dump(), "agreements": agreements, "keys": keys})
 
 
@@ -73,9 +76,21 @@ def test_a_sealing_agreement_hides_the_plate_from_the_out_topic_and_the_audit() 
     sealed_audit = [v for v in _values(out, CAT.audit) if sealed.delivery_id.encode() in v]
     assert len(sealed_audit) == 1 and PLATE.encode() not in sealed_audit[0]
     assert all(PLATE.encode() not in v for v in _values(out, CAT.control_inbox))
-    # the owner's own delivery rests on no agreement: not sealed
+    # the owner published no seal key: its own copy (under no agreement) stays readable to it
     (own,) = [decode(v, Delivery) for v in _values(out, CAT.out("500153"))]
     assert own.sealed is None and own.match is not None
+
+
+def test_the_owners_copy_of_a_sealed_match_is_sealed_too_when_it_has_a_key() -> None:
+    out = _run(_zone(owner_key=True))
+    for region in ("500153", "510521"):
+        (raw,) = _values(out, CAT.out(region))
+        assert PLATE.encode() not in raw
+    for raw in _values(out, CAT.audit):
+        assert PLATE.encode() not in raw
+    (own,) = [decode(v, Delivery) for v in _values(out, CAT.out("500153"))]
+    opened = open_delivery(own, lambda key_id: RONGCHANG_KEY)
+    assert opened.match is not None and opened.match.plate == PLATE
 
 
 def test_without_a_seal_key_for_the_recipient_the_disclosure_is_refused_not_sent_in_clear() -> None:
