@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 
-from schemas.base import MULTI_LINE, ShortText, Text, UtcDatetime, WireModel
+from schemas.base import MULTI_LINE, ShortText, Text, UtcDatetime, WireModel, WirePart
 from schemas.cap import (
     CAP_ID_PATTERN,
     CapList,
@@ -24,7 +24,7 @@ from schemas.cap_info import Info
 from schemas.fields import PlateText, RegionCode
 from schemas.vocab import Action, Category
 
-__all__ = ["DSIG_NS", "REFERENCING_TYPES", "Alert", "HandlingCode", "SignatureXml"]
+__all__ = ["DSIG_NS", "REFERENCING_TYPES", "Alert", "AlertSignature", "HandlingCode", "SignatureXml"]
 
 #: The XML-DSig namespace: the only foreign elements the CAP 1.2 XSD allows in an ``<alert>``.
 DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
@@ -43,6 +43,22 @@ class HandlingCode(StrEnum):
     H1 = "H1"  # not to be used as evidence in court without the sender's permission
     H2 = "H2"  # not to be passed on without the sender's permission
     H3 = "H3"  # other restrictions, stated in `restriction`
+
+
+class AlertSignature(WirePart):
+    """The issuing region's Ed25519 signature over the alert's canonical content
+    (``schemas.alert_signatures``): who issued it, checkable by any recipient with the zone's keys."""
+
+    region: RegionCode = Field(description="The region whose sign key made the signature.")
+    key_id: str = Field(
+        pattern=r"^[0-9a-f]{16}$", description="Id of the region's sign key (see the zone's keys)."
+    )
+    signed_at: UtcDatetime = Field(
+        description="When it was signed, UTC (signed too): the key must have been valid then."
+    )
+    value: str = Field(
+        pattern=r"^[A-Za-z0-9_-]{86}$", description="The 64-byte Ed25519 signature, base64url unpadded."
+    )
 
 
 class Alert(WireModel):
@@ -123,6 +139,11 @@ class Alert(WireModel):
 
     sender_region: RegionCode = Field(
         description="GB/T 2260 code of the region that sent the alert; must equal its topic's region."
+    )
+    region_signature: AlertSignature | None = Field(
+        default=None,
+        description="The issuing region's Ed25519 signature over the rest of the alert (its canonical "
+        "JSON without this field), kept end to end; absent: unsigned. See docs/threat-model.md.",
     )
     category: Category = Field(
         description="RAX category of the case (the vocabulary of agreements and subscriptions)."

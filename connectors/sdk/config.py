@@ -35,6 +35,19 @@ class RuntimeConfig(BaseModel):
         description="The region's MAC key file (<region>.mac, 0600, from `rax keys mac create`): every "
         "record produced carries rax.mac under the newest key valid now; None: records carry no MAC.",
     )
+    sign_key_store: Path | None = Field(
+        None,
+        description="The region's key store (`rax keys create`; its root or the region's directory): "
+        "every produced batch carries the region's Ed25519 signature (rax.sig) under its newest sign "
+        "key valid now, and every alert its region signature; None: nothing is signed.",
+    )
+    sign_batch_max: int = Field(
+        256,
+        ge=1,
+        le=65_536,
+        description="Most records one batch signature covers: a record's rax.sig.batch header holds "
+        "log2 of this many 32-byte hashes, and a verifier pays one Ed25519 check per this many records.",
+    )
     metrics_host: str = Field("127.0.0.1", description="Address the /metrics endpoint listens on.")
     metrics_port: int | None = Field(
         None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,9 +24,10 @@ from connectors.sdk.macs import RecordMacs
 from connectors.sdk.metrics import connector_metrics
 from connectors.sdk.positions import PendingBatch, PositionStore, Watermark
 from connectors.sdk.producer import ErrorClass, batching, classify, fatal_hint
-from connectors.sdk.records import Batch, Original, SourceRecord
+from connectors.sdk.records import Batch, Original, RecordKind, SourceRecord
+from connectors.sdk.signatures import BatchSigner
 from connectors.sdk.source import Source, SourceContext
-from connectors.sdk.validate import Rejection, topic_for, validate
+from connectors.sdk.validate import Rejection, Validated, topic_for, validate
 from schemas.dlq import DlqReason
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
@@ -92,6 +94,11 @@ class Runtime:
         self._unsaved: dict[str, Any] | None = None
         self._sampled = 0
         self.macs = RecordMacs(runtime.mac_key_file, self.region) if runtime.mac_key_file else None
+        self.signer = (
+            BatchSigner(runtime.sign_key_store, self.region, runtime.sign_batch_max)
+            if runtime.sign_key_store
+            else None
+        )
 
     def request_stop(self) -> None:
         """Ask ``run`` to finish: safe from a signal handler or another thread."""
@@ -102,6 +109,8 @@ class Runtime:
         """Run to the end; raises ``FatalError`` (after flushing what can be flushed)."""
         if self.macs is not None:
             self.macs.load()
+        if self.signer is not None:
+            self.signer.load()
         extra = {**batching(self.cfg), "error_cb": self._client_error}
         self._producer = self._clients.producer(extra)
         server = None
@@ -182,32 +191,42 @@ class Runtime:
         self.report.records_in += len(batch)
         if self.macs is not None:
             self.macs.refresh()
+        if self.signer is not None:
+            self._send_signed(self.signer, batch, pending)
+            return
         for rec in batch.records:
             self._send_record(rec, pending)
         if batch.encoded:
             self._send_encoded(batch, pending)
 
-    def _send_record(self, rec: SourceRecord, pending: PendingBatch) -> None:
+    def _validated(self, rec: SourceRecord, pending: PendingBatch) -> Validated | None:
+        """The record ready to produce, or None when it was dead-lettered instead."""
         if rec.error is not None or rec.value is None:
             error = rec.error or "empty record"
             self._dead_letter(
                 rec.raw, rec.origin, rec.reason, error, pending, rec.on_done, original=rec.original
             )
-            return
+            return None
         try:
-            out = validate(self.kind, rec.value, self.region)
+            return validate(self.kind, rec.value, self.region)
         except Rejection as exc:
             self._dead_letter(
                 rec.raw, rec.origin, exc.reason, str(exc), pending, rec.on_done, original=rec.original
             )
+            return None
+
+    def _send_record(self, rec: SourceRecord, pending: PendingBatch) -> None:
+        out = self._validated(rec, pending)
+        if out is None:
             return
         headers = self.macs.headers(self.topic, out.key, out.value) if self.macs is not None else None
         self._produce(self.topic, out.key, out.value, headers, DeliveryReport(self, pending, rec.on_done))
 
-    def _send_encoded(self, batch: Batch, pending: PendingBatch) -> None:
-        encoded, sample = batch.encoded, self.cfg.validate_sample
+    def _check_sample(self, encoded: Sequence[tuple[bytes, bytes]]) -> None:
+        """Decode one in ``validate_sample`` records a source encoded itself, across batches."""
+        sample = self.cfg.validate_sample
         first = (sample - self._sampled - 1) % sample
-        for _, value in encoded[first::sample]:  # decode one in `sample`, across batches
+        for _, value in encoded[first::sample]:
             try:
                 validate(self.kind, value, self.region)
             except Rejection as exc:
@@ -215,6 +234,10 @@ class Runtime:
                     f"{self.name} generated an invalid record: {exc}", "a bug in the connector"
                 ) from None
         self._sampled = (self._sampled + len(encoded)) % sample
+
+    def _send_encoded(self, batch: Batch, pending: PendingBatch) -> None:
+        encoded = batch.encoded
+        self._check_sample(encoded)
         handler, topic = DeliveryReport(self, pending), self.topic
         produce = self._producer.produce  # type: ignore[union-attr]
         if self.macs is not None:
@@ -231,6 +254,32 @@ class Runtime:
                 produce(topic, value, key, on_delivery=handler)
             except BufferError:
                 self._produce(topic, key, value, None, handler)
+
+    def _send_signed(self, signer: BatchSigner, batch: Batch, pending: PendingBatch) -> None:
+        """Validate the whole batch, then sign what is to be produced (alerts signed themselves first,
+        the MAC over the final bytes) and produce it with its signature headers."""
+        signer.refresh()
+        topic = self.topic
+        ready: list[tuple[bytes, bytes, DeliveryReport]] = []
+        for rec in batch.records:
+            out = self._validated(rec, pending)
+            if out is not None:
+                value = signer.sign_alert(out.value) if self.kind is RecordKind.ALERTS else out.value
+                ready.append((out.key, value, DeliveryReport(self, pending, rec.on_done)))
+        if batch.encoded:
+            self._check_sample(batch.encoded)
+            handler = DeliveryReport(self, pending)
+            if self.kind is RecordKind.ALERTS:
+                ready += [(k, signer.sign_alert(v), handler) for k, v in batch.encoded]
+            else:
+                ready += [(k, v, handler) for k, v in batch.encoded]
+        if not ready:
+            return
+        signatures = signer.headers([(topic, key, value) for key, value, _ in ready])
+        macs = self.macs
+        for (key, value, handler), sig in zip(ready, signatures, strict=True):
+            headers: Headers = [*macs.headers(topic, key, value), *sig] if macs is not None else [*sig]
+            self._produce(topic, key, value, headers, handler)
 
     def _produce(
         self, topic: str, key: bytes | None, value: bytes | None, headers: Headers, cb: DeliveryReport

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from confluent_kafka import KafkaError
 
 from ops.centre.seen import SeenStore
+from schemas.alert_signatures import verify_alert
 from schemas.codec import DecodeError, decode
 from schemas.crypto import OpenError
 from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
+from schemas.keys import RegionKey
 from schemas.sealed_delivery import PrivateKeyLookup, open_delivery
 from schemas.topics import Catalogue
 from streams.runtime import ClientFactory
@@ -108,8 +110,12 @@ class DeliveryTail:
         self.seen.close()
 
 
-def summarise(d: Delivery) -> dict[str, Any]:
-    """One line of the live view: what, for whom, how it matched, where and when."""
+def summarise(d: Delivery, zone_keys: Iterable[RegionKey] | None = None) -> dict[str, Any]:
+    """One line of the live view: what, for whom, how it matched, where and when.
+
+    An alert's region signature is checked against ``zone_keys`` (the zone's published keys):
+    ``signature`` is valid (and ``signed_by`` the issuing region), invalid (``signature_error`` says
+    why), absent, or unchecked when no keys were given."""
     row: dict[str, Any] = {
         "delivery_id": d.delivery_id,
         "kind": d.kind.value,
@@ -140,6 +146,15 @@ def summarise(d: Delivery) -> dict[str, Any]:
             headline=(info.headline or info.event) if info else None,
             plates=list(d.alert.plates),
         )
+        if zone_keys is None:
+            row["signature"] = "absent" if d.alert.region_signature is None else "unchecked"
+        else:
+            verdict = verify_alert(d.alert, zone_keys)
+            row["signature"] = verdict.status
+            if verdict.status == "valid":
+                row["signed_by"] = verdict.signed_by
+            elif verdict.status == "invalid":
+                row["signature_error"] = verdict.reason
     elif d.breach is not None:
         row.update(
             breached=d.breach.delivery_id,

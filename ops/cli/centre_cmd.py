@@ -16,8 +16,10 @@ from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
 from ops.cli.console_cmd import console, officers
 from ops.keys import KeyStore, SealKeyLookup
 from schemas.acks import Outcome
+from schemas.keys import RegionKey
 from schemas.regions import UnknownRegion, check_region
 from schemas.topics import Catalogue
+from streams.runtime.signatures import SignKeysError, read_zone_keys
 
 __all__ = ["command"]
 
@@ -61,6 +63,13 @@ command.add_command(officers)
 @click.option("--max", "max_count", type=int, default=None, help="Stop after this many new deliveries.")
 @click.option("--idle-exit", type=float, default=None, help="Stop after this many seconds without news.")
 @_keys_option
+@click.option(
+    "--zone-keys",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The zone's published keys (the zone file or `rax keys export` output): check who issued each "
+    "alert (signature: valid, invalid, absent; without it: unchecked).",
+)
 def tail(
     bootstrap: str | None,
     username: str | None,
@@ -73,12 +82,19 @@ def tail(
     max_count: int | None,
     idle_exit: float | None,
     keys: str | None,
+    zone_keys: Path | None,
 ) -> None:
     """Follow the region's deliveries (matches, alerts, deadline breaches), read committed, each once.
 
     Sealed deliveries are opened with the region's private keys (``--keys``); one that does not open is
-    shown sealed and logged, never dropped."""
+    shown sealed and logged, never dropped. An alert's issuer is checked with ``--zone-keys``."""
     region = _region(region)
+    published: tuple[RegionKey, ...] | None = None
+    if zone_keys is not None:
+        try:
+            published = read_zone_keys(zone_keys)
+        except SignKeysError as exc:
+            fail(str(exc))
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
     store = SeenStore(rax_home() / "centre" / f"{namespace}-{region}-{name}.sqlite")
     client = DeliveryTail(
@@ -93,7 +109,7 @@ def tail(
             if delivery is not None:
                 shown += 1
                 last_news = time.monotonic()
-                row = summarise(delivery)
+                row = summarise(delivery, published)
                 if as_json:
                     click.echo(orjson.dumps(row).decode())
                 else:
@@ -122,7 +138,7 @@ def _live_view() -> Live:
 
 def _render(region: str, recent: deque[dict[str, object]], shown: int, duplicates: int) -> Table:
     table = Table(title=f"deliveries to {region}: {shown} new, {duplicates} duplicates dropped", expand=True)
-    for col in ("kind", "plate / alert", "how", "owner", "where", "action", "agreement"):
+    for col in ("kind", "plate / alert", "how", "owner", "where", "action", "agreement", "signature"):
         table.add_column(col)
     for r in recent:
         table.add_row(
@@ -133,6 +149,7 @@ def _render(region: str, recent: deque[dict[str, object]], shown: int, duplicate
             str(r.get("where", "")),
             str(r.get("action", "")),
             str(r.get("agreement") or "own"),
+            str(r.get("signature", "")),
         )
     return table
 

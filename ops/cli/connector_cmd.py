@@ -69,6 +69,10 @@ _RUNTIME_OPTIONS: list[tuple[list[str], dict[str, Any]]] = [
     (["--mac-key", "mac_key_file"], {"type": click.Path(path_type=Path),
                                      "help": "The region's MAC key file (<region>.mac, 0600): every record "
                                      "carries rax.mac under its newest valid key."}),
+    (["--sign-key", "sign_key_store"], {"type": click.Path(file_okay=False, path_type=Path),
+                                        "help": "The region's key store (rax keys --dir): every batch "
+                                        "carries the region's Ed25519 signature (rax.sig), every alert "
+                                        "its region signature."}),
     (["--config", "config_file"], {"type": click.Path(exists=True, path_type=Path),
                                    "help": "YAML/JSON file of connector settings (options win)."}),
     (["--set", "producer_set"], {"multiple": True, "metavar": "KEY=VALUE",

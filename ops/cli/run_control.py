@@ -13,7 +13,7 @@ from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.control.config import ControlSettings, DeadlinePolicy
 from streams.control.processor import ControlProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
-from streams.runtime.settings import MacPolicy
+from streams.runtime.settings import MacPolicy, SigPolicy
 
 __all__ = ["command"]
 
@@ -74,6 +74,8 @@ def command(
     web_port: int | None,
     mac: str,
     mac_keys: Path | None,
+    sig: str,
+    sign_keys: Path | None,
     ack_deadline: tuple[str, ...],
     outcome_deadline: tuple[str, ...],
     tick: float,
@@ -96,6 +98,8 @@ def command(
             web_port=web_port,
             mac=MacPolicy(mac),
             mac_keys=mac_keys,
+            sig=SigPolicy(sig),
+            sign_keys=sign_keys,
         )
         settings = ControlSettings(runtime=runtime, zone=zone_name, deadlines=deadlines, park_s=park_seconds)
     except ValidationError as exc:

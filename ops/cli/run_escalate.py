@@ -12,7 +12,7 @@ from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
-from streams.runtime.settings import MacPolicy
+from streams.runtime.settings import MacPolicy, SigPolicy
 
 __all__ = ["command"]
 
@@ -41,6 +41,8 @@ def command(
     web_port: int | None,
     mac: str,
     mac_keys: Path | None,
+    sig: str,
+    sign_keys: Path | None,
 ) -> None:
     """Open special operations from every region's reads and matches, by the zone's escalation rules."""
     runtime = RuntimeSettings(
@@ -53,6 +55,8 @@ def command(
         web_port=web_port,
         mac=MacPolicy(mac),
         mac_keys=mac_keys,
+        sig=SigPolicy(sig),
+        sign_keys=sign_keys,
     )
     settings = EscalateSettings(runtime=runtime)
     registry = CollectorRegistry()

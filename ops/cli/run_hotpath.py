@@ -12,7 +12,7 @@ from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.processor import HotpathProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
-from streams.runtime.settings import MacPolicy
+from streams.runtime.settings import MacPolicy, SigPolicy
 
 __all__ = ["command"]
 
@@ -66,6 +66,8 @@ def command(
     web_port: int | None,
     mac: str,
     mac_keys: Path | None,
+    sig: str,
+    sign_keys: Path | None,
 ) -> None:
     """Dedup, match and fan out every region's checkpoint hits, exactly once."""
     runtime = RuntimeSettings(
@@ -78,6 +80,8 @@ def command(
         web_port=web_port,
         mac=MacPolicy(mac),
         mac_keys=mac_keys,
+        sig=SigPolicy(sig),
+        sign_keys=sign_keys,
     )
     settings = HotpathSettings(
         runtime=runtime,

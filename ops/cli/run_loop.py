@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry
 
 from ops.cli.common import fail
 from streams.runtime import Processor, RuntimeSettings, StreamLoop
-from streams.runtime.settings import MacPolicy
+from streams.runtime.settings import MacPolicy, SigPolicy
 
 __all__ = ["mac_options", "run_processor", "web_options"]
 
@@ -41,7 +41,8 @@ def web_options(f: click.decorators.FC) -> click.decorators.FC:
 
 
 def mac_options(f: click.decorators.FC) -> click.decorators.FC:
-    """--mac / --mac-keys: record authentication of the regions' input topics (streams/runtime/macs.py)."""
+    """--mac / --mac-keys and --sig / --sign-keys: record authentication of the regions' input topics
+    (streams/runtime/macs.py, streams/runtime/signatures.py)."""
 
     @functools.wraps(f)
     def checked(*args: Any, **kwargs: Any) -> Any:
@@ -49,6 +50,8 @@ def mac_options(f: click.decorators.FC) -> click.decorators.FC:
             raise click.UsageError(
                 f"--mac {kwargs['mac']} needs --mac-keys DIR (the processors' MAC key store)"
             )
+        if kwargs["sig"] != SigPolicy.OFF.value and kwargs["sign_keys"] is None:
+            raise click.UsageError(f"--sig {kwargs['sig']} needs --sign-keys FILE (the zone's keys)")
         return f(*args, **kwargs)
 
     g: Any = click.option(
@@ -58,6 +61,22 @@ def mac_options(f: click.decorators.FC) -> click.decorators.FC:
         default=None,
         help="The processors' MAC key store: a 0700 directory of <region>.mac files (`rax keys mac export`).",
     )(checked)
+    g = click.option(
+        "--sign-keys",
+        "sign_keys",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The zone's published keys: the zone file or `rax keys export` output (re-read on change).",
+    )(g)
+    g = click.option(
+        "--sig",
+        "sig",
+        type=click.Choice([p.value for p in SigPolicy]),
+        default=SigPolicy.OFF.value,
+        show_default=True,
+        help="Batch signatures on rax.in.<region>.*: off; optional (verify those that carry one); "
+        "required (a record without a valid Ed25519 batch signature of its region is forged).",
+    )(g)
     g = click.option(
         "--mac",
         "mac",

@@ -6,9 +6,9 @@ its audit record), using the identity of the region the record came from, so the
 to exactly what that region may write itself. ``policy.decide`` refuses every other target. Nothing is
 sent unless every chosen record may be; every decision is written to ``rax.audit`` as a ``ReplayAudit``
 (the ``sent`` ones before anything is sent). The original record's MAC headers (``rax.mac``,
-``rax.mac.key``), which its dead letter kept, go with it: the MAC covers topic, key and value, which a
-replay keeps, so a record the region made still verifies (while its key is valid) and a forged one is
-refused again as forged. The processors are idempotent downstream (deterministic
+``rax.mac.key``) and batch signature (``rax.sig*``), which its dead letter kept, go with it: they cover
+topic, key and value, which a replay keeps, so a record the region made still verifies (while its key
+is valid) and a forged one is refused again as forged. The processors are idempotent downstream (deterministic
 event and delivery ids), so replaying a record twice delivers nothing twice.
 """
 
@@ -27,6 +27,7 @@ from ops.zone.plan import region_user
 from schemas.base import digest_id
 from schemas.codec import encode
 from schemas.crypto import MAC_HEADER, MAC_KEY_HEADER
+from schemas.crypto.batches import SIG_BATCH_HEADER, SIG_HEADER, SIG_KEY_HEADER
 from schemas.dlq import TRUNCATED, DeadLetter, DlqHeaderError, parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
 from schemas.replay_audit import ReplayAudit, ReplayOutcome, ReplayRefusal
@@ -42,6 +43,11 @@ REPLAY_ID_HEADER = "rax.replay.id"
 Identities = Callable[[str], KafkaSettings | None]
 
 
+#: the original's authentication headers a replay keeps: its MAC and its batch signature cover the
+#: topic, key and value, which a replay does not change
+_KEPT = frozenset({MAC_HEADER, MAC_KEY_HEADER, SIG_HEADER, SIG_KEY_HEADER, SIG_BATCH_HEADER})
+
+
 @dataclass(frozen=True)
 class DeadRecord:
     """One dead letter: where it sits, its context and its original bytes."""
@@ -53,7 +59,7 @@ class DeadRecord:
     letter: DeadLetter | None  # None when its headers are not a valid dead-letter header set
     header_error: str | None = None
     truncated: bool = False  # the value is cut (or absent): not the original record
-    mac: tuple[tuple[str, bytes], ...] = ()  # the original's rax.mac and rax.mac.key headers, if it had them
+    mac: tuple[tuple[str, bytes], ...] = ()  # the original's rax.mac* and rax.sig* headers, if it had them
 
 
 class ReplayRefused(Exception):
@@ -105,7 +111,7 @@ def read_dead_letters(
                 mac = tuple(
                     (name, value)
                     for name, value in headers or ()
-                    if name in (MAC_HEADER, MAC_KEY_HEADER) and isinstance(value, bytes)
+                    if name in _KEPT and isinstance(value, bytes)
                 )
                 record = DeadRecord(
                     msg.partition() or 0, msg.offset() or 0, msg.key(), msg.value(), letter, problem, cut, mac

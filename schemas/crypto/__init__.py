@@ -1,4 +1,4 @@
-"""Record protection from ``cryptography``: sealing (HPKE), signatures (Ed25519), record MACs, plate tokens.
+"""Record protection from ``cryptography``: sealing (HPKE), signatures (Ed25519), record MACs, tokens.
 
 Pure functions, no Kafka and no files: connectors, processors and ``ops`` all call them, so they live
 in ``schemas`` (which every layer may import). Keys come from the region's store (``ops.keys``) and
@@ -7,6 +7,13 @@ the zone's published ``keys`` (``schemas.keys``). Exceptions are drawn in ``sche
 
 from __future__ import annotations
 
+from schemas.crypto.batches import (
+    SIG_BATCH_HEADER,
+    SIG_HEADER,
+    SIG_KEY_HEADER,
+    BatchCache,
+    sign_batch,
+)
 from schemas.crypto.errors import CryptoError, KeyMaterialError, OpenError
 from schemas.crypto.macs import (
     MAC_HEADER,
@@ -37,6 +44,10 @@ __all__ = [
     "MAC_KEY_HEADER",
     "MAC_LENGTH",
     "SIGNATURE_LENGTH",
+    "SIG_BATCH_HEADER",
+    "SIG_HEADER",
+    "SIG_KEY_HEADER",
+    "BatchCache",
     "CryptoError",
     "KeyMaterialError",
     "KeyedMac",
@@ -56,6 +67,7 @@ __all__ = [
     "seal",
     "seal_public",
     "sign",
+    "sign_batch",
     "sign_public",
     "verify",
     "verify_record_mac",

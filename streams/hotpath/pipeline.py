@@ -43,6 +43,8 @@ Sighting = tuple[str, str, str | None, str, float]
 
 log = logging.getLogger(__name__)
 
+_SEAL = KeyPurpose.SEAL
+
 #: The bounds on a read's times before any zone is loaded (the zone's ``times`` once one is).
 _DEFAULT_BOUNDS = TimeBounds()
 
@@ -239,9 +241,12 @@ class HitPipeline:
         sealed_match = any(d.disclosed and d.seal for d in decisions)
         for d in decisions:
             did = match_delivery_id(match, d.recipient)
-            if d.disclosed and not d.seal and (facts.blind or sealed_match):
-                if facts.blind or current_key(zone.keys, d.recipient, KeyPurpose.SEAL, now) is not None:
-                    d = replace(d, seal=True)
+            if (
+                d.disclosed
+                and not d.seal
+                and (facts.blind or (sealed_match and current_key(zone.keys, d.recipient, _SEAL, now)))
+            ):
+                d = replace(d, seal=True)
             seal_key = self._seal_key(zone, d, now)
             if d.disclosed and d.seal and seal_key is None:
                 d = replace(d, reason=AuditReason.NO_SEAL_KEY, purpose=None, redact=())  # fail closed

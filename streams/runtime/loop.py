@@ -17,7 +17,8 @@ Failure semantics, decided here once:
   batch's partitions in *isolation*: their records are processed one per transaction until past the
   batch, and a record whose transaction fails again is dead-lettered as a stub — never retried forever;
 * an input value over ``max_input_bytes`` is dead-lettered by the loop itself, before any decoding, and so
-  is a record of a region's input topic without a valid MAC when the policy asks for one (``macs``);
+  is a record of a region's input topic without a valid MAC or batch signature when the policy asks for
+  one (``macs``, ``signatures``);
 * a failure of the cluster (timeouts, no leader) is retried with back-off, stop-responsive, forever:
   nothing is dead-lettered for it, and the lag gauges (from committed offsets) show it.
 """
@@ -47,6 +48,7 @@ from streams.runtime.records import Outgoing
 from streams.runtime.restore import ensure_changelogs, restore_scopes
 from streams.runtime.screen import Screen
 from streams.runtime.settings import MacPolicy, RuntimeSettings
+from streams.runtime.signatures import SIG_CAUSES, verifier_for
 from streams.runtime.stores import Scope, Stores
 from streams.runtime.web import WebServer
 
@@ -103,6 +105,7 @@ class StreamLoop:
         self.screen = Screen(
             name, settings.max_input_bytes, self.dead_letters, self.auth, self.metrics.forged, self._failed
         )
+        self.screen.sigs = self.sigs = verifier_for(settings, cat)
 
     # ---- health --------------------------------------------------------------------------------
     def not_healthy(self) -> list[str]:
@@ -201,6 +204,11 @@ class StreamLoop:
             self.auth.keyring.load()
             for region in self.auth.keyring.regions():
                 for cause in CAUSES:
+                    self.metrics.forged.labels(self.processor.name, region, cause)
+        if self.sigs is not None:  # so is a missing or broken file of the zone's keys
+            self.sigs.keys.load()
+            for region in self.sigs.keys.regions():
+                for cause in SIG_CAUSES:
                     self.metrics.forged.labels(self.processor.name, region, cause)
         if s.web_port is not None:
             views = self.processor.views()

@@ -68,7 +68,8 @@ def runtime_metrics(registry: CollectorRegistry, processor: str) -> RuntimeMetri
         restores=Counter("restored_records", "Changelog records read to restore state.", ["processor"], **kw),
         forged=Counter(
             "forged_records",
-            "Input records dead-lettered as forged (no valid MAC of their topic's region), by cause.",
+            "Input records dead-lettered as forged (no valid MAC or batch signature of their topic's "
+            "region), by cause.",
             ["processor", "region", "cause"],
             **kw,
         ),

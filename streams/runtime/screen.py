@@ -1,5 +1,5 @@
 """The loop's gate before a processor: records that failed alone, oversized values and forged records
-are dead-lettered here and never reach ``process``."""
+(a bad MAC or batch signature) are dead-lettered here and never reach ``process``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from schemas.dlq import DlqReason, DlqStage
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.macs import RecordAuthenticator
+from streams.runtime.signatures import BatchVerifier
 
 __all__ = ["Screen"]
 
@@ -32,16 +33,20 @@ class Screen:
         auth: RecordAuthenticator | None,
         forged: Counter,
         failed: FailedRecords,
+        sigs: BatchVerifier | None = None,
     ) -> None:
         self.processor, self.limit = processor, max_input_bytes
         self.dead_letters, self.auth, self.forged, self.failed = dead_letters, auth, forged, failed
+        self.sigs = sigs
 
     def __call__(self, batch: list[Message], ctx: Context) -> list[Message]:
         """The records of ``batch`` to process; the others dead-lettered into ``ctx``."""
         todo = []
-        auth = self.auth
+        auth, sigs = self.auth, self.sigs
         if auth is not None:
             auth.keyring.refresh()
+        if sigs is not None:
+            sigs.keys.refresh()
         for m in batch:
             value = m.value()
             where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
@@ -60,6 +65,10 @@ class Screen:
                 forged := auth.problem(where[0], m.key(), value, m.headers(), ctx.now)
             ):
                 self._forged(m, auth.region_of(where[0]) or "", *forged, ctx)
+            elif sigs is not None and (
+                forged := sigs.problem(where[0], m.key(), value, m.headers(), ctx.now)
+            ):
+                self._forged(m, sigs.region_of(where[0]) or "", *forged, ctx)
             else:
                 todo.append(m)
         return todo

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from schemas.kafka_settings import KafkaSettings
 
-__all__ = ["MacPolicy", "RuntimeSettings"]
+__all__ = ["MacPolicy", "RuntimeSettings", "SigPolicy"]
 
 
 class MacPolicy(StrEnum):
@@ -18,6 +18,14 @@ class MacPolicy(StrEnum):
     OFF = "off"  # not checked (headers ignored)
     OPTIONAL = "optional"  # a record that carries a MAC must verify; one without passes (a migration)
     REQUIRED = "required"  # every record must carry a valid MAC; one without is forged
+
+
+class SigPolicy(StrEnum):
+    """Whether records of ``<ns>.in.<region>.*`` topics must carry their region's batch signature."""
+
+    OFF = "off"  # not checked
+    OPTIONAL = "optional"  # a record that carries rax.sig must verify; one without passes (a migration)
+    REQUIRED = "required"  # every record must carry a valid batch signature; one without is forged
 
 
 class RuntimeSettings(BaseModel):
@@ -83,6 +91,17 @@ class RuntimeSettings(BaseModel):
         description="The processors' MAC key store: a 0700 directory of <region>.mac files (0600), re-read "
         "when they change; needed unless mac is off.",
     )
+    sig: SigPolicy = Field(
+        SigPolicy.OFF,
+        description="Batch signatures of input topics: off, optional (verify the records that carry one) "
+        "or required (a record without a valid Ed25519 batch signature of its topic's region, under a "
+        "sign key of the zone valid when it was signed, is dead-lettered as forged).",
+    )
+    sign_keys: Path | None = Field(
+        None,
+        description="The zone's published keys: the zone file (its keys:) or `rax keys export` output "
+        "(YAML or JSON), re-read when it changes; needed unless sig is off.",
+    )
     web_host: str = Field("127.0.0.1", description="Address of /metrics, /health, /ready.")
     web_port: int | None = Field(
         None, ge=0, le=65535, description="Port of /metrics, /health, /ready; 0 = any free port; None = off."
@@ -92,4 +111,6 @@ class RuntimeSettings(BaseModel):
     def _mac_keys_given(self) -> RuntimeSettings:
         if self.mac is not MacPolicy.OFF and self.mac_keys is None:
             raise ValueError(f"mac={self.mac.value} needs mac_keys (the processors' MAC key store)")
+        if self.sig is not SigPolicy.OFF and self.sign_keys is None:
+            raise ValueError(f"sig={self.sig.value} needs sign_keys (the zone's published keys)")
         return self
