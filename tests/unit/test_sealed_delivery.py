@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import x25519
 
 from connectors.centre_sink.logic import opened_body
+from ops.keys import KeyStore, SealKeyLookup
 from ops.zone import load_zone_file
 from schemas.audit import AuditReason, AuditRecord
 from schemas.codec import decode
@@ -161,3 +162,29 @@ def test_the_centre_sink_posts_a_sealed_delivery_opened_and_others_unchanged() -
         opened_body(raw, None)
     with pytest.raises(OpenError, match="not held"):
         opened_body(raw, lambda key_id: None)
+
+
+def test_a_seal_key_rotation_mid_stream_loses_nothing(tmp_path: Path) -> None:
+    """Deliveries sealed before a rotation still open with the retired key, those after use the new one."""
+    store = KeyStore(tmp_path / "keys")
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    store.create("510521", t0)
+    agreements = tuple(
+        a.model_copy(update={"seal": True}) if a.agreement_id == "rc-lx-joint-office" else a
+        for a in CHUANYU.agreements
+    )
+
+    def zone_now() -> Zone:  # the zone as `rax keys export` + `rax zone apply` publish it after each step
+        return Zone.model_validate(
+            {**CHUANYU.model_dump(), "agreements": agreements, "keys": store.keys("510521")}
+        )
+
+    before = decode(_values(_run(zone_now()), CAT.out("510521"))[0], Delivery)
+    store.rotate("510521", NOW - timedelta(minutes=1), timedelta(days=7))
+    after = decode(_values(_run(zone_now()), CAT.out("510521"))[0], Delivery)
+    assert before.sealed is not None and after.sealed is not None
+    assert before.sealed.key_id != after.sealed.key_id  # the newest valid key is used from the rotation on
+    lookup = SealKeyLookup(store, "510521")
+    for d in (before, after):
+        opened = open_delivery(d, lookup)
+        assert opened.match is not None and opened.match.plate == PLATE
