@@ -33,7 +33,16 @@ from typing import Any
 import orjson
 from confluent_kafka.admin import NewTopic
 
-from bench.common import machine, metric_total, percentiles, proc_cpu_seconds, save_json, scrape, stop_process
+from bench.common import (
+    machine,
+    metric_total,
+    percentiles,
+    proc_cpu_seconds,
+    proc_memory_mb,
+    save_json,
+    scrape,
+    stop_process,
+)
 from ops.kafka import LocalCluster
 from ops.kafka.ports import free_port
 from schemas.audit import audit_id
@@ -110,21 +119,27 @@ def counted(port: int) -> int:
 
 
 def throughput(port: int, total: int, pid: int) -> dict[str, Any]:
-    """Samples the count until every record is counted: the rate, the CPU and the lag over time."""
-    samples: list[tuple[float, int]] = []
+    """Samples the count until every record is counted: the rate, the CPU and the lag over time.
+
+    ``app_cpu_us_per_record`` is the app's CPU from its start (imports, joining the group) over the
+    records, the figure earlier runs reported; ``..._counting`` only the CPU while it counted (from the
+    first sample with a count to the last), the per-record cost without the start-up.
+    """
+    samples: list[tuple[float, int, float]] = []  # (monotonic time, records counted, app CPU seconds)
     cpu0 = proc_cpu_seconds(pid)
     deadline = time.monotonic() + 900
     while time.monotonic() < deadline:
         n = counted(port)
-        samples.append((time.monotonic(), n))
+        samples.append((time.monotonic(), n, proc_cpu_seconds(pid)))
         if n >= total:
             break
         time.sleep(0.5)
     cpu = proc_cpu_seconds(pid) - cpu0
+    memory = proc_memory_mb(pid)
     moving = [s for s in samples if s[1] > 0]
     first, last = moving[0], moving[-1]
     rate = (last[1] - first[1]) / (last[0] - first[0]) if last[0] > first[0] else 0.0
-    lags = [total - n for _, n in moving]
+    lags = [total - n for _, n, _ in moving]
     return {
         "records": total,
         "counted": last[1],
@@ -132,6 +147,8 @@ def throughput(port: int, total: int, pid: int) -> dict[str, Any]:
         "rate_per_s": round(rate, 1),
         "lag_records": {"start": lags[0], "max": max(lags), "end": lags[-1]},
         "app_cpu_us_per_record": round(cpu / max(last[1], 1) * 1e6, 1),
+        "app_cpu_us_per_record_counting": round((last[2] - first[2]) / max(last[1] - first[1], 1) * 1e6, 1),
+        "app_memory_mb": {k: round(v) for k, v in memory.items()},
     }
 
 

@@ -8,6 +8,7 @@ every run reads from the start under a group of its own and recomputes (``docs/e
 
 from __future__ import annotations
 
+import gc
 import logging
 import ssl
 import time
@@ -20,7 +21,7 @@ from prometheus_client import CollectorRegistry
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from streams.evaluate.config import EvaluateSettings
-from streams.evaluate.ingest import Ingest, RecordRef, Refusal, stream_of
+from streams.evaluate.ingest import Ingest, Refusal, stream_of
 from streams.evaluate.ledger import Ledger
 from streams.evaluate.metrics import EvaluateMetrics
 from streams.evaluate.publish import Publisher
@@ -60,7 +61,7 @@ def build_app(settings: EvaluateSettings, inputs: list[str], registry: Collector
         Monitor=_QuietMonitor,
         stream_buffer_maxsize=max(4096, 2 * settings.batch),  # a full take never waits on a full buffer
     )
-    source = app.topic(*inputs, value_serializer="raw", key_serializer="raw", acks=False)
+    source = app.topic(*inputs, schema=_Bytes(), acks=False)
     scorecards = app.topic(cat.scorecards, value_serializer="raw", key_serializer="raw")
     dlq = app.topic(cat.dlq("evaluate"), value_serializer="raw", key_serializer="raw")
 
@@ -88,8 +89,7 @@ def build_app(settings: EvaluateSettings, inputs: list[str], registry: Collector
         async for events in stream.take_events(settings.batch, within=settings.batch_within_s):
             try:
                 messages = [e.message for e in events]
-                refs = [(RecordRef(m.topic, m.partition, m.offset, m.timestamp), m.value) for m in messages]
-                batch = ingest.add_batch(refs)
+                batch = ingest.add_batch([(m, m.value) for m in messages])  # a message is its own RecordRef
                 publisher.mark(batch.dirty)
                 for (topic, outcome), n in batch.counts.items():
                     counted(topic, outcome, n)
@@ -124,6 +124,17 @@ def build_app(settings: EvaluateSettings, inputs: list[str], registry: Collector
 
     views.register(app)
     return app
+
+
+class _Bytes(faust.Schema):
+    """An input record's key and value as the broker gave them (``Ingest`` decodes the value): faust's
+    serializer registry would look the ``raw`` codec up for the key and the value of every record."""
+
+    def loads_key(self, app: Any, message: Any, *, loads: Any = None, serializer: Any = None) -> Any:
+        return message.key
+
+    def loads_value(self, app: Any, message: Any, *, loads: Any = None, serializer: Any = None) -> Any:
+        return message.value
 
 
 class _QuietMonitor(Monitor):
@@ -164,5 +175,42 @@ async def _guarded(coro: Any) -> None:
 
 
 def run(app: Any) -> None:
-    """Runs the app's worker in the foreground until SIGTERM or Ctrl-C."""
-    faust.Worker(app, loglevel="WARNING").execute_from_commandline()
+    """Runs the app's worker in the foreground until SIGTERM or Ctrl-C, on uvloop when it is installed."""
+    _collect_less()
+    loop = _event_loop()
+    log.info("evaluate: event loop %s.%s", type(loop).__module__, type(loop).__name__)
+    faust.Worker(app, loglevel="WARNING", loop=loop).execute_from_commandline()
+
+
+def _event_loop() -> Any:
+    """uvloop's event loop (mode's ``uvloop`` choice, faust's ``[uvloop]`` extra), else asyncio's.
+
+    faust's consumer awaits every record's delivery to the stream through four tasks (``wait_first``):
+    most of a record's cost is the event loop scheduling them, which uvloop does in C. The policy is set,
+    not just the loop, so the thread faust runs its Kafka consumer in gets a uvloop loop too.
+    """
+    import asyncio
+
+    try:
+        import mode.loop
+
+        mode.loop.use("uvloop")
+    except ImportError:
+        log.warning("evaluate: uvloop is not installed; asyncio's event loop is slower per record")
+    return asyncio.new_event_loop()
+
+
+def _collect_less() -> None:
+    """The cyclic garbage collector, tuned for a ledger that only grows.
+
+    The ledger keeps every delivery, acknowledgement and match since ``--since`` (hundreds of thousands of
+    objects), and with the default thresholds the full collection traverses all of them again each time
+    they grow by a quarter: 2.9 s of a 300,000-record catch-up, a tenth of the app's CPU. What is built
+    before the worker starts (modules, faust's app) is frozen: never garbage, never traversed again. The
+    youngest generation is collected after 50,000 net allocations instead of 700, the full collection
+    considered 100 times less often: 0.2 s in the same catch-up. A record's own objects (faust's message,
+    event and tasks) are freed by reference counting, not by the collector: the bench's resident memory
+    after 300,000 records is 265–270 MB with these thresholds, 262–269 MB with the defaults.
+    """
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)

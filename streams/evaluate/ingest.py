@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from schemas.dlq import DlqReason, DlqStage
 from schemas.topics import Catalogue, TopicKind
@@ -17,12 +18,26 @@ from streams.evaluate.decode import BadRecord, answer_of, audit_of, disclosure, 
 from streams.evaluate.ledger import Dirty, Ledger
 from streams.evaluate.requests import act_reply, request_events
 
-__all__ = ["INPUT_KINDS", "Batch", "Ingest", "RecordRef", "Refusal", "stream_of"]
+__all__ = ["INPUT_KINDS", "Batch", "Ingest", "Located", "RecordRef", "Refusal", "stream_of"]
 
 log = logging.getLogger(__name__)
 
 #: the per-region input topics the evaluator reads (by pattern), beside rax.audit and rax.matches
 INPUT_KINDS = (TopicKind.ACKS, TopicKind.HITS, TopicKind.REQUESTS)
+
+
+class Located(Protocol):
+    """Where a record was read and its time (epoch seconds): a ``RecordRef``, or a framework's message
+    that has these attributes (faust's does, so the app hands its messages over as they are)."""
+
+    @property
+    def topic(self) -> str: ...
+    @property
+    def partition(self) -> int: ...
+    @property
+    def offset(self) -> int: ...
+    @property
+    def timestamp(self) -> float: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,38 +75,47 @@ class Ingest:
     def __init__(self, catalogue: Catalogue, ledger: Ledger) -> None:
         self.cat = catalogue
         self.ledger = ledger
-        self._parsed: dict[str, tuple[str, TopicKind] | None] = {}
+        #: topic → (its kind, its region): parsed once per topic, not per record
+        self._sources: dict[str, tuple[TopicKind | None, str | None]] = {}
 
-    def add(self, ref: RecordRef, value: bytes | None) -> Dirty:
+    def _source(self, topic: str) -> tuple[TopicKind | None, str | None]:
+        if topic == self.cat.audit:
+            return TopicKind.AUDIT, None
+        if topic == self.cat.matches:
+            return TopicKind.MATCHES, None
+        parsed = self.cat.parse_region_topic(topic)
+        if parsed is None or parsed[1] not in INPUT_KINDS:
+            return None, None
+        return parsed[1], parsed[0]
+
+    def add(self, ref: Located, value: bytes | None) -> Dirty:
         """What the record touched (empty for a repeat or a refusal); raises ``BadRecord`` for bad input."""
-        ledger = self.ledger
-        if ref.topic == self.cat.audit:
+        ledger, topic = self.ledger, ref.topic
+        source = self._sources.get(topic)
+        if source is None:
+            source = self._sources[topic] = self._source(topic)
+        kind, region = source
+        if kind is TopicKind.HITS:  # half of the records
+            return ledger.add_read(read_of(value, region, ref.timestamp), topic, ref.partition, ref.offset)
+        if kind is TopicKind.AUDIT:
             fields = audit_of(value)
             d = disclosure(fields)
             if d is not None:
                 return ledger.add_disclosure(d)
             reply = act_reply(fields)
             return [] if reply is None else ledger.add_reply(reply)
-        if ref.topic == self.cat.matches:
-            return ledger.add_match(match_of(value))
-        parsed = self._parsed.get(ref.topic)
-        if parsed is None:
-            parsed = self._parsed[ref.topic] = self.cat.parse_region_topic(ref.topic)
-        if parsed is None or parsed[1] not in INPUT_KINDS:
-            raise BadRecord(f"not an input of the evaluator: {ref.topic}", DlqReason.SCHEMA_VIOLATION)
-        region, kind = parsed
         if kind is TopicKind.ACKS:
             return ledger.add_answer(answer_of(value, region, ref.timestamp))
-        if kind is TopicKind.HITS:
-            return ledger.add_read(
-                read_of(value, region, ref.timestamp), ref.topic, ref.partition, ref.offset
-            )
+        if kind is TopicKind.MATCHES:
+            return ledger.add_match(match_of(value))
+        if kind is None or region is None:
+            raise BadRecord(f"not an input of the evaluator: {topic}", DlqReason.SCHEMA_VIOLATION)
         dirty: Dirty = []
         for fact in request_events(value, region, ref.timestamp):
             dirty += ledger.add_request(fact)
         return dirty
 
-    def add_batch(self, records: Sequence[tuple[RecordRef, bytes | None]]) -> Batch:
+    def add_batch(self, records: Sequence[tuple[Located, bytes | None]]) -> Batch:
         """``add`` for each record; a refusal or an unexpected error (a bug: logged) spares the rest."""
         out = Batch()
         dirty, counts, add = out.dirty, out.counts, self.add

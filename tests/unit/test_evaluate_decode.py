@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import orjson
 import pytest
 
@@ -12,7 +14,7 @@ from schemas.requests import CooperationRequest, RequestAnswer
 from schemas.topics import Catalogue
 from streams.evaluate.decode import BadRecord, answer_of, audit_of, disclosure, disclosure_of
 from streams.evaluate.facts import Answer, RequestFact
-from streams.evaluate.ingest import Ingest, RecordRef
+from streams.evaluate.ingest import Ingest, Located, RecordRef
 from streams.evaluate.inputs import input_topics
 from streams.evaluate.ledger import Ledger
 from streams.evaluate.publish import Publisher
@@ -95,12 +97,26 @@ def test_the_input_patterns_pick_every_regions_acks_hits_and_requests() -> None:
     ]
 
 
-def _week_cards() -> list[tuple[str, bytes]]:
+def _week_cards(
+    located: Callable[[str, int, float], Located] = lambda t, o, ts: RecordRef(t, 0, o, ts),
+) -> list[tuple[str, bytes]]:
     ingest, publisher, week = Ingest(CAT, Ledger(MONDAY.timestamp())), Publisher(), scripted_week(CAT)
-    batch = ingest.add_batch([(RecordRef(r.topic, 0, i, r.timestamp), r.value) for i, r in enumerate(week)])
+    batch = ingest.add_batch([(located(r.topic, i, r.timestamp), r.value) for i, r in enumerate(week)])
     assert [x.reason for x in batch.refused] == [DlqReason.INVALID_JSON]
     publisher.mark(batch.dirty)
     return publisher.changed(ingest.ledger, full=True)
+
+
+def test_faust_messages_are_counted_as_their_own_record_refs() -> None:
+    """The app hands faust's messages (topic, partition, offset, timestamp in seconds) to ``add_batch``
+    as they are, with no ``RecordRef`` per record: the scorecards are the same."""
+    from faust.types import Message
+
+    def message(topic: str, offset: int, timestamp: float) -> Located:
+        return Message(topic, 0, offset, timestamp, 0, None, None, None, None)
+
+    cards = _week_cards(message)
+    assert cards == _week_cards() and len(cards) > 0
 
 
 def test_the_fast_reader_and_the_models_give_the_same_scorecards(monkeypatch: pytest.MonkeyPatch) -> None:
