@@ -37,7 +37,9 @@ class BlindIndex:
 
     def __init__(self) -> None:
         self._entries: dict[str, _Blind] = {}
-        self._tokens: dict[str, dict[bytes, list[tuple[str, int]]]] = {}  # key id -> token -> entries
+        # key id -> token -> (entry id, substitutions)…: tuples of atomic values, which the collector
+        # stops tracking, so millions of tokens cost no garbage-collection walks
+        self._tokens: dict[str, dict[bytes, tuple[tuple[str, int], ...]]] = {}
         self._raw: dict[str, bytes] = {}
 
     def __len__(self) -> int:
@@ -61,7 +63,7 @@ class BlindIndex:
         for edits, group in enumerate(((blind.exact,), blind.misread_1, blind.misread_2)):
             for hex_token in group:
                 token = bytes.fromhex(hex_token)
-                by_token.setdefault(token, []).append((entry_id, edits))
+                by_token[token] = (*by_token.get(token, ()), (entry_id, edits))
                 tokens.append(token)
         self._entries[entry_id] = _Blind(blind.key_id, tuple(tokens), colour, expires, placed, ref)
 
@@ -71,7 +73,7 @@ class BlindIndex:
             return
         by_token = self._tokens[e.key_id]
         for token in e.tokens:
-            kept = [x for x in by_token.get(token, ()) if x[0] != entry_id]
+            kept = tuple(x for x in by_token.get(token, ()) if x[0] != entry_id)
             if kept:
                 by_token[token] = kept
             else:
