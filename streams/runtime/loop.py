@@ -39,6 +39,7 @@ from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.heap import HeapKeeper
+from streams.runtime.inflight import InflightCommit
 from streams.runtime.macs import CAUSES, MacKeyring, RecordAuthenticator
 from streams.runtime.metrics import runtime_metrics
 from streams.runtime.processor import Processor
@@ -99,6 +100,7 @@ class StreamLoop:
         self._stop = threading.Event()
         self._consumer_fatal = False
         self.heap = HeapKeeper()
+        self.inflight = InflightCommit()  # the previous batch's commit, running while this one is processed
         self.auth: RecordAuthenticator | None = None
         if settings.mac is not MacPolicy.OFF and settings.mac_keys is not None:
             self.auth = RecordAuthenticator(settings.mac, MacKeyring(settings.mac_keys), cat)
@@ -159,6 +161,8 @@ class StreamLoop:
         log.info("assigned %d partitions", len(partitions))
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        if self.inflight.pending is not None:  # its offsets are committed (or not) before the partitions go;
+            self.inflight.pending.future.exception()  # the turn then settles it
         for tp in partitions:
             scope = (tp.topic, tp.partition)
             self._assigned.discard(scope)
@@ -308,12 +312,17 @@ class StreamLoop:
             msgs = []
         batch = [m for m in msgs if self._usable(m)]
         if self._consumer_fatal:  # nothing of this consume is processed: the new member reads it again
+            self._settle(stop)
             self._rejoin()
             return
         if self._to_restore:
+            if not self._settle(stop, later=batch):  # a restore must see the last commit's changes
+                return
             batch = self._restore(batch)
         if batch:
             self._run_batch(batch, stop)
+        else:
+            self._settle(stop)
         now = time.time()
         if now - self._last_tick >= self.settings.tick_s and not self._to_restore:
             self._last_tick = now
@@ -331,25 +340,67 @@ class StreamLoop:
         return (m.topic(), m.partition()) in self._assigned
 
     def _run_batch(self, batch: list[Message], stop: threading.Event) -> None:
+        """Process ``batch`` (while the previous batch's commit may still run), then send its outputs and
+        offsets and start its commit (in the background unless ``overlap_commit`` is off)."""
         t0 = time.monotonic()
         ctx = self._context()
         todo = self.screen(batch, ctx)
         try:
             if todo:
                 self.processor.process(todo, ctx)
-            self._commit(batch, ctx)
+        except Exception as exc:  # the processor raised: isolate the batch's records
+            if self._settle(stop, later=batch):
+                log.exception("processing a batch of %d records failed", len(batch))
+                self._failed_batch(batch, stop, exc, record_caused=True)
+            return
+        if not self._settle(stop, later=batch):
+            return  # the previous batch failed: this one was rewound with it and is processed again
+        try:
+            offsets = self._send(batch, ctx)
+            if self.settings.overlap_commit:
+                self.inflight.start(self._finish_commit, batch, ctx, offsets, t0)
+                return
+            self._finish_commit()
         except _RecordFailure as exc:
             self._failed_batch(batch, stop, exc, record_caused=True)
             return
         except KafkaException as exc:
             self._failed_batch(batch, stop, exc, record_caused=self._record_caused(exc))
             return
-        except Exception as exc:  # the processor raised: isolate the batch's records
-            log.exception("processing a batch of %d records failed", len(batch))
+        except Exception as exc:
+            log.exception("committing a batch of %d records failed", len(batch))
             self._failed_batch(batch, stop, exc, record_caused=True)
             return
+        self._committed(batch, ctx, offsets, t0)
+
+    def _settle(self, stop: threading.Event, later: Sequence[Message] = ()) -> bool:
+        """Wait for the commit in flight; False if it failed (then ``later``, records consumed after its
+        batch, are rewound with it and every store is restored: they were processed on its state)."""
+        done = self.inflight.wait()
+        if done is None:
+            return True
+        pending, err = done
+        if err is None:
+            self._committed(pending.batch, pending.ctx, pending.offsets, pending.started)
+            return True
+        record_caused = isinstance(err, KafkaException) and self._record_caused(err)
+        assert isinstance(err, Exception)
+        self._failed_batch(pending.batch, stop, err, record_caused=record_caused, later=later)
+        return False
+
+    def _committed(
+        self, batch: Sequence[Message], ctx: Context, offsets: dict[Scope, int], t0: float
+    ) -> None:
+        """What follows a committed transaction: progress, isolation, metrics, after-commit hooks."""
+        self.progress.committed({s: o for s, o in offsets.items() if s in self._assigned})
+        for scope, offset in offsets.items():
+            if scope in self._isolate and offset > self._isolate[scope]:
+                del self._isolate[scope]
+        self.metrics.transactions.labels(self.processor.name, "committed").inc()
         self._backoff = 0.0
         self._run_hooks(ctx)
+        if not batch:
+            return
         self.heap.between_batches()
         per_topic: dict[str, int] = {}
         for m in batch:
@@ -379,22 +430,38 @@ class StreamLoop:
         return Context(time.time(), self.stores, self.dead_letters)
 
     def _run_tick(self, now: float, stop: threading.Event) -> None:
+        """Run the processor's timers (while a commit may be in flight) and commit what they produced."""
         ctx = self._context()
         ctx.now = now
         try:
             self.processor.tick(ctx)
+        except Exception:
+            log.exception("timers failed; state restored, they run again at the next tick")
+            if self._settle(stop):
+                self._restore_everything()
+            return
+        if not self._settle(stop):
+            return  # the last batch failed: its state and the timers' are restored; they run again
+        try:
             self._commit([], ctx)
-            self._run_hooks(ctx)
         except KafkaException as exc:
             self._failed_batch([], stop, exc, record_caused=False)
         except Exception:
-            log.exception("timers failed; state restored, they run again at the next tick")
+            log.exception("committing the timers' outputs failed; state restored, they run again")
             self._restore_everything()
 
     # ---- transactions --------------------------------------------------------------------------
     def _commit(self, batch: Sequence[Message], ctx: Context) -> None:
+        """One transaction, committed before this returns (timers; batches when overlap is off)."""
+        t0 = time.monotonic()
         if not batch and not ctx.out and not self.stores.has_changes():
             return
+        offsets = self._send(batch, ctx)
+        self._finish_commit()
+        self._committed(batch, ctx, offsets, t0)
+
+    def _send(self, batch: Sequence[Message], ctx: Context) -> dict[Scope, int]:
+        """Begin a transaction and send it everything: outputs, store changes, the batch's offsets."""
         assert self._producer is not None and self._consumer is not None
         producer = self._producer
         self._delivery_errors.clear()
@@ -409,6 +476,7 @@ class StreamLoop:
                 self.dead_letters,
                 self.settings.call_timeout_s,
             )
+        self.stores.clean()  # sent: if the transaction fails, every store is restored from its changelog
         offsets: dict[Scope, int] = {}
         for m in batch:
             offsets[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
@@ -422,24 +490,29 @@ class StreamLoop:
                 timeout + GRACE_S,
                 self._stop,
             )
-        producer.commit_transaction(timeout)
-        self.stores.clean()
-        self.progress.committed(offsets)
-        for scope, offset in offsets.items():
-            if scope in self._isolate and offset > self._isolate[scope]:
-                del self._isolate[scope]
-        self.metrics.transactions.labels(self.processor.name, "committed").inc()
+        return offsets
+
+    def _finish_commit(self) -> None:
+        """Commit the open transaction (on the commit thread when overlapping: it releases the GIL)."""
+        assert self._producer is not None
+        self._producer.commit_transaction(self.settings.call_timeout_s)
 
     def _failed_batch(
-        self, batch: list[Message], stop: threading.Event, exc: Exception, record_caused: bool
+        self,
+        batch: Sequence[Message],
+        stop: threading.Event,
+        exc: Exception,
+        record_caused: bool,
+        later: Sequence[Message] = (),
     ) -> None:
-        """Abort (or replace the producer), rewind, restore every store, and isolate or back off."""
+        """Abort (or replace the producer), rewind (``batch``, then ``later``: consumed after it), restore
+        every store, and isolate ``batch``'s records or back off."""
         err = exc.args[0] if isinstance(exc, KafkaException) else None
         log.warning("transaction of %d records failed: %s", len(batch), err or exc)
         if isinstance(exc, KafkaException):
             self.metrics.transactions.labels(self.processor.name, "aborted").inc()
             self._abort(err, stop)
-        self._rewind(batch)
+        self._rewind([*batch, *later])
         self._restore_everything()
         if record_caused and batch:
             if len(batch) == 1:
@@ -470,7 +543,7 @@ class StreamLoop:
         first: dict[Scope, int] = {}
         for m in batch:
             scope = (m.topic() or "", m.partition() or 0)
-            if (only is None or scope in only) and scope not in first:
+            if (only is None or scope in only) and scope in self._assigned and scope not in first:
                 first[scope] = m.offset() or 0
         for (topic, part), offset in first.items():
             try:
@@ -485,6 +558,10 @@ class StreamLoop:
         self._to_restore |= self._assigned
 
     def _close(self) -> None:
+        done = self.inflight.wait()  # the last commit finishes (or fails: the next holder fences it)
+        if done is not None and done[1] is not None:
+            log.warning("the last transaction did not commit (%s): its batch is read again", done[1])
+        self.inflight.close()
         if self._consumer is not None:
             try:
                 self._consumer.close()

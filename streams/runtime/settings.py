@@ -45,6 +45,11 @@ class RuntimeSettings(BaseModel):
     batch_timeout_s: float = Field(
         0.02, gt=0, le=5, description="Longest wait for a batch to fill (bounds the latency a batch adds)."
     )
+    overlap_commit: bool = Field(
+        True,
+        description="Process the next batch while the last one's transaction commits (one commit in flight "
+        "at most): read-to-delivery is then bounded by processing, not processing plus a commit.",
+    )
     max_input_bytes: int = Field(
         256 * 1024,
         ge=1024,
