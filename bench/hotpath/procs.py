@@ -75,15 +75,21 @@ class Workers:
 
     def start(self) -> None:
         for i in range(self.run.args.workers):
-            port = free_port()
-            cmd = [sys.executable, "-m", "ops.cli", "-v", "run", "hotpath", "--bootstrap", self.run.bootstrap]
-            cmd += ["--namespace", self.run.cat.namespace, "--worker-id", f"bench-{i}"]
-            cmd += ["--batch-size", str(self.run.args.batch_size), "--metrics-port", str(port)]
-            if self.run.args.mac_keys:
-                cmd += ["--mac", "required", "--mac-keys", str(self.run.args.mac_keys)]
-            self.procs.append(self.run.spawn(f"hotpath-{i}", cmd))
-            self.ports.append(port)
-            self.memory.append({})
+            self.start_one(i)
+
+    def start_one(self, i: int, log_name: str | None = None) -> subprocess.Popen[bytes]:
+        """Starts worker ``bench-<i>`` (log ``hotpath-<i>.log`` unless ``log_name``); returns its process."""
+        port = free_port()
+        cmd = [sys.executable, "-m", "ops.cli", "-v", "run", "hotpath", "--bootstrap", self.run.bootstrap]
+        cmd += ["--namespace", self.run.cat.namespace, "--worker-id", f"bench-{i}"]
+        cmd += ["--batch-size", str(self.run.args.batch_size), "--metrics-port", str(port)]
+        if self.run.args.mac_keys:
+            cmd += ["--mac", "required", "--mac-keys", str(self.run.args.mac_keys)]
+        proc = self.run.spawn(log_name or f"hotpath-{i}", cmd)
+        self.procs.append(proc)
+        self.ports.append(port)
+        self.memory.append({})
+        return proc
 
     def alive(self) -> bool:
         return all(p.poll() is None for p in self.procs)
