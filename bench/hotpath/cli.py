@@ -16,7 +16,8 @@ from bench.hotpath.roles import ROLES, run_role
 from bench.hotpath.runner import run_benchmark
 
 DESCRIPTION = (
-    "Benchmark of the hot path on a local broker, beside a bare confluent-kafka and a faust pass-through."
+    "Benchmark of the hot path on a local broker, beside confluent-kafka and faust pass-throughs and a "
+    "Quix Streams peer."
 )
 
 
@@ -54,6 +55,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--stage-timeout", type=float, default=600, help="give up on a stage after this long")
     p.add_argument("--no-faust", action="store_true", help="skip the faust baseline")
     p.add_argument(
+        "--no-quix", action="store_true", help="skip the Quix Streams peer (bench/peers/quix, its own venv)"
+    )
+    p.add_argument(
+        "--quix-commit-interval",
+        type=float,
+        default=0.5,
+        help="the Quix peer's commit_interval in seconds (Quix's default is 5)",
+    )
+    p.add_argument(
         "--mac",
         action="store_true",
         help="authenticated records: hits carry their region's rax.mac, workers run with --mac required",
@@ -85,6 +95,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data-dir", help=hidden)
     p.add_argument("--plan", help=hidden)
     p.add_argument("--transactions", action="store_true", help=hidden)
+    p.add_argument("--peer-python", type=Path, help=hidden)
     args = p.parse_args(argv)
     if args.quick:
         args.entries, args.hits, args.latency_seconds = 50_000, 200_000, 10

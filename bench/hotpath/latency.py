@@ -26,7 +26,7 @@ def _batch_totals(workers: Workers) -> tuple[float, float, float]:
     )
 
 
-def _out_reader(run: Run) -> Consumer:
+def out_reader(run: Run) -> Consumer:
     """A read_committed reader of every ``rax.out.<region>``, from their current ends."""
     group = f"{run.cat.processor_prefix}bench-latency"  # assigned, never joined
     reader = clients(run.bootstrap).consumer(group, {"fetch.wait.max.ms": 10})
@@ -40,8 +40,9 @@ def _out_reader(run: Run) -> Consumer:
     return reader
 
 
-def _pacer_lines(run: Run) -> list[dict[str, Any]]:
-    path = run.tmp / "pacer.log"
+def pacer_lines(run: Run, name: str = "pacer") -> list[dict[str, Any]]:
+    """The JSON lines the paced producer ``name`` printed: when it started, what it sent."""
+    path = run.tmp / f"{name}.log"
     text = path.read_text(errors="replace") if path.exists() else ""
     return [orjson.loads(ln) for ln in text.splitlines() if ln.startswith("{")]
 
@@ -55,7 +56,7 @@ def phase_latency(
     window's watermark an hour on (phase 1's pass times), and evicting phase 1's state is a one-off.
     """
     args = run.args
-    reader = _out_reader(run)
+    reader = out_reader(run)
     hits_before = workers.total("rax_hotpath_hits_total")
     sent = int(args.latency_rate * (args.latency_warmup + args.latency_seconds))
     spy = start_py_spy(run, workers.procs[0].pid, "latency") if args.py_spy else None
@@ -82,7 +83,7 @@ def phase_latency(
         now = time.monotonic()
         if now >= next_check:
             next_check = now + 0.25
-            if measure_from is None and (started := [x for x in _pacer_lines(run) if "started" in x]):
+            if measure_from is None and (started := [x for x in pacer_lines(run) if "started" in x]):
                 measure_from = started[0]["started"] + args.latency_warmup
             if before is None and measure_from is not None and received >= measure_from:
                 hist = workers.hist("rax_hotpath_read_to_delivery_seconds")
@@ -100,7 +101,7 @@ def phase_latency(
     reader.close()
     stop_py_spy(spy)
     escalation = clones.result(escalations) if clones is not None else None
-    stats_lines = [x for x in _pacer_lines(run) if "sent" in x]
+    stats_lines = [x for x in pacer_lines(run) if "sent" in x]
     pacer_stats = stats_lines[-1] if stats_lines else {}
     start = measure_from if measure_from is not None else 0.0
     latencies = [(got - passed) * 1000 for passed, got in seen if passed >= start]

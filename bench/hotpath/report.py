@@ -7,7 +7,13 @@ from typing import Any
 
 from bench.common import table
 
-TARGETS = {"hits_per_s": 100_000, "share_of_passthrough": 0.5, "p99_ms": 250.0, "worker_mb": 1536.0}
+TARGETS = {
+    "hits_per_s": 100_000,
+    "share_of_passthrough": 0.5,
+    "p99_ms": 250.0,
+    "worker_mb": 1536.0,
+    "times_quix_peer": 3.0,
+}
 
 
 def verdicts(result: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -47,6 +53,18 @@ def verdicts(result: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
             full,
         ),
     ]
+    quix = result["throughput"].get("quix peer", {}).get("progress", {})
+    if quix.get("rate_per_s"):
+        ratio = round(hot / quix["rate_per_s"], 2)
+        out.append(
+            (
+                "hot path / the Quix Streams peer's rate (same run)",
+                ratio,
+                f">= {TARGETS['times_quix_peer']:g}x the Quix Streams peer",
+                ratio >= TARGETS["times_quix_peer"],
+                bool(quix.get("finished")),
+            )
+        )
     if "escalate" in result:
         beside = result["throughput"]["hot path + escalate"]["progress"]["rate_per_s"]
         share = round(beside / hot, 3) if hot else 0.0
@@ -98,6 +116,8 @@ def print_report(result: dict[str, Any]) -> None:
     header = ["consumer", "hits/s", "x pass-through", "CPU µs/hit", "broker µs/hit", "peak RSS MB"]
     print("\n" + table([*header, "hits timed", "seconds", "load 1m"], rows))
     _print_latency(result["latency"], "")
+    if "latency quix peer" in result:
+        _print_peer_latency(result["latency quix peer"], tp.get("quix peer", {}))
     if "escalate" in result:
         _print_latency(result["latency with escalate"], " (the escalate processor beside the hot path)")
         esc = result["escalate"]
@@ -142,3 +162,17 @@ def _print_latency(lat: dict[str, Any], what: str) -> None:
         f"{batches['worker_cpu_utilisation']:.0%} of a core; "
         f"load 1m {lat['load_average_1m']})"
     )
+
+
+def _print_peer_latency(lat: dict[str, Any], row: dict[str, Any]) -> None:
+    """The Quix peer's latency line, and its tallies in phases 2 and 3."""
+    ms, nan = lat["read_to_delivery_ms"], float("nan")
+    print(
+        f"latency of the Quix peer (commit_interval {lat['commit_interval_s']} s) at "
+        f"{lat['offered_rate']:,.0f} hits/s offered ({lat['achieved_rate']:,.0f} achieved): read-to-delivery "
+        f"p50 {ms.get('p50', nan):.1f} ms, p99 {ms.get('p99', nan):.1f} ms, max {ms.get('max', nan):.1f} ms "
+        f"over {ms.get('count', 0):,} deliveries (peer CPU {lat['peer_cpu_utilisation']:.0%} of a core; "
+        f"load 1m {lat['load_average_1m']})"
+    )
+    if row.get("peer"):
+        print(f"quix peer in phase 2: {row['peer']}")

@@ -1,4 +1,4 @@
-"""The roles run as subprocesses of the entry point: pass-through, faust agent, paced producer."""
+"""The roles run as subprocesses of the entry point: pass-through, faust agent, Quix peer, paced producer."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from confluent_kafka import TopicPartition
 
 from bench.hotpath.clients import make_consumer, make_producer, make_transactional_producer, produce
 from bench.hotpath.macs import HitMacs
+from bench.hotpath.quix import exec_peer
 from bench.hotpath.records import hit_record
 from schemas.topics import Catalogue, TopicKind
 
-ROLES = ("passthrough", "faust", "pacer")
+ROLES = ("passthrough", "faust", "quix", "pacer")
 
 
 def role_passthrough(args: argparse.Namespace, stop: Callable[[], bool]) -> None:
@@ -130,6 +131,8 @@ def run_role(args: argparse.Namespace) -> None:
         role_passthrough(args, lambda: stopping["now"])
     elif args.role == "pacer":
         role_pacer(args, lambda: stopping["now"])
+    elif args.role == "quix":
+        exec_peer(args)  # becomes the peer's process (its own venv); exec resets the signal handlers
     else:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)  # faust installs its own handlers
         signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -19,6 +19,7 @@ from bench.hotpath.macs import make_keys
 from bench.hotpath.paths import ROOT, ZONE_FILE
 from bench.hotpath.procs import Run, Workers
 from bench.hotpath.produce import generate
+from bench.hotpath.quix import QUIX_ROW, QUIX_SLUG, ensure_venv, phase_peer_latency, quix_args
 from bench.hotpath.report import verdicts
 from bench.hotpath.throughput import phase_baseline, phase_hotpath
 from bench.hotpath.world import World, checkpoints_of
@@ -32,9 +33,10 @@ from schemas.zone import Zone
 def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     """Starts a broker in ``tmp``, runs every phase against it and stops it; returns the result."""
     rng = random.Random(args.seed)
-    cluster = LocalCluster(
-        tmp / "kafka", cache_dir=Path(os.environ.get("RAX_CACHE", "/tmp/raxcache")), jvm_profile="throughput"
-    )
+    cache = Path(os.environ.get("RAX_CACHE", "/tmp/raxcache"))
+    if not args.no_quix:  # before the broker starts: pip must not run beside a measurement
+        args.peer_python = ensure_venv(cache)
+    cluster = LocalCluster(tmp / "kafka", cache_dir=cache, jvm_profile="throughput")
     state = cluster.start(nodes=1)
     run: Run | None = None
     run2: Run | None = None
@@ -60,8 +62,9 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             ("pass-through", "passthrough", (), args.baseline_seconds),
             ("pass-through + txn", "passthrough", ("--transactions",), args.baseline_seconds),
             ("faust pass-through", "faust", (), args.faust_seconds),
+            (QUIX_ROW, "quix", () if args.no_quix else tuple(quix_args(args)), args.baseline_seconds),
         ):
-            if role == "faust" and args.no_faust:
+            if (role == "faust" and args.no_faust) or (role == "quix" and args.no_quix):
                 continue
             slug = name.replace(" + ", "-").replace(" ", "-")
             result["throughput"][name] = phase_baseline(run, slug, role, *extra, max_seconds=cap)
@@ -70,6 +73,14 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         result["latency"] = phase_latency(run, workers, plan, planted_latency)
         workers.sample_memory()
         result["throughput"]["hot path"]["peak_rss_mb"] = round(max(m["peak"] for m in workers.memory), 1)
+        if not args.no_quix:
+            print("phase 3 again: latency of the Quix peer (the hot-path workers stopped)", flush=True)
+            for proc in workers.procs:
+                stop_process(proc)
+            group = f"{run.cat.processor_prefix}bench-{QUIX_SLUG}"
+            result["latency quix peer"] = phase_peer_latency(
+                run, f"{QUIX_SLUG}-latency", group, plan, planted_latency
+            )
         if args.escalate:
             for proc in workers.procs:
                 stop_process(proc)
@@ -80,6 +91,7 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                 "librdkafka": libversion()[0],
                 "faust_streaming": version("faust-streaming"),
                 "aiokafka": version("aiokafka"),
+                **({} if args.no_quix else {"quixstreams": _quix_version(result)}),
                 "kafka": state.kafka_version,
                 "broker": f"1 node on this machine, JVM {' '.join(state.jvm[1:])}",
             }
@@ -154,12 +166,17 @@ def _escalate_phases(
     return run
 
 
+def _quix_version(result: dict[str, Any]) -> str:
+    """The peer's quixstreams version, as it printed it on start-up."""
+    return str(result["throughput"].get(QUIX_ROW, {}).get("peer", {}).get("quixstreams", "?"))
+
+
 def parameters(args: argparse.Namespace) -> dict[str, Any]:
     """The run's options as the report shows them (paths relative to the repository)."""
     return {
         k: (str(v.relative_to(ROOT) if v.is_relative_to(ROOT) else v) if isinstance(v, Path) else v)
         for k, v in vars(args).items()
-        if v is not None and k not in {"role", "transactions", "keep"}
+        if v is not None and k not in {"role", "transactions", "keep", "peer_python"}
     }
 
 

@@ -1,4 +1,4 @@
-"""Phases 1 and 2: the hot path's sustained rate over the pre-produced hits, then each baseline's."""
+"""Phases 1 and 2: the hot path's rate on the pre-produced hits, then the baselines' and the peer's."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from confluent_kafka.admin import NewTopic
 from bench.common import GroupProgress, Progress, proc_cpu_seconds, proc_memory_mb, stop_process, track
 from bench.hotpath.clients import clients
 from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
+from bench.hotpath.quix import peer_lines
 
 
 def timed(
@@ -79,7 +80,7 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
 
 
 def phase_baseline(run: Run, name: str, role: str, *extra: str, max_seconds: float) -> dict[str, Any]:
-    """One pass-through in a subprocess over the pre-produced hits; its rate and memory."""
+    """One pass-through (or the Quix peer) in a subprocess over the pre-produced hits; its rate and memory."""
     args, cat = run.args, run.cat
     out_topic = f"{cat.internal_prefix}bench-{name}"
     group = f"{cat.processor_prefix}bench-{name}"
@@ -88,11 +89,10 @@ def phase_baseline(run: Run, name: str, role: str, *extra: str, max_seconds: flo
         fut.result()
     cmd = ["--group", group, "--out-topic", out_topic, "--regions", ",".join(run.world.regions), *extra]
     proc = run.role(name, role, *cmd, "--data-dir", str(run.tmp / f"{name}-data"))
-    # a transactional pass-through's outputs and offsets commit together: its offsets are the count
-    written = [TopicPartition(out_topic, p) for p in range(args.partitions)]
-    watch = GroupProgress(
-        run.bootstrap, group, run.hit_partitions, None if "--transactions" in extra else written
-    )
+    # a transactional consumer's outputs and offsets commit together: its offsets are the count
+    transactional = "--transactions" in extra or role == "quix"
+    written = None if transactional else [TopicPartition(out_topic, p) for p in range(args.partitions)]
+    watch = GroupProgress(run.bootstrap, group, run.hit_partitions, written)
     peak: dict[str, float] = {}
 
     def sample() -> None:
@@ -116,6 +116,8 @@ def phase_baseline(run: Run, name: str, role: str, *extra: str, max_seconds: flo
         "load_average_1m": round(os.getloadavg()[0], 2),
         "peak_rss_mb": round(peak.get("peak", 0.0), 1),
     }
+    if role == "quix":
+        result["peer"] = peer_lines(run, name)  # its tally, printed when it stopped
     if progress.stopped_early and progress.stopped_early != f"measured for {max_seconds:.0f} s only":
         result["error"] = f"{progress.stopped_early} (exit {code}):\n{run.log_tail(name)}"
     return result

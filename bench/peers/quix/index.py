@@ -1,0 +1,127 @@
+"""The peer's watchlist lookup, pure: exact plates, look-alike misreads within a tolerance, partial plates.
+
+What it matches, and how it differs from ``streams.hotpath.matcher`` (which the peer cannot import:
+that module pulls in RAX's ``schemas`` package and its dependencies):
+
+* exact: the hit's plate is the entry's plate (one dict lookup);
+* misread: the hit's plate folded to its look-alike classes (``8B`` → ``8``, every province
+  character → one) is a tolerant entry's folded plate, and the two differ in at most ``tolerance``
+  characters (a dict lookup plus a ``str.translate``; differences are within a class by construction);
+* partial: ``?`` one unknown character, ``*`` any run. Patterns with one or two ``?`` and no ``*``
+  are found by masking the hit's plate at the positions the patterns of its length mask (one dict
+  probe per mask in use: up to 21 for an 8-character plate); patterns ``prefix*suffix`` with a suffix
+  of three or more known characters by the suffix's last three (one probe, then ``startswith`` /
+  ``endswith``); any other pattern (a handful: ``川A1?3*``) by a regular expression tried on every hit.
+  Unlike the hot path, a partial's ``tolerance`` is not applied to its known characters (a partial
+  matches only exact reads of what it knows), and the scores are simpler.
+
+Colours as in the hot path: an entry with a colour matches only hits of that colour. Not checked:
+expiry and ``placed_at`` (the benchmark's entries are in force for a year), scopes (they have none).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import NamedTuple
+
+_NONE: tuple[()] = ()
+
+
+class Entry(NamedTuple):
+    """What a delivery needs of one watchlist entry."""
+
+    entry_id: str
+    owner: str
+    category: str
+    action: str
+    priority: str
+    plate: str
+    colour: str | None
+    tolerance: int
+
+
+class Found(NamedTuple):
+    """One entry matched by one hit: how and how well."""
+
+    entry: Entry
+    kind: str  # exact | misread | partial
+    score: float
+
+
+class PeerIndex:
+    """Entries by plate, by folded plate (tolerant ones), by masked pattern and by suffix.
+
+    Lifecycle: filled with ``add`` before the first hit, then only read (``match`` per hit).
+    """
+
+    def __init__(self, lookalike_classes: Iterable[str]) -> None:
+        self._fold = str.maketrans({ch: members[0] for members in lookalike_classes for ch in members})
+        self._exact: dict[str, list[Entry]] = {}
+        self._folded: dict[str, list[Entry]] = {}
+        #: plate length -> [(masked positions, masked pattern -> entries)]
+        self._masked: dict[int, list[tuple[tuple[int, ...], dict[str, list[Entry]]]]] = {}
+        self._stars: dict[str, list[tuple[str, str, Entry]]] = {}
+        self._other: list[tuple[re.Pattern[str], Entry]] = []
+        self.entries = 0
+
+    def add(self, e: Entry) -> None:
+        self.entries += 1
+        pattern = e.plate
+        if "?" not in pattern and "*" not in pattern:
+            self._exact.setdefault(pattern, []).append(e)
+            if e.tolerance:
+                self._folded.setdefault(pattern.translate(self._fold), []).append(e)
+            return
+        unknown = tuple(i for i, ch in enumerate(pattern) if ch == "?")
+        if "*" not in pattern and len(unknown) <= 2:
+            groups = self._masked.setdefault(len(pattern), [])
+            group = next((g for pos, g in groups if pos == unknown), None)
+            if group is None:
+                group = {}
+                groups.append((unknown, group))
+            group.setdefault(pattern, []).append(e)
+            return
+        prefix, _, suffix = pattern.partition("*")
+        if not unknown and pattern.count("*") == 1 and len(suffix) >= 3:
+            self._stars.setdefault(suffix[-3:], []).append((prefix, suffix, e))
+            return
+        parts = [".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern]
+        self._other.append((re.compile("".join(parts) + r"\Z"), e))
+
+    def match(self, plate: str, colour: str | None) -> list[Found]:
+        """Every entry ``plate`` (read with ``colour``) matches; empty for the vast majority of hits."""
+        out: list[Found] = []
+        for e in self._exact.get(plate, _NONE):
+            if e.colour is None or e.colour == colour:
+                out.append(Found(e, "exact", 1.0))
+        for e in self._folded.get(plate.translate(self._fold), _NONE):
+            if e.plate != plate and (e.colour is None or e.colour == colour) and len(e.plate) == len(plate):
+                edits = sum(a != b for a, b in zip(e.plate, plate, strict=True))
+                if edits <= e.tolerance:
+                    out.append(Found(e, "misread", 1.0 - 0.15 * edits))
+        for positions, group in self._masked.get(len(plate), _NONE):
+            key = plate
+            for i in positions:
+                key = key[:i] + "?" + key[i + 1 :]
+            for e in group.get(key, _NONE):
+                out.append(Found(e, "partial", 0.9 * (len(plate) - len(positions)) / len(plate)))
+        for prefix, suffix, e in self._stars.get(plate[-3:], _NONE):
+            if (
+                len(plate) >= len(prefix) + len(suffix)
+                and plate.startswith(prefix)
+                and plate.endswith(suffix)
+            ):
+                out.append(Found(e, "partial", 0.9 * (len(prefix) + len(suffix)) / len(plate)))
+        for regex, e in self._other:
+            if regex.match(plate):
+                known = sum(ch not in "?*" for ch in e.plate)
+                out.append(Found(e, "partial", 0.9 * known / len(plate)))
+        return out
+
+    def mask_probes(self, length: int) -> int:
+        """How many masked-pattern probes a hit of ``length`` characters costs."""
+        return len(self._masked.get(length, _NONE))
+
+
+__all__ = ["Entry", "Found", "PeerIndex"]
