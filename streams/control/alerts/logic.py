@@ -18,6 +18,7 @@ from schemas.cap import MsgType, Urgency
 from schemas.codec import DecodeError, decode
 from schemas.disclosure import Disclosure, may_disclose
 from schemas.dlq import DlqReason, DlqStage
+from schemas.seal_policy import agreement_seals, seal_decisions
 from schemas.times import TimeBounds, alert_time_problem
 from schemas.topics import Catalogue
 from schemas.vocab import Priority
@@ -137,7 +138,8 @@ def _recipients(
             if region == owner:
                 chosen[region] = Disclosure(region, AuditReason.OWNER)
             elif alert.msg_type == MsgType.CANCEL:
-                chosen[region] = Disclosure(region, AuditReason.AGREEMENT, agreement, purpose)
+                seal = agreement_seals(zone, agreement)
+                chosen[region] = Disclosure(region, AuditReason.AGREEMENT, agreement, purpose, seal=seal)
             else:
                 decision = may_disclose(zone, owner, region, alert.category, now, purpose)
                 if decision.disclosed:
@@ -195,16 +197,22 @@ def process_alert(
     chosen, refused = _recipients(alert, zone, now, earlier)
     result = AlertResult(alert=alert, refused=refused)
     records = AlertRecords(alert, now)
-    for region, decision in sorted(chosen.items()):
+    delivered: dict[str, Disclosure] = {}
+    for decision, seal_key in seal_decisions(zone, (d for _, d in sorted(chosen.items())), now):
+        region = decision.recipient
+        if not decision.disclosed:  # sealing asked, no key: failed closed
+            result.refused.append(decision)
+            continue
         did = records.delivery_id(region)
-        body, notice = records.delivery(did, decision)
+        body, notice = records.delivery(did, decision, seal_key)
         result.outputs.append(Output(catalogue.out(region), did.encode(), body, notice))
-        result.outputs.append(Output(catalogue.audit, did.encode(), records.audit(did, decision)))
+        result.outputs.append(Output(catalogue.audit, did.encode(), records.audit(did, decision, seal_key)))
         result.delivered.append(region)
+        delivered[region] = decision
     for decision in result.refused:
         did = records.delivery_id(decision.recipient)
         result.outputs.append(Output(catalogue.audit, did.encode(), records.audit(did, decision)))
-    recipients = {r: [d.agreement_id, d.purpose] for r, d in sorted(chosen.items())}
+    recipients = {r: [d.agreement_id, d.purpose] for r, d in sorted(delivered.items())}
     own_root = roots[0] if roots else key
     result.messages[key] = MessageState(
         thread=own_root, sent=to_epoch(alert.sent), region=alert.sender_region, msg_type=alert.msg_type.value

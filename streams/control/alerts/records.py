@@ -9,7 +9,9 @@ their models, so every field and rule is checked against this alert; the others 
 record's JSON with the recipient's ids and basis put in (region codes and agreement names of the zone,
 ids from ``delivery_id`` and ``audit_id``), and each such audit record is checked against the rules
 between its fields (``schemas.audit.basis_problem``). A unit test decodes every record and compares it
-with the one its model builds.
+with the one its model builds. A delivery sealed to its recipient's key (``schemas.seal_policy``) is built
+and sealed whole (no template: its body is the recipient's ciphertext); its audit record names the key and
+carries no plate.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from schemas.codec import encode
 from schemas.delivery import Delivery, delivery_id, kind_for_alert
 from schemas.delivery_notice import DeliveryNotice
 from schemas.disclosure import Disclosure
+from schemas.keys import RegionKey
+from schemas.sealed_delivery import seal_delivery
 
 __all__ = ["AlertRecords"]
 
@@ -54,8 +58,9 @@ class AlertRecords:
         """The id of the alert's delivery to ``recipient``."""
         return delivery_id(self.alert.identifier, self.alert.sender, recipient)
 
-    def delivery(self, did: str, decision: Disclosure) -> tuple[bytes, bytes]:
-        """The delivery of the alert to ``decision.recipient`` (a disclosure) and its inbox notice."""
+    def delivery(self, did: str, decision: Disclosure, key: RegionKey | None = None) -> tuple[bytes, bytes]:
+        """The delivery of the alert to ``decision.recipient`` (a disclosure) and its inbox notice;
+        sealed to ``key`` when given. The notice names the alert, never its text or plates."""
         changes: dict[str, Any] = {
             "delivery_id": did,
             "recipient": decision.recipient,
@@ -63,31 +68,40 @@ class AlertRecords:
             "purpose": decision.purpose,
         }
         shape = _shape(decision)
-        template = self._deliveries.get(shape)
+        template = self._deliveries.get(shape) if key is None else None
+        made: Delivery | None = None
         if template is None:
-            a = self.alert
-            made = Delivery(
-                kind=self.kind,
-                owner=a.sender_region,
-                alert=a,
-                produced_at=self.now,
-                source_time=a.sent,
-                **changes,
-            )
-            body = encode(made)
-            self._deliveries[shape] = orjson.loads(body)
+            made = self._build(changes)
+            if key is None:
+                body = encode(made)
+                self._deliveries[shape] = orjson.loads(body)
+            else:
+                body = encode(seal_delivery(made, key))
         else:
             body = _json(template, changes)
         notice_changes = {"delivery_id": did, "recipient": decision.recipient}
         if self._notice is None:
-            notice = encode(DeliveryNotice.of(made))  # the first delivery is always built whole
+            made = made or self._build(changes)
+            notice = encode(DeliveryNotice.of(made))
             self._notice = orjson.loads(notice)
         else:
             notice = _json(self._notice, notice_changes)
         return body, notice
 
-    def audit(self, did: str, decision: Disclosure) -> bytes:
-        """The audit record of the decision to deliver (or not) the alert to ``decision.recipient``."""
+    def _build(self, changes: dict[str, Any]) -> Delivery:
+        a = self.alert
+        return Delivery(
+            kind=self.kind,
+            owner=a.sender_region,
+            alert=a,
+            produced_at=self.now,
+            source_time=a.sent,
+            **changes,
+        )
+
+    def audit(self, did: str, decision: Disclosure, key: RegionKey | None = None) -> bytes:
+        """The audit record of the decision to deliver (or not) the alert to ``decision.recipient``;
+        a delivery sealed to ``key`` is recorded with the key and without the alert's plates."""
         changes: dict[str, Any] = {
             "audit_id": audit_id(did),
             "delivery_id": did,
@@ -96,6 +110,8 @@ class AlertRecords:
             "reason": decision.reason,
             "agreement_id": decision.agreement_id,
             "purpose": decision.purpose,
+            "plates": () if key is not None else self.alert.plates,
+            "sealed_to": key.key_id if key is not None else None,
         }
         if self._audit is None:
             a = self.alert
@@ -103,7 +119,6 @@ class AlertRecords:
                 kind=self.kind,
                 owner=a.sender_region,
                 subject_id=a.identifier,
-                plates=a.plates,
                 at=self.now,
                 source_time=a.sent,
                 **changes,

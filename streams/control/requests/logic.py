@@ -14,7 +14,10 @@ them to one inbox partition, where the thread is stored (``requests``). The rule
   is final (``schema_violation`` otherwise, naming the status);
 * answers are delivered to the requester under the recipient's agreement, the one recorded when the
   request went out if still in force; a result (``answered``) is judged again at its delivery, like an
-  alert's Update.
+  alert's Update;
+* where an agreement of the thread says ``seal``, its deliveries are sealed to the recipients' keys
+  (``sealing``): a request a recipient (or, for the answers, the requester) has no key for is refused
+  (``no_seal_key``); an answer the requester has no key for any more is dead-lettered, audited alike.
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ from datetime import datetime, timedelta
 from schemas.codec import DecodeError, decode_any
 from schemas.dlq import DlqReason, DlqStage
 from schemas.requests import AnswerStatus, CooperationRequest, RequestAnswer, RequestMessage
+from schemas.seal_policy import agreement_seals
 from schemas.times import TimeBounds
 from schemas.topics import Catalogue
 from schemas.vocab import Category
 from schemas.zone import Zone
 from streams.control.common import Output, Rejected, Unresolved, to_epoch
 from streams.control.requests.consent import request_consent
-from streams.control.requests.records import answer_records, refusal_record, request_records
+from streams.control.requests.records import answer_records, answer_refusal, refusal_record, request_records
+from streams.control.requests.sealing import answer_keys, request_keys
 from streams.control.state import PartyState, RequestState
 
 __all__ = ["FINAL", "PENDING", "Refused", "RequestResult", "next_status", "process_requests_record"]
@@ -143,10 +148,16 @@ def _request(
         problems = "; ".join(c.problem or "" for c in refused.values())
         audits = [refusal_record(cat, req, r, c.refusal(), c.problem or "", now) for r, c in refused.items()]
         raise Refused(f"request {req.request_id} may not go to {', '.join(refused)}: {problems}", audits)
+    keys, missing = request_keys(zone, req.requester, consents, now)
+    if missing:
+        problems = "; ".join(m.problem for m in missing)
+        audits = [refusal_record(cat, req, m.recipient, m.refusal(), m.problem, now) for m in missing]
+        raise Refused(f"request {req.request_id} may not go sealed: {problems}", audits)
     outputs: list[Output] = []
     parties: dict[str, PartyState] = {}
     for recipient, consent in consents.items():
-        did, records = request_records(cat, req, recipient, consent.request.agreement_id, now)
+        agreement_id = consent.request.agreement_id
+        did, records = request_records(cat, req, recipient, agreement_id, now, keys[recipient])
         outputs += records
         parties[recipient] = PartyState(
             delivery=did,
@@ -159,7 +170,7 @@ def _request(
             answers=[],
             breached=[],
         )
-    outputs += request_records(cat, req, req.requester, None, now)[1]  # the requester's own copy
+    outputs += request_records(cat, req, req.requester, None, now, keys[req.requester])[1]  # its own copy
     state = RequestState(
         requester=req.requester,
         kind=req.kind.value,
@@ -215,6 +226,7 @@ def _answer(
     if problem is not None:
         raise Rejected(DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
     agreement = party["answer_agreement"]
+    seals = agreement_seals(zone, party["agreement"], agreement)
     if answer.status == AnswerStatus.ANSWERED:  # results are the region's data: judged at delivery
         consent = request_consent(
             zone, state["requester"], answer.region, Category(state["category"]), state["purpose"], now
@@ -227,6 +239,14 @@ def _answer(
                 f"{consent.problem}",
             )
         agreement = consent.answer.agreement_id
+        seals = seals or consent.request.seal or consent.answer.seal
+    keys = answer_keys(zone, state, answer.region, agreement, seals, now)
+    if keys is None:
+        raise Refused(
+            f"the answer to request {answer.request_id} may not go to {state['requester']}: the agreement "
+            "says seal and it has no seal key",
+            [answer_refusal(cat, state, answer, agreement, now)],
+        )
     new_party = PartyState(**party)
     new_party["status"] = status
     new_party["answers"] = [*party["answers"], answer.answer_id]
@@ -236,5 +256,5 @@ def _answer(
         new_party["answered_at"] = to_epoch(received)
     new_state = RequestState(**state)
     new_state["parties"] = {**state["parties"], answer.region: new_party}
-    outputs = answer_records(cat, answer.request_id, new_state, answer, agreement, now)
+    outputs = answer_records(cat, answer.request_id, new_state, answer, agreement, now, keys)
     return RequestResult(answer.request_id, new_state, outputs, status, answer.region)

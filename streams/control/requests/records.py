@@ -5,6 +5,11 @@ the thread (store ``requests``, in the partition of the request id), not with th
 disclosure and every refusal has its audit record, keyed by the delivery it concerns; an answer's record
 is an act record (``AuditRecord.act``) that refers to the request's delivery to the answering region, so
 both sit in one partition of ``rax.audit``, in order.
+
+A delivery sealed to its recipient's key (``schemas.seal_policy``) is audited with that key and without
+the plate or the answer's text: the audit log must not hold in clear what the delivery hid from the
+broker (a sealed answer's record says its status and how many files it refers to; a request's record
+never repeats its details). A refusal for want of a seal key carries no plate either.
 """
 
 from __future__ import annotations
@@ -14,16 +19,26 @@ from datetime import datetime
 from schemas.audit import AuditAct, AuditReason, AuditRecord, ConsentSide, Decision, audit_id
 from schemas.codec import encode
 from schemas.delivery import Delivery, DeliveryKind, delivery_id
+from schemas.keys import RegionKey
 from schemas.requests import CooperationRequest, RequestAnswer
+from schemas.sealed_delivery import seal_delivery
 from schemas.topics import Catalogue
 from streams.control.common import Output, from_epoch
 from streams.control.state import RequestState
 
-__all__ = ["answer_records", "refusal_record", "request_records"]
+__all__ = ["answer_records", "answer_refusal", "refusal_record", "request_records"]
 
 
 def _audit(cat: Catalogue, key: str, record: AuditRecord) -> Output:
     return Output(cat.audit, key.encode(), encode(record))
+
+
+def _plates(plate: str | None, hidden: bool) -> tuple[str, ...]:
+    return (plate,) if plate and not hidden else ()
+
+
+def _sent(delivery: Delivery, key: RegionKey | None) -> bytes:
+    return encode(delivery if key is None else seal_delivery(delivery, key))
 
 
 def request_records(
@@ -32,8 +47,10 @@ def request_records(
     recipient: str,
     agreement_id: str | None,
     now: datetime,
+    key: RegionKey | None = None,
 ) -> tuple[str, list[Output]]:
-    """The request's delivery to ``recipient`` (the requester: its own copy) and its audit record."""
+    """The request's delivery to ``recipient`` (the requester: its own copy), sealed to ``key`` when
+    given, and its audit record."""
     did = delivery_id(req.request_id, req.requester, recipient)
     own = recipient == req.requester
     purpose = None if own else req.purpose
@@ -55,7 +72,7 @@ def request_records(
         recipient=recipient,
         owner=req.requester,
         subject_id=req.request_id,
-        plates=(req.plate,) if req.plate else (),
+        plates=_plates(req.plate, key is not None),
         decision=Decision.DISCLOSED,
         reason=AuditReason.OWNER if own else AuditReason.AGREEMENT,
         agreement_id=agreement_id,
@@ -64,8 +81,9 @@ def request_records(
         source_time=req.sent_at,
         actor=req.operator,
         detail=f"{req.kind.value}, {req.priority.value}, respond by {req.respond_by.isoformat()}",
+        sealed_to=key.key_id if key is not None else None,
     )
-    out = Output(cat.out(recipient), did.encode(), encode(delivery))
+    out = Output(cat.out(recipient), did.encode(), _sent(delivery, key))
     return did, [out, _audit(cat, did, audit)]
 
 
@@ -87,7 +105,7 @@ def refusal_record(
         recipient=recipient,
         owner=req.requester,
         subject_id=req.request_id,
-        plates=(req.plate,) if req.plate else (),
+        plates=_plates(req.plate, reason == AuditReason.NO_SEAL_KEY),
         decision=Decision.REFUSED,
         reason=reason,
         agreement_id=agreement,
@@ -108,15 +126,19 @@ def answer_records(
     answer: RequestAnswer,
     agreement_id: str | None,
     now: datetime,
+    keys: dict[str, RegionKey | None] | None = None,
 ) -> list[Output]:
     """An answer delivered to the requester (under ``agreement_id``) and as a receipt to the answering
-    region; the requester's delivery is audited as an act record referring to the request's delivery."""
+    region, each sealed to its recipient's key in ``keys`` if there is one; the requester's delivery is
+    audited as an act record referring to the request's delivery."""
     requester, region = state["requester"], answer.region
     party = state["parties"][region]
+    keys = keys or {}
     outputs: list[Output] = []
     for recipient in (requester, region):
         did = delivery_id(answer.answer_id, request_id, recipient)
         own = recipient == region
+        key = keys.get(recipient)
         delivery = Delivery(
             delivery_id=did,
             recipient=recipient,
@@ -128,10 +150,9 @@ def answer_records(
             produced_at=now,
             source_time=answer.at,
         )
-        outputs.append(Output(cat.out(recipient), did.encode(), encode(delivery)))
+        outputs.append(Output(cat.out(recipient), did.encode(), _sent(delivery, key)))
         if own:
             continue  # a receipt of its own answer: nothing of another region is disclosed
-        detail = answer.reason if answer.status.value == "declined" else answer.text
         audit = AuditRecord(
             audit_id=audit_id(did),
             delivery_id=did,
@@ -139,7 +160,7 @@ def answer_records(
             recipient=requester,
             owner=region,
             subject_id=request_id,
-            plates=(state["plate"],) if state["plate"] else (),
+            plates=_plates(state["plate"], key is not None),
             decision=Decision.DISCLOSED,
             reason=AuditReason.AGREEMENT,
             agreement_id=agreement_id,
@@ -149,7 +170,43 @@ def answer_records(
             act=AuditAct(answer.status.value),
             actor=answer.operator,
             refers_to=party["delivery"],
-            detail=(detail or answer.status.value)[:1000],
+            detail=_answer_detail(answer, sealed=key is not None),
+            sealed_to=key.key_id if key is not None else None,
         )
         outputs.append(_audit(cat, party["delivery"], audit))
     return outputs
+
+
+def _answer_detail(answer: RequestAnswer, *, sealed: bool) -> str:
+    """What the audit record says of an answer: its text or reason, or only its shape when sealed."""
+    if sealed:
+        files = len(answer.attachments)
+        return f"{answer.status.value} (sealed; {files} file{'' if files == 1 else 's'} referred to)"
+    detail = answer.reason if answer.status.value == "declined" else answer.text
+    return (detail or answer.status.value)[:1000]
+
+
+def answer_refusal(
+    cat: Catalogue, state: RequestState, answer: RequestAnswer, agreement_id: str | None, now: datetime
+) -> Output:
+    """The audit record of an answer not delivered to the requester: its agreement says seal and the
+    requester has no seal key (``no_seal_key``); it names the answer's status, not its text."""
+    requester, party = state["requester"], state["parties"][answer.region]
+    did = delivery_id(answer.answer_id, answer.request_id, requester)
+    audit = AuditRecord(
+        audit_id=audit_id(did),
+        delivery_id=did,
+        kind=DeliveryKind.REQUEST_ANSWER,
+        recipient=requester,
+        owner=answer.region,
+        subject_id=answer.request_id,
+        decision=Decision.REFUSED,
+        reason=AuditReason.NO_SEAL_KEY,
+        agreement_id=agreement_id,
+        at=now,
+        source_time=from_epoch(state["sent_at"]),
+        actor=answer.operator,
+        refers_to=party["delivery"],
+        detail=f"{answer.status.value}: the agreement says seal, {requester} has no seal key",
+    )
+    return _audit(cat, party["delivery"], audit)
