@@ -35,12 +35,19 @@ def match_delivery(match: Match, d: Disclosure, now: datetime) -> Delivery:
 
 
 def match_audit(
-    match: Match, d: Disclosure, now: datetime, detail: str | None = None, sealed_to: str | None = None
+    match: Match,
+    d: Disclosure,
+    now: datetime,
+    detail: str | None = None,
+    sealed_to: str | None = None,
+    *,
+    hidden: bool = False,
 ) -> AuditRecord:
     """The audit record of the decision ``d`` about ``match`` (a disclosure or a refusal).
 
     A disclosure sealed to the recipient's key ``sealed_to`` names the entry, fields and agreement but
-    not the plate: the audit log must not hold in clear what the delivery hid from the broker.
+    not the plate: the audit log must not hold in clear what the delivery hid from the broker. ``hidden``
+    leaves the plate out of any other record too (a refusal because the copy had to be sealed).
     """
     hit = match.hit
     did = match_delivery_id(match, d.recipient)
@@ -51,7 +58,7 @@ def match_audit(
         recipient=d.recipient,
         owner=match.owner,
         subject_id=match.entry_id,
-        plates=() if sealed_to is not None else (hit.plate,),
+        plates=() if hidden or sealed_to is not None else (hit.plate,),
         hit_region=hit.region,
         decision=d.decision,
         reason=d.reason,

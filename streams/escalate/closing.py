@@ -33,9 +33,10 @@ from schemas.operation import (
     OperationOutcome,
     TemporaryAgreement,
 )
+from schemas.seal_policy import seal_decisions
 from schemas.topics import Catalogue
 from schemas.zone import Zone
-from streams.escalate.operations import audit_record, consent
+from streams.escalate.operations import audit_record, consent, hides_plates, sealed_body
 from streams.runtime import Outgoing
 
 __all__ = [
@@ -150,13 +151,15 @@ def closing_deliveries(
     cat: Catalogue, zone: Zone, kept: Kept, now: datetime
 ) -> tuple[list[Outgoing], dict[str, int]]:
     """The closing notice to every region given the operation that may still be told (consent asked
-    again), an audit record for each decision, and the refusals by reason."""
+    again; sealed as ``schemas.seal_policy`` says), an audit record for each decision, and the refusals
+    by reason. The closing note is sealed with the rest; the audit record names the outcome only."""
     closure, op = kept.closure, kept.operation
     assert closure is not None
     out: list[Outgoing] = []
     refusals: dict[str, int] = {}
-    for recipient in kept.recipients:
-        d, bases = consent(zone, op, recipient, now)
+    decided = {r: consent(zone, op, r, now) for r in kept.recipients}
+    for d, key in seal_decisions(zone, (d for d, _ in decided.values()), now):
+        recipient, bases = d.recipient, decided[d.recipient][1]
         did = delivery_id(op.operation_id, "closed", recipient)
         if d.disclosed:
             delivery = Delivery(
@@ -171,12 +174,13 @@ def closing_deliveries(
                 produced_at=now,
                 source_time=closure.closed_at,
             )
-            out.append(Outgoing(cat.out(recipient), did.encode(), encode(delivery)))
+            out.append(Outgoing(cat.out(recipient), did.encode(), sealed_body(delivery, key)))
         else:
             refusals[d.reason.value] = refusals.get(d.reason.value, 0) + 1
         detail = f"operation {op.operation_id} closed by {op.owner}: {closure.outcome.value}"
         detail += f"; agreements: {', '.join(bases)}" if bases else ""
-        audit = audit_record(op, DeliveryKind.OPERATION_CLOSED, did, recipient, d, now, detail)
+        kind, hidden = DeliveryKind.OPERATION_CLOSED, hides_plates(d, key)
+        audit = audit_record(op, kind, did, recipient, d, now, detail, key, hidden=hidden)
         out.append(Outgoing(cat.audit, did.encode(), encode(audit)))
     return out, refusals
 

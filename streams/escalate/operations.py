@@ -7,7 +7,10 @@ each read's region for the category ``cloned_plate``. A recipient gets the opera
 of its evidence may be disclosed to it (the agreements' redactions applied); otherwise it gets nothing,
 and the refusal, like every disclosure, is audited. Each delivery is announced to the control app by a
 ``DeliveryNotice`` on its inbox, as the hot path announces a match's: the control app then holds the
-recipient to an acknowledgement deadline (by the operation's priority).
+recipient to an acknowledgement deadline (by the operation's priority). Where an agreement the answers
+rest on says ``seal``, the deliveries are sealed by ``schemas.seal_policy``'s rule (to the recipients'
+keys, failing closed ``no_seal_key``); the audit records of a sealed operation hold no plate and not its
+detail.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from schemas.delivery_notice import DeliveryNotice
 from schemas.disclosure import Disclosure, may_disclose, may_disclose_match
 from schemas.escalation import EscalationRules
 from schemas.inbox import InboxKind, inbox_headers
+from schemas.keys import RegionKey
 from schemas.operation import EscalationTrigger, EvidenceRead, Operation, operation_id
+from schemas.seal_policy import seal_decisions
+from schemas.sealed_delivery import seal_delivery
 from schemas.sharing import RedactField
 from schemas.topics import Catalogue
 from schemas.vocab import Category, PlateColour, Priority
@@ -29,7 +35,7 @@ from schemas.zone import Zone
 from streams.escalate.rules import Firing
 from streams.runtime import Outgoing
 
-__all__ = ["audit_record", "build_operation", "consent", "deliver", "notice"]
+__all__ = ["audit_record", "build_operation", "consent", "deliver", "hides_plates", "notice", "sealed_body"]
 
 
 _RANK = {p.value: i for i, p in enumerate(Priority)}
@@ -114,6 +120,7 @@ def consent(zone: Zone, op: Operation, recipient: str, at: datetime) -> tuple[Di
         next((a.purpose for a in answers if a.purpose), None),
         tuple(dict.fromkeys(f for a in answers for f in a.redact)),
         read_agreement_id=next((a.read_agreement_id for a in answers if a.read_agreement_id), None),
+        seal=any(a.seal for a in answers),
     ), bases
 
 
@@ -132,8 +139,9 @@ def deliver(
     out: list[Outgoing] = []
     refusals: dict[str, int] = {}
     last = op.evidence[-1]
-    for recipient in op.regions:
-        d, bases = consent(zone, op, recipient, now)
+    decided = {r: consent(zone, op, r, now) for r in op.regions}
+    for d, key in seal_decisions(zone, (d for d, _ in decided.values()), now):
+        recipient, bases = d.recipient, decided[d.recipient][1]
         did = delivery_id(op.operation_id, op.trigger.value, recipient)
         if d.disclosed:
             delivery = Delivery(
@@ -148,19 +156,45 @@ def deliver(
                 produced_at=now,
                 source_time=last.pass_time,
             )
-            out.append(Outgoing(cat.out(recipient), did.encode(), encode(delivery)))
+            out.append(Outgoing(cat.out(recipient), did.encode(), sealed_body(delivery, key)))
             out.append(notice(cat, delivery))
         else:
             refusals[d.reason.value] = refusals.get(d.reason.value, 0) + 1
-        audit = audit_record(op, DeliveryKind.OPERATION, did, recipient, d, now, _detail(op, bases))
+        hidden = hides_plates(d, key)
+        detail = _detail(op, bases, hidden)
+        audit = audit_record(op, DeliveryKind.OPERATION, did, recipient, d, now, detail, key, hidden=hidden)
         out.append(Outgoing(cat.audit, did.encode(), encode(audit)))
     return out, refusals
 
 
+def sealed_body(delivery: Delivery, key: RegionKey | None) -> bytes:
+    """The bytes of ``delivery`` as sent: sealed to ``key`` when there is one."""
+    return encode(delivery if key is None else seal_delivery(delivery, key))
+
+
+def hides_plates(d: Disclosure, key: RegionKey | None) -> bool:
+    """Whether the audit record of ``d`` must not name the plates: its delivery is sealed, or it was
+    refused because it had to be and could not (the record must not hold what the seal would hide)."""
+    return key is not None or d.reason == AuditReason.NO_SEAL_KEY
+
+
 def audit_record(
-    op: Operation, kind: DeliveryKind, did: str, recipient: str, d: Disclosure, now: datetime, detail: str
+    op: Operation,
+    kind: DeliveryKind,
+    did: str,
+    recipient: str,
+    d: Disclosure,
+    now: datetime,
+    detail: str,
+    key: RegionKey | None = None,
+    *,
+    hidden: bool = False,
 ) -> AuditRecord:
-    """The audit record of one decision about ``op`` (its opening or its closing) for ``recipient``."""
+    """The audit record of one decision about ``op`` (its opening or its closing) for ``recipient``;
+    sealed to ``key``, or ``hidden``: without the plates."""
+    plates = (
+        () if hidden or key is not None else tuple(dict.fromkeys((op.plate, *(r.plate for r in op.evidence))))
+    )
     return AuditRecord(
         audit_id=audit_id(did),
         delivery_id=did,
@@ -168,7 +202,7 @@ def audit_record(
         recipient=recipient,
         owner=op.owner,
         subject_id=op.operation_id,
-        plates=tuple(dict.fromkeys((op.plate, *(r.plate for r in op.evidence)))),
+        plates=plates,
         hit_region=op.evidence[-1].region,
         decision=d.decision,
         reason=d.reason,
@@ -180,6 +214,7 @@ def audit_record(
         at=now,
         source_time=op.evidence[-1].pass_time,
         detail=detail[:1000],
+        sealed_to=key.key_id if key is not None else None,
     )
 
 
@@ -190,6 +225,7 @@ def notice(cat: Catalogue, delivery: Delivery) -> Outgoing:
     return Outgoing(cat.control_inbox, delivery.delivery_id.encode(), body, list(headers))
 
 
-def _detail(op: Operation, bases: list[str]) -> str:
-    text = f"{op.trigger.value} operation {op.operation_id}: {op.detail or ''}"
+def _detail(op: Operation, bases: list[str], sealed: bool = False) -> str:
+    said = "(sealed)" if sealed else (op.detail or "")  # a sealed operation's detail stays in the seal
+    text = f"{op.trigger.value} operation {op.operation_id}: {said}"
     return (text + (f"; agreements: {', '.join(bases)}" if bases else ""))[:1000]

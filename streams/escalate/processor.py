@@ -234,7 +234,7 @@ class EscalateProcessor:
         in_force = [InForce.from_json(a) for a in state.agreements.values()]
         for a in in_force:
             disclosures = flow(zone, match, [a], now)
-            ctx.out.extend(flow_outputs(self.cat, match, disclosures, a.operation_id, now))
+            ctx.out.extend(flow_outputs(self.cat, zone, match, disclosures, a.operation_id, now))
             if disclosures:
                 ctx.after_commit(partial(self.metrics.temporary_deliveries.inc, len(disclosures)))
 
@@ -338,7 +338,7 @@ class EscalateProcessor:
         except CloseRefused as exc:
             return ctx.dead_letter(original(rec), exc.reason, DlqStage.VALIDATE, str(exc))
         ops[cmd.operation_id] = kept.to_json()
-        ctx.out.extend(plate_records(self.cat, kept, now))
+        ctx.out.extend(plate_records(self.cat, zone, kept, now))
         log.info("operation %s: temporary agreement %s accepted", cmd.operation_id, cmd.agreement_id)
 
     def _temp(self, rec: InRecord, ctx: Context) -> None:

@@ -7,7 +7,10 @@ operation's plates (``plate_records``), where the plate's state keeps it as an `
 expires or the operation ends (``end_records``). A match on the plate then also goes (``flow``) to each
 member the standing decision does not give it to — the owner's side of consent granted by the temporary
 agreement, the read's side by its region being a member (or by the standing agreements) — with the
-standing redactions except ``unredact``, audited with reason ``temporary_agreement``.
+standing redactions except ``unredact``, audited with reason ``temporary_agreement``. Sealed as
+``schemas.seal_policy`` says: a member whose standing agreement with the owner says ``seal`` gets it
+sealed (or nothing, ``no_seal_key``), and when the hot path sealed any copy of the match every member
+holding a key gets it sealed too.
 """
 
 from __future__ import annotations
@@ -23,15 +26,16 @@ from schemas.codec import encode
 from schemas.delivery import DeliveryKind, delivery_id
 from schemas.disclosure import Disclosure, may_disclose
 from schemas.dlq import DlqReason
-from schemas.match_records import match_audit, match_delivery
+from schemas.match_records import match_audit, match_delivery, match_delivery_id
 from schemas.matching import Match
 from schemas.operation import TemporaryAgreement
 from schemas.recipients import decide_recipients
+from schemas.seal_policy import seal_decisions
 from schemas.sharing import RedactField
 from schemas.topics import Catalogue
 from schemas.zone import Zone
 from streams.escalate.closing import KIND_HEADER, CloseRefused, Kept, owned
-from streams.escalate.operations import audit_record, notice
+from streams.escalate.operations import audit_record, consent, notice, sealed_body
 from streams.runtime import Outgoing
 
 __all__ = ["TEMP", "InForce", "accept", "end_records", "flow", "flow_outputs", "plate_records"]
@@ -132,7 +136,7 @@ def _plates(kept: Kept) -> list[str]:
     return list(dict.fromkeys(r.plate for r in kept.operation.evidence))
 
 
-def plate_records(cat: Catalogue, kept: Kept, now: datetime) -> list[Outgoing]:
+def plate_records(cat: Catalogue, zone: Zone, kept: Kept, now: datetime) -> list[Outgoing]:
     """The accepted agreement to each plate's partition, and its audit record for each member."""
     agreement = _in_force(kept)
     value = orjson.dumps({"set": agreement.to_json()})
@@ -144,10 +148,12 @@ def plate_records(cat: Catalogue, kept: Kept, now: datetime) -> list[Outgoing]:
         f"{cmd.expires_at.isoformat()}: categories {', '.join(agreement.categories)}; unredacted "
         f"{', '.join(agreement.unredact) or 'nothing'}; basis: {cmd.legal_basis}"
     )
+    # an operation sealed to any member: the records of its agreement do not name its plates either
+    sealed = any(consent(zone, op, m, now)[0].seal for m in kept.recipients)
     for member in kept.recipients:
         did = delivery_id(cmd.agreement_id, "temporary_agreement", member)
         d = Disclosure(member, AuditReason.TEMPORARY_AGREEMENT, cmd.agreement_id, cmd.purpose)
-        audit = audit_record(op, DeliveryKind.OPERATION, did, member, d, now, detail)
+        audit = audit_record(op, DeliveryKind.OPERATION, did, member, d, now, detail, hidden=sealed)
         out.append(Outgoing(cat.audit, did.encode(), encode(audit)))
     return out
 
@@ -160,13 +166,10 @@ def end_records(cat: Catalogue, kept: Kept) -> list[Outgoing]:
     return [Outgoing(cat.escalate_inbox, p.encode(), value, [(KIND_HEADER, TEMP)]) for p in _plates(kept)]
 
 
-def _standing_redactions(zone: Zone, owner: str, member: str, at: datetime) -> set[str]:
-    return {
-        f.value
-        for a in zone.agreements
-        if a.owner == owner and a.recipient == member and a.is_valid_at(at)
-        for f in a.redact
-    }
+def _standing(zone: Zone, owner: str, member: str, at: datetime) -> tuple[set[str], bool]:
+    """The redactions of the owner's standing agreements with ``member`` in force, and whether any seals."""
+    standing = [a for a in zone.agreements_between(owner, member) if a.is_valid_at(at)]
+    return {f.value for a in standing for f in a.redact}, any(a.seal for a in standing)
 
 
 def flow(zone: Zone, match: Match, agreements: list[InForce], at: datetime) -> list[Disclosure]:
@@ -193,21 +196,30 @@ def flow(zone: Zone, match: Match, agreements: list[InForce], at: datetime) -> l
             )
             if not read_side:
                 continue
-            redact = sorted(_standing_redactions(zone, a.owner, member, at) - set(a.unredact))
-            fields = tuple(RedactField(f) for f in redact)
-            out.append(Disclosure(member, AuditReason.TEMPORARY_AGREEMENT, a.agreement_id, a.purpose, fields))
+            redactions, seal = _standing(zone, a.owner, member, at)
+            fields = tuple(RedactField(f) for f in sorted(redactions - set(a.unredact)))
+            basis = (AuditReason.TEMPORARY_AGREEMENT, a.agreement_id, a.purpose, fields)
+            out.append(Disclosure(member, *basis, seal=seal))
     return out
 
 
 def flow_outputs(
-    cat: Catalogue, match: Match, disclosures: list[Disclosure], operation_id: str, now: datetime
+    cat: Catalogue, zone: Zone, match: Match, disclosures: list[Disclosure], operation_id: str, now: datetime
 ) -> list[Outgoing]:
-    """Each disclosure's delivery, its notice to the control app and its audit record."""
+    """Each disclosure's delivery (sealed as ``schemas.seal_policy`` says), its notice to the control app
+    and its audit record; a disclosure that must be sealed to a member without a key is only audited."""
+    hit = match.hit
+    standing = decide_recipients(zone, match.owner, match.category, hit.region, now)
+    elsewhere = any(d.disclosed and d.seal for d in standing)  # the hot path sealed a copy of it
     out: list[Outgoing] = []
-    for d in disclosures:
-        delivery = match_delivery(match, d, now)
-        did = delivery.delivery_id.encode()
-        audit = match_audit(match, d, now, f"under the temporary agreement of operation {operation_id}")
-        out += [Outgoing(cat.out(d.recipient), did, encode(delivery)), notice(cat, delivery)]
+    detail = f"under the temporary agreement of operation {operation_id}"
+    for d, key in seal_decisions(zone, disclosures, now, sealed_elsewhere=elsewhere):
+        did = match_delivery_id(match, d.recipient).encode()
+        if d.disclosed:
+            delivery = match_delivery(match, d, now)
+            out += [Outgoing(cat.out(d.recipient), did, sealed_body(delivery, key)), notice(cat, delivery)]
+        sealed_to = key.key_id if key is not None else None
+        hidden = d.reason == AuditReason.NO_SEAL_KEY  # refused for want of a key: no plate in clear either
+        audit = match_audit(match, d, now, detail, sealed_to=sealed_to, hidden=hidden)
         out.append(Outgoing(cat.audit, did, encode(audit)))
     return out
