@@ -28,6 +28,7 @@ from schemas.operation import (
     close_id,
     temporary_agreement_id,
 )
+from schemas.sealed_delivery import PrivateKeyLookup
 from schemas.sharing import RedactField
 from schemas.topics import Catalogue
 from schemas.vocab import Category
@@ -91,10 +92,16 @@ def fold(deliveries: Iterable[Delivery]) -> dict[str, KnownOperation]:
 
 
 def read_operations(
-    settings: KafkaSettings, cat: Catalogue, region: str, timeout: float = 30.0
+    settings: KafkaSettings,
+    cat: Catalogue,
+    region: str,
+    timeout: float = 30.0,
+    keys: PrivateKeyLookup | None = None,
+    unopened: list[str] | None = None,
 ) -> dict[str, KnownOperation]:
-    """Every operation delivered to ``region`` that its out topic still holds (read to its end)."""
-    return fold(read_deliveries(settings, cat, region, "ops", timeout))
+    """Every operation delivered to ``region`` that its out topic still holds (read to its end), sealed
+    ones opened with ``keys``; why any did not open is appended to ``unopened``."""
+    return fold(read_deliveries(settings, cat, region, "ops", timeout, keys, unopened))
 
 
 def close_operation(

@@ -2,29 +2,57 @@
 
 The region's lists (special operations, cooperation requests) are folded from here, so nothing is shown
 that the consent rule withheld, and there is no second copy to keep in step. The out topic's retention
-(7 days) bounds what it holds.
+(7 days) bounds what it holds. Sealed deliveries (of any kind) are opened with the region's private keys;
+one that does not open (no key store given, a key not held) is left out and said why, never guessed at.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
 
+from ops.keys import KeyStoreError
 from schemas.codec import DecodeError, decode
+from schemas.crypto import OpenError
 from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
+from schemas.sealed_delivery import PrivateKeyLookup, open_delivery
 from schemas.topics import Catalogue
 from streams.runtime import ClientFactory
 
-__all__ = ["read_deliveries"]
+__all__ = ["opened", "read_deliveries"]
+
+log = logging.getLogger(__name__)
+
+
+def opened(d: Delivery, keys: PrivateKeyLookup | None) -> Delivery:
+    """``d`` with its payload opened by ``keys`` (``d`` itself when not sealed); ``OpenError`` when it
+    cannot be: no key store, a key not held, a store that refuses its key, a body that does not open."""
+    if d.sealed is None:
+        return d
+    if keys is None:
+        raise OpenError(f"delivery {d.delivery_id} is sealed and no key store was given (--keys)")
+    try:
+        return open_delivery(d, keys)
+    except KeyStoreError as exc:
+        raise OpenError(f"delivery {d.delivery_id}: {exc}") from None
 
 
 def read_deliveries(
-    settings: KafkaSettings, cat: Catalogue, region: str, client: str, timeout: float = 30.0
+    settings: KafkaSettings,
+    cat: Catalogue,
+    region: str,
+    client: str,
+    timeout: float = 30.0,
+    keys: PrivateKeyLookup | None = None,
+    unopened: list[str] | None = None,
 ) -> list[Delivery]:
-    """Every delivery on ``region``'s out topic, in partition order; ``client`` names the reader (its
-    group lies under the region's group prefix, which the region's identity may use)."""
+    """Every delivery on ``region``'s out topic, in partition order, sealed ones opened with ``keys``;
+    ``client`` names the reader (its group lies under the region's group prefix, which the region's
+    identity may use). A sealed delivery that does not open is left out; why is appended to
+    ``unopened`` (and logged)."""
     topic = cat.out(region)
     consumer = ClientFactory(settings, f"{client}@{region}").reader(
         group_id=f"{cat.region_group_prefix(region)}{client}"
@@ -47,7 +75,13 @@ def read_deliveries(
                     continue
                 raise RuntimeError(f"reading {topic}: {err}")
             with contextlib.suppress(DecodeError):  # a record that is no delivery: nothing to fold
-                deliveries.append(decode(msg.value(), Delivery))
+                d = decode(msg.value(), Delivery)
+                try:
+                    deliveries.append(opened(d, keys))
+                except OpenError as exc:
+                    log.error("%s: left out", exc)
+                    if unopened is not None:
+                        unopened.append(str(exc))
     finally:
         consumer.close()
     return deliveries

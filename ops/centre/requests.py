@@ -18,6 +18,7 @@ from schemas.acks import DeadlineBreach
 from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
 from schemas.requests import CooperationRequest, RequestAnswer
+from schemas.sealed_delivery import PrivateKeyLookup
 from schemas.topics import Catalogue
 from streams.runtime import ClientFactory
 
@@ -88,10 +89,16 @@ def fold_threads(deliveries: Iterable[Delivery]) -> dict[str, RequestThread]:
 
 
 def read_threads(
-    settings: KafkaSettings, cat: Catalogue, region: str, timeout: float = 30.0
+    settings: KafkaSettings,
+    cat: Catalogue,
+    region: str,
+    timeout: float = 30.0,
+    keys: PrivateKeyLookup | None = None,
+    unopened: list[str] | None = None,
 ) -> dict[str, RequestThread]:
-    """Every thread ``region`` is a party to that its out topic still holds."""
-    return fold_threads(read_deliveries(settings, cat, region, "requests", timeout))
+    """Every thread ``region`` is a party to that its out topic still holds, sealed deliveries opened
+    with ``keys``; why any did not open is appended to ``unopened``."""
+    return fold_threads(read_deliveries(settings, cat, region, "requests", timeout, keys, unopened))
 
 
 def publish(

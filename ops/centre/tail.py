@@ -180,4 +180,9 @@ def summarise(d: Delivery, zone_keys: Iterable[RegionKey] | None = None) -> dict
             plate=d.closure.plate,
             outcome=d.closure.outcome.value,
         )
+    elif d.request is not None:
+        r = d.request
+        row.update(request=r.request_id, request_kind=r.kind.value, plate=r.plate, priority=r.priority.value)
+    elif d.answer is not None:
+        row.update(request=d.answer.request_id, region=d.answer.region, status=d.answer.status.value)
     return row

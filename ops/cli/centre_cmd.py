@@ -12,9 +12,8 @@ from rich.live import Live
 from rich.table import Table
 
 from ops.centre import DeliveryTail, SeenStore, acknowledge, summarise
-from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
+from ops.cli.common import fail, kafka_options, keys_option, rax_home, resolve_kafka, seal_keys
 from ops.cli.console_cmd import console, officers
-from ops.keys import KeyStore, SealKeyLookup
 from schemas.acks import Outcome
 from schemas.keys import RegionKey
 from schemas.regions import UnknownRegion, check_region
@@ -24,16 +23,8 @@ from streams.runtime.signatures import SignKeysError, read_zone_keys
 __all__ = ["command"]
 
 
-_keys_option = click.option(
-    "--keys",
-    envvar="RAX_KEYS_DIR",
-    default=None,
-    help="The region's key store, to open sealed deliveries; default $RAX_HOME/keys (rax keys create).",
-)
-
-
-def _seal_keys(directory: str | None, region: str) -> SealKeyLookup:
-    return SealKeyLookup(KeyStore(Path(directory) if directory else rax_home() / "keys"), region)
+_keys_option = keys_option
+_seal_keys = seal_keys
 
 
 def _region(code: str) -> str:

@@ -11,6 +11,7 @@ import click
 from pydantic import SecretStr
 
 from ops.kafka import LocalCluster
+from ops.keys import KeyStore, SealKeyLookup
 from schemas.kafka_settings import KafkaSettings
 from schemas.regions import UnknownRegion, check_region
 
@@ -18,11 +19,13 @@ __all__ = [
     "cache_dir",
     "fail",
     "kafka_options",
+    "keys_option",
     "local_cluster",
     "namespace_option",
     "rax_home",
     "region_code",
     "resolve_kafka",
+    "seal_keys",
 ]
 
 
@@ -101,3 +104,17 @@ def namespace_option(f: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--namespace", default="rax", show_default=True, help="Topic namespace of the exchange."
     )(f)
+
+
+#: ``--keys``: the region's key store, to open sealed deliveries (rax centre, rax ops, rax request)
+keys_option = click.option(
+    "--keys",
+    envvar="RAX_KEYS_DIR",
+    default=None,
+    help="The region's key store, to open sealed deliveries; default $RAX_HOME/keys (rax keys create).",
+)
+
+
+def seal_keys(directory: str | None, region: str) -> SealKeyLookup:
+    """The region's private seal keys in ``directory`` (default ``$RAX_HOME/keys``), loaded on use."""
+    return SealKeyLookup(KeyStore(Path(directory) if directory else rax_home() / "keys"), region)

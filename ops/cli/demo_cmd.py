@@ -217,7 +217,7 @@ def command(
         for line in scorecard_lines(fetch_scorecards(metrics_base + 3), regions):
             click.echo(line)
         if roles.request is not None:  # the cooperation request's thread (协查)
-            for line in request_lines(settings, DEFAULT, roles.request.requester):
+            for line in request_lines(settings, DEFAULT, roles.request.requester, protection.keys_dir):
                 click.echo(line)
     except KeyboardInterrupt:
         pass

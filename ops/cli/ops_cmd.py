@@ -8,7 +8,7 @@ import orjson
 
 from ops.centre import KnownOperation, close_operation, read_operations
 from ops.centre.operations import AgreementTerms, agree_operation
-from ops.cli.common import fail, kafka_options, resolve_kafka
+from ops.cli.common import fail, kafka_options, keys_option, resolve_kafka, seal_keys
 from schemas.kafka_settings import KafkaSettings
 from schemas.operation import OperationOutcome
 from schemas.regions import UnknownRegion, check_region
@@ -26,11 +26,18 @@ def _region(code: str) -> str:
         fail(str(exc))
 
 
-def _known(settings: KafkaSettings, cat: Catalogue, region: str) -> dict[str, KnownOperation]:
+def _known(
+    settings: KafkaSettings, cat: Catalogue, region: str, keys: str | None
+) -> dict[str, KnownOperation]:
+    """The region's operations, sealed ones opened with its keys; those that do not open are named."""
+    unopened: list[str] = []
     try:
-        return read_operations(settings, cat, region)
+        known = read_operations(settings, cat, region, keys=seal_keys(keys, region), unopened=unopened)
     except (RuntimeError, TimeoutError) as exc:
         fail(str(exc))
+    for why in unopened:
+        click.echo(f"not shown, sealed: {why}", err=True)
+    return known
 
 
 @click.group("ops")
@@ -50,6 +57,7 @@ def command() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per operation.")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@keys_option
 def list_(
     bootstrap: str | None,
     username: str | None,
@@ -59,10 +67,11 @@ def list_(
     status: str,
     as_json: bool,
     namespace: str,
+    keys: str | None,
 ) -> None:
     """The operations delivered to REGION that its out topic still holds (7 days), oldest first."""
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
-    known = _known(settings, Catalogue(namespace), _region(region))
+    known = _known(settings, Catalogue(namespace), _region(region), keys)
     rows = sorted(known.values(), key=lambda k: k.operation.opened_at)
     if status != "all":
         rows = [k for k in rows if (k.closure is None) == (status == "open")]
@@ -84,6 +93,7 @@ def list_(
 @click.argument("operation_id")
 @click.option("--region", required=True, help="The region whose deliveries are read (GB/T 2260 code).")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@keys_option
 def show(
     bootstrap: str | None,
     username: str | None,
@@ -92,10 +102,11 @@ def show(
     operation_id: str,
     region: str,
     namespace: str,
+    keys: str | None,
 ) -> None:
     """One operation as delivered to REGION: trigger, evidence reads in order, regions, and its end."""
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
-    known = _known(settings, Catalogue(namespace), _region(region)).get(operation_id)
+    known = _known(settings, Catalogue(namespace), _region(region), keys).get(operation_id)
     if known is None:
         fail(f"operation {operation_id} was not delivered to {region} (or left its out topic's retention)")
     click.echo(orjson.dumps(known.detail(), option=orjson.OPT_INDENT_2).decode())
@@ -119,6 +130,7 @@ def show(
     help="Send without first reading the region's out topic for the operation (owner, still open).",
 )
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@keys_option
 def close(
     bootstrap: str | None,
     username: str | None,
@@ -131,6 +143,7 @@ def close(
     operator: str | None,
     no_check: bool,
     namespace: str,
+    keys: str | None,
 ) -> None:
     """Close an operation REGION owns with an outcome; the escalate processor tells its regions.
 
@@ -140,7 +153,7 @@ def close(
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
     cat, region = Catalogue(namespace), _region(region)
     if not no_check:
-        _check_owned_and_open(settings, cat, region, operation_id, "close")
+        _check_owned_and_open(settings, cat, region, operation_id, "close", keys)
     try:
         cmd = close_operation(settings, cat, region, operation_id, OperationOutcome(outcome), note, operator)
     except (RuntimeError, ValueError) as exc:
@@ -149,10 +162,10 @@ def close(
 
 
 def _check_owned_and_open(
-    settings: KafkaSettings, cat: Catalogue, region: str, operation_id: str, verb: str
+    settings: KafkaSettings, cat: Catalogue, region: str, operation_id: str, verb: str, keys: str | None
 ) -> None:
     """Fails unless ``region``'s deliveries show ``operation_id`` as its own and still open."""
-    known = _known(settings, cat, region).get(operation_id)
+    known = _known(settings, cat, region, keys).get(operation_id)
     if known is None:
         fail(f"operation {operation_id} was not delivered to {region}; --no-check to send anyway")
     if known.operation.owner != region:
@@ -185,6 +198,7 @@ def _check_owned_and_open(
 @click.option("--operator", default=None, help="Police number of the officer issuing it.")
 @click.option("--no-check", is_flag=True, help="Send without first reading the region's out topic.")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@keys_option
 def agree(
     bootstrap: str | None,
     username: str | None,
@@ -200,13 +214,14 @@ def agree(
     operator: str | None,
     no_check: bool,
     namespace: str,
+    keys: str | None,
 ) -> None:
     """Give the members of an operation REGION owns a temporary agreement (broader categories, fewer
     redactions) until it expires or the operation is closed; the escalate processor decides it."""
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
     cat, region = Catalogue(namespace), _region(region)
     if not no_check:
-        _check_owned_and_open(settings, cat, region, operation_id, "agree for")
+        _check_owned_and_open(settings, cat, region, operation_id, "agree for", keys)
     terms = AgreementTerms(
         tuple(Category(c) for c in categories),
         tuple(RedactField(f) for f in unredact),

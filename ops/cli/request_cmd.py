@@ -10,7 +10,15 @@ import click
 import orjson
 
 from ops.centre.requests import publish, read_threads
-from ops.cli.common import fail, kafka_options, namespace_option, region_code, resolve_kafka
+from ops.cli.common import (
+    fail,
+    kafka_options,
+    keys_option,
+    namespace_option,
+    region_code,
+    resolve_kafka,
+    seal_keys,
+)
 from schemas.codec import DecodeError
 from schemas.requests import AnswerStatus, CooperationRequest, RequestAnswer, RequestKind
 from schemas.topics import Catalogue
@@ -182,6 +190,7 @@ def answer(
 @click.option(
     "--json", "as_json", is_flag=True, help="One JSON object per thread; the whole thread in `thread`."
 )
+@keys_option
 def list_(
     bootstrap: str | None,
     username: str | None,
@@ -190,14 +199,19 @@ def list_(
     namespace: str,
     region: str,
     as_json: bool,
+    keys: str | None,
 ) -> None:
     """The threads REGION is a party to (as requester or recipient) that its out topic holds, oldest first."""
     region = region_code(region)
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
+    unopened: list[str] = []
     try:
-        threads = read_threads(settings, Catalogue(namespace), region)
+        threads = read_threads(settings, Catalogue(namespace), region, keys=seal_keys(keys, region),
+                               unopened=unopened)  # fmt: skip
     except (RuntimeError, TimeoutError) as exc:
         fail(str(exc))
+    for why in unopened:
+        click.echo(f"not shown, sealed: {why}", err=True)
     for thread in sorted(threads.values(), key=lambda t: t.request.sent_at):
         s = thread.summary(region)
         if as_json:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from ops.centre.requests import read_threads
 from ops.demo.roles import REQUEST_CATEGORY, REQUEST_PURPOSE, RequestRoles
+from ops.keys import KeyStore, SealKeyLookup
 from schemas.kafka_settings import KafkaSettings
 from schemas.requests import Attachment, CooperationRequest, RequestAnswer, answer_id
 from schemas.topics import Catalogue
@@ -73,9 +75,13 @@ def demo_answers(req: CooperationRequest) -> list[RequestAnswer]:
     ]
 
 
-def request_lines(settings: KafkaSettings, cat: Catalogue, requester: str) -> list[str]:
-    """One line per thread of ``requester``: who was asked and where each answer stands."""
-    threads = read_threads(settings, cat, requester)
+def request_lines(
+    settings: KafkaSettings, cat: Catalogue, requester: str, keys_dir: Path | None = None
+) -> list[str]:
+    """One line per thread of ``requester``: who was asked and where each answer stands; sealed threads
+    opened with the demo's key store ``keys_dir`` (where the zone's agreements seal)."""
+    keys = SealKeyLookup(KeyStore(keys_dir), requester) if keys_dir is not None else None
+    threads = read_threads(settings, cat, requester, keys=keys)
     lines = [f"cooperation requests of {requester}: {len(threads)}"]
     for thread in sorted(threads.values(), key=lambda t: t.request.sent_at):
         r = thread.request

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import x25519
 
+from ops.centre.operations import fold
+from ops.centre.outbox import opened
+from ops.keys import KeyStore, SealKeyLookup
 from ops.zone import load_zone_file
 from schemas.audit import AuditReason, AuditRecord, Decision
 from schemas.codec import decode
-from schemas.crypto import public_record
+from schemas.crypto import OpenError, public_record
 from schemas.delivery import Delivery
 from schemas.disclosure import Disclosure
 from schemas.escalation import ClonedPlateRule, EscalationRules
@@ -117,3 +122,16 @@ def test_a_temporary_agreement_match_is_sealed_or_refused_like_a_standing_one() 
     out = flow_outputs(CAT, _zone(), m, [d], "op-1", NOW)
     raw, (audit,) = _split(out)
     assert raw == {} and audit.reason == AuditReason.NO_SEAL_KEY and audit.plates == ()
+
+
+def test_a_region_reader_opens_sealed_operations_and_says_why_it_cannot(tmp_path: Path) -> None:
+    zone = _zone()
+    op = _cloned(zone)
+    raw, _ = _split(deliver(CAT, zone, op, NOW)[0])
+    sealed = decode(raw[CQ], Delivery)
+    known = fold([opened(sealed, lambda key_id: PRIVATE[CQ])])
+    assert known[op.operation_id].operation.plate == "川A12345"
+    with pytest.raises(OpenError, match="no key store was given"):
+        opened(sealed, None)
+    with pytest.raises(OpenError, match="not held here"):
+        opened(sealed, SealKeyLookup(KeyStore(tmp_path), CQ))  # an empty store: no crash, a reason
