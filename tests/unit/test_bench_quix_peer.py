@@ -71,3 +71,29 @@ def test_the_peer_dedups_like_the_hot_path_window() -> None:
         event = f"e{i}" if rng.random() > 0.1 else f"e{max(i - 1, 0)}"
         expected = not window.seen(event, "川A12345", "blue", checkpoint, t)
         assert is_new_pass(state, checkpoint, "blue", event, t, 10.0) == expected, i
+
+
+def test_the_peer_finds_what_the_hot_path_finds_on_generated_entries() -> None:
+    """Exact, tolerant and partial entries as bench_hotpath generates them; reads of their plates,
+    look-alike misreads of them and unrelated plates (partials without tolerance: the peer ignores it)."""
+    from bench.hotpath.world import Plates
+
+    rng = random.Random(11)
+    plates = Plates(rng, [], 3000)
+    peer, hot = PeerIndex((*LOOKALIKE_CLASSES, PROVINCE_CLASS)), WatchlistIndex()
+    reads: list[tuple[str, str]] = []
+    for n in range(3000):
+        plate, colour = plates.fresh()
+        partial = rng.random() < 0.3
+        pattern = plates.partial(plate) if partial else plate
+        tolerance = 0 if partial or rng.random() < 0.7 else 1
+        wanted = None if partial or rng.random() < 0.3 else colour
+        peer.add(Entry(f"e{n}", "510000", "fugitive", "intercept", "high", pattern, wanted, tolerance))
+        hot.upsert(f"e{n}", pattern, wanted, tolerance, ref=n)
+        reads += [(plate, colour), (plates.misread(plate) or plate, colour), plates.fresh()]
+    found = 0
+    for plate, colour in reads:
+        mine = sorted((f.entry.entry_id, f.kind) for f in peer.match(plate, colour))
+        assert mine == sorted((m.entry_id, m.kind) for m in hot.match(plate, colour, now=0.0)), plate
+        found += bool(mine)
+    assert found > 3000

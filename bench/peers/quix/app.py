@@ -97,7 +97,7 @@ def main() -> None:
             {
                 "ready": index.entries,
                 "quixstreams": quixstreams.__version__,
-                "mask_probes_by_length": {str(n): index.mask_probes(n) for n in (7, 8)},
+                "block_probes_by_length": {str(n): index.block_probes(n) for n in (7, 8)},
             }
         ).decode(),
         flush=True,

@@ -7,9 +7,11 @@ that module pulls in RAX's ``schemas`` package and its dependencies):
 * misread: the hit's plate folded to its look-alike classes (``8B`` → ``8``, every province
   character → one) is a tolerant entry's folded plate, and the two differ in at most ``tolerance``
   characters (a dict lookup plus a ``str.translate``; differences are within a class by construction);
-* partial: ``?`` one unknown character, ``*`` any run. Patterns with one or two ``?`` and no ``*``
-  are found by masking the hit's plate at the positions the patterns of its length mask (one dict
-  probe per mask in use: up to 21 for an 8-character plate); patterns ``prefix*suffix`` with a suffix
+* partial: ``?`` one unknown character, ``*`` any run. Patterns of one or two ``?`` (after the
+  first two characters) and no ``*`` are filed under a block of characters they know: the rest of the
+  plate after its first two characters cut into as many blocks as unknowns plus one, so one block is
+  whole (pigeonhole); a hit probes each block of its length with its first two characters (5 probes),
+  then compares the candidates character by character; patterns ``prefix*suffix`` with a suffix
   of three or more known characters by the suffix's last three (one probe, then ``startswith`` /
   ``endswith``); any other pattern (a handful: ``川A1?3*``) by a regular expression tried on every hit.
   Unlike the hot path, a partial's ``tolerance`` is not applied to its known characters (a partial
@@ -21,6 +23,7 @@ expiry and ``placed_at`` (the benchmark's entries are in force for a year), scop
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 from typing import NamedTuple
@@ -59,8 +62,8 @@ class PeerIndex:
         self._fold = str.maketrans({ch: members[0] for members in lookalike_classes for ch in members})
         self._exact: dict[str, list[Entry]] = {}
         self._folded: dict[str, list[Entry]] = {}
-        #: plate length -> [(masked positions, masked pattern -> entries)]
-        self._masked: dict[int, list[tuple[tuple[int, ...], dict[str, list[Entry]]]]] = {}
+        #: plate length -> [(start, end, first two characters + pattern[start:end] -> [(pattern, entry)])]
+        self._blocks: dict[int, list[tuple[int, int, dict[str, list[tuple[str, Entry]]]]]] = {}
         self._stars: dict[str, list[tuple[str, str, Entry]]] = {}
         self._other: list[tuple[re.Pattern[str], Entry]] = []
         self.entries = 0
@@ -73,15 +76,15 @@ class PeerIndex:
             if e.tolerance:
                 self._folded.setdefault(pattern.translate(self._fold), []).append(e)
             return
-        unknown = tuple(i for i, ch in enumerate(pattern) if ch == "?")
-        if "*" not in pattern and len(unknown) <= 2:
-            groups = self._masked.setdefault(len(pattern), [])
-            group = next((g for pos, g in groups if pos == unknown), None)
-            if group is None:
-                group = {}
-                groups.append((unknown, group))
-            group.setdefault(pattern, []).append(e)
-            return
+        unknown = [i for i, ch in enumerate(pattern) if ch == "?"]
+        if "*" not in pattern and len(unknown) <= 2 and min(unknown) >= 2:
+            # pigeonhole: cut the characters after the first two into len(unknown) + 1 blocks; one of
+            # them is fully known, and the pattern is filed under it (with the first two characters)
+            for start, end in _cuts(len(pattern), len(unknown) + 1):
+                if all(not start <= i < end for i in unknown):
+                    block = self._block(len(pattern), start, end)
+                    block.setdefault(pattern[:2] + pattern[start:end], []).append((pattern, e))
+                    return
         prefix, _, suffix = pattern.partition("*")
         if not unknown and pattern.count("*") == 1 and len(suffix) >= 3:
             self._stars.setdefault(suffix[-3:], []).append((prefix, suffix, e))
@@ -100,12 +103,12 @@ class PeerIndex:
                 edits = sum(a != b for a, b in zip(e.plate, plate, strict=True))
                 if edits <= e.tolerance:
                     out.append(Found(e, "misread", 1.0 - 0.15 * edits))
-        for positions, group in self._masked.get(len(plate), _NONE):
-            key = plate
-            for i in positions:
-                key = key[:i] + "?" + key[i + 1 :]
-            for e in group.get(key, _NONE):
-                out.append(Found(e, "partial", 0.9 * (len(plate) - len(positions)) / len(plate)))
+        head = plate[:2]
+        for start, end, block in self._blocks.get(len(plate), _NONE):
+            for pattern, e in block.get(head + plate[start:end], _NONE):
+                if all(p == "?" or p == c for p, c in zip(pattern, plate, strict=True)):
+                    known = len(plate) - pattern.count("?")
+                    out.append(Found(e, "partial", 0.9 * known / len(plate)))
         for prefix, suffix, e in self._stars.get(plate[-3:], _NONE):
             if (
                 len(plate) >= len(prefix) + len(suffix)
@@ -119,9 +122,24 @@ class PeerIndex:
                 out.append(Found(e, "partial", 0.9 * known / len(plate)))
         return out
 
-    def mask_probes(self, length: int) -> int:
-        """How many masked-pattern probes a hit of ``length`` characters costs."""
-        return len(self._masked.get(length, _NONE))
+    def block_probes(self, length: int) -> int:
+        """How many block probes (partial plates with ``?``) a hit of ``length`` characters costs."""
+        return len(self._blocks.get(length, _NONE))
+
+    def _block(self, length: int, start: int, end: int) -> dict[str, list[tuple[str, Entry]]]:
+        blocks = self._blocks.setdefault(length, [])
+        for s, t, block in blocks:
+            if (s, t) == (start, end):
+                return block
+        blocks.append((start, end, {}))
+        return blocks[-1][2]
+
+
+def _cuts(length: int, parts: int) -> list[tuple[int, int]]:
+    """The characters after the first two of a ``length``-character plate cut into ``parts`` blocks."""
+    body = length - 2
+    edges = [2 + body * k // parts for k in range(parts + 1)]
+    return list(itertools.pairwise(edges))
 
 
 __all__ = ["Entry", "Found", "PeerIndex"]
