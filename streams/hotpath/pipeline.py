@@ -4,6 +4,11 @@ No Kafka here: the worker hands in consumed messages (anything with topic/partit
 and writes what comes back in one transaction. Nothing is dropped silently: every record ends as a
 duplicate (counted), a hit without matches (counted), matches with their deliveries and audit
 records, or a dead letter with its reason.
+
+A hit is read as a ``schemas.hit_lean.HitView`` (checked exactly as the model would, without building
+it); the ``CheckpointHit`` is built only where one is written or audited: on a match, an impersonation
+or an implausible time. Per-batch work (the clock, the time bounds, each partition's region, window
+and hit count) is done once a batch, not once a hit.
 """
 
 from __future__ import annotations
@@ -12,15 +17,16 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
 from schemas.blind import MatchingKey
-from schemas.codec import DecodeError, decode_fast, encode
+from schemas.codec import DecodeError, encode
 from schemas.delivery import DeliveryKind, delivery_id
 from schemas.delivery_notice import DeliveryNotice
 from schemas.disclosure import Disclosure
 from schemas.dlq import DlqReason, DlqStage
+from schemas.hit_lean import HitView, read_hit
 from schemas.hits import CheckpointHit
 from schemas.inbox import InboxKind, inbox_headers
 from schemas.keys import KeyPurpose, RegionKey, current_key
@@ -68,6 +74,32 @@ class BatchResult:
     sightings: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)
 
 
+class _Part:
+    """One input partition within one batch: its region, its hit count, its dedup window and sightings."""
+
+    __slots__ = ("hits", "region", "sightings", "window")
+
+    def __init__(self, region: str | None) -> None:
+        self.region = region  # None: not a hits topic
+        self.hits = 0
+        self.window: DedupWindow | None = None  # fetched at the partition's first valid hit
+        self.sightings: list[Sighting] = []
+
+
+class _Batch:
+    """What every hit of one batch is judged against: the clock, the zone, the bounds on read times."""
+
+    __slots__ = ("blind", "bounds", "earliest", "latest", "now", "now_s", "parts", "zone")
+
+    def __init__(self, now: datetime, zone: Zone | None, blind: bool) -> None:
+        self.now, self.now_s, self.zone, self.blind = now, now.timestamp(), zone, blind
+        self.bounds = zone.times if zone is not None else _DEFAULT_BOUNDS
+        # the bounds hit_time_problem applies (its common case), as datetimes once a batch, not a hit
+        self.earliest = now - timedelta(seconds=self.bounds.read_age_s)
+        self.latest = now + timedelta(seconds=self.bounds.skew_s)
+        self.parts: dict[tuple[str, int], _Part] = {}
+
+
 class HitPipeline:
     """Per-partition dedup state plus the stateless steps; the worker owns one."""
 
@@ -81,6 +113,7 @@ class HitPipeline:
         dead_letters: DeadLetterBuilder | None = None,
         seen: SeenPlates | None = None,
         matching_keys: tuple[MatchingKey, ...] = (),
+        decoder: Callable[[bytes], HitView] = read_hit,
     ) -> None:
         self.cat = cat
         watchlist.blind.use(matching_keys)  # the zone's matching keys (blind entries), from the secret store
@@ -93,6 +126,8 @@ class HitPipeline:
         self._dedup: dict[tuple[str, int], DedupWindow] = {}
         self._regions: dict[str, str | None] = {}
         self._last_seen: dict[str, tuple[str, float]] = {}  # checkpoint -> (region, newest pass time)
+        #: record value -> hit view; ``schemas.hit_lean.read_hit_model`` decodes by the model (benchmarks)
+        self._decode = decoder
 
     # ---- dedup state per partition -------------------------------------------------------------
     def dedup(self, topic: str, partition: int) -> DedupWindow:
@@ -127,28 +162,35 @@ class HitPipeline:
     def process(self, messages: Iterable[InRecord], now: datetime | None = None) -> BatchResult:
         now = now or datetime.now(UTC)
         result = BatchResult()
-        zone = self._zone()
+        batch = _Batch(now, self._zone(), len(self.watchlist.blind) > 0)
         for msg in messages:
             try:
-                self._one(msg, zone, now, result)
+                self._one(msg, batch, result)
             except Exception as exc:  # a bug must not stop the exchange: the record goes to the DLQ
                 log.exception("processing %s[%s]@%s failed", msg.topic(), msg.partition(), msg.offset())
                 self._dead(
                     result, msg, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, f"{type(exc).__name__}: {exc}"
                 )
+        for part in batch.parts.values():  # counted per partition: one Counter update a batch, not a hit
+            if part.hits:
+                result.hits[part.region or ""] += part.hits
         return result
 
-    def _one(self, msg: InRecord, zone: Zone | None, now: datetime, result: BatchResult) -> None:
+    def _one(self, msg: InRecord, batch: _Batch, result: BatchResult) -> None:
         topic = msg.topic() or ""
-        region = self._topic_region(topic)
+        tp = (topic, msg.partition() or 0)
+        part = batch.parts.get(tp)
+        if part is None:
+            part = batch.parts[tp] = _Part(self._topic_region(topic))
+        region = part.region
         if region is None:
             self._dead(
                 result, msg, DlqReason.SCHEMA_VIOLATION, DlqStage.VALIDATE, f"{topic} is not a hits topic"
             )
             return
-        result.hits[region] += 1
+        part.hits += 1
         try:
-            hit = decode_fast(msg.value() or b"", CheckpointHit)
+            hit = self._decode(msg.value() or b"")  # a view: the model is built on a match only
         except DecodeError as exc:
             self._dead(result, msg, exc.reason, DlqStage.DECODE, str(exc))
             return
@@ -160,33 +202,38 @@ class HitPipeline:
                 DlqStage.VALIDATE,
                 f"hit claims region {hit.region} but was published on {topic}: impersonation attempt",
             )
-            result.out.append(self._impersonation_audit(hit, region, topic, now))
+            result.out.append(self._impersonation_audit(hit.model(), region, topic, batch.now))
             return
-        problem = hit_time_problem(hit, zone.times if zone is not None else _DEFAULT_BOUNDS, now)
-        if problem is not None:  # judged on this worker's clock, before dedup: no read moves its clock
-            self._dead(result, msg, DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
-            return
-        colour = _colour(hit)
-        t = hit.pass_time.timestamp()
+        earliest, latest, received = batch.earliest, batch.latest, hit.received_at
+        if not (earliest <= hit.pass_time <= latest and (received is None or earliest <= received <= latest)):
+            # judged on this worker's clock, before dedup: no read moves its clock
+            problem = hit_time_problem(hit.model(), batch.bounds, batch.now)
+            if problem is not None:
+                self._dead(result, msg, DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
+                return
+        t = hit.pass_s
         self._last_seen[hit.checkpoint_id] = (region, t)
-        part = msg.partition() or 0
-        window = self.dedup(topic, part)
-        window.horizon = now.timestamp()  # no read moves the window's clock past the wall clock
-        sighting = (hit.event_id, hit.plate, colour, hit.checkpoint_id, t)
-        result.sightings.setdefault((topic, part), []).append(sighting)
+        window = part.window
+        if window is None:
+            window = part.window = self.dedup(*tp)
+            window.horizon = batch.now_s  # no read moves the window's clock past the wall clock
+            part.sightings = result.sightings.setdefault(tp, [])
+        sighting = (hit.event_id, hit.plate, hit.colour, hit.checkpoint_id, t)
+        part.sightings.append(sighting)
         if window.seen(*sighting):
             result.duplicates[region] += 1
             return
         known = self.seen is not None and self.seen.observe(hit.plate, hit.checkpoint_id, t)
-        found = self.watchlist.match(hit.plate, colour, now.timestamp(), t)
-        if len(self.watchlist.blind):  # the zone has blind entries: compare the read's tokens
-            found += self.watchlist.match_blind(hit.plate, colour, now.timestamp(), t)
+        found = self.watchlist.match(hit.plate, hit.colour, batch.now_s, t)
+        if batch.blind:  # the zone has blind entries: compare the read's tokens
+            found += self.watchlist.match_blind(hit.plate, hit.colour, batch.now_s, t)
         if known and found:
             kept = [f for f in found if f[0].kind != "misread"]
             result.withheld[region] += len(found) - len(kept)
             found = kept
         if not found:
             return
+        zone = batch.zone
         if zone is None:
             raise RuntimeError("no zone loaded: cannot decide recipients")
         if len(found) > self._max_fanout:
@@ -198,9 +245,10 @@ class HitPipeline:
                 f"matched {len(found)} entries (more than {self._max_fanout}): check partial patterns",
             )
             return
+        model = hit.model()
         for m, facts in found:
-            if in_scope(facts.scope, hit.region):
-                self._emit_match(hit, m.kind, m.score, m.edits, facts, zone, now, result)
+            if in_scope(facts.scope, model.region):
+                self._emit_match(model, m.kind, m.score, m.edits, facts, zone, batch.now, result)
 
     def _emit_match(
         self,
@@ -300,7 +348,3 @@ class HitPipeline:
     ) -> None:
         result.out.append(self.dead_letters.build(msg, reason, stage, error))
         result.dlq[reason.value] += 1
-
-
-def _colour(hit: CheckpointHit) -> str | None:
-    return hit.plate_colour.value if hit.plate_colour is not None else None
