@@ -17,11 +17,12 @@ starts, so load generation is never what is measured:
 Phases, all in one run: (1) the hot-path worker(s) (``rax run hotpath`` subprocesses) read the
 watchlist, then process every hit: sustained hits/s from the committed progress, peak RSS;
 (2) baselines over the same topics, each in a subprocess: a confluent-kafka consume→produce
-pass-through (offsets committed every batch), the same with transactions, and a faust agent;
+pass-through (offsets committed every batch), the same with transactions, a faust agent, and the
+Quix Streams peer (``bench/peers/quix``, its own venv: the hot path's pipeline on Quix, exactly-once);
 (3) latency at a fixed offered load: a paced producer (pass_time = send time, ~1 % matching) and a
-read_committed reader of every ``rax.out.<region>``. Prints a table, the latency line, memory, the
-machine and PASS/MISS per target, and writes all of it to ``bench/results/hotpath.json``
-(``bench/results/hotpath-quick.json`` with ``--quick``).
+read_committed reader of every ``rax.out.<region>``, then the same for the Quix peer. Prints a table,
+the latency lines, memory, the machine and PASS/MISS per target, and writes all of it to
+``bench/results/hotpath.json`` (``bench/results/hotpath-quick.json`` with ``--quick``).
 """
 
 from bench.hotpath import main

@@ -115,6 +115,7 @@ def print_report(result: dict[str, Any]) -> None:
         )
     header = ["consumer", "hits/s", "x pass-through", "CPU µs/hit", "broker µs/hit", "peak RSS MB"]
     print("\n" + table([*header, "hits timed", "seconds", "load 1m"], rows))
+    _print_peer_ratio(tp)
     _print_latency(result["latency"], "")
     if "latency quix peer" in result:
         _print_peer_latency(result["latency quix peer"], tp.get("quix peer", {}))
@@ -176,3 +177,13 @@ def _print_peer_latency(lat: dict[str, Any], row: dict[str, Any]) -> None:
     )
     if row.get("peer"):
         print(f"quix peer in phase 2: {row['peer']}")
+
+
+def _print_peer_ratio(tp: dict[str, Any]) -> None:
+    """The hot path against the Quix peer: by rate (the target) and by CPU per hit (steadier when busy)."""
+    hot, quix = tp["hot path"].get("progress", {}), tp.get("quix peer", {}).get("progress", {})
+    if hot.get("rate_per_s") and quix.get("rate_per_s") and quix.get("cpu_us_per_record"):
+        print(
+            f"hot path / quix peer: {hot['rate_per_s'] / quix['rate_per_s']:.2f}x its rate; CPU per hit "
+            f"{hot.get('cpu_us_per_record', 0) / quix['cpu_us_per_record']:.2f}x the peer's"
+        )
