@@ -19,8 +19,8 @@ from tests.unit.models_factories import zone_alert
 
 # an alert of 四川 about a stolen vehicle reaches 四川 itself, 重庆 and 荣昌 (see ops/zones/chuanyu.yaml)
 RECIPIENTS = ("500000", "500153", "510000")
-ALERTS = 2000
-RATE = 100.0  # alerts per second: the stream lasts 20 s, three kills and restarts take about 10
+ALERTS = 4000
+RATE = 100.0  # alerts per second: the stream lasts 40 s; three kills and restarts take 10 s (30 s loaded)
 KILLS = 3
 
 

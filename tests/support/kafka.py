@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 from confluent_kafka.admin import NewTopic
 
 from ops.kafka import LocalCluster
@@ -52,6 +52,20 @@ def create_topics(settings: KafkaSettings, specs: Iterable[TopicSpec], replicati
         fut.result()
 
 
+def _high_watermark(consumer: Consumer, tp: TopicPartition, timeout: float = 30.0) -> int:
+    """The partition's end offset; retried while leadership moves (after a broker restart: NOT_LEADER)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return int(consumer.get_watermark_offsets(tp, timeout=10)[1])
+        except KafkaException as exc:
+            if not exc.args[0].retriable() and exc.args[0].code() != KafkaError.NOT_LEADER_FOR_PARTITION:
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def consume_all(
     settings: KafkaSettings,
     topic: str,
@@ -77,8 +91,7 @@ def consume_all(
         parts = [TopicPartition(topic, p) for p in md.partitions]
         ends = {}
         for tp in parts:
-            _, hi = consumer.get_watermark_offsets(tp, timeout=10)
-            ends[tp.partition] = hi
+            ends[tp.partition] = _high_watermark(consumer, tp)
         consumer.assign([TopicPartition(topic, p, 0) for p in md.partitions])
         out: list[Message] = []
         positions = dict.fromkeys(ends, 0)
