@@ -28,7 +28,7 @@ from schemas.disclosure import Disclosure
 from schemas.keys import KeyPurpose, RegionKey, current_key
 from schemas.zone import Zone
 
-__all__ = ["Sealing", "agreement_seals", "fail_closed", "seal_decisions"]
+__all__ = ["Sealing", "agreement_seals", "fail_closed", "hides_plates", "seal_decisions"]
 
 #: one decision as sent: the disclosure (a ``no_seal_key`` refusal if it failed closed) and the key its
 #: delivery is sealed to (None: delivered in clear, or refused)
@@ -67,6 +67,12 @@ def seal_decisions(
         else:
             out.append((d, None))
     return out
+
+
+def hides_plates(d: Disclosure, key: RegionKey | None) -> bool:
+    """Whether the audit record of ``d`` must leave the clear data out (plates, free text): its delivery
+    is sealed, or it was refused because it had to be sealed and could not (``no_seal_key``)."""
+    return key is not None or d.reason == AuditReason.NO_SEAL_KEY
 
 
 def agreement_seals(zone: Zone, *agreement_ids: str | None) -> bool:

@@ -33,10 +33,10 @@ from schemas.operation import (
     OperationOutcome,
     TemporaryAgreement,
 )
-from schemas.seal_policy import seal_decisions
+from schemas.seal_policy import hides_plates, seal_decisions
 from schemas.topics import Catalogue
 from schemas.zone import Zone
-from streams.escalate.operations import audit_record, consent, hides_plates, sealed_body
+from streams.escalate.operations import audit_record, consent, sealed_body
 from streams.runtime import Outgoing
 
 __all__ = [

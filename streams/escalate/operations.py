@@ -26,7 +26,7 @@ from schemas.escalation import EscalationRules
 from schemas.inbox import InboxKind, inbox_headers
 from schemas.keys import RegionKey
 from schemas.operation import EscalationTrigger, EvidenceRead, Operation, operation_id
-from schemas.seal_policy import seal_decisions
+from schemas.seal_policy import hides_plates, seal_decisions
 from schemas.sealed_delivery import seal_delivery
 from schemas.sharing import RedactField
 from schemas.topics import Catalogue
@@ -35,7 +35,7 @@ from schemas.zone import Zone
 from streams.escalate.rules import Firing
 from streams.runtime import Outgoing
 
-__all__ = ["audit_record", "build_operation", "consent", "deliver", "hides_plates", "notice", "sealed_body"]
+__all__ = ["audit_record", "build_operation", "consent", "deliver", "notice", "sealed_body"]
 
 
 _RANK = {p.value: i for i, p in enumerate(Priority)}
@@ -170,12 +170,6 @@ def deliver(
 def sealed_body(delivery: Delivery, key: RegionKey | None) -> bytes:
     """The bytes of ``delivery`` as sent: sealed to ``key`` when there is one."""
     return encode(delivery if key is None else seal_delivery(delivery, key))
-
-
-def hides_plates(d: Disclosure, key: RegionKey | None) -> bool:
-    """Whether the audit record of ``d`` must not name the plates: its delivery is sealed, or it was
-    refused because it had to be and could not (the record must not hold what the seal would hide)."""
-    return key is not None or d.reason == AuditReason.NO_SEAL_KEY
 
 
 def audit_record(

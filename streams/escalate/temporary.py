@@ -30,7 +30,7 @@ from schemas.match_records import match_audit, match_delivery, match_delivery_id
 from schemas.matching import Match
 from schemas.operation import TemporaryAgreement
 from schemas.recipients import decide_recipients
-from schemas.seal_policy import seal_decisions
+from schemas.seal_policy import hides_plates, seal_decisions
 from schemas.sharing import RedactField
 from schemas.topics import Catalogue
 from schemas.zone import Zone
@@ -219,7 +219,6 @@ def flow_outputs(
             delivery = match_delivery(match, d, now)
             out += [Outgoing(cat.out(d.recipient), did, sealed_body(delivery, key)), notice(cat, delivery)]
         sealed_to = key.key_id if key is not None else None
-        hidden = d.reason == AuditReason.NO_SEAL_KEY  # refused for want of a key: no plate in clear either
-        audit = match_audit(match, d, now, detail, sealed_to=sealed_to, hidden=hidden)
+        audit = match_audit(match, d, now, detail, sealed_to=sealed_to, hidden=hides_plates(d, key))
         out.append(Outgoing(cat.audit, did, encode(audit)))
     return out

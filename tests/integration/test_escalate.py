@@ -5,11 +5,7 @@ operation once, and its regions are told (issue 14)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-
-from prometheus_client import CollectorRegistry
 
 from ops.centre import close_operation, read_operations
 from ops.centre.operations import AgreementTerms, agree_operation
@@ -25,15 +21,12 @@ from schemas.operation import EscalationTrigger, OperationOutcome
 from schemas.sharing import RedactField
 from schemas.topics import Catalogue
 from schemas.vocab import Category
-from streams.escalate.config import EscalateSettings
-from streams.escalate.processor import EscalateProcessor
-from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
+from tests.support.escalate import running_escalate, settle_hits
 from tests.support.hotpath import (
     EXAMPLE_ZONE,
     HitFactory,
     make_entry,
     publish_entries,
-    running_loop,
     running_worker,
 )
 from tests.support.kafka import consume_all, wait_until_committed
@@ -56,27 +49,8 @@ def _apply(kafka: KafkaSettings, cat: Catalogue) -> None:
     apply_zone(zone.model_copy(update={"topics": topics, "escalation": RULES}), kafka, cat, secure=False)
 
 
-@contextmanager
-def _escalate(kafka: KafkaSettings, cat: Catalogue) -> Iterator[StreamLoop]:
-    runtime = RuntimeSettings(
-        kafka=kafka, namespace=cat.namespace, worker_id="0", batch_timeout_s=0.02, max_input_bytes=256 * 1024
-    )
-    registry = CollectorRegistry()
-    processor = EscalateProcessor(
-        EscalateSettings(runtime=runtime), ClientFactory(kafka, "test-escalate"), registry
-    )
-    with running_loop(StreamLoop(processor, runtime, registry)) as loop:
-        yield loop
-
-
-def _settle(kafka: KafkaSettings, cat: Catalogue) -> None:
-    """The hot path and the escalate processor have committed everything there is (two hops)."""
-    hits = [cat.in_hits(r) for r in ("510000", "500000")]
-    for _ in range(2):
-        wait_until_committed(kafka, f"{cat.processor_prefix}hotpath", hits)
-        wait_until_committed(
-            kafka, f"{cat.processor_prefix}escalate", [*hits, cat.matches, cat.escalate_inbox]
-        )
+_escalate = running_escalate
+_settle = settle_hits
 
 
 def _operations(kafka: KafkaSettings, cat: Catalogue, region: str) -> list[Delivery]:

@@ -156,7 +156,9 @@ def test_a_sealed_alert_to_a_region_without_a_key_fails_closed() -> None:
     assert _values(out, CAT.out(RC)) == []
     audits = [decode(v, AuditRecord) for v in _values(out, CAT.audit)]
     refusal = next(a for a in audits if a.recipient == RC)
-    assert refusal.reason == AuditReason.NO_SEAL_KEY and refusal.decision == "refused"
+    assert (
+        refusal.reason == AuditReason.NO_SEAL_KEY and refusal.decision == "refused" and refusal.plates == ()
+    )
     # the owner's copy is sealed anyway: it holds a key and the alert is sealed for somebody
     (own,) = _values(out, CAT.out(LX))
     assert decode(own, Delivery).sealed is not None

@@ -28,6 +28,7 @@ from schemas.delivery import Delivery, delivery_id, kind_for_alert
 from schemas.delivery_notice import DeliveryNotice
 from schemas.disclosure import Disclosure
 from schemas.keys import RegionKey
+from schemas.seal_policy import hides_plates
 from schemas.sealed_delivery import seal_delivery
 
 __all__ = ["AlertRecords"]
@@ -101,7 +102,7 @@ class AlertRecords:
 
     def audit(self, did: str, decision: Disclosure, key: RegionKey | None = None) -> bytes:
         """The audit record of the decision to deliver (or not) the alert to ``decision.recipient``;
-        a delivery sealed to ``key`` is recorded with the key and without the alert's plates."""
+        a delivery sealed to ``key`` (or refused for want of one) is recorded without the alert's plates."""
         changes: dict[str, Any] = {
             "audit_id": audit_id(did),
             "delivery_id": did,
@@ -110,7 +111,7 @@ class AlertRecords:
             "reason": decision.reason,
             "agreement_id": decision.agreement_id,
             "purpose": decision.purpose,
-            "plates": () if key is not None else self.alert.plates,
+            "plates": () if hides_plates(decision, key) else self.alert.plates,
             "sealed_to": key.key_id if key is not None else None,
         }
         if self._audit is None:
