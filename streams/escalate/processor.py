@@ -233,10 +233,11 @@ class EscalateProcessor:
         now = datetime.fromtimestamp(ctx.now, UTC)
         in_force = [InForce.from_json(a) for a in state.agreements.values()]
         for a in in_force:
-            disclosures = flow(zone, match, [a], now)
-            ctx.out.extend(flow_outputs(self.cat, zone, match, disclosures, a.operation_id, now))
-            if disclosures:
-                ctx.after_commit(partial(self.metrics.temporary_deliveries.inc, len(disclosures)))
+            out = flow_outputs(self.cat, zone, match, flow(zone, match, [a], now), a.operation_id, now)
+            ctx.out.extend(out)
+            sent = sum(1 for o in out if o.topic.startswith(self.cat.out_prefix))  # not those failed closed
+            if sent:
+                ctx.after_commit(partial(self.metrics.temporary_deliveries.inc, sent))
 
     def _open(self, firings: list[Firing], zone: Zone, rules: EscalationRules, ctx: Context) -> None:
         now = datetime.fromtimestamp(ctx.now, UTC)
