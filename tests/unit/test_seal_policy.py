@@ -8,9 +8,10 @@ from typing import Any
 
 import orjson
 import pytest
-from cryptography.hazmat.primitives.asymmetric import x25519
+from cryptography.hazmat.primitives.asymmetric import ed25519, x25519
 
 from ops.zone import load_zone_file
+from schemas.alert_signatures import sign_alert, verify_alert
 from schemas.audit import AuditReason, AuditRecord
 from schemas.codec import decode, encode
 from schemas.crypto import public_record
@@ -200,3 +201,15 @@ def test_a_request_a_sealed_thread_cannot_reach_is_refused_whole() -> None:
         _process(_zone("rc-lx-joint-office", keys=(RC,)), request(LX, RC), LX, {})  # answers need 泸县's key
     (audit,) = [decode(o.value or b"", AuditRecord) for o in refused.value.audits]
     assert audit.reason == AuditReason.NO_SEAL_KEY and audit.refused_by == "read" and audit.plates == ()
+
+
+def test_a_signed_alert_still_verifies_once_its_sealed_delivery_is_opened() -> None:
+    signer = ed25519.Ed25519PrivateKey.generate()
+    record = public_record(LX, signer, SINCE)
+    signed = sign_alert(alert(target_regions=[RC], sent=datetime.now(UTC) - timedelta(seconds=1)), signer)
+    now = datetime.now(UTC)
+    zone = _zone("lx-rc-joint-office")
+    result = process_alert(encode(signed), LX, zone=zone, catalogue=CAT, now=now, messages={}, threads={})
+    (raw,) = _values(result.outputs, CAT.out(RC))
+    opened = open_delivery(decode(raw, Delivery), _lookup(RC)).alert
+    assert opened is not None and verify_alert(opened, [record]).status == "valid"
