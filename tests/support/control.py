@@ -198,17 +198,26 @@ class ControlWorker:
 
 
 class AlertSender(threading.Thread):
-    """Publishes ``alerts`` of their sender region at ``rate`` per second in a thread (start, join)."""
+    """Publishes ``alerts`` of their sender region at ``rate`` per second in a thread (start, join);
+    ``halt()`` ends the stream early, and ``sent`` is what was published."""
 
     def __init__(self, kafka: KafkaSettings, cat: Catalogue, alerts: list[Alert], rate: float) -> None:
         super().__init__(name="alert-sender")
         self.kafka, self.cat, self.alerts, self.rate = kafka, cat, alerts, rate
+        self.sent: list[Alert] = []
+        self._halt = threading.Event()
+
+    def halt(self) -> None:
+        self._halt.set()
+        self.join(60)
 
     def run(self) -> None:
         p = producer(self.kafka)
         start = time.monotonic()
         for n, a in enumerate(self.alerts):
-            time.sleep(max(0.0, start + n / self.rate - time.monotonic()))
+            if self._halt.wait(max(0.0, start + n / self.rate - time.monotonic())):
+                break
             p.produce(self.cat.in_alerts(a.sender_region), encode(a), a.identifier.encode())
+            self.sent.append(a)
             p.poll(0)
         assert p.flush(30) == 0
