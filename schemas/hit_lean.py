@@ -169,9 +169,11 @@ def lean_hit(data: object) -> HitView | None:
     ):
         return None
     # The texts joined by "|": printable, and no space at either end of any of them (a "|" beside a
-    # space inside a text declines it too, which is only cautious).
+    # space inside a text declines it too, which is only cautious). Most texts hold no space at all.
     texts = "|".join([checkpoint_id, plate_read or "", direction or "", image_ref or "", source or ""])
-    if not texts.isprintable() or texts[0] == " " or texts[-1] == " " or " |" in texts or "| " in texts:
+    if not texts.isprintable() or (
+        " " in texts and (texts[0] == " " or texts[-1] == " " or " |" in texts or "| " in texts)
+    ):
         return None
     pass_time, received_at = get("pass_time"), get("received_at")
     if type(pass_time) is not str or (passed := _utc_time(pass_time)) is None:
