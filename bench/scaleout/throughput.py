@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from typing import Any
@@ -76,18 +77,26 @@ def phase_throughput(run: Run, workers: Workers) -> dict[str, Any]:
             / (progress.samples[b][0] - progress.samples[a][0]),
             1,
         )
-    idle = sum(
-        progress.samples[i + 1][0] - progress.samples[i][0]
-        for i in range(first, end)
-        if progress.samples[i + 1][1] == progress.samples[i][1]
-    )
+    stalled = _stalled(progress.samples[first : end + 1], 1.0)
     return {
         "workers": len(pids),
         "progress": summary,
         "rate_after_last_rebalance": steady,
-        "seconds_without_progress": round(idle, 2),
+        "seconds_stalled": round(stalled, 2),
         "aggregate_cpu_us_per_hit": round(total_cpu / measured * 1e6, 1) if measured else None,
         "per_worker": per_worker,
         "restores": rebalances,
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
+
+
+def _stalled(samples: list[tuple[float, int, float]], longer_than: float) -> float:
+    """Seconds between consecutive moves of the count that are at least ``longer_than`` apart (a
+    rebalance, a restore); shorter ones are a batch in progress between two samples."""
+    total, since = 0.0, samples[0][0] if samples else 0.0
+    for (_, n0, _), (t1, n1, _) in itertools.pairwise(samples):
+        if n1 != n0:
+            if t1 - since >= longer_than:
+                total += t1 - since
+            since = t1
+    return total
