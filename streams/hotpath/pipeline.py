@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from schemas.audit import AuditReason, AuditRecord, Decision, audit_id
@@ -24,15 +24,14 @@ from schemas.blind import MatchingKey
 from schemas.codec import DecodeError, encode
 from schemas.delivery import DeliveryKind, delivery_id
 from schemas.delivery_notice import DeliveryNotice
-from schemas.disclosure import Disclosure
 from schemas.dlq import DlqReason, DlqStage
 from schemas.hit_lean import HitView, read_hit
 from schemas.hits import CheckpointHit
 from schemas.inbox import InboxKind, inbox_headers
-from schemas.keys import KeyPurpose, RegionKey, current_key
 from schemas.match_records import match_audit, match_delivery, match_delivery_id
 from schemas.matching import Match, MatchKind, match_id
 from schemas.recipients import decide_recipients, in_scope
+from schemas.seal_policy import hides_plates, seal_decisions
 from schemas.sealed_delivery import seal_delivery
 from schemas.times import TimeBounds, hit_time_problem
 from schemas.topics import Catalogue, TopicKind
@@ -49,7 +48,6 @@ Sighting = tuple[str, str, str | None, str, float]
 
 log = logging.getLogger(__name__)
 
-_SEAL = KeyPurpose.SEAL
 
 #: The bounds on a read's times before any zone is loaded (the zone's ``times`` once one is).
 _DEFAULT_BOUNDS = TimeBounds()
@@ -284,20 +282,10 @@ class HitPipeline:
         if not facts.blind:  # a blind match stays off rax.matches: its read would name the entry's plate
             result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
         decisions = decide_recipients(zone, facts.owner, facts.category, hit.region, now)
-        # a match one agreement seals is sealed to every recipient holding a key (the owner's own copy
-        # must not show the broker what the sealed one hides); a blind entry's to every recipient, or none
-        sealed_match = any(d.disclosed and d.seal for d in decisions)
-        for d in decisions:
+        # schemas.seal_policy: a match one agreement seals is sealed to every recipient holding a key, a
+        # blind entry's to every recipient; a copy that must be sealed and cannot is refused no_seal_key
+        for d, seal_key in seal_decisions(zone, decisions, now, seal_all=facts.blind):
             did = match_delivery_id(match, d.recipient)
-            if (
-                d.disclosed
-                and not d.seal
-                and (facts.blind or (sealed_match and current_key(zone.keys, d.recipient, _SEAL, now)))
-            ):
-                d = replace(d, seal=True)
-            seal_key = self._seal_key(zone, d, now)
-            if d.disclosed and d.seal and seal_key is None:
-                d = replace(d, reason=AuditReason.NO_SEAL_KEY, purpose=None, redact=())  # fail closed
             if d.disclosed:
                 delivery = match_delivery(match, d, now)
                 notice = encode(DeliveryNotice.of(delivery))
@@ -314,15 +302,9 @@ class HitPipeline:
                 result.delivered_pass_times.append(hit.pass_time.timestamp())
             else:
                 result.refusals[d.reason.value] += 1
-            audit = match_audit(match, d, now, sealed_to=seal_key.key_id if seal_key is not None else None)
+            sealed_to = seal_key.key_id if seal_key is not None else None
+            audit = match_audit(match, d, now, sealed_to=sealed_to, hidden=hides_plates(d, seal_key))
             result.out.append(Outgoing(self.cat.audit, did.encode(), encode(audit)))
-
-    @staticmethod
-    def _seal_key(zone: Zone, d: Disclosure, now: datetime) -> RegionKey | None:
-        """The recipient's seal key when ``d`` is a disclosure its agreement seals, else None."""
-        if not (d.disclosed and d.seal):
-            return None
-        return current_key(zone.keys, d.recipient, KeyPurpose.SEAL, now)
 
     def _impersonation_audit(self, hit: CheckpointHit, publisher: str, topic: str, now: datetime) -> Outgoing:
         did = delivery_id(hit.event_id, "impersonation", publisher)
