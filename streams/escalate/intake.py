@@ -19,10 +19,10 @@ from collections.abc import Container
 
 import orjson
 
-from schemas.codec import DecodeError, decode, decode_any, decode_fast
+from schemas.codec import DecodeError, decode, decode_any
 from schemas.dlq import DlqReason, DlqStage
 from schemas.escalation import EscalationRules
-from schemas.hits import CheckpointHit
+from schemas.hit_lean import read_hit
 from schemas.matching import Match
 from schemas.operation import OperationClose, OperationCommand
 from schemas.topics import Catalogue
@@ -127,14 +127,14 @@ def take_in(
     if sites is not None and not _sited(raw, sites):
         return out  # the clone rule compares sited checkpoints only: not worth a full decode
     try:
-        hit = decode_fast(raw, CheckpointHit)  # every hit: the one-pass parser
+        hit = read_hit(raw)  # every hit: the lean reader (schemas.hit_lean), the model where it declines
     except DecodeError as exc:
         raise Skipped("undecodable") from exc
     parsed = cat.parse_region_topic(topic)
     if parsed is None or parsed[0] != hit.region:
         raise Skipped("impersonation")
     min_confidence = rules.cloned_plate.min_confidence if rules and rules.cloned_plate else 1.0
-    seen = Seen.of_hit(hit, min_confidence)
+    seen = Seen.of_view(hit, min_confidence)
     if rules is not None and not seen.trusted:
         return out  # a likely misread is never compared: nothing to keep
     out.append(Outgoing(cat.escalate_inbox, seen.plate.encode(), orjson.dumps(seen.row())))

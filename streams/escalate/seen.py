@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.hit_lean import HitView
 from schemas.hits import CheckpointHit
 from schemas.matching import Match
+from schemas.plates import read_plate
 
 __all__ = ["Seen"]
 
@@ -65,6 +67,24 @@ class Seen:
             hit.checkpoint_id,
             hit.pass_time.timestamp(),
             trusted=hit.conforms and not low,
+        )
+
+    @classmethod
+    def of_view(cls, view: HitView, min_confidence: float) -> Seen:
+        """``of_hit`` of a lean view (``schemas.hit_lean``): the model is not built for a plain read."""
+        record = view.record
+        if isinstance(record, CheckpointHit):
+            return cls.of_hit(record, min_confidence)
+        confidence = record.get("confidence")
+        low = confidence is not None and confidence < min_confidence
+        return cls(
+            view.event_id,
+            view.plate,
+            view.colour or "",
+            view.region,
+            view.checkpoint_id,
+            view.pass_s,
+            trusted=read_plate(view.plate).conforms and not low,  # the model derives conforms so
         )
 
     @classmethod

@@ -7,6 +7,8 @@ import pytest
 
 from schemas.codec import encode
 from schemas.escalation import BorderRule, ClonedPlateRule, ConvoyRule, EscalationRules, MultiRegionRule
+from schemas.hit_lean import read_hit
+from schemas.hits import CheckpointHit
 from schemas.topics import Catalogue
 from schemas.vocab import Priority
 from streams.escalate.closing import KIND_HEADER
@@ -77,3 +79,23 @@ def test_a_match_is_forwarded_by_plate_and_by_checkpoint_when_convoys_are_declar
     assert by_checkpoint.key == b"convoy|510521-KK-0042" and by_checkpoint.headers == [(KIND_HEADER, PASS)]
     low = EscalationRules(convoy=ConvoyRule(priorities=(Priority.LOW,)))
     assert [o.key for o in take_in(m, CAT, low)] == [by_plate.key]  # the entry's priority is not the rule's
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {},
+        {"confidence": 0.5},  # below the rule's threshold
+        {"confidence": None},
+        {"plate": "川A6ZE1N"},  # 3 letters in the serial: a read that breaks an issuing rule
+        {"plate_colour": None},
+        {"hpzl": "02", "plate_type": None},  # a Chinese field name: the model decodes it
+        {"pass_time": "2024-05-01 08:30:00"},  # a platform's local time: the model decodes it
+    ],
+)
+def test_the_lean_reader_sees_a_hit_as_the_model_does(over: dict[str, object]) -> None:
+    data = {k: v for k, v in hit_data(**over).items() if v is not None}
+    raw = orjson.dumps(data)
+    model = CheckpointHit.model_validate(data)
+    for threshold in (0.0, 0.9):
+        assert Seen.of_view(read_hit(raw), threshold) == Seen.of_hit(model, threshold)
