@@ -10,10 +10,11 @@ that module pulls in RAX's ``schemas`` package and its dependencies):
 * partial: ``?`` one unknown character, ``*`` any run. Patterns of one or two ``?`` (after the
   first two characters) and no ``*`` are filed under a block of characters they know: the rest of the
   plate after its first two characters cut into as many blocks as unknowns plus one, so one block is
-  whole (pigeonhole); a hit probes each block of its length with its first two characters (5 probes),
-  then compares the candidates character by character; patterns ``prefix*suffix`` with a suffix
-  of three or more known characters by the suffix's last three (one probe, then ``startswith`` /
-  ``endswith``); any other pattern (a handful: ``川A1?3*``) by a regular expression tried on every hit.
+  whole (pigeonhole; the longest whole block is the key); a hit probes each block of its length with
+  its first two characters (5 probes), then compares a candidate's known runs; patterns
+  ``prefix*suffix`` with a suffix of three or more known characters by the suffix's last three (one
+  probe, then ``startswith`` / ``endswith``); any other pattern (a handful: ``川A1?3*``) by a regular
+  expression, tried on the hits with its first two characters.
   Unlike the hot path, a partial's ``tolerance`` is not applied to its known characters (a partial
   matches only exact reads of what it knows), and the scores are simpler.
 
@@ -52,6 +53,16 @@ class Found(NamedTuple):
     score: float
 
 
+class _Unknowns(NamedTuple):
+    """A pattern with one or two ``?``: what it knows before the first, after the last and between."""
+
+    before: str
+    after: str
+    between_at: int
+    between: str
+    entry: Entry
+
+
 class PeerIndex:
     """Entries by plate, by folded plate (tolerant ones), by masked pattern and by suffix.
 
@@ -62,10 +73,11 @@ class PeerIndex:
         self._fold = str.maketrans({ch: members[0] for members in lookalike_classes for ch in members})
         self._exact: dict[str, list[Entry]] = {}
         self._folded: dict[str, list[Entry]] = {}
-        #: plate length -> [(start, end, first two characters + pattern[start:end] -> [(pattern, entry)])]
-        self._blocks: dict[int, list[tuple[int, int, dict[str, list[tuple[str, Entry]]]]]] = {}
+        #: plate length -> [(start, end, first two characters + pattern[start:end] -> [_Unknowns])]
+        self._blocks: dict[int, list[tuple[int, int, dict[str, list[_Unknowns]]]]] = {}
         self._stars: dict[str, list[tuple[str, str, Entry]]] = {}
-        self._other: list[tuple[re.Pattern[str], Entry]] = []
+        #: first two characters (or "" when one of them is unknown) -> [(regex, entry)]
+        self._other: dict[str, list[tuple[re.Pattern[str], Entry]]] = {}
         self.entries = 0
 
     def add(self, e: Entry) -> None:
@@ -79,18 +91,21 @@ class PeerIndex:
         unknown = [i for i, ch in enumerate(pattern) if ch == "?"]
         if "*" not in pattern and len(unknown) <= 2 and min(unknown) >= 2:
             # pigeonhole: cut the characters after the first two into len(unknown) + 1 blocks; one of
-            # them is fully known, and the pattern is filed under it (with the first two characters)
-            for start, end in _cuts(len(pattern), len(unknown) + 1):
-                if all(not start <= i < end for i in unknown):
-                    block = self._block(len(pattern), start, end)
-                    block.setdefault(pattern[:2] + pattern[start:end], []).append((pattern, e))
-                    return
+            # them is fully known, and the pattern is filed under the longest such (the last of equals)
+            known = [(end - start, start, end) for start, end in _cuts(len(pattern), len(unknown) + 1)]
+            _, start, end = max(k for k in known if all(not k[1] <= i < k[2] for i in unknown))
+            first, last = unknown[0], unknown[-1]
+            checks = _Unknowns(pattern[:first], pattern[last + 1 :], first + 1, pattern[first + 1 : last], e)
+            block = self._block(len(pattern), start, end)
+            block.setdefault(pattern[:2] + pattern[start:end], []).append(checks)
+            return
         prefix, _, suffix = pattern.partition("*")
         if not unknown and pattern.count("*") == 1 and len(suffix) >= 3:
             self._stars.setdefault(suffix[-3:], []).append((prefix, suffix, e))
             return
         parts = [".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern]
-        self._other.append((re.compile("".join(parts) + r"\Z"), e))
+        head = pattern[:2] if "?" not in pattern[:2] and "*" not in pattern[:2] else ""
+        self._other.setdefault(head, []).append((re.compile("".join(parts) + r"\Z"), e))
 
     def match(self, plate: str, colour: str | None) -> list[Found]:
         """Every entry ``plate`` (read with ``colour``) matches; empty for the vast majority of hits."""
@@ -105,10 +120,14 @@ class PeerIndex:
                     out.append(Found(e, "misread", 1.0 - 0.15 * edits))
         head = plate[:2]
         for start, end, block in self._blocks.get(len(plate), _NONE):
-            for pattern, e in block.get(head + plate[start:end], _NONE):
-                if all(p == "?" or p == c for p, c in zip(pattern, plate, strict=True)):
-                    known = len(plate) - pattern.count("?")
-                    out.append(Found(e, "partial", 0.9 * known / len(plate)))
+            for u in block.get(head + plate[start:end], _NONE):
+                if (
+                    plate.startswith(u.before)
+                    and plate.endswith(u.after)
+                    and plate[u.between_at : u.between_at + len(u.between)] == u.between
+                ):
+                    known = len(u.before) + len(u.between) + len(u.after)
+                    out.append(Found(u.entry, "partial", 0.9 * known / len(plate)))
         for prefix, suffix, e in self._stars.get(plate[-3:], _NONE):
             if (
                 len(plate) >= len(prefix) + len(suffix)
@@ -116,7 +135,7 @@ class PeerIndex:
                 and plate.endswith(suffix)
             ):
                 out.append(Found(e, "partial", 0.9 * (len(prefix) + len(suffix)) / len(plate)))
-        for regex, e in self._other:
+        for regex, e in (*self._other.get(head, _NONE), *self._other.get("", _NONE)):
             if regex.match(plate):
                 known = sum(ch not in "?*" for ch in e.plate)
                 out.append(Found(e, "partial", 0.9 * known / len(plate)))
@@ -126,7 +145,7 @@ class PeerIndex:
         """How many block probes (partial plates with ``?``) a hit of ``length`` characters costs."""
         return len(self._blocks.get(length, _NONE))
 
-    def _block(self, length: int, start: int, end: int) -> dict[str, list[tuple[str, Entry]]]:
+    def _block(self, length: int, start: int, end: int) -> dict[str, list[_Unknowns]]:
         blocks = self._blocks.setdefault(length, [])
         for s, t, block in blocks:
             if (s, t) == (start, end):
