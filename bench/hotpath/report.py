@@ -53,7 +53,8 @@ def verdicts(result: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
             full,
         ),
     ]
-    quix = result["throughput"].get("quix peer", {}).get("progress", {})
+    row = result["throughput"].get("quix peer", {})
+    quix = row.get("progress", {})
     if quix.get("rate_per_s"):
         ratio = round(hot / quix["rate_per_s"], 2)
         out.append(
@@ -62,7 +63,7 @@ def verdicts(result: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
                 ratio,
                 f">= {TARGETS['times_quix_peer']:g}x the Quix Streams peer",
                 ratio >= TARGETS["times_quix_peer"],
-                bool(quix.get("finished")),
+                "error" not in row,  # a peer timed for --baseline-seconds only is measured all the same
             )
         )
     if "escalate" in result:
