@@ -3,48 +3,30 @@ even when its records are processed again one by one after the processor raised.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
-
-from confluent_kafka.admin import NewTopic
+from collections.abc import Sequence
 
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
 from streams.runtime.context import Context
 from streams.runtime.records import InRecord
-from streams.runtime.stores import Scope, Stores, StoreSpec
 from tests.support.control import wait_for
 from tests.support.hotpath import running_loop
 from tests.support.kafka import consume_all
+from tests.support.processors import SourceProcessor, source_and_sink
 
 RECORDS = 12
 
 
-class FlakyCounter:
+class FlakyCounter(SourceProcessor):
     """Copies each record to an output and counts it after commit; the first ``boom`` raises once."""
 
-    name = "hotpath"  # a DLQ component: names the group, the transactional id and the DLQ topic
-
     def __init__(self, source: str, sink: str) -> None:
-        self.source, self.sink = source, sink
+        super().__init__(source)
+        self.sink = sink
         self.processed: list[int] = []
         self.counted: list[int] = []
         self.raised = False
-
-    def topics(self) -> list[str]:
-        return [self.source]
-
-    def store_specs(self) -> list[StoreSpec]:
-        return []
-
-    def start(self) -> None: ...
-
-    def between_batches(self) -> None: ...
-
-    def assigned(self, scope: Scope, stores: Stores) -> None: ...
-
-    def revoked(self, scope: Scope) -> None: ...
 
     def process(self, batch: Sequence[InRecord], ctx: Context) -> None:
         for rec in batch:
@@ -56,24 +38,10 @@ class FlakyCounter:
             ctx.emit(self.sink, rec.key(), rec.value())
             ctx.after_commit(lambda offset=offset: self.counted.append(offset))
 
-    def tick(self, ctx: Context) -> None: ...
-
-    def not_ready(self) -> list[str]:
-        return []
-
-    def views(self) -> dict[str, Callable[[], Any]]:
-        return {}
-
-    def close(self) -> None: ...
-
 
 def test_an_aborted_batch_is_counted_once_when_it_commits(kafka: KafkaSettings, catalogue: Catalogue) -> None:
     cat = catalogue
-    source, sink = f"{cat.namespace}.src", f"{cat.namespace}.sink"
-    admin = ClientFactory(kafka, "test-admin").admin()
-    topics = [NewTopic(t, 1, 1) for t in (source, sink, cat.dlq("hotpath"))]
-    for fut in admin.create_topics(topics, operation_timeout=30).values():
-        fut.result()
+    source, sink = source_and_sink(kafka, cat)
     producer = ClientFactory(kafka, "test").producer()
     for n in range(RECORDS):
         producer.produce(source, b"boom" if n == RECORDS // 2 else f"r{n}".encode(), str(n).encode())

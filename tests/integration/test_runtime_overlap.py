@@ -7,11 +7,10 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import pytest
-from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 
 from schemas.dlq import parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
@@ -19,35 +18,20 @@ from schemas.topics import Catalogue
 from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
 from streams.runtime.context import Context
 from streams.runtime.records import InRecord
-from streams.runtime.stores import Scope, Stores, StoreSpec
 from tests.support.control import wait_for
 from tests.support.hotpath import running_loop
 from tests.support.kafka import consume_all
+from tests.support.processors import SourceProcessor, source_and_sink
 
 
-class Copier:
+class Copier(SourceProcessor):
     """Copies each record to the sink, taking ``work_s`` per batch; notes when each batch was processed."""
 
-    name = "hotpath"  # a DLQ component: names the group, the transactional id and the DLQ topic
-
     def __init__(self, source: str, sink: str, work_s: float = 0.0) -> None:
-        self.source, self.sink, self.work_s = source, sink, work_s
+        super().__init__(source)
+        self.sink, self.work_s = sink, work_s
         self.spans: list[tuple[float, float]] = []
         self.counted: list[int] = []
-
-    def topics(self) -> list[str]:
-        return [self.source]
-
-    def store_specs(self) -> list[StoreSpec]:
-        return []
-
-    def start(self) -> None: ...
-
-    def between_batches(self) -> None: ...
-
-    def assigned(self, scope: Scope, stores: Stores) -> None: ...
-
-    def revoked(self, scope: Scope) -> None: ...
 
     def process(self, batch: Sequence[InRecord], ctx: Context) -> None:
         began = time.monotonic()
@@ -57,25 +41,6 @@ class Copier:
             ctx.emit(self.sink, rec.key(), rec.value())
             ctx.after_commit(lambda offset=offset: self.counted.append(offset))
         self.spans.append((began, time.monotonic()))
-
-    def tick(self, ctx: Context) -> None: ...
-
-    def not_ready(self) -> list[str]:
-        return []
-
-    def views(self) -> dict[str, Callable[[], Any]]:
-        return {}
-
-    def close(self) -> None: ...
-
-
-def _topics(kafka: KafkaSettings, cat: Catalogue) -> tuple[str, str]:
-    source, sink = f"{cat.namespace}.src", f"{cat.namespace}.sink"
-    admin = ClientFactory(kafka, "test-admin").admin()
-    topics = [NewTopic(t, 1, 1) for t in (source, sink, cat.dlq("hotpath"))]
-    for fut in admin.create_topics(topics, operation_timeout=30).values():
-        fut.result()
-    return source, sink
 
 
 def _timed_commits(loop: StreamLoop) -> list[tuple[float, float]]:
@@ -101,7 +66,7 @@ def test_the_next_batch_is_processed_while_the_last_commits_only_when_overlappin
     kafka: KafkaSettings, catalogue: Catalogue, overlap: bool
 ) -> None:
     cat = catalogue
-    source, sink = _topics(kafka, cat)
+    source, sink = source_and_sink(kafka, cat)
     records = 60
     producer = ClientFactory(kafka, "test").producer()
     for n in range(records):
@@ -136,7 +101,7 @@ def test_a_commit_failing_in_flight_takes_the_batch_processed_meanwhile_back_wit
     kafka: KafkaSettings, catalogue: Catalogue
 ) -> None:
     cat = catalogue
-    source, sink = _topics(kafka, cat)
+    source, sink = source_and_sink(kafka, cat)
     admin = ClientFactory(kafka, "test-admin").admin()
     # the sink takes only small records: the broker refuses the big output when its transaction commits
     entry = ConfigEntry("max.message.bytes", "4096", incremental_operation=AlterConfigOpType.SET)
