@@ -20,12 +20,13 @@ from confluent_kafka.admin import NewTopic
 from schemas.kafka_settings import KafkaSettings
 from streams.runtime import ClientFactory
 
-__all__ = ["VARIANTS", "Member", "measure_variant"]
+__all__ = ["VARIANTS", "Member", "create_topic", "measure_variant"]
 
 #: variant name -> (static member?, client settings over the runtime's group consumer, how a member leaves)
 VARIANTS: dict[str, tuple[bool, dict[str, Any], str]] = {
     "runtime today (static, cooperative, heartbeat 3 s, close)": (True, {}, "close"),
     "static, unsubscribe before close": (True, {}, "unsubscribe"),
+    "static, unsubscribe and close at once": (True, {}, "unsubscribe-close"),
     "static, heartbeat 1 s, unsubscribe before close": (True, {"heartbeat.interval.ms": 1000}, "unsubscribe"),
     "dynamic member, close": (False, {}, "close"),
     "dynamic member, heartbeat 1 s, close": (False, {"heartbeat.interval.ms": 1000}, "close"),
@@ -65,7 +66,9 @@ class Member:
         self.stop.set()
         if self.thread is not None:
             self.thread.join()
-        if how == "unsubscribe":
+        if how == "unsubscribe-close":  # the revocation is not served first: close() skips the LeaveGroup
+            self.consumer.unsubscribe()
+        elif how == "unsubscribe":
             self.consumer.unsubscribe()  # librdkafka: a static member sends LeaveGroup on unsubscribe …
             deadline = time.monotonic() + 5
             while self.owned and time.monotonic() < deadline:
@@ -123,6 +126,7 @@ def measure_variant(settings: KafkaSettings, topic: str, name: str, partitions: 
 
 
 def create_topic(settings: KafkaSettings, topic: str, partitions: int) -> None:
+    """The probe's topic (no records are needed: only the assignment moves)."""
     admin = ClientFactory(settings, "bench-scaleout-mechanics").admin()
     for fut in admin.create_topics([NewTopic(topic, partitions, 1)]).values():
         fut.result()
