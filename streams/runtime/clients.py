@@ -113,6 +113,9 @@ class ClientFactory:
         cfg: dict[str, Any] = {
             "session.timeout.ms": session_timeout_ms,
             "partition.assignment.strategy": "cooperative-sticky",
+            # each rebalance round waits for every member's next heartbeat (3 s by default): a join
+            # takes two rounds, so this bounds how long moving partitions stay unowned
+            "heartbeat.interval.ms": 1000,
             # a region added to the zone: its topics match the subscription pattern within seconds
             "topic.metadata.refresh.interval.ms": 5000,
             # librdkafka's 50 MB default, decompressed per partition, cost ~600 MB behind a backlog
