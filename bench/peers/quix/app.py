@@ -11,6 +11,7 @@ in one consumer; offsets, outputs and changelogs commit in one transaction every
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from datetime import datetime
@@ -92,6 +93,9 @@ def main() -> None:
     index, tally = PeerIndex(cfg.lookalike_classes), Tally()
     with app.get_consumer(auto_commit_enable=False) as consumer:
         load_watchlist(consumer, cfg.watchlist_topic, index)
+    # as the hot-path worker does: a million entries' lists are never garbage; keep the collector off them
+    gc.collect()
+    gc.freeze()
     print(
         orjson.dumps(
             {
