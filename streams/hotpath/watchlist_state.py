@@ -13,6 +13,7 @@ from typing import NamedTuple, TypeVar, cast
 
 from schemas.codec import DecodeError, decode
 from schemas.dlq import DlqReason
+from schemas.entry_lean import EntryView, lean_entry, view_of
 from schemas.sealed import SealedEnvelope
 from schemas.vocab import Action, Category, Priority
 from schemas.watchlist import Approval, WatchlistEntry
@@ -22,6 +23,7 @@ from streams.hotpath.matcher import MatchResult, WatchlistIndex
 __all__ = ["EntryFacts", "WatchlistState"]
 
 _T = TypeVar("_T")
+_new = tuple.__new__  # a NamedTuple's own __new__ is a Python function
 
 
 class EntryFacts(NamedTuple):
@@ -42,6 +44,11 @@ class EntryFacts(NamedTuple):
     details: tuple[SealedEnvelope, ...] = ()
 
 
+def _check_key(key: bytes | None, entry_id: str) -> None:
+    if key is not None and key.decode("utf-8", "replace") != entry_id:
+        raise DecodeError(f"key {key!r} is not the entry id {entry_id}", reason=DlqReason.SCHEMA_VIOLATION)
+
+
 class WatchlistState:
     """The index and facts of every live entry; fed from the watchlist topic."""
 
@@ -52,6 +59,7 @@ class WatchlistState:
         self._slots: dict[str, int] = {}
         self._free: list[int] = []
         self._intern: dict[object, object] = {}
+        self._approvals: dict[int, tuple[Approval, Approval]] = {}  # id(approval) -> it, its shared one
         self.last_caught_up = 0.0  # monotonic time the topic was last read to its end
 
     def __len__(self) -> int:
@@ -62,51 +70,98 @@ class WatchlistState:
         return cast(_T, self._intern.setdefault(value, value))
 
     def apply(self, key: bytes | None, value: bytes | None) -> None:
-        """Applies one record of the watchlist topic; raises DecodeError for a record that is not an entry."""
+        """Applies one record of the watchlist topic; raises DecodeError for a record that is not an entry.
+
+        A canonical clear entry is read by the lean decoder (``schemas.entry_lean``: no model built),
+        anything else by the model; the entry stored, or the error raised, is the same either way.
+        """
         if value is None:
             if key is not None:
                 self.remove(key.decode("utf-8", "replace"))
             return
-        entry = decode(value, WatchlistEntry)
-        if key is not None and key.decode("utf-8", "replace") != entry.entry_id:
-            raise DecodeError(
-                f"key {key!r} is not the entry id {entry.entry_id}", reason=DlqReason.SCHEMA_VIOLATION
-            )
-        self.upsert(entry)
+        view = lean_entry(value)
+        if view is None:
+            entry = decode(value, WatchlistEntry)
+            _check_key(key, entry.entry_id)
+            self.upsert(entry)
+        else:
+            _check_key(key, view.entry_id)
+            self._put(view)
 
     def upsert(self, entry: WatchlistEntry) -> None:
-        slot = self._slots.get(entry.entry_id)
-        if slot is None:
-            slot = self._free.pop() if self._free else len(self._facts)
-            if slot == len(self._facts):
-                self._facts.append(None)
-            self._slots[entry.entry_id] = slot
-        i = self._i
+        """Stores a decoded entry (a place), replacing the entry with its id."""
         blind = entry.blind
+        if blind is None:
+            self._put(view_of(entry))
+            return
+        slot = self._slot(entry.entry_id)
+        i = self._i
         self._facts[slot] = EntryFacts(
             entry.entry_id,
             i(entry.owner),
             entry.category,
             entry.action,
             entry.priority,
-            entry.plate if entry.plate is not None else f"blind:{blind.exact[:12] if blind else ''}",
+            f"blind:{blind.exact[:12]}",
             i(entry.operator),
             i(entry.legal_basis),
-            i(entry.approval),
+            self._approval(entry.approval),
             i(entry.description),
             i(entry.scope),
-            blind is not None,
+            True,
             entry.sealed_details,
         )
         colour = entry.plate_colour.value if entry.plate_colour is not None else None
-        expires, placed = entry.expires_at.timestamp(), entry.placed_at.timestamp()
-        if blind is not None:
-            self.index.remove(entry.entry_id)  # a clear entry re-placed blind
-            self.blind.upsert(entry.entry_id, blind, colour, expires, slot, placed)
-            return
-        self.blind.remove(entry.entry_id)
-        assert entry.plate is not None  # the model holds a plate or blind tokens
-        self.index.upsert(entry.entry_id, entry.plate, colour, entry.tolerance, expires, slot, placed)
+        self.index.remove(entry.entry_id)  # a clear entry re-placed blind
+        self.blind.upsert(
+            entry.entry_id, blind, colour, entry.expires_at.timestamp(), slot, entry.placed_at.timestamp()
+        )
+
+    def _put(self, view: EntryView) -> None:
+        """Stores a clear entry from its view."""
+        (entry_id, owner, category, action, priority, plate, operator, legal_basis, approval, description,
+         scope, colour, tolerance, expires, placed) = view  # fmt: skip
+        slot = self._slot(entry_id)
+        i = self._i
+        self._facts[slot] = _new(
+            EntryFacts,
+            (
+                entry_id,
+                i(owner),
+                category,
+                action,
+                priority,
+                plate,
+                i(operator),
+                i(legal_basis),
+                self._approval(approval),
+                i(description),
+                i(scope),
+                False,
+                (),
+            ),
+        )
+        self.blind.remove(entry_id)
+        self.index.upsert(entry_id, plate, colour, tolerance, expires, slot, placed)
+
+    def _slot(self, entry_id: str) -> int:
+        slot = self._slots.get(entry_id)
+        if slot is None:
+            slot = self._free.pop() if self._free else len(self._facts)
+            if slot == len(self._facts):
+                self._facts.append(None)
+            self._slots[entry_id] = slot
+        return slot
+
+    def _approval(self, approval: Approval) -> Approval:
+        """The shared instance of an equal approval, found by identity first: hashing a model costs µs
+        and the lean decoder hands the same instance for the same raw approval."""
+        known = self._approvals.get(id(approval))
+        if known is not None:
+            return known[1]
+        shared = self._i(approval)
+        self._approvals[id(approval)] = (approval, shared)  # holding it keeps its id unique
+        return shared
 
     def remove(self, entry_id: str) -> None:
         slot = self._slots.pop(entry_id, None)
