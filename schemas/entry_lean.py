@@ -37,11 +37,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-import orjson
 from pydantic import ValidationError
 
 from schemas.codec import decode
-from schemas.hit_lean import _utc_time
+from schemas.lean_json import json_object, utc_time
 from schemas.plate_pattern import normalise_pattern
 from schemas.plates import PlateIssuer
 from schemas.regions import registry
@@ -89,7 +88,6 @@ _EMPTY: list[object] = []  # never changed: the default of the list fields that 
 
 _regions: set[str] = set()  # region codes known to be valid (bounded by the registry)
 _approvals: dict[tuple[tuple[str, str], ...], Approval] = {}  # raw approval -> the model's (bounded)
-_loads = orjson.loads
 _new = tuple.__new__  # a NamedTuple's own __new__ is a Python function
 
 
@@ -155,13 +153,8 @@ def _plate(plate: object, issuer: PlateIssuer | None) -> bool:
 
 def lean_entry(data: object) -> EntryView | None:
     """The view of a clear entry in canonical form, checked as the model would; None declines it."""
-    if type(data) is not bytes:
-        return None
-    try:
-        obj = _loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    if type(obj) is not dict or not _FIELDS.issuperset(obj):
+    obj = json_object(data, _FIELDS)
+    if obj is None:
         return None
     get = obj.get
     version = get("schema_version", 1)
@@ -214,14 +207,14 @@ def lean_entry(data: object) -> EntryView | None:
     if (
         type(placed_at) is not str
         or type(expires_at) is not str
-        or (placed := _utc_time(placed_at)) is None
-        or (expires := _utc_time(expires_at)) is None
+        or (placed := utc_time(placed_at)) is None
+        or (expires := utc_time(expires_at)) is None
         or expires <= placed
     ):
         return None
     if review_at is not None and (
         type(review_at) is not str
-        or (review := _utc_time(review_at)) is None
+        or (review := utc_time(review_at)) is None
         or not placed <= review <= expires
     ):
         return None

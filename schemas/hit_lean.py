@@ -34,10 +34,9 @@ import re
 from datetime import datetime
 from typing import Any, NamedTuple
 
-import orjson
-
 from schemas.codec import decode_fast
 from schemas.hits import CheckpointHit
+from schemas.lean_json import json_object, utc_time
 from schemas.plates import PlateError, read_plate
 from schemas.regions import registry
 from schemas.vocab import PlateColour
@@ -73,10 +72,6 @@ class HitView(NamedTuple):
 _FIELDS = frozenset(CheckpointHit.model_fields)  # the English names: Chinese aliases are for the model
 _COLOURS = frozenset(c.value for c in PlateColour)
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}").fullmatch
-# what encode writes (6-digit fractions, Z) and what isoformat() of a UTC time writes (+00:00)
-_UTC_TIME = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|\+00:00)"
-).fullmatch
 _SIX_DIGITS = re.compile(r"[0-9]{6}").fullmatch
 _PLATE_TYPES = frozenset(f"{n:02d}" for n in range(100))
 _NUMBERS = (float, int)  # bool is neither (``type`` is exact), as JSON numbers are
@@ -84,8 +79,6 @@ _PLATE_CACHE = 1 << 16
 
 _regions: set[str] = set()  # region codes known to be valid (bounded by the registry)
 _plates: set[str] = set()  # texts known to be normalised read plates (cleared when full)
-_loads = orjson.loads
-_fromisoformat = datetime.fromisoformat
 _new = tuple.__new__  # a NamedTuple's own __new__ is a Python function: twice the cost
 
 
@@ -111,25 +104,10 @@ def _normalised_plate(plate: str) -> bool:
     return True
 
 
-def _utc_time(value: str) -> datetime | None:
-    """The datetime of a canonical UTC time, or None when it is not one."""
-    if _UTC_TIME(value) is None:
-        return None
-    try:
-        return _fromisoformat(value)
-    except ValueError:  # e.g. month 13: the model words it
-        return None
-
-
 def lean_hit(data: object) -> HitView | None:
     """The view of a hit in canonical form, checked as the model would; None declines it (see module)."""
-    if type(data) is not bytes:
-        return None
-    try:
-        obj = _loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    if type(obj) is not dict or not _FIELDS.issuperset(obj):
+    obj = json_object(data, _FIELDS)
+    if obj is None:
         return None
     get = obj.get
     event_id, region, plate, checkpoint_id = (
@@ -176,11 +154,11 @@ def lean_hit(data: object) -> HitView | None:
     ):
         return None
     pass_time, received_at = get("pass_time"), get("received_at")
-    if type(pass_time) is not str or (passed := _utc_time(pass_time)) is None:
+    if type(pass_time) is not str or (passed := utc_time(pass_time)) is None:
         return None
     received = None
     if received_at is not None and (
-        type(received_at) is not str or (received := _utc_time(received_at)) is None
+        type(received_at) is not str or (received := utc_time(received_at)) is None
     ):
         return None
     return _new(
