@@ -28,6 +28,7 @@ class Context:
     out: list[Outgoing] = field(default_factory=list)
     dlq_counts: Counter[str] = field(default_factory=Counter)
     committed_hooks: list[Callable[[], None]] = field(default_factory=list)
+    written: set[Scope] = field(default_factory=set)  # the scopes whose changes this transaction sent
 
     def emit(
         self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None

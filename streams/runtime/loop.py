@@ -362,14 +362,15 @@ class StreamLoop:
                 return
             self._finish_commit()
         except _RecordFailure as exc:
-            self._failed_batch(batch, stop, exc, record_caused=True)
+            self._failed_batch(batch, stop, exc, record_caused=True, written=ctx.written)
             return
         except KafkaException as exc:
-            self._failed_batch(batch, stop, exc, record_caused=self._record_caused(exc))
+            caused = self._record_caused(exc)
+            self._failed_batch(batch, stop, exc, record_caused=caused, written=ctx.written)
             return
         except Exception as exc:
             log.exception("committing a batch of %d records failed", len(batch))
-            self._failed_batch(batch, stop, exc, record_caused=True)
+            self._failed_batch(batch, stop, exc, record_caused=True, written=ctx.written)
             return
         self._committed(batch, ctx, offsets, t0)
 
@@ -385,7 +386,9 @@ class StreamLoop:
             return True
         record_caused = isinstance(err, KafkaException) and self._record_caused(err)
         assert isinstance(err, Exception)
-        self._failed_batch(pending.batch, stop, err, record_caused=record_caused, later=later)
+        self._failed_batch(
+            pending.batch, stop, err, record_caused=record_caused, later=later, written=pending.ctx.written
+        )
         return False
 
     def _committed(
@@ -468,6 +471,7 @@ class StreamLoop:
         producer.begin_transaction()
         for out in ctx.out:
             produce_or_stub(producer, out, ctx, self.dead_letters, self.settings.call_timeout_s)
+        ctx.written = self.stores.dirty_scopes()  # restored if this transaction fails
         for topic, part, key, value in self.stores.changes():
             produce_or_stub(
                 producer,
@@ -504,17 +508,20 @@ class StreamLoop:
         exc: Exception,
         record_caused: bool,
         later: Sequence[Message] = (),
+        written: set[Scope] | None = None,
     ) -> None:
         """Abort (or replace the producer), rewind (``batch``, then ``later``: consumed after it), restore
-        the stores of their partitions (only they hold the transaction's changes; timers' may touch any),
-        and isolate ``batch``'s records or back off."""
+        the stores the transaction changed (``written``: those it sent; those changed since and not sent
+        yet; and those of the records' partitions; timers' may touch any), and isolate ``batch``'s
+        records or back off."""
         err = exc.args[0] if isinstance(exc, KafkaException) else None
         log.warning("transaction of %d records failed: %s", len(batch), err or exc)
         if isinstance(exc, KafkaException):
             self.metrics.transactions.labels(self.processor.name, "aborted").inc()
             self._abort(err, stop)
         self._rewind([*batch, *later])
-        touched = {(m.topic() or "", m.partition() or 0) for m in [*batch, *later]} & self._assigned
+        touched = {(m.topic() or "", m.partition() or 0) for m in [*batch, *later]}
+        touched = (touched | (written or set()) | self.stores.dirty_scopes()) & self._assigned
         if batch:  # partitions the batch did not touch keep their state: a rebalance pauses only its own
             self._restore_scopes(touched)
         else:

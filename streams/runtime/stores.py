@@ -125,6 +125,10 @@ class Stores:
     def has_changes(self) -> bool:
         return any(store.dirty for store in self._scopes.values())
 
+    def dirty_scopes(self) -> set[Scope]:
+        """The scopes with changes not yet sent (a processor may write any assigned scope's store)."""
+        return {scope for (_, scope), store in self._scopes.items() if store.dirty}
+
     def changes(self) -> Iterator[tuple[str, int, bytes, bytes | None]]:
         """(changelog topic, partition, key, value or None) of every change since the last ``clean``."""
         for (name, scope), store in self._scopes.items():

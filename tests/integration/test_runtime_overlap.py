@@ -9,8 +9,9 @@ import threading
 import time
 from collections.abc import Sequence
 
+import orjson
 import pytest
-from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, NewTopic
 
 from schemas.dlq import parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
@@ -18,6 +19,7 @@ from schemas.topics import Catalogue
 from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
 from streams.runtime.context import Context
 from streams.runtime.records import InRecord
+from streams.runtime.stores import StoreSpec
 from tests.support.control import wait_for
 from tests.support.hotpath import running_loop
 from tests.support.kafka import consume_all
@@ -128,3 +130,61 @@ def test_a_commit_failing_in_flight_takes_the_batch_processed_meanwhile_back_wit
     assert written == [n for n in range(records) if n != big]  # read_committed: no output of an aborted try
     letters = [parse_dlq_headers(m.headers()) for m in dead]
     assert [(d.source_topic, d.source_offset) for d in letters] == [(source, big)]
+
+
+class CountsElsewhere(Copier):
+    """Copies each record, and counts them in the store of another input partition than the record's (as
+    the escalate processor decides a read in the store of its plate's inbox partition)."""
+
+    def __init__(self, source: str, sink: str, aux: str) -> None:
+        super().__init__(source, sink)
+        self.aux = aux
+
+    def topics(self) -> list[str]:
+        return [self.source, self.aux]
+
+    def store_specs(self) -> list[StoreSpec]:
+        return [StoreSpec("counts", lambda topic: topic == self.aux)]
+
+    def process(self, batch: Sequence[InRecord], ctx: Context) -> None:
+        store = ctx.store("counts", (self.aux, 0))
+        store["n"] = store.get("n", 0) + sum(1 for rec in batch if rec.topic() == self.source)
+        super().process(batch, ctx)
+
+
+def test_a_failed_transaction_restores_every_store_it_changed_not_only_its_records_partitions(
+    kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    cat = catalogue
+    source, sink = source_and_sink(kafka, cat)
+    aux = f"{cat.namespace}.aux"
+    admin = ClientFactory(kafka, "test-admin").admin()
+    for fut in admin.create_topics([NewTopic(aux, 1, 1)], operation_timeout=30).values():
+        fut.result()
+    entry = ConfigEntry("max.message.bytes", "4096", incremental_operation=AlterConfigOpType.SET)
+    for fut in admin.incremental_alter_configs(
+        [ConfigResource("topic", sink, incremental_configs=[entry])]
+    ).values():
+        fut.result()  # the big record's output is refused when its transaction commits
+    records, big = 20, 5
+    producer = ClientFactory(kafka, "test").producer({"message.max.bytes": 1_000_000})
+    for n in range(records):
+        producer.produce(source, os.urandom(20_000) if n == big else f"r{n}".encode(), str(n).encode())
+    assert producer.flush(30) == 0
+
+    processor = CountsElsewhere(source, sink, aux)
+    runtime = RuntimeSettings(
+        kafka=kafka, namespace=cat.namespace, worker_id="elsewhere", tick_s=60, batch_size=3
+    )
+    with running_loop(StreamLoop(processor, runtime)):
+        wait_for(lambda: len(processor.counted) >= records - 1, 90, "every other record committed")
+        consume_all(kafka, cat.dlq("hotpath"), expect=1, timeout=60)
+
+    counts = [
+        orjson.loads(m.value() or b"null")
+        for m in consume_all(kafka, cat.changelog("hotpath", "counts"))
+        if m.value() is not None
+    ]
+    # the store of (aux, 0) counted only what committed: the failed transaction's counts were restored
+    # away although none of its records came from aux
+    assert counts and counts[-1] == records - 1
