@@ -16,8 +16,11 @@ else dead-letters it).
 from __future__ import annotations
 
 from collections.abc import Container
+from dataclasses import dataclass
+from functools import lru_cache
 
 import orjson
+from aiokafka.partitioner import murmur2
 
 from schemas.codec import DecodeError, decode, decode_any
 from schemas.dlq import DlqReason, DlqStage
@@ -38,7 +41,10 @@ __all__ = [
     "TOGETHER",
     "Rejected",
     "Skipped",
+    "Taken",
     "original",
+    "partition_of",
+    "take",
     "take_command",
     "take_in",
     "together_record",
@@ -98,56 +104,76 @@ def original(rec: InRecord) -> Record:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """A read taken in for stage 2: its inbox key, kind (None: a read by plate; ``PASS``: a watchlisted
+    pass by checkpoint), the read, and the match record it came from (a match by plate)."""
+
+    key: bytes
+    seen: Seen
+    kind: bytes | None = None
+    match: bytes | None = None
+
+    def record(self, cat: Catalogue, partition: int | None = None) -> Outgoing:
+        """The inbox record that carries it to the partition of its key."""
+        headers: Headers | None = None
+        if self.kind is not None:
+            headers = [(KIND_HEADER, self.kind)]
+        elif self.match is not None:
+            headers = [(MATCH_HEADER, self.match)]
+        return Outgoing(cat.escalate_inbox, self.key, orjson.dumps(self.seen.row()), headers, partition)
+
+
+@lru_cache(maxsize=1 << 16)
+def partition_of(key: bytes, partitions: int) -> int:
+    """The partition of ``key`` as the runtime's producers place it (``murmur2_random``, Java's default
+    partitioner), so stage 1 knows whether this worker holds the inbox partition of a read (cached: a
+    vehicle is read again and again)."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
 def take_in(
     rec: InRecord, cat: Catalogue, rules: EscalationRules | None, sites: Container[str] | None = None
 ) -> list[Outgoing]:
-    """The inbox records of ``rec`` (a hit or a match): keyed by plate for the plate's rules, and a match
-    also keyed by checkpoint for the convoy rule; none when no rule needs it (a hit at a checkpoint not in
-    ``sites``, or a likely misread, is not). Raises ``Skipped``."""
+    """The inbox records of ``rec`` (``take``'s reads as records). Raises ``Skipped``."""
+    return [t.record(cat) for t in take(rec, cat, rules, sites)]
+
+
+def take(
+    rec: InRecord, cat: Catalogue, rules: EscalationRules | None, sites: Container[str] | None = None
+) -> list[Taken]:
+    """What stage 2 needs of ``rec`` (a hit or a match): the read keyed by plate for the plate's rules,
+    and a match also keyed by checkpoint for the convoy rule; nothing when no rule needs it (a hit at a
+    checkpoint not in ``sites``, or a likely misread). Raises ``Skipped``."""
     topic = rec.topic() or ""
-    out: list[Outgoing] = []
     if topic == cat.matches:
         convoy = rules.convoy if rules is not None else None
+        raw = rec.value() or b""
         try:
-            seen = Seen.of_match(decode(rec.value() or b"", Match))
+            seen = Seen.of_match(decode(raw, Match))
         except DecodeError as exc:
             raise Skipped("undecodable") from exc  # written by the hot path only: a bug, not an attack
-        row = orjson.dumps(seen.row())
         # by plate always: for rules (a) and (b), and for the temporary agreements of operations
-        out.append(
-            Outgoing(cat.escalate_inbox, seen.plate.encode(), row, [(MATCH_HEADER, rec.value() or b"")])
-        )
+        out = [Taken(seen.plate.encode(), seen, match=raw)]
         if convoy is not None and seen.priority in convoy.priorities:
-            key = pass_key(seen.checkpoint).encode()
-            out.append(Outgoing(cat.escalate_inbox, key, row, [(KIND_HEADER, PASS)]))
+            out.append(Taken(pass_key(seen.checkpoint).encode(), seen, PASS))
         return out
     if rules is not None and rules.cloned_plate is None:
-        return out
-    raw = rec.value() or b""
-    if sites is not None and not _sited(raw, sites):
-        return out  # the clone rule compares sited checkpoints only: not worth a full decode
+        return []
     try:
-        hit = read_hit(raw)  # every hit: the lean reader (schemas.hit_lean), the model where it declines
+        hit = read_hit(rec.value() or b"")  # the lean reader (schemas.hit_lean), the model where it declines
     except DecodeError as exc:
         raise Skipped("undecodable") from exc
+    if sites is not None and hit.checkpoint_id not in sites:
+        return []  # the clone rule compares sited checkpoints only
     parsed = cat.parse_region_topic(topic)
     if parsed is None or parsed[0] != hit.region:
         raise Skipped("impersonation")
     min_confidence = rules.cloned_plate.min_confidence if rules and rules.cloned_plate else 1.0
     seen = Seen.of_view(hit, min_confidence)
     if rules is not None and not seen.trusted:
-        return out  # a likely misread is never compared: nothing to keep
-    out.append(Outgoing(cat.escalate_inbox, seen.plate.encode(), orjson.dumps(seen.row())))
-    return out
-
-
-def _sited(raw: bytes, sites: Container[str]) -> bool:
-    """Whether the hit in ``raw`` was read at a sited checkpoint (undecodable: let decode say so)."""
-    try:
-        checkpoint = orjson.loads(raw).get("checkpoint_id")
-    except (orjson.JSONDecodeError, AttributeError):
-        return True
-    return not isinstance(checkpoint, str) or checkpoint in sites
+        return []  # a likely misread is never compared: nothing to keep
+    return [Taken(seen.plate.encode(), seen)]
 
 
 def together_record(cat: Catalogue, a: Seen, b: Seen) -> Outgoing:

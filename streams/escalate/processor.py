@@ -62,14 +62,16 @@ from streams.escalate.intake import (
     TOGETHER,
     Rejected,
     Skipped,
+    Taken,
     original,
+    partition_of,
+    take,
     take_command,
-    take_in,
     together_record,
 )
 from streams.escalate.metrics import EscalateMetrics, escalate_metrics
 from streams.escalate.operations import build_operation, deliver
-from streams.escalate.rules import Firing, VehicleState, horizon_s, observe
+from streams.escalate.rules import VEHICLE_CODEC, Firing, VehicleState, horizon_s, observe
 from streams.escalate.seen import Seen
 from streams.escalate.temporary import TEMP, InForce, accept, end_records, flow, flow_outputs, plate_records
 from streams.runtime import ClientFactory, Context, GlobalTables, InRecord, Scope, Stores, StoreSpec
@@ -101,6 +103,7 @@ class EscalateProcessor:
         self._scopes: set[Scope] = set()
         self._stores: Stores | None = None
         self._swept_at = 0.0
+        self.inbox_partitions: int | None = None  # learnt by start: None forwards every read
         self.outcomes: dict[str, Any] = hit_rates([])  # a snapshot the web thread reads whole
 
     # ---- the zone ------------------------------------------------------------------------------
@@ -130,6 +133,7 @@ class EscalateProcessor:
         meta = self._factory.admin().list_topics(inbox, timeout=30).topics.get(inbox)
         if meta is None or meta.error is not None:
             raise RuntimeError(f"topic {inbox} does not exist: apply the zone (`rax zone apply`) first")
+        self.inbox_partitions = len(meta.partitions)
         tables_group = f"{self.cat.processor_prefix}{self.name}-tables"  # never joined: plain assignment
         self.tables = GlobalTables(self._factory, [self.cat.zone], self._apply, tables_group)
         self.tables.load()
@@ -149,10 +153,11 @@ class EscalateProcessor:
 
     def store_specs(self) -> list[StoreSpec]:
         inbox = self.cat.escalate_inbox
-        return [
-            StoreSpec(name, lambda topic: topic == inbox)
-            for name in (_STORE, _OPS, _OUTCOMES, _PASSES, _CONVOYS)
+        specs = [StoreSpec(_STORE, lambda topic: topic == inbox, VEHICLE_CODEC)]
+        specs += [
+            StoreSpec(name, lambda topic: topic == inbox) for name in (_OPS, _OUTCOMES, _PASSES, _CONVOYS)
         ]
+        return specs
 
     def assigned(self, scope: Scope, stores: Stores) -> None:
         if scope[0] == self.cat.escalate_inbox:
@@ -206,27 +211,48 @@ class EscalateProcessor:
 
     def _take_in(self, rec: InRecord, ctx: Context) -> None:
         try:
-            out = take_in(rec, self.cat, self.rules, self.sites if self.zone is not None else None)
+            taken = take(rec, self.cat, self.rules, self.sites if self.zone is not None else None)
         except Skipped as exc:
             return self._skip(ctx, str(exc))
-        ctx.out.extend(out)
+        for t in taken:
+            self._route(t, ctx)
+
+    def _route(self, t: Taken, ctx: Context) -> None:
+        """Decide ``t`` now if this worker holds its inbox partition (in this transaction, on that
+        partition's store: one hop less), else forward it there."""
+        part = self.inbox_partition(t.key)
+        scope = (self.cat.escalate_inbox, part) if part is not None else None
+        if scope is None or scope not in self._scopes:
+            ctx.out.append(t.record(self.cat, part))
+        elif t.kind is None:
+            self._observe(t.seen, t.match, scope, ctx)
+        else:  # PASS
+            self._pass_seen(t.seen, scope, ctx)
+
+    def inbox_partition(self, key: bytes) -> int | None:
+        """The inbox partition of ``key``; None before ``start`` learnt the inbox's partition count."""
+        return None if self.inbox_partitions is None else partition_of(key, self.inbox_partitions)
 
     def _decide(self, rec: InRecord, ctx: Context) -> None:
+        seen = Seen.from_row(orjson.loads(rec.value() or b"[]"))
+        match = next((v for k, v in rec.headers() or () if k == MATCH_HEADER), None)
+        self._observe(seen, match, (rec.topic() or "", rec.partition() or 0), ctx)
+
+    def _observe(self, seen: Seen, match: bytes | None, scope: Scope, ctx: Context) -> None:
+        """Stage 2 of one read: the plate's rules against its state in ``scope``'s store."""
         rules, zone = self.rules, self.zone
         if rules is None or zone is None:
             return self._skip(ctx, "no_rules")
-        seen = Seen.from_row(orjson.loads(rec.value() or b"[]"))
-        store = ctx.store(_STORE, (rec.topic() or "", rec.partition() or 0))
-        state = VehicleState.from_json(store.get(seen.plate))
+        store = ctx.store(_STORE, scope)
+        state: VehicleState = store.get(seen.plate) or VehicleState()
         firings = observe(state, seen, rules, self.sites)
         if seen.is_match and state.agreements:
-            self._flow(rec, state, zone, ctx)
-        store[seen.plate] = state.to_json()
+            self._flow(match, state, zone, ctx)
+        store[seen.plate] = state  # logged: a state changed in place is written at the commit
         self._open(firings, zone, rules, ctx)
 
-    def _flow(self, rec: InRecord, state: VehicleState, zone: Zone, ctx: Context) -> None:
+    def _flow(self, raw: bytes | None, state: VehicleState, zone: Zone, ctx: Context) -> None:
         """A match on a plate under operations' temporary agreements: to their members too."""
-        raw = next((v for k, v in rec.headers() or () if k == MATCH_HEADER), None)
         if raw is None:
             return self._skip(ctx, "match_missing")  # forwarded by an older version of this processor
         match = decode(raw, Match)
@@ -253,11 +279,15 @@ class EscalateProcessor:
 
     # ---- convoys ------------------------------------------------------------------------------
     def _pass(self, rec: InRecord, ctx: Context) -> None:
+        seen = Seen.from_row(orjson.loads(rec.value() or b"[]"))
+        self._pass_seen(seen, (rec.topic() or "", rec.partition() or 0), ctx)
+
+    def _pass_seen(self, seen: Seen, scope: Scope, ctx: Context) -> None:
+        """A watchlisted pass against its checkpoint's recent passes in ``scope``'s store."""
         rules = self.rules
         if rules is None or rules.convoy is None:
             return self._skip(ctx, "no_rules")
-        seen = Seen.from_row(orjson.loads(rec.value() or b"[]"))
-        store = ctx.store(_PASSES, (rec.topic() or "", rec.partition() or 0))
+        store = ctx.store(_PASSES, scope)
         passes = Passes.from_json(store.get(pass_key(seen.checkpoint)))
         pairs = pass_by(passes, seen, rules.convoy)
         store[pass_key(seen.checkpoint)] = passes.to_json()
@@ -346,7 +376,7 @@ class EscalateProcessor:
         """A temporary agreement (or its end) kept with the plate, in the plate's partition."""
         store = ctx.store(_STORE, (rec.topic() or "", rec.partition() or 0))
         plate = (rec.key() or b"").decode()
-        state = VehicleState.from_json(store.get(plate))
+        state: VehicleState = store.get(plate) or VehicleState()
         change = orjson.loads(rec.value() or b"{}")
         if "set" in change:
             state.agreements[change["set"]["op"]] = change["set"]
@@ -356,7 +386,7 @@ class EscalateProcessor:
         if state.empty():
             store.delete(plate)
         else:
-            store[plate] = state.to_json()
+            store[plate] = state
 
     def _count(self, ctx: Context, scope: Scope, rule: str, outcome: str, refusals: dict[str, int]) -> None:
         counts = ctx.store(_OUTCOMES, scope)
@@ -381,8 +411,7 @@ class EscalateProcessor:
             if rules is not None:
                 cutoff = ctx.now - horizon_s(rules)
                 store = ctx.store(_STORE, scope)
-                for plate, value in list(store.items()):
-                    state = VehicleState.from_json(value)
+                for plate, state in list(store.items()):
                     agreed = [a["expires"] for a in state.agreements.values() if a["expires"] > ctx.now]
                     if max(state.newest, *state.fired.values(), 0.0) < cutoff and not agreed:
                         store.delete(plate)

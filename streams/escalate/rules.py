@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules, MultiRegionRule
 from schemas.operation import EscalationTrigger
 from streams.escalate.geo import road_km
 from streams.escalate.seen import Seen
 
-__all__ = ["MAX_COMPARED", "Firing", "VehicleState", "observe"]
+__all__ = ["MAX_COMPARED", "VEHICLE_CODEC", "Firing", "VehicleState", "observe"]
 
 #: the reads of one plate nearest in time a new read is compared with (a placeholder plate on many cars
 #: must not make each read cost the square of the plate's traffic)
@@ -43,7 +45,8 @@ class VehicleState:
 
     @property
     def newest(self) -> float:
-        return max((s.t for s in (*self.hits, *self.matches)), default=0.0)
+        """The latest pass time kept (both lists are kept in pass-time order)."""
+        return max(self.hits[-1].t if self.hits else 0.0, self.matches[-1].t if self.matches else 0.0)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -68,6 +71,19 @@ class VehicleState:
 
     def empty(self) -> bool:
         return not (self.hits or self.matches or self.fired or self.agreements)
+
+
+def _encode_state(state: VehicleState) -> bytes:
+    return orjson.dumps(state.to_json())
+
+
+def _decode_state(raw: bytes) -> VehicleState:
+    return VehicleState.from_json(orjson.loads(raw))
+
+
+#: the ``vehicles`` store keeps states as objects, JSON only in its changelog: a read costs no decoding
+#: and encoding of its plate's recent reads, and the sweep reads ``newest`` without decoding every plate
+VEHICLE_CODEC = (_encode_state, _decode_state)
 
 
 def horizon_s(rules: EscalationRules) -> float:
@@ -104,14 +120,18 @@ def observe(
 
 
 def _evict(state: VehicleState, rules: EscalationRules) -> None:
+    """Drop the reads older than their rule's window before the newest, and the marks run out; lists are
+    rebuilt only when something is dropped (most reads drop nothing)."""
     newest = state.newest
-    if rules.cloned_plate is not None:
-        state.hits = [s for s in state.hits if s.t >= newest - rules.cloned_plate.window_s]
-    else:
+    if rules.cloned_plate is None:
         state.hits = []
+    elif state.hits and state.hits[0].t < newest - rules.cloned_plate.window_s:
+        state.hits = [s for s in state.hits if s.t >= newest - rules.cloned_plate.window_s]
     window = rules.multi_region.window_s if rules.multi_region is not None else 0.0
-    state.matches = [s for s in state.matches if s.t >= newest - window]
-    state.fired = {k: until for k, until in state.fired.items() if until >= newest}
+    if state.matches and state.matches[0].t < newest - window:
+        state.matches = [s for s in state.matches if s.t >= newest - window]
+    if state.fired and min(state.fired.values()) < newest:
+        state.fired = {k: until for k, until in state.fired.items() if until >= newest}
 
 
 def _mark(state: VehicleState, key: str, at: float, until: float) -> bool:
@@ -179,10 +199,12 @@ def _cloned(
         and s.event_id != seen.event_id
     ]
     near = sorted(near, key=lambda s: abs(s.t - seen.t))[:MAX_COMPARED]
-    pairs = [(a, b) for i, a in enumerate(near) for b in near[i + 1 :] if _apart(a, b, rule, sites)]
+    pairs: list[tuple[Seen, Seen]] | None = None  # the corroborating pairs: only once a read is apart
     for other in near:
         if not _apart(other, seen, rule, sites):
             continue
+        if pairs is None:
+            pairs = [(a, b) for i, a in enumerate(near) for b in near[i + 1 :] if _apart(a, b, rule, sites)]
         mine, theirs = _tracks(seen, other, pairs, rule, sites)
         if min(len(mine), len(theirs)) < rule.corroborating_checkpoints:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from schemas.hit_lean import HitView
@@ -84,7 +85,7 @@ class Seen:
             view.region,
             view.checkpoint_id,
             view.pass_s,
-            trusted=read_plate(view.plate).conforms and not low,  # the model derives conforms so
+            trusted=_conforms(view.plate) and not low,  # the model derives conforms so
         )
 
     @classmethod
@@ -102,3 +103,9 @@ class Seen:
             match.category.value,
             match.priority.value,
         )
+
+
+@lru_cache(maxsize=1 << 16)
+def _conforms(plate: str) -> bool:
+    """Whether ``plate`` keeps every issuing rule (cached: a vehicle is read again and again)."""
+    return read_plate(plate).conforms

@@ -175,3 +175,26 @@ def test_an_operation_nobody_closes_expires_and_is_counted_as_such() -> None:
     assert p.outcomes["cloned_plate"]["outcomes"]["expired"] == 1
     late = _letter(_close(p, stores, op_id, "500000", "confirmed", now + p.settings.operation_expiry_s + 120))
     assert late.reason == DlqReason.UNKNOWN_REFERENCE
+
+
+def test_a_read_whose_inbox_partition_this_worker_holds_is_decided_at_once_the_others_forwarded() -> None:
+    p, stores = processor()
+    p.inbox_partitions = 2
+    p.assigned((CAT.escalate_inbox, 1), stores)  # holds partitions 0 and 1: every read decided at once
+    t = datetime.now(UTC) - timedelta(minutes=30)
+    out = turn(
+        p, stores, [hit("510000", "CD-1", t), hit("500000", "CQ-1", t + timedelta(minutes=20))], time.time()
+    )
+    assert not [o for o in out if o.topic == CAT.escalate_inbox and not o.headers]  # nothing re-keyed
+    deliveries = [decode(o.value or b"", Delivery) for o in out if o.topic.startswith(CAT.out_prefix)]
+    assert sorted(d.recipient for d in deliveries) == ["500000", "510000"]  # one hop: opened at once
+    part = p.inbox_partition("川A12345".encode())
+    assert part is not None and "川A12345" in stores.get("vehicles", (CAT.escalate_inbox, part))
+
+    p.revoked((CAT.escalate_inbox, part))  # another worker holds the plate's partition now
+    (forwarded,) = turn(p, stores, [hit("510000", "CD-1", t + timedelta(minutes=40))], time.time())
+    assert (forwarded.topic, forwarded.key, forwarded.partition) == (
+        CAT.escalate_inbox,
+        "川A12345".encode(),
+        part,
+    )
