@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from connectors.sdk import FatalError
-from connectors.sdk.macs import RecordMacs
+from ops.centre.region_macs import mac_headers_for
 from schemas.acks import Acknowledgement, Outcome
 from schemas.base import stable_event_id
 from schemas.codec import encode
@@ -26,11 +25,12 @@ def acknowledge(
     operator: str,
     note: str | None = None,
     mac_key: Path | None = None,
+    sign_keys: Path | None = None,
 ) -> Acknowledgement:
     """Sends the acknowledgement and waits until Kafka has it; a re-sent one keeps its ack id.
 
-    ``mac_key``: the region's MAC key file; the acknowledgement then carries ``rax.mac`` as a connector's
-    records do (needed where the processors run with ``mac: required``).
+    ``mac_key``: the region's MAC key file, ``sign_keys``: its key store; the acknowledgement then carries
+    ``rax.mac`` and ``rax.sig`` as a connector's records do (needed under ``mac``/``sig: required``).
     """
     ack = Acknowledgement(
         ack_id=stable_event_id("ack", delivery_id, region, outcome.value),
@@ -42,14 +42,7 @@ def acknowledge(
         note=note,
     )
     topic, value, key = cat.in_acks(region), encode(ack), delivery_id.encode()
-    headers = None
-    if mac_key is not None:
-        macs = RecordMacs(mac_key, region)
-        try:
-            macs.load()
-        except FatalError as exc:
-            raise RuntimeError(str(exc)) from None
-        headers = macs.headers(topic, key, value)
+    headers = mac_headers_for(mac_key, region, topic, key, value, sign_keys)
     producer = ClientFactory(settings, f"centre-ack@{region}").producer()
     errors: list[object] = []
     producer.produce(

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from ops.centre.outbox import read_deliveries
+from ops.centre.region_macs import mac_headers_for
 from schemas.base import WireModel
 from schemas.codec import encode
 from schemas.delivery import Delivery
@@ -112,11 +114,15 @@ def close_operation(
     outcome: OperationOutcome,
     note: str | None = None,
     operator: str | None = None,
+    mac_key: Path | None = None,
+    sign_keys: Path | None = None,
 ) -> OperationClose:
     """Publishes ``region``'s close command on its operations topic and waits until Kafka has it.
 
     The escalate processor decides it: only the owner's closes, once; a refused command goes to its
-    dead letters (``rax.dlq.escalate``), not back to the region.
+    dead letters (``rax.dlq.escalate``), not back to the region. ``mac_key``: the region's MAC key file,
+    ``sign_keys``: its key store; the command then carries ``rax.mac`` and ``rax.sig`` as a connector's
+    records do (needed under ``mac: required`` and ``sig: required``).
     """
     cmd = OperationClose(
         close_id=close_id(operation_id, region, outcome.value),
@@ -127,7 +133,7 @@ def close_operation(
         operator=operator,
         at=datetime.now(UTC),
     )
-    _publish(settings, cat, region, operation_id, cmd, "close command")
+    _publish(settings, cat, region, operation_id, cmd, "close command", mac_key, sign_keys)
     return cmd
 
 
@@ -138,11 +144,14 @@ def agree_operation(
     operation_id: str,
     terms: AgreementTerms,
     operator: str | None = None,
+    mac_key: Path | None = None,
+    sign_keys: Path | None = None,
 ) -> TemporaryAgreement:
     """Publishes ``region``'s temporary agreement for its operation and waits until Kafka has it.
 
     The escalate processor decides it (owner only, open operation, within what every member's agreement
-    with the owner allows); a refused one goes to ``rax.dlq.escalate``.
+    with the owner allows); a refused one goes to ``rax.dlq.escalate``. ``mac_key``, ``sign_keys``: as for
+    a close.
     """
     at = datetime.now(UTC)
     cmd = TemporaryAgreement(
@@ -157,19 +166,29 @@ def agree_operation(
         operator=operator,
         at=at,
     )
-    _publish(settings, cat, region, operation_id, cmd, "temporary agreement")
+    _publish(settings, cat, region, operation_id, cmd, "temporary agreement", mac_key, sign_keys)
     return cmd
 
 
 def _publish(
-    settings: KafkaSettings, cat: Catalogue, region: str, operation_id: str, cmd: WireModel, what: str
+    settings: KafkaSettings,
+    cat: Catalogue,
+    region: str,
+    operation_id: str,
+    cmd: WireModel,
+    what: str,
+    mac_key: Path | None,
+    sign_keys: Path | None,
 ) -> None:
+    topic, key, value = cat.in_operations(region), operation_id.encode(), encode(cmd)
+    headers = mac_headers_for(mac_key, region, topic, key, value, sign_keys)
     producer = ClientFactory(settings, f"ops@{region}").producer()
     errors: list[object] = []
     producer.produce(
-        cat.in_operations(region),
-        encode(cmd),
-        operation_id.encode(),
+        topic,
+        value,
+        key,
+        headers=headers,
         on_delivery=lambda err, _m: errors.append(err) if err else None,
     )
     if producer.flush(30) or errors:

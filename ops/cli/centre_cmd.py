@@ -161,6 +161,12 @@ def _render(region: str, recent: deque[dict[str, object]], shown: int, duplicate
     default=None,
     help="The region's MAC key file (<region>.mac): the acknowledgement carries rax.mac.",
 )
+@click.option(
+    "--sign-keys",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The region's key store (`rax keys create`): the record carries its batch signature, rax.sig.",
+)
 def ack(
     bootstrap: str | None,
     username: str | None,
@@ -173,13 +179,14 @@ def ack(
     note: str | None,
     namespace: str,
     mac_key: Path | None,
+    sign_keys: Path | None,
 ) -> None:
     """Acknowledge a delivery: received, verified, intercepted, false_positive or not_found."""
     settings = resolve_kafka(bootstrap, username, password, ssl_ca)
     cat = Catalogue(namespace)
     try:
         sent = acknowledge(
-            settings, cat, _region(region), delivery_id, Outcome(outcome), operator, note, mac_key
+            settings, cat, _region(region), delivery_id, Outcome(outcome), operator, note, mac_key, sign_keys
         )
     except (RuntimeError, ValueError) as exc:
         fail(str(exc))

@@ -3,6 +3,8 @@ one, or gives its members a temporary agreement."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import orjson
 
@@ -131,6 +133,18 @@ def show(
 )
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
 @keys_option
+@click.option(
+    "--mac-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The region's MAC key file (<region>.mac): the command carries rax.mac (for --mac required).",
+)
+@click.option(
+    "--sign-keys",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The region's key store (`rax keys create`): the record carries its batch signature, rax.sig.",
+)
 def close(
     bootstrap: str | None,
     username: str | None,
@@ -144,6 +158,8 @@ def close(
     no_check: bool,
     namespace: str,
     keys: str | None,
+    mac_key: Path | None,
+    sign_keys: Path | None,
 ) -> None:
     """Close an operation REGION owns with an outcome; the escalate processor tells its regions.
 
@@ -155,7 +171,9 @@ def close(
     if not no_check:
         _check_owned_and_open(settings, cat, region, operation_id, "close", keys)
     try:
-        cmd = close_operation(settings, cat, region, operation_id, OperationOutcome(outcome), note, operator)
+        cmd = close_operation(
+            settings, cat, region, operation_id, OperationOutcome(outcome), note, operator, mac_key, sign_keys
+        )
     except (RuntimeError, ValueError) as exc:
         fail(str(exc))
     click.echo(f"close of {operation_id} as {outcome} sent (command {cmd.close_id})")
@@ -199,6 +217,18 @@ def _check_owned_and_open(
 @click.option("--no-check", is_flag=True, help="Send without first reading the region's out topic.")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
 @keys_option
+@click.option(
+    "--mac-key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The region's MAC key file (<region>.mac): the command carries rax.mac (for --mac required).",
+)
+@click.option(
+    "--sign-keys",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The region's key store (`rax keys create`): the record carries its batch signature, rax.sig.",
+)
 def agree(
     bootstrap: str | None,
     username: str | None,
@@ -215,6 +245,8 @@ def agree(
     no_check: bool,
     namespace: str,
     keys: str | None,
+    mac_key: Path | None,
+    sign_keys: Path | None,
 ) -> None:
     """Give the members of an operation REGION owns a temporary agreement (broader categories, fewer
     redactions) until it expires or the operation is closed; the escalate processor decides it."""
@@ -230,7 +262,7 @@ def agree(
         hours,
     )
     try:
-        cmd = agree_operation(settings, cat, region, operation_id, terms, operator)
+        cmd = agree_operation(settings, cat, region, operation_id, terms, operator, mac_key, sign_keys)
     except (RuntimeError, ValueError) as exc:
         fail(str(exc))
     click.echo(

@@ -116,7 +116,8 @@ def test_the_owner_closes_an_open_operation_and_others_are_stopped_before_sendin
     assert other.exit_code == 1 and "owned by 500000" in other.output
     ok = runner.invoke(main, [*args, OWNER, "--note", "seized"])
     assert ok.exit_code == 0, ok.output
-    ((_, _, region, oid, outcome, note, _),) = sent
+    ((_, _, region, oid, outcome, note, _, mac_key, sign_keys),) = sent
+    assert mac_key is None and sign_keys is None  # neither --mac-key nor --sign-keys given
     assert (region, oid, outcome, note) == (OWNER, op.operation_id, OperationOutcome.CONFIRMED, "seized")
     known[op.operation_id] = KnownOperation(op, closure(op))
     again = runner.invoke(main, [*args, OWNER])
