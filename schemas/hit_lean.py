@@ -41,7 +41,7 @@ from schemas.plates import PlateError, read_plate
 from schemas.regions import registry
 from schemas.vocab import PlateColour
 
-__all__ = ["HitView", "lean_hit", "read_hit", "read_hit_model", "view_of"]
+__all__ = ["HitView", "lean_hit", "plate_conforms", "read_hit", "read_hit_model", "view_of"]
 
 
 class HitView(NamedTuple):
@@ -78,7 +78,7 @@ _NUMBERS = (float, int)  # bool is neither (``type`` is exact), as JSON numbers 
 _PLATE_CACHE = 1 << 16
 
 _regions: set[str] = set()  # region codes known to be valid (bounded by the registry)
-_plates: set[str] = set()  # texts known to be normalised read plates (cleared when full)
+_plates: dict[str, bool] = {}  # normalised read plates known, and whether each conforms (cleared when full)
 _new = tuple.__new__  # a NamedTuple's own __new__ is a Python function: twice the cost
 
 
@@ -94,14 +94,22 @@ def _normalised_plate(plate: str) -> bool:
     if not 0 < len(plate) <= 16 or plate.strip() != plate:
         return False
     try:
-        if read_plate(plate).text != plate:
-            return False
+        read = read_plate(plate)
     except PlateError:
+        return False
+    if read.text != plate:
         return False
     if len(_plates) >= _PLATE_CACHE:
         _plates.clear()
-    _plates.add(plate)
+    _plates[plate] = read.conforms
     return True
+
+
+def plate_conforms(plate: str) -> bool:
+    """Whether a normalised read plate keeps every issuing rule: known from reading the hit that carried
+    it (the decoder read the plate already), else read now."""
+    known = _plates.get(plate)
+    return read_plate(plate).conforms if known is None else known
 
 
 def lean_hit(data: object) -> HitView | None:

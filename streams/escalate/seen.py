@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from schemas.hit_lean import HitView
+from schemas.hit_lean import HitView, plate_conforms
 from schemas.hits import CheckpointHit
 from schemas.matching import Match
-from schemas.plates import read_plate
 
 __all__ = ["Seen"]
 
@@ -85,7 +83,7 @@ class Seen:
             view.region,
             view.checkpoint_id,
             view.pass_s,
-            trusted=_conforms(view.plate) and not low,  # the model derives conforms so
+            trusted=plate_conforms(view.plate) and not low,  # the model derives conforms so
         )
 
     @classmethod
@@ -103,9 +101,3 @@ class Seen:
             match.category.value,
             match.priority.value,
         )
-
-
-@lru_cache(maxsize=1 << 16)
-def _conforms(plate: str) -> bool:
-    """Whether ``plate`` keeps every issuing rule (cached: a vehicle is read again and again)."""
-    return read_plate(plate).conforms

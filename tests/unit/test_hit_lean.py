@@ -16,7 +16,7 @@ from pydantic import Field, TypeAdapter
 
 from schemas.base import SINGLE_LINE, WirePart
 from schemas.codec import DecodeError, decode, encode
-from schemas.hit_lean import HitView, lean_hit, read_hit, view_of
+from schemas.hit_lean import HitView, lean_hit, plate_conforms, read_hit, view_of
 from schemas.hits import CHINESE_FIELD_NAMES, CheckpointHit
 from schemas.plates import PlateError, read_plate
 from schemas.regions import registry
@@ -261,3 +261,18 @@ def test_only_the_space_is_printable_and_white_space() -> None:
 
     stripped = Texts(texts=chars).texts
     assert [c for c, s in zip(chars, stripped, strict=True) if c != s] == [" "]
+
+
+def test_a_plates_conformity_is_the_models_whether_the_decoder_read_it_or_not() -> None:
+    conforming = 0
+    for plate in PLATES:
+        try:
+            truth = read_plate(plate).conforms
+        except PlateError:
+            continue
+        assert plate_conforms(plate) == truth  # not read by the decoder yet: read now
+        check(orjson.dumps(hit_data(plate=plate)))  # the decoder reads it (and remembers it if taken)
+        assert plate_conforms(plate) == truth
+        assert read_hit(orjson.dumps(hit_data(plate=read_plate(plate).text))).model().conforms == truth
+        conforming += truth
+    assert 0 < conforming < len(PLATES)  # both kinds were asked about
