@@ -11,8 +11,8 @@ Failure semantics, decided here once:
 * every blocking call has a deadline (``call_timeout_s``); a transaction that cannot finish is aborted,
   and if even the abort fails the producer is replaced (``init_transactions`` fences the old one);
 * after any failed transaction the batch's partitions are rewound to the batch's first offsets (every
-  earlier record was committed: batches commit one after another) and every store is restored from its
-  changelog, so state never holds an aborted batch's changes;
+  earlier record was committed: batches commit one after another) and every store it changed is
+  restored from its changelog, so state never holds an aborted batch's changes (``transactions``);
 * a failure caused by a record (the processor raised, or the broker refused one of its outputs) puts the
   batch's partitions in *isolation*: their records are processed one per transaction until past the
   batch, and a record whose transaction fails again is dead-lettered as a stub — never retried forever;
@@ -34,7 +34,6 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Produ
 from prometheus_client import CollectorRegistry
 
 from schemas.topics import Catalogue
-from streams.runtime.bounded import GRACE_S, call_within
 from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
@@ -43,14 +42,14 @@ from streams.runtime.inflight import InflightCommit
 from streams.runtime.macs import CAUSES, MacKeyring, RecordAuthenticator
 from streams.runtime.metrics import runtime_metrics
 from streams.runtime.processor import Processor
-from streams.runtime.produce import RECORD_ERRORS, is_fatal, produce_or_stub
+from streams.runtime.produce import is_fatal
 from streams.runtime.progress import Progress
-from streams.runtime.records import Outgoing
 from streams.runtime.restore import ensure_changelogs, restore_scopes
 from streams.runtime.screen import Screen
 from streams.runtime.settings import MacPolicy, RuntimeSettings
 from streams.runtime.signatures import SIG_CAUSES, verifier_for
 from streams.runtime.stores import Scope, Stores
+from streams.runtime.transactions import TransactionSteps
 from streams.runtime.web import WebServer
 
 __all__ = ["StreamLoop"]
@@ -62,8 +61,9 @@ class _RecordFailure(Exception):
     """The processor raised on a batch: the batch's records are to be isolated."""
 
 
-class StreamLoop:
-    """One worker of one processor: a member of the processor's consumer group."""
+class StreamLoop(TransactionSteps):
+    """One worker of one processor: a member of the processor's consumer group (its transactions and
+    their failures: ``TransactionSteps``)."""
 
     def __init__(
         self,
@@ -119,38 +119,6 @@ class StreamLoop:
         if self._to_restore:
             reasons.append(f"restoring state of {len(self._to_restore)} partitions")
         return reasons + self.processor.not_ready()
-
-    # ---- clients -------------------------------------------------------------------------------
-    def _new_producer(self, stop: threading.Event) -> Producer:
-        """A transactional producer; retries (stop-responsive) while the cluster cannot be reached."""
-        while True:
-            try:
-                return self.factory.transactional_producer(
-                    self.transactional_id,
-                    self.settings.transaction_timeout_ms,
-                    self.settings.call_timeout_s,
-                    {"compression.type": "lz4", "on_delivery": self._on_delivery},
-                )
-            except KafkaException as exc:
-                if stop.is_set() or exc.args[0].fatal():
-                    raise
-                log.warning("cannot initialise transactions (%s); retrying", exc.args[0])
-                stop.wait(2.0)
-
-    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
-        if err is not None:
-            self._delivery_errors.append(err)
-
-    def _replace_producer(self, stop: threading.Event) -> None:
-        self.metrics.transactions.labels(self.processor.name, "producer_replaced").inc()
-        old, self._producer = self._producer, None
-        if old is not None:
-            try:
-                old.purge()
-                old.flush(0)
-            except (KafkaException, RuntimeError):
-                pass
-        self._producer = self._new_producer(stop)
 
     # ---- rebalance -----------------------------------------------------------------------------
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
@@ -422,13 +390,6 @@ class StreamLoop:
             except Exception:  # a metric must never undo a committed batch
                 log.exception("an after-commit hook failed")
 
-    def _record_caused(self, exc: KafkaException) -> bool:
-        """Did a record (not the cluster) make the transaction fail? Its delivery reports say."""
-        if self._producer is not None:
-            self._producer.poll(0)  # serve the delivery reports of the failed transaction
-        codes = {e.code() for e in self._delivery_errors} | {exc.args[0].code()}
-        return bool(codes & RECORD_ERRORS)
-
     def _context(self) -> Context:
         return Context(time.time(), self.stores, self.dead_letters)
 
@@ -463,106 +424,6 @@ class StreamLoop:
         self._finish_commit()
         self._committed(batch, ctx, offsets, t0)
 
-    def _send(self, batch: Sequence[Message], ctx: Context) -> dict[Scope, int]:
-        """Begin a transaction and send it everything: outputs, store changes, the batch's offsets."""
-        assert self._producer is not None and self._consumer is not None
-        producer = self._producer
-        self._delivery_errors.clear()
-        producer.begin_transaction()
-        for out in ctx.out:
-            produce_or_stub(producer, out, ctx, self.dead_letters, self.settings.call_timeout_s)
-        ctx.written = self.stores.dirty_scopes()  # restored if this transaction fails
-        for topic, part, key, value in self.stores.changes():
-            produce_or_stub(
-                producer,
-                Outgoing(topic, key, value, None, part),
-                ctx,
-                self.dead_letters,
-                self.settings.call_timeout_s,
-            )
-        self.stores.clean()  # sent: if the transaction fails, every store is restored from its changelog
-        offsets: dict[Scope, int] = {}
-        for m in batch:
-            offsets[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
-        timeout = self.settings.call_timeout_s
-        if offsets:
-            parts = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
-            group = self._consumer.consumer_group_metadata()
-            call_within(
-                "send_offsets_to_transaction",
-                lambda: producer.send_offsets_to_transaction(parts, group, timeout),
-                timeout + GRACE_S,
-                self._stop,
-            )
-        return offsets
-
-    def _finish_commit(self) -> None:
-        """Commit the open transaction (on the commit thread when overlapping: it releases the GIL)."""
-        assert self._producer is not None
-        self._producer.commit_transaction(self.settings.call_timeout_s)
-
-    def _failed_batch(
-        self,
-        batch: Sequence[Message],
-        stop: threading.Event,
-        exc: Exception,
-        record_caused: bool,
-        later: Sequence[Message] = (),
-        written: set[Scope] | None = None,
-    ) -> None:
-        """Abort (or replace the producer), rewind (``batch``, then ``later``: consumed after it), restore
-        the stores the transaction changed (``written``: those it sent; those changed since and not sent
-        yet; and those of the records' partitions; timers' may touch any), and isolate ``batch``'s
-        records or back off."""
-        err = exc.args[0] if isinstance(exc, KafkaException) else None
-        log.warning("transaction of %d records failed: %s", len(batch), err or exc)
-        if isinstance(exc, KafkaException):
-            self.metrics.transactions.labels(self.processor.name, "aborted").inc()
-            self._abort(err, stop)
-        self._rewind([*batch, *later])
-        touched = {(m.topic() or "", m.partition() or 0) for m in [*batch, *later]}
-        touched = (touched | (written or set()) | self.stores.dirty_scopes()) & self._assigned
-        if batch:  # partitions the batch did not touch keep their state: a rebalance pauses only its own
-            self._restore_scopes(touched)
-        else:
-            self._restore_everything()
-        if record_caused and batch:
-            if len(batch) == 1:
-                m = batch[0]
-                where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
-                self._failed[where] = self._failed.get(where, 0) + 1
-            for m in batch:
-                scope = (m.topic() or "", m.partition() or 0)
-                self._isolate[scope] = max(self._isolate.get(scope, -1), m.offset() or 0)
-            return
-        self._backoff = min(5.0, max(0.25, self._backoff * 2))
-        stop.wait(self._backoff)
-
-    def _abort(self, err: KafkaError | None, stop: threading.Event) -> None:
-        assert self._producer is not None
-        if err is not None and (err.fatal() or (not err.txn_requires_abort() and not err.retriable())):
-            self._replace_producer(stop)
-            return
-        try:
-            self._producer.abort_transaction(self.settings.call_timeout_s)
-        except KafkaException as abort_exc:
-            log.warning("abort failed (%s): replacing the producer", abort_exc.args[0])
-            self._replace_producer(stop)
-
-    def _rewind(self, batch: Sequence[Message], only: set[Scope] | None = None) -> None:
-        """Seek each partition of ``batch`` back to its first record in it (all before it is committed)."""
-        assert self._consumer is not None
-        first: dict[Scope, int] = {}
-        for m in batch:
-            scope = (m.topic() or "", m.partition() or 0)
-            if (only is None or scope in only) and scope in self._assigned and scope not in first:
-                first[scope] = m.offset() or 0
-        for (topic, part), offset in first.items():
-            try:
-                self._consumer.seek(TopicPartition(topic, part, offset))
-            except KafkaException as exc:
-                log.warning("seek %s[%d] to %d failed: %s", topic, part, offset, exc)
-
     def _leave(self) -> None:
         """Leave the group before closing: a static member's ``close()`` alone never does, and its
         partitions would wait out the session timeout (measured: 10-15 s, against ~1.6 s this way)."""
@@ -571,16 +432,6 @@ class StreamLoop:
         deadline = time.monotonic() + min(5.0, self.settings.call_timeout_s)
         while self._assigned and time.monotonic() < deadline:
             self._consumer.consume(1, 0.1)  # serves the revocation; nothing returned is processed
-
-    def _restore_everything(self) -> None:
-        self._restore_scopes(set(self._assigned))
-
-    def _restore_scopes(self, scopes: set[Scope]) -> None:
-        """Drop the state of ``scopes``: the next turn restores it from the changelogs."""
-        for scope in scopes:
-            self.stores.drop(scope)
-            self.processor.revoked(scope)
-        self._to_restore |= scopes
 
     def _close(self) -> None:
         done = self.inflight.wait()  # the last commit finishes (or fails: the next holder fences it)
