@@ -21,6 +21,8 @@ from schemas.operation import EscalationTrigger, OperationOutcome
 from schemas.sharing import RedactField
 from schemas.topics import Catalogue
 from schemas.vocab import Category
+from streams.escalate.intake import partition_of
+from tests.support.control import wait_for
 from tests.support.escalate import running_escalate, settle_hits
 from tests.support.hotpath import (
     EXAMPLE_ZONE,
@@ -189,3 +191,57 @@ def test_matches_flow_to_an_operations_members_under_its_temporary_agreement(
     temporary = [a for a in audits if a.reason == "temporary_agreement"]
     # the agreement itself, audited for both members, and the one match disclosed under it
     assert Counter(a.kind for a in temporary) == {DeliveryKind.OPERATION: 2, DeliveryKind.MATCH: 1}
+
+
+def test_two_workers_split_the_inbox_and_each_clone_opens_once_whichever_worker_reads_its_hits(
+    kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    """A read whose plate's inbox partition the reading worker holds is decided at once; the others are
+    forwarded to the worker holding it. Either way each plate's two reads meet in one store. (How the
+    group spreads the partitions is the assignor's: the forwards expected are worked out from it.)"""
+    cat = catalogue
+    _apply(kafka, cat)
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    plates = [f"沪C{n:05d}" for n in range(1, 25)]
+    hits = HitFactory(kafka, cat)
+    with _escalate(kafka, cat, "0") as first, _escalate(kafka, cat, "1") as second:
+        loops = (first, second)
+
+        def split() -> bool:  # both hold partitions, every inbox partition is held and restored
+            held = {s for loop in loops for s in loop._assigned if s[0] == cat.escalate_inbox}
+            both = all(loop._assigned for loop in loops)
+            return both and len(held) == 3 and not any(loop._to_restore for loop in loops)
+
+        wait_for(split, 60, "the two workers share the work")
+        owner = {s: i for i, loop in enumerate(loops) for s in loop._assigned}
+        before = [set(loop._assigned) for loop in loops]
+        for plate in plates:
+            hits.send("510000", plate, checkpoint="510000-CD1", pass_time=start)
+            hits.send("500000", plate, checkpoint="500000-CQ1", pass_time=start + timedelta(minutes=20))
+        hits.flush()
+        for _ in range(2):  # read (and decided, or forwarded) → decided from the inbox
+            wait_until_committed(
+                kafka,
+                f"{cat.processor_prefix}escalate",
+                [cat.in_hits("510000"), cat.in_hits("500000"), cat.escalate_inbox],
+            )
+        wait_for(lambda: len(_operations(kafka, cat, "510000")) == len(plates), 60, "one operation a plate")
+        # no rebalance while the reads went through: the expected forwards below hold
+        assert [set(loop._assigned) for loop in loops] == before
+
+    for region in ("510000", "500000"):
+        ops = [d.operation for d in _operations(kafka, cat, region) if d.operation is not None]
+        assert Counter(op.plate for op in ops) == dict.fromkeys(plates, 1), region
+    # a read was forwarded exactly when another worker held its plate's inbox partition
+    inbox = consume_all(kafka, cat.escalate_inbox)
+    forwarded = Counter(
+        (m.key() or b"").decode() for m in inbox if not m.headers() and (m.key() or b"").decode() in plates
+    )
+    read = [m for t in (cat.in_hits("510000"), cat.in_hits("500000")) for m in consume_all(kafka, t)]
+    expected: Counter[str] = Counter()
+    for m in read:
+        plate = (m.key() or b"").decode()
+        reader = owner[(m.topic() or "", m.partition() or 0)]
+        if owner[(cat.escalate_inbox, partition_of(plate.encode(), 3))] != reader:
+            expected[plate] += 1
+    assert forwarded == expected  # (the assignor usually makes both kinds: whole topics to one worker)

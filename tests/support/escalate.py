@@ -19,10 +19,14 @@ __all__ = ["running_escalate", "settle_hits"]
 
 
 @contextmanager
-def running_escalate(kafka: KafkaSettings, cat: Catalogue) -> Iterator[StreamLoop]:
-    """The escalate processor's loop (worker 0), stopped at the end."""
+def running_escalate(kafka: KafkaSettings, cat: Catalogue, worker_id: str = "0") -> Iterator[StreamLoop]:
+    """The escalate processor's loop (worker ``worker_id``), stopped at the end."""
     runtime = RuntimeSettings(
-        kafka=kafka, namespace=cat.namespace, worker_id="0", batch_timeout_s=0.02, max_input_bytes=256 * 1024
+        kafka=kafka,
+        namespace=cat.namespace,
+        worker_id=worker_id,
+        batch_timeout_s=0.02,
+        max_input_bytes=256 * 1024,
     )
     registry = CollectorRegistry()
     processor = EscalateProcessor(
