@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ops.console import OfficerFile, Role
 from ops.demo.processes import ProcessGroup
-from ops.kafka.ports import free_port
+from ops.kafka.ports import free_port_block
 from schemas.kafka_settings import KafkaSettings
 
 __all__ = ["start_consoles"]
@@ -36,7 +36,7 @@ def start_consoles(
         officers = OfficerFile(home / "demo" / "console" / f"officers-{region}.json")
         officer, password = f"{region}-duty", secrets.token_urlsafe(9)
         officers.add(officer, Role.DUTY_OFFICER, password)
-        port = free_port()
+        port = free_port_block([0])  # below the ephemeral range: no client takes it before it binds
         group.start_rax(f"console-{region}", "centre", "console", "--region", region,
                         "--bootstrap", settings.bootstrap_servers, "--port", str(port),
                         "--file", str(officers.path),

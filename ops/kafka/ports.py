@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from ops.kafka.errors import BrokerError
 
-__all__ = ["free_port", "port_is_free", "wait_for_port"]
+__all__ = ["ephemeral_range", "free_port", "free_port_block", "port_is_free", "wait_for_port"]
 
 
 def port_is_free(port: int) -> bool:
@@ -32,6 +34,29 @@ def free_port(exclude: set[int] | None = None) -> int:
             port = int(s.getsockname()[1])
         if port not in exclude:
             return port
+
+
+def ephemeral_range() -> tuple[int, int]:
+    """The kernel's range of source ports for outgoing connections (Linux; the usual default elsewhere)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def free_port_block(offsets: Iterable[int], rng: random.Random | None = None) -> int:
+    """A base port such that ``base + o`` is free for every offset, chosen *below* the kernel's ephemeral
+    range: a port from ``free_port`` may be taken meanwhile as the source port of any outgoing connection
+    (a Kafka client's), one below that range only by a server that binds it."""
+    rng = rng or random.Random()
+    wanted = sorted(set(offsets))
+    low = ephemeral_range()[0]
+    for _ in range(1000):
+        base = rng.randrange(10000, low - wanted[-1] - 1)
+        if all(port_is_free(base + o) for o in wanted):
+            return base
+    raise RuntimeError(f"no block of free ports below {low}")
 
 
 def wait_for_port(port: int, timeout: float, still_alive: Callable[[], None]) -> None:
