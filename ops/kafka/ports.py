@@ -26,12 +26,11 @@ def port_is_free(port: int) -> bool:
 
 
 def free_port(exclude: set[int] | None = None) -> int:
-    """A port that is free now, chosen by the kernel; the broker is then started on it (never port 0)."""
+    """A port that is free now, below the kernel's ephemeral range (``free_port_block``), so that no
+    outgoing connection takes it before its server binds it (a broker's JVM binds seconds later)."""
     exclude = exclude or set()
     while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
+        port = free_port_block([0])
         if port not in exclude:
             return port
 

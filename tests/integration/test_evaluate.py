@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from ops.kafka.ports import free_port
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from streams.evaluate.replay import replay
@@ -29,12 +29,6 @@ ROOT = Path(__file__).parents[2]
 SINCE = MONDAY.isoformat()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _rax(kafka: KafkaSettings, *args: str) -> list[str]:
     return [sys.executable, "-m", "ops.cli", *args, "--bootstrap", kafka.bootstrap_servers]
 
@@ -46,7 +40,7 @@ def _app(
     """`rax run evaluate` in a subprocess (faust owns its event loop and signals); yields its web port.
 
     ``cli``: connection options and environment of another identity (``SecureZone.cli``)."""
-    port = _free_port()
+    port = free_port()
     connect, env = cli or (["--bootstrap", kafka.bootstrap_servers], dict(os.environ))
     args = [sys.executable, "-m", "ops.cli", "run", "evaluate", *connect, "--namespace", cat.namespace]
     args += ["--since", SINCE, "--tick", "1", "--web-port", str(port), "--data-dir", str(tmp / f"f-{port}")]

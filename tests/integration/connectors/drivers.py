@@ -18,14 +18,10 @@ from typing import Any, ClassVar
 import orjson
 from confluent_kafka import Message
 
+from ops.kafka.ports import free_port
+
 REGION = "510000"
 TOKEN = "s3cret-token-of-the-conformance-suite-0123"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def wait_listening(port: int, timeout: float = 30) -> None:
