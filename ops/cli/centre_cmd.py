@@ -12,7 +12,15 @@ from rich.live import Live
 from rich.table import Table
 
 from ops.centre import DeliveryTail, SeenStore, acknowledge, summarise
-from ops.cli.common import fail, kafka_options, keys_option, rax_home, resolve_kafka, seal_keys
+from ops.cli.common import (
+    authentication_options,
+    fail,
+    kafka_options,
+    keys_option,
+    rax_home,
+    resolve_kafka,
+    seal_keys,
+)
 from ops.cli.console_cmd import console, officers
 from schemas.acks import Outcome
 from schemas.keys import RegionKey
@@ -155,18 +163,7 @@ def _render(region: str, recent: deque[dict[str, object]], shown: int, duplicate
 @click.option("--operator", required=True, help="Police number of the officer answering.")
 @click.option("--note", default=None, help="Free text for the owner.")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
-@click.option(
-    "--mac-key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The region's MAC key file (<region>.mac): the acknowledgement carries rax.mac.",
-)
-@click.option(
-    "--sign-keys",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The region's key store (`rax keys create`): the record carries its batch signature, rax.sig.",
-)
+@authentication_options
 def ack(
     bootstrap: str | None,
     username: str | None,

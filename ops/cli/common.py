@@ -115,6 +115,23 @@ keys_option = click.option(
 )
 
 
+def authentication_options(f: click.decorators.FC) -> click.decorators.FC:
+    """--mac-key / --sign-keys: a region's own records (acks, operation commands) carry its MAC and batch
+    signature, as its connectors' do, where the processors require them."""
+    f = click.option(
+        "--sign-keys",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="The region's key store (`rax keys create`): the record carries its batch signature, rax.sig.",
+    )(f)
+    return click.option(
+        "--mac-key",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="The region's MAC key file (<region>.mac): the record carries rax.mac (for --mac required).",
+    )(f)
+
+
 def seal_keys(directory: str | None, region: str) -> SealKeyLookup:
     """The region's private seal keys in ``directory`` (default ``$RAX_HOME/keys``), loaded on use."""
     return SealKeyLookup(KeyStore(Path(directory) if directory else rax_home() / "keys"), region)

@@ -10,7 +10,14 @@ import orjson
 
 from ops.centre import KnownOperation, close_operation, read_operations
 from ops.centre.operations import AgreementTerms, agree_operation
-from ops.cli.common import fail, kafka_options, keys_option, resolve_kafka, seal_keys
+from ops.cli.common import (
+    authentication_options,
+    fail,
+    kafka_options,
+    keys_option,
+    resolve_kafka,
+    seal_keys,
+)
 from schemas.kafka_settings import KafkaSettings
 from schemas.operation import OperationOutcome
 from schemas.regions import UnknownRegion, check_region
@@ -133,18 +140,7 @@ def show(
 )
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
 @keys_option
-@click.option(
-    "--mac-key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The region's MAC key file (<region>.mac): the command carries rax.mac (for --mac required).",
-)
-@click.option(
-    "--sign-keys",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The region's key store (`rax keys create`): the record carries its batch signature, rax.sig.",
-)
+@authentication_options
 def close(
     bootstrap: str | None,
     username: str | None,
@@ -217,18 +213,7 @@ def _check_owned_and_open(
 @click.option("--no-check", is_flag=True, help="Send without first reading the region's out topic.")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
 @keys_option
-@click.option(
-    "--mac-key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="The region's MAC key file (<region>.mac): the command carries rax.mac (for --mac required).",
-)
-@click.option(
-    "--sign-keys",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The region's key store (`rax keys create`): the record carries its batch signature, rax.sig.",
-)
+@authentication_options
 def agree(
     bootstrap: str | None,
     username: str | None,
