@@ -17,6 +17,7 @@ from confluent_kafka import Producer
 
 from connectors.sdk.macs import RecordMacs
 from connectors.sdk.records import RecordKind
+from connectors.sdk.signatures import BatchSigner
 from connectors.sdk.validate import topic_for, validate
 from schemas.requests import CooperationRequest, RequestAnswer
 from schemas.topics import Catalogue
@@ -28,12 +29,17 @@ class RequestPublisher:
     """Publishes ``region``'s requests and answers on ``rax.in.<region>.requests``."""
 
     def __init__(
-        self, producer: Producer, catalogue: Catalogue, region: str, macs: RecordMacs | None = None
+        self,
+        producer: Producer,
+        catalogue: Catalogue,
+        region: str,
+        macs: RecordMacs | None = None,
+        signer: BatchSigner | None = None,
     ) -> None:
         self._producer = producer
         self._region = region
         self._topic = topic_for(catalogue, RecordKind.REQUESTS, region)
-        self._macs = macs
+        self._macs, self._signer = macs, signer
         if macs is not None:
             macs.load()
 
@@ -41,13 +47,17 @@ class RequestPublisher:
         """Validate, produce and wait for Kafka's acknowledgement; raises ``Rejection`` for a record
         that is not the region's own, ``RuntimeError`` when Kafka did not take it in ``timeout``."""
         out = validate(RecordKind.REQUESTS, message.model_dump_json().encode(), self._region)
-        headers = self._macs.headers(self._topic, out.key, out.value) if self._macs is not None else None
+        headers: list[tuple[str, str | bytes | None]] = []
+        if self._macs is not None:
+            headers += self._macs.headers(self._topic, out.key, out.value)
+        if self._signer is not None:  # a batch of one
+            headers += self._signer.headers([(self._topic, out.key, out.value)])[0]
         errors: list[Any] = []
         self._producer.produce(
             self._topic,
             out.value,
             out.key,
-            headers=headers,
+            headers=headers or None,
             on_delivery=lambda err, _msg: errors.append(err) if err else None,
         )
         if self._producer.flush(timeout) or errors:

@@ -52,6 +52,8 @@ _FILE = click.option(
               help="The region's MAC key file: answers and alerts carry rax.mac.")  # fmt: skip
 @click.option("--keys", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="The region's key store (rax keys create): sealed deliveries are opened.")  # fmt: skip
+@click.option("--sign", is_flag=True,
+              help="Sign what is published with the sign key of --keys (rax.sig; alerts too).")  # fmt: skip
 @click.option("--session-idle", type=float, default=900, show_default=True, help="Idle sign-out, seconds.")
 @click.option("--scorecards-url", default=None,
               help="The evaluation app's web address (http://HOST:9404): the scorecard page.")  # fmt: skip
@@ -76,6 +78,7 @@ def console(
     tls_key: Path | None,
     mac_key: Path | None,
     keys: Path | None,
+    sign: bool,
     session_idle: float,
     scorecards_url: str | None,
     audit_username: str | None,
@@ -88,6 +91,8 @@ def console(
     if not OfficerFile(officers).load():
         fail(f"no officers in {officers}: add one with `rax centre officers add NAME --region {region}`")
     extra: dict[str, object] = {}
+    if sign and keys is None:
+        fail("--sign needs --keys (the region's key store, with its sign key)")
     if zone_file is not None:
         from ops.zone import load_zone_file
 
@@ -107,6 +112,7 @@ def console(
         tls_key=tls_key,
         mac_key=mac_key,
         keys=keys,
+        sign=sign,
         session_idle_s=session_idle,
         scorecards_url=scorecards_url,
         audit_index=audit_index,

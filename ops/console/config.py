@@ -33,6 +33,11 @@ class ConsoleSettings(BaseModel):
     keys: Path | None = Field(
         default=None, description="The region's key store (`rax keys create`): sealed deliveries are opened."
     )
+    sign: bool = Field(
+        default=False,
+        description="Sign what the console publishes with the newest sign key of `keys`: records carry "
+        "rax.sig, alerts the region's signature.",
+    )
     sender: str = Field(default="", description="CAP sender of the alerts sent; default zhihui@<region>.rax.")
     reject_reasons: tuple[str, ...] = Field(
         default=DEFAULT_REJECT_REASONS, min_length=1, description="Reasons offered to reject a delivery."

@@ -9,6 +9,7 @@ from confluent_kafka import Producer
 from connectors.sdk import FatalError
 from connectors.sdk.macs import RecordMacs
 from connectors.sdk.requests import RequestPublisher
+from connectors.sdk.signatures import BatchSigner
 from connectors.sdk.validate import Rejection
 from schemas.acks import Acknowledgement
 from schemas.alerts import Alert
@@ -31,19 +32,30 @@ class Publisher:
 
     Lifecycle: build once, ``ack`` / ``alert`` / ``close`` from worker threads, ``stop`` at the end.
     ``mac_key``: the region's MAC key file; records then carry ``rax.mac`` as a connector's do.
+    ``sign_keys``: the region's key store; records then carry its batch signature (``rax.sig``) and
+    alerts its region signature, as a connector's do.
     """
 
     def __init__(
-        self, settings: KafkaSettings, cat: Catalogue, region: str, mac_key: Path | None = None
+        self,
+        settings: KafkaSettings,
+        cat: Catalogue,
+        region: str,
+        mac_key: Path | None = None,
+        sign_keys: Path | None = None,
     ) -> None:
         self.cat, self.region = cat, region
         self._macs: RecordMacs | None = None
-        if mac_key is not None:
-            self._macs = RecordMacs(mac_key, region)
-            try:
+        self._signer: BatchSigner | None = None
+        try:
+            if mac_key is not None:
+                self._macs = RecordMacs(mac_key, region)
                 self._macs.load()
-            except FatalError as exc:
-                raise PublishError(str(exc)) from None
+            if sign_keys is not None:
+                self._signer = BatchSigner(sign_keys, region)
+                self._signer.load()
+        except FatalError as exc:
+            raise PublishError(str(exc)) from None
         self._producer: Producer = ClientFactory(settings, f"console-send@{region}").producer(
             {"linger.ms": 0, "message.timeout.ms": 15000}
         )
@@ -52,7 +64,11 @@ class Publisher:
         self._send(self.cat.in_acks(self.region), ack.delivery_id.encode(), encode(ack))
 
     def alert(self, alert: Alert) -> None:
-        self._send(self.cat.in_alerts(self.region), alert.identifier.encode(), encode(alert))
+        value = encode(alert)
+        if self._signer is not None:  # the issuing region's signature, end to end
+            self._signer.refresh()
+            value = self._signer.sign_alert(value)
+        self._send(self.cat.in_alerts(self.region), alert.identifier.encode(), value)
 
     def close(self, cmd: OperationClose) -> None:
         self._send(self.cat.in_operations(self.region), cmd.operation_id.encode(), encode(cmd))
@@ -60,18 +76,23 @@ class Publisher:
     def request(self, message: CooperationRequest | RequestAnswer) -> None:
         """A request or an answer, through the connector SDK's publisher (validated as the region's own)."""
         try:
-            RequestPublisher(self._producer, self.cat, self.region, self._macs).publish(message, 20)
+            publisher = RequestPublisher(self._producer, self.cat, self.region, self._macs, self._signer)
+            publisher.publish(message, 20)
         except (RuntimeError, Rejection) as exc:
             raise PublishError(str(exc)) from None
 
     def _send(self, topic: str, key: bytes, value: bytes) -> None:
-        headers = self._macs.headers(topic, key, value) if self._macs is not None else None
+        headers: list[tuple[str, str | bytes | None]] = []
+        if self._macs is not None:
+            headers += self._macs.headers(topic, key, value)
+        if self._signer is not None:  # a batch of one
+            headers += self._signer.headers([(topic, key, value)])[0]
         errors: list[object] = []
         self._producer.produce(
             topic,
             value,
             key,
-            headers=headers,
+            headers=headers or None,
             on_delivery=lambda err, _m: errors.append(err) if err else None,
         )
         if self._producer.flush(20) or errors:

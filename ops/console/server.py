@@ -69,7 +69,7 @@ class ConsoleServer:
         loop = asyncio.get_running_loop()
         self.loop, self._stopping = loop, asyncio.Event()
         s, cat = self.settings, Catalogue(self.settings.namespace)
-        publisher = Publisher(s.kafka, cat, s.region, s.mac_key)
+        publisher = Publisher(s.kafka, cat, s.region, s.mac_key, s.keys if s.sign else None)
         feed = DeliveryFeed(
             s.kafka,
             cat,
