@@ -51,7 +51,9 @@ def mac_options(f: click.decorators.FC) -> click.decorators.FC:
                 f"--mac {kwargs['mac']} needs --mac-keys DIR (the processors' MAC key store)"
             )
         if kwargs["sig"] != SigPolicy.OFF.value and kwargs["sign_keys"] is None:
-            raise click.UsageError(f"--sig {kwargs['sig']} needs --sign-keys FILE (the zone's keys)")
+            raise click.UsageError(
+                f"--sig {kwargs['sig']} needs --sign-keys FILE|zone (the zone's keys: a file, or rax.zone)"
+            )
         return f(*args, **kwargs)
 
     g: Any = click.option(
@@ -66,7 +68,8 @@ def mac_options(f: click.decorators.FC) -> click.decorators.FC:
         "sign_keys",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="The zone's published keys: the zone file or `rax keys export` output (re-read on change).",
+        help="The zone's published keys: the zone file or `rax keys export` output (re-read on change); "
+        "`zone`: those of the zone on rax.zone, followed as it changes.",
     )(g)
     g = click.option(
         "--sig",

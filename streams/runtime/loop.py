@@ -47,7 +47,7 @@ from streams.runtime.progress import Progress
 from streams.runtime.restore import ensure_changelogs, restore_scopes
 from streams.runtime.screen import Screen
 from streams.runtime.settings import MacPolicy, RuntimeSettings
-from streams.runtime.signatures import SIG_CAUSES, verifier_for
+from streams.runtime.signatures import SIG_CAUSES, ZoneTopicSignKeys, verifier_for
 from streams.runtime.stores import Scope, Stores
 from streams.runtime.transactions import TransactionSteps
 from streams.runtime.web import WebServer
@@ -107,7 +107,8 @@ class StreamLoop(TransactionSteps):
         self.screen = Screen(
             name, settings.max_input_bytes, self.dead_letters, self.auth, self.metrics.forged, self._failed
         )
-        self.screen.sigs = self.sigs = verifier_for(settings, cat)
+        keys_group = f"{cat.processor_prefix}{name}-zone-keys"  # never joined: plain assignment
+        self.screen.sigs = self.sigs = verifier_for(settings, cat, self.factory, keys_group)
 
     # ---- health --------------------------------------------------------------------------------
     def not_healthy(self) -> list[str]:
@@ -177,11 +178,8 @@ class StreamLoop(TransactionSteps):
             for region in self.auth.keyring.regions():
                 for cause in CAUSES:
                     self.metrics.forged.labels(self.processor.name, region, cause)
-        if self.sigs is not None:  # so is a missing or broken file of the zone's keys
-            self.sigs.keys.load()
-            for region in self.sigs.keys.regions():
-                for cause in SIG_CAUSES:
-                    self.metrics.forged.labels(self.processor.name, region, cause)
+        if self.sigs is not None and not isinstance(self.sigs.keys, ZoneTopicSignKeys):
+            self._load_sign_keys()  # so is a missing or broken file of the zone's keys
         if s.web_port is not None:
             views = self.processor.views()
             self.web = WebServer(
@@ -191,6 +189,8 @@ class StreamLoop(TransactionSteps):
         try:
             self._retry_while_down(stop, "creating changelogs", self._ensure_changelogs)
             self._producer = self._new_producer(stop)
+            if self.sigs is not None and isinstance(self.sigs.keys, ZoneTopicSignKeys):
+                self._retry_while_down(stop, "loading the zone's sign keys", self._load_sign_keys)
             self._retry_while_down(stop, "loading global tables", self.processor.start)
             self._join()
             self.ready.set()
@@ -202,6 +202,13 @@ class StreamLoop(TransactionSteps):
             log.warning("stopped while Kafka was failing: %s", exc)
         finally:
             self._close()
+
+    def _load_sign_keys(self) -> None:
+        assert self.sigs is not None
+        self.sigs.keys.load()
+        for region in self.sigs.keys.regions():
+            for cause in SIG_CAUSES:
+                self.metrics.forged.labels(self.processor.name, region, cause)
 
     def _join(self) -> None:
         """A group consumer subscribed to the processor's topics (static member: processor, worker id)."""
@@ -447,5 +454,7 @@ class StreamLoop(TransactionSteps):
         if self._producer is not None:
             self._producer.flush(min(5.0, self.settings.call_timeout_s))
         self.processor.close()
+        if self.sigs is not None and isinstance(self.sigs.keys, ZoneTopicSignKeys):
+            self.sigs.keys.close()
         if self.web is not None:
             self.web.stop()

@@ -105,17 +105,33 @@ class RuntimeSettings(BaseModel):
     sign_keys: Path | None = Field(
         None,
         description="The zone's published keys: the zone file (its keys:) or `rax keys export` output "
-        "(YAML or JSON), re-read when it changes; needed unless sig is off.",
+        "(YAML or JSON), re-read when it changes; the word `zone`: those of the zone on rax.zone "
+        "(sign_keys_from_zone); needed unless sig is off.",
+    )
+    sign_keys_from_zone: bool = Field(
+        False,
+        description="Read the zone's sign keys from the zone published on rax.zone instead of a file (a "
+        "rotation applied to the zone reaches the processors by itself).",
     )
     web_host: str = Field("127.0.0.1", description="Address of /metrics, /health, /ready.")
     web_port: int | None = Field(
         None, ge=0, le=65535, description="Port of /metrics, /health, /ready; 0 = any free port; None = off."
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_from_zone(cls, data: object) -> object:
+        """``sign_keys: zone`` (``--sign-keys zone``) stands for the zone's keys on rax.zone."""
+        if isinstance(data, dict) and str(data.get("sign_keys")) == "zone":
+            return {**data, "sign_keys": None, "sign_keys_from_zone": True}
+        return data
+
     @model_validator(mode="after")
     def _mac_keys_given(self) -> RuntimeSettings:
         if self.mac is not MacPolicy.OFF and self.mac_keys is None:
             raise ValueError(f"mac={self.mac.value} needs mac_keys (the processors' MAC key store)")
-        if self.sig is not SigPolicy.OFF and self.sign_keys is None:
-            raise ValueError(f"sig={self.sig.value} needs sign_keys (the zone's published keys)")
+        if self.sig is not SigPolicy.OFF and self.sign_keys is None and not self.sign_keys_from_zone:
+            raise ValueError(
+                f"sig={self.sig.value} needs sign_keys (the zone's published keys) or sign_keys_from_zone"
+            )
         return self

@@ -1,7 +1,8 @@
 """Batch signatures on input: the zone's published sign keys and the check of each record's ``rax.sig``.
 
 The keys come from a file of the zone's published keys (the zone file with its ``keys:``, or the output
-of ``rax keys export``, YAML or JSON), re-read when it changes. The check (``BatchVerifier.problem``)
+of ``rax keys export``, YAML or JSON), re-read when it changes, or from the zone on ``rax.zone``
+(``ZoneTopicSignKeys``), followed as it changes. The check (``BatchVerifier.problem``)
 applies to records of ``<ns>.in.<region>.*`` topics only: the signature must be by a ``sign`` key of
 the topic's region valid when the batch was signed (the signing time is inside the signed data), over
 the Merkle root the record and its path lead to (``schemas.crypto.batches``). Each batch's signature is
@@ -19,14 +20,17 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 import yaml
+from confluent_kafka import Message
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pydantic import TypeAdapter, ValidationError
 
+from schemas.codec import DecodeError, decode
 from schemas.crypto import sign_public
 from schemas.crypto.batches import (
     SIG_BATCH_HEADER,
@@ -40,10 +44,21 @@ from schemas.crypto.batches import (
 )
 from schemas.keys import KeyPurpose, RegionKey
 from schemas.topics import Catalogue
+from schemas.zone import ZoneObject
+from streams.runtime.clients import ClientFactory
 from streams.runtime.macs import CLOCK_SKEW_S
 from streams.runtime.settings import RuntimeSettings, SigPolicy
+from streams.runtime.tables import GlobalTables
 
-__all__ = ["SIG_CAUSES", "BatchVerifier", "SignKeysError", "ZoneSignKeys", "read_zone_keys", "verifier_for"]
+__all__ = [
+    "SIG_CAUSES",
+    "BatchVerifier",
+    "SignKeysError",
+    "ZoneSignKeys",
+    "ZoneTopicSignKeys",
+    "read_zone_keys",
+    "verifier_for",
+]
 
 log = logging.getLogger(__name__)
 
@@ -94,16 +109,21 @@ class ZoneSignKeys:
             stat = self.path.stat()
         except OSError as exc:
             raise SignKeysError(f"cannot read the zone's keys {self.path}: {exc}") from None
+        self._use(read_zone_keys(self.path), str(self.path))
+        self._stamp, self._checked = (stat.st_mtime_ns, stat.st_size), time.monotonic()
+
+    def _use(self, records: Iterable[RegionKey], source: str) -> None:
+        """Hold the ``sign`` keys of ``records`` in place of those held."""
         keys: dict[str, dict[bytes, _Key]] = {}
-        for k in read_zone_keys(self.path):
+        for k in records:
             if k.purpose is not KeyPurpose.SIGN:
                 continue
             until = k.valid_until.timestamp() * 1000 if k.valid_until is not None else math.inf
             start = (k.valid_from.timestamp() - CLOCK_SKEW_S) * 1000
             keys.setdefault(k.region, {})[k.key_id.encode("ascii")] = _Key(sign_public(k), start, until)
-        self._keys, self._stamp, self._checked = keys, (stat.st_mtime_ns, stat.st_size), time.monotonic()
+        self._keys = keys
         self.generation += 1
-        log.info("sign keys of %d regions loaded from %s", len(keys), self.path)
+        log.info("sign keys of %d regions loaded from %s", len(keys), source)
 
     def refresh(self) -> None:
         """Re-read the file if it changed, at most every ``reload_s``; keep the old keys on error."""
@@ -128,6 +148,45 @@ class ZoneSignKeys:
         if key is None or not key.valid_from_ms <= at_ms < key.valid_until_ms:
             return None
         return key.public
+
+
+class ZoneTopicSignKeys(ZoneSignKeys):
+    """The sign keys the zone publishes on ``rax.zone`` (its highest revision), followed as it changes:
+    a rotation published with ``rax zone apply`` reaches the processors without a file to copy.
+
+    Lifecycle: ``load()`` reads the zone topic to its end (``SignKeysError`` if it holds no zone);
+    ``refresh()`` each batch applies what arrived; ``close()`` at the end.
+    """
+
+    def __init__(self, factory: ClientFactory, catalogue: Catalogue, group: str) -> None:
+        super().__init__(Path(catalogue.zone))
+        self._topic = catalogue.zone
+        self._tables = GlobalTables(factory, [catalogue.zone], self._apply, group)
+        self._revision = -1
+
+    def _apply(self, msg: Message) -> None:
+        value = msg.value()
+        if value is None:
+            return
+        try:
+            obj = decode(value, ZoneObject)
+        except DecodeError as exc:
+            log.error("a record of %s is not a zone, keeping the keys held: %s", self._topic, exc)
+            return
+        if obj.revision >= self._revision:
+            self._revision = obj.revision
+            self._use(obj.zone.keys, f"{self._topic} revision {obj.revision}")
+
+    def load(self) -> None:
+        self._tables.load()
+        if self._revision < 0:
+            raise SignKeysError(f"{self._topic} holds no zone: apply one first (rax zone apply)")
+
+    def refresh(self) -> None:
+        self._tables.poll()  # what the consumer fetched meanwhile; a few µs when nothing came
+
+    def close(self) -> None:
+        self._tables.close()
 
 
 class BatchVerifier:
@@ -220,8 +279,15 @@ def _bytes(data: str | bytes) -> bytes:
     return data.encode("utf-8") if isinstance(data, str) else data
 
 
-def verifier_for(settings: RuntimeSettings, catalogue: Catalogue) -> BatchVerifier | None:
-    """The loop's batch verifier for ``settings``, or None when signatures are not checked."""
-    if settings.sig is SigPolicy.OFF or settings.sign_keys is None:
+def verifier_for(
+    settings: RuntimeSettings, catalogue: Catalogue, factory: ClientFactory, group: str
+) -> BatchVerifier | None:
+    """The loop's batch verifier for ``settings``, or None when signatures are not checked; the keys from
+    ``settings.sign_keys``, or from ``rax.zone`` (``sign_keys_from_zone``, read as ``group``)."""
+    if settings.sig is SigPolicy.OFF:
         return None
-    return BatchVerifier(settings.sig, ZoneSignKeys(settings.sign_keys), catalogue)
+    if settings.sign_keys is not None:
+        return BatchVerifier(settings.sig, ZoneSignKeys(settings.sign_keys), catalogue)
+    if settings.sign_keys_from_zone:
+        return BatchVerifier(settings.sig, ZoneTopicSignKeys(factory, catalogue, group), catalogue)
+    return None

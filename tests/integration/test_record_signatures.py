@@ -10,6 +10,7 @@ shows it valid; a copy changed on the way shows invalid.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,16 +23,18 @@ from connectors.sdk import Batch, RecordKind, Runtime, RuntimeConfig, Source, So
 from connectors.simulator import SimulatorConfig
 from ops.centre.tail import summarise
 from ops.keys import KeyStore
+from ops.zone import apply_zone, load_zone_file
 from schemas.codec import decode, encode
 from schemas.crypto import generate_private, sign_batch
 from schemas.delivery import Delivery
 from schemas.dlq import parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
 from schemas.keys import KeyPurpose
+from schemas.topics import Catalogue
 from streams.runtime import ClientFactory
 from streams.runtime.settings import SigPolicy
 from tests.support.control import publish, running_control, wait_for
-from tests.support.hotpath import make_entry, publish_entries, running_worker
+from tests.support.hotpath import EXAMPLE_ZONE, make_entry, publish_entries, running_worker
 from tests.support.kafka import consume_all
 from tests.support.secure import SecureZone
 from tests.unit.models_factories import hit_data, zone_alert
@@ -165,3 +168,41 @@ def test_an_alert_signed_by_its_region_reaches_a_partner_verifiable(
         row = summarise(again, keys.keys(REGION))
         assert (row["identifier"], row["signature"]) == (changed.identifier, "invalid")
         assert "changed" in row["signature_error"]
+
+
+def test_the_zone_on_rax_zone_gives_the_sign_keys_and_a_rotation_applied_to_it_reaches_the_processor(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    """``--sign-keys zone``: no file to copy; a key the region rotated to is refused until the zone that
+    publishes it is applied, then accepted (the processor follows rax.zone)."""
+    cat = catalogue
+    keys = KeyStore(tmp_path / "region-keys")
+    keys.create(REGION, datetime.now(UTC) - timedelta(minutes=1))
+    zone = load_zone_file(EXAMPLE_ZONE)
+    topics = zone.topics.model_copy(update={"hit_partitions": 3, "shared_partitions": 3})
+    apply_zone(
+        zone.model_copy(update={"topics": topics, "keys": keys.keys(REGION)}), kafka, cat, secure=False
+    )
+    publish_entries(kafka, cat, [make_entry(REGION, p) for p in PLATES])
+    hits = [_hit(p) for p in PLATES]
+
+    def delivered(n: int) -> list[str]:
+        out = consume_all(kafka, cat.out(REGION))
+        ids = [orjson.loads(m.value() or b"{}").get("match", {}).get("hit_event_id") for m in out]
+        return ids if len(ids) >= n else []
+
+    with running_worker(kafka, cat, sig=SigPolicy.REQUIRED, sign_keys=Path("zone")):
+        _connector(kafka, cat.namespace, keys.root, _Records, hits[0])
+        assert wait_for(lambda: delivered(1), 60, "the first match") == [hits[0]["event_id"]]
+        keys.rotate(REGION, datetime.now(UTC), timedelta(0), [KeyPurpose.SIGN])  # the connector moves at once
+        _connector(kafka, cat.namespace, keys.root, _Records, hits[1])  # a key the zone does not publish yet
+        dead = consume_all(kafka, cat.dlq("hotpath"), expect=1, timeout=60)
+        assert [parse_dlq_headers(m.headers()).reason.value for m in dead] == ["forged"]
+        apply_zone(
+            zone.model_copy(update={"topics": topics, "keys": keys.keys(REGION)}), kafka, cat, secure=False
+        )
+        time.sleep(2)  # the worker's zone reader fetches the new revision
+        _connector(kafka, cat.namespace, keys.root, _Records, hits[2])
+        assert sorted(wait_for(lambda: delivered(2), 60, "the match signed under the new key")) == sorted(
+            [hits[0]["event_id"], hits[2]["event_id"]]
+        )
