@@ -6,6 +6,10 @@ rides in a header), and once more keyed by checkpoint for the convoy rule (``con
 path refuses (undecodable, published under another region's name) is skipped here and counted: the hot
 path dead-letters and audits it, and one record is not dead-lettered twice.
 
+``take`` returns each read with its inbox key (``Taken``); the processor decides it at once when it
+holds the key's inbox partition (``partition_of``, as the runtime's producers place keys), and forwards
+it as ``Taken.record`` otherwise.
+
 A region's close command or temporary agreement (``rax.in.<r>.operations``) is forwarded to the inbox
 keyed by its operation id, where the operation is kept (``closing``), with headers naming the original
 record, so that a dead letter of it in stage 2 names where it came from. A command that does not
