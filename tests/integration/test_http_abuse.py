@@ -130,7 +130,12 @@ def test_300_slow_connections_hold_at_most_the_cap_and_are_dropped_after_the_tim
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
             s.sendall(b"POST /hits HTTP/1.1\r\nHost: rax\r\n")
             slow.append(s)
-        time.sleep(0.5)
+        server = ingest.server
+        # every connection accepted by now, held or refused (a fixed 0.5 s was too short under load)
+        _until(
+            lambda: server.open_connections + server.refused + server.expired >= 300,
+            lambda: (server.open_connections, server.refused, server.expired),
+        )
         assert ingest.server.open_connections <= CAP
         assert _held(slow) <= CAP  # the others were answered 503 and closed
         assert ingest.server.refused >= 300 - CAP
