@@ -17,7 +17,7 @@ from confluent_kafka import Producer
 
 from connectors.sdk.macs import RecordMacs
 from connectors.sdk.records import RecordKind
-from connectors.sdk.signatures import BatchSigner
+from connectors.sdk.signatures import BatchSigner, single_record_headers
 from connectors.sdk.validate import topic_for, validate
 from schemas.requests import CooperationRequest, RequestAnswer
 from schemas.topics import Catalogue
@@ -47,17 +47,13 @@ class RequestPublisher:
         """Validate, produce and wait for Kafka's acknowledgement; raises ``Rejection`` for a record
         that is not the region's own, ``RuntimeError`` when Kafka did not take it in ``timeout``."""
         out = validate(RecordKind.REQUESTS, message.model_dump_json().encode(), self._region)
-        headers: list[tuple[str, str | bytes | None]] = []
-        if self._macs is not None:
-            headers += self._macs.headers(self._topic, out.key, out.value)
-        if self._signer is not None:  # a batch of one
-            headers += self._signer.headers([(self._topic, out.key, out.value)])[0]
+        headers = single_record_headers(self._macs, self._signer, self._topic, out.key, out.value)
         errors: list[Any] = []
         self._producer.produce(
             self._topic,
             out.value,
             out.key,
-            headers=headers or None,
+            headers=headers,
             on_delivery=lambda err, _msg: errors.append(err) if err else None,
         )
         if self._producer.flush(timeout) or errors:

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from pydantic import TypeAdapter, ValidationError
 
 from connectors.sdk.errors import FatalError
+from connectors.sdk.macs import RecordMacs
 from schemas.alert_signatures import sign_alert
 from schemas.alerts import Alert
 from schemas.codec import decode, encode
@@ -31,7 +32,7 @@ from schemas.crypto.batches import sign_batch
 from schemas.keys import KeyPurpose, RegionKey, current_key
 from streams.runtime.macs import MacStoreError, read_private_file
 
-__all__ = ["BatchSigner"]
+__all__ = ["BatchSigner", "single_record_headers"]
 
 log = logging.getLogger(__name__)
 
@@ -103,3 +104,17 @@ class BatchSigner:
             chunk = records[start : start + self.max_batch]
             out += sign_batch(self._key, self.key_id, self.region, chunk, now_ms)
         return out
+
+
+def single_record_headers(
+    macs: RecordMacs | None, signer: BatchSigner | None, topic: str, key: bytes | None, value: bytes | None
+) -> list[tuple[str, str | bytes | None]] | None:
+    """The authentication of one record sent on its own (a centre's ack, command, request or alert): its
+    MAC and a batch signature over it alone, as far as ``macs`` and ``signer`` are given; None with
+    neither."""
+    headers: list[tuple[str, str | bytes | None]] = []
+    if macs is not None:
+        headers += macs.headers(topic, key, value)
+    if signer is not None:
+        headers += signer.headers([(topic, key, value)])[0]
+    return headers or None

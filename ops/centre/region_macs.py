@@ -7,7 +7,7 @@ from pathlib import Path
 
 from connectors.sdk import FatalError
 from connectors.sdk.macs import RecordMacs
-from connectors.sdk.signatures import BatchSigner
+from connectors.sdk.signatures import BatchSigner, single_record_headers
 from streams.runtime import Headers
 
 __all__ = ["mac_headers_for"]
@@ -24,17 +24,12 @@ def mac_headers_for(
     """The headers of one record of ``region``: ``rax.mac`` under its MAC key file (``mac_key``), and a
     signature of a batch of one under its newest sign key in the key store ``sign_keys``; None with
     neither. A key that cannot be used is a ``RuntimeError`` naming why."""
-    headers: Headers = []
     try:
-        if mac_key is not None:
-            macs = RecordMacs(mac_key, region)
-            macs.load()
-            headers += macs.headers(topic, key, value)
-        if sign_keys is not None:
-            signer = BatchSigner(sign_keys, region)
-            signer.load()
-            (signature,) = signer.headers([(topic, key, value)])
-            headers += signature
+        macs = RecordMacs(mac_key, region) if mac_key is not None else None
+        signer = BatchSigner(sign_keys, region) if sign_keys is not None else None
+        for loaded in (macs, signer):
+            if loaded is not None:
+                loaded.load()
     except FatalError as exc:
         raise RuntimeError(str(exc)) from None
-    return headers or None
+    return single_record_headers(macs, signer, topic, key, value)

@@ -9,7 +9,7 @@ from confluent_kafka import Producer
 from connectors.sdk import FatalError
 from connectors.sdk.macs import RecordMacs
 from connectors.sdk.requests import RequestPublisher
-from connectors.sdk.signatures import BatchSigner
+from connectors.sdk.signatures import BatchSigner, single_record_headers
 from connectors.sdk.validate import Rejection
 from schemas.acks import Acknowledgement
 from schemas.alerts import Alert
@@ -82,17 +82,13 @@ class Publisher:
             raise PublishError(str(exc)) from None
 
     def _send(self, topic: str, key: bytes, value: bytes) -> None:
-        headers: list[tuple[str, str | bytes | None]] = []
-        if self._macs is not None:
-            headers += self._macs.headers(topic, key, value)
-        if self._signer is not None:  # a batch of one
-            headers += self._signer.headers([(topic, key, value)])[0]
+        headers = single_record_headers(self._macs, self._signer, topic, key, value)
         errors: list[object] = []
         self._producer.produce(
             topic,
             value,
             key,
-            headers=headers or None,
+            headers=headers,
             on_delivery=lambda err, _m: errors.append(err) if err else None,
         )
         if self._producer.flush(20) or errors:
