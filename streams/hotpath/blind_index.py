@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from schemas.blind import BlindPlate, MatchingKey
-from schemas.crypto.tokens import read_token
+from schemas.crypto.tokens import ReadTokens
 from streams.hotpath.confusion import certainty
 from streams.hotpath.matcher import MatchResult
 
@@ -40,14 +40,14 @@ class BlindIndex:
         # key id -> token -> (entry id, substitutions)…: tuples of atomic values, which the collector
         # stops tracking, so millions of tokens cost no garbage-collection walks
         self._tokens: dict[str, dict[bytes, tuple[tuple[str, int], ...]]] = {}
-        self._raw: dict[str, bytes] = {}
+        self._raw: dict[str, ReadTokens] = {}  # key id -> the read-token function under that key
 
     def __len__(self) -> int:
         return len(self._entries)
 
     def use(self, keys: tuple[MatchingKey, ...]) -> None:
         """The matching keys this worker holds (from its secret store)."""
-        self._raw = {k.key_id: k.raw for k in keys}
+        self._raw = {k.key_id: ReadTokens(k.raw) for k in keys}
 
     @property
     def unkeyed(self) -> int:
@@ -89,10 +89,10 @@ class BlindIndex:
         until = since if since > now else now
         found: list[MatchResult] = []
         for key_id, by_token in self._tokens.items():
-            raw = self._raw.get(key_id)
-            if raw is None:
+            token_of = self._raw.get(key_id)
+            if token_of is None:
                 continue
-            for entry_id, edits in by_token.get(read_token(raw, plate), ()):
+            for entry_id, edits in by_token.get(token_of(plate), ()):
                 e = self._entries[entry_id]
                 if e.expires > until and e.placed <= since and (e.colour is None or e.colour == colour):
                     if edits:

@@ -27,6 +27,7 @@ from schemas.crypto import (
     verify,
     verify_record_mac,
 )
+from schemas.crypto.tokens import ReadTokens, read_token
 from schemas.keys import KeyPurpose
 from schemas.plates import normalise_plate, read_plate
 from schemas.sealed import SealedEnvelope
@@ -186,3 +187,11 @@ def test_a_key_of_the_other_purpose_is_refused() -> None:
         sign_public(seal_record)
     with pytest.raises(KeyMaterialError):
         seal_public(sign_record)
+
+
+@pytest.mark.parametrize("plate", ["川A12345", "粤Z1234港", "渝E27608", "WE1234"])
+def test_the_keyed_read_token_state_gives_the_one_shot_token(plate: str) -> None:
+    other = os.urandom(32)
+    assert ReadTokens(MATCHING_KEY)(plate) == read_token(MATCHING_KEY, plate)
+    assert ReadTokens(MATCHING_KEY)(plate).hex() == plate_token(MATCHING_KEY, plate, exact=True)
+    assert ReadTokens(other)(plate) == read_token(other, plate) != read_token(MATCHING_KEY, plate)
