@@ -106,15 +106,17 @@ def _start(
     rate: float,
     base: int,
     matching: Path | None,
+    rest_file: Path | None,
 ) -> None:
     hotpath_port, control_port, escalate_port, simulator_ports = _ports(base, len(roles.simulated))
     b = ["--bootstrap", settings.bootstrap_servers]
-    group.start_rax("control", "run", "control", *b, "--web-port", str(control_port))
+    rest = ("--rest-key", str(rest_file)) if rest_file is not None else ()  # own topics sealed at rest
+    group.start_rax("control", "run", "control", *b, "--web-port", str(control_port), *rest)
     blind = ("--matching-keys", str(matching)) if matching is not None else ()
-    group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port), *blind)
-    group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port))
+    group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port), *blind, *rest)
+    group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port), *rest)
     # the evaluation app's web (scorecards, /metrics) on base + 3
-    group.start_rax("evaluate", "run", "evaluate", *b, "--web-port", str(base + 3), "--tick", "2")
+    group.start_rax("evaluate", "run", "evaluate", *b, "--web-port", str(base + 3), "--tick", "2", *rest)
     for i, region in enumerate(roles.simulated):
         listed = [arg for kkbh in roles.checkpoints[region] for arg in ("--checkpoints", kkbh)]
         group.start_rax(
@@ -190,7 +192,7 @@ def command(
     t0 = time.monotonic()
     try:
         _apply(zone, settings)
-        _start(group, settings, roles, rate, metrics_base, protection.matching_file)
+        _start(group, settings, roles, rate, metrics_base, protection.matching_file, protection.rest_file)
         for line in protection.lines():
             click.echo(line)
         evaluate_web = f"http://127.0.0.1:{metrics_base + 3}"  # the consoles' scorecard pages

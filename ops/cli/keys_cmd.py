@@ -12,6 +12,8 @@ import yaml
 from ops.cli.common import fail, rax_home
 from ops.keys import KeyStore, KeyStoreError
 from ops.keys.matching import add_matching_key, read_matching_keys
+from ops.keys.rest import create_rest_keys, read_rest_keys, rotate_rest_keys
+from schemas.crypto.at_rest import RestKeys
 from schemas.keys import KeyPurpose, RegionKey
 from schemas.mac_keys import MacKey
 
@@ -245,3 +247,47 @@ def matching_list(file: Path) -> None:
         fail(str(exc))
     for key in keys:
         click.echo(f"{key.key_id}  valid from {key.valid_from.isoformat()}")
+
+
+@command.group("rest")
+def rest() -> None:
+    """The processors' at-rest key file: their changelogs, inboxes and rax.matches sealed on the broker."""
+
+
+def _show_rest(file: Path, keys: RestKeys) -> None:
+    for i, key in enumerate(keys.keys):
+        role = "seals and opens" if i == len(keys.keys) - 1 else "opens"
+        click.echo(f"{key.key_id}  created {key.created.isoformat()}  {role}  in {file}")
+
+
+@rest.command(name="create")
+@_file_argument
+def rest_create(file: Path) -> None:
+    """Create FILE (0600): give it to every processor (`rax run ... --rest-key FILE`), never to Kafka."""
+    try:
+        keys = create_rest_keys(file, datetime.now(UTC))
+    except KeyStoreError as exc:
+        fail(str(exc))
+    _show_rest(file, keys)
+
+
+@rest.command(name="rotate")
+@_file_argument
+def rest_rotate(file: Path) -> None:
+    """Add a sealing key to FILE: processors seal with it once restarted; records sealed before still open."""
+    try:
+        keys = rotate_rest_keys(file, datetime.now(UTC))
+    except KeyStoreError as exc:
+        fail(str(exc))
+    _show_rest(file, keys)
+
+
+@rest.command(name="list")
+@_file_argument
+def rest_list(file: Path) -> None:
+    """The sealing key ids in FILE, the one that seals last (never the secrets)."""
+    try:
+        keys = read_rest_keys(file)
+    except KeyStoreError as exc:
+        fail(str(exc))
+    _show_rest(file, keys)

@@ -76,6 +76,7 @@ def command(
     mac_keys: Path | None,
     sig: str,
     sign_keys: Path | None,
+    rest_key: Path | None,
     ack_deadline: tuple[str, ...],
     outcome_deadline: tuple[str, ...],
     tick: float,
@@ -100,6 +101,7 @@ def command(
             mac_keys=mac_keys,
             sig=SigPolicy(sig),
             sign_keys=sign_keys,
+            rest_key=rest_key,
         )
         settings = ControlSettings(runtime=runtime, zone=zone_name, deadlines=deadlines, park_s=park_seconds)
     except ValidationError as exc:

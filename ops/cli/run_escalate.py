@@ -43,6 +43,7 @@ def command(
     mac_keys: Path | None,
     sig: str,
     sign_keys: Path | None,
+    rest_key: Path | None,
 ) -> None:
     """Open special operations from every region's reads and matches, by the zone's escalation rules."""
     runtime = RuntimeSettings(
@@ -57,6 +58,7 @@ def command(
         mac_keys=mac_keys,
         sig=SigPolicy(sig),
         sign_keys=sign_keys,
+        rest_key=rest_key,
     )
     settings = EscalateSettings(runtime=runtime)
     registry = CollectorRegistry()

@@ -28,6 +28,12 @@ __all__ = ["command"]
     default=None,
     help="faust's data directory (default: a fresh temporary one; nothing in it is kept across runs).",
 )
+@click.option(
+    "--rest-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The processors' at-rest key file (`rax keys rest create`): needed when rax.matches is sealed.",
+)
 @web_options
 def command(
     bootstrap: str | None,
@@ -38,6 +44,7 @@ def command(
     since: str | None,
     tick: float,
     data_dir: Path | None,
+    rest_key: Path | None,
     web_host: str,
     web_port: int | None,
 ) -> None:
@@ -58,6 +65,7 @@ def command(
         web_host=web_host,
         web_port=6066 if web_port is None else web_port or free_port(),
         data_dir=data_dir or Path(tempfile.mkdtemp(prefix="rax-evaluate-")),
+        rest_key=rest_key,
     )
     inputs = existing_inputs(ClientFactory(kafka, "rax-evaluate"), Catalogue(namespace))
     if not inputs:

@@ -68,6 +68,7 @@ def command(
     mac_keys: Path | None,
     sig: str,
     sign_keys: Path | None,
+    rest_key: Path | None,
 ) -> None:
     """Dedup, match and fan out every region's checkpoint hits, exactly once."""
     runtime = RuntimeSettings(
@@ -82,6 +83,7 @@ def command(
         mac_keys=mac_keys,
         sig=SigPolicy(sig),
         sign_keys=sign_keys,
+        rest_key=rest_key,
     )
     settings = HotpathSettings(
         runtime=runtime,

@@ -42,7 +42,8 @@ def web_options(f: click.decorators.FC) -> click.decorators.FC:
 
 def mac_options(f: click.decorators.FC) -> click.decorators.FC:
     """--mac / --mac-keys and --sig / --sign-keys: record authentication of the regions' input topics
-    (streams/runtime/macs.py, streams/runtime/signatures.py)."""
+    (streams/runtime/macs.py, streams/runtime/signatures.py); --rest-key: the processors' own topics
+    sealed at rest (streams/runtime/at_rest.py)."""
 
     @functools.wraps(f)
     def checked(*args: Any, **kwargs: Any) -> Any:
@@ -57,12 +58,20 @@ def mac_options(f: click.decorators.FC) -> click.decorators.FC:
         return f(*args, **kwargs)
 
     g: Any = click.option(
+        "--rest-key",
+        "rest_key",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="The processors' at-rest key file (`rax keys rest create`, 0600): changelogs, internal "
+        "inboxes and rax.matches sealed on the broker. Give every processor the same file.",
+    )(checked)
+    g = click.option(
         "--mac-keys",
         "mac_keys",
         type=click.Path(file_okay=False, path_type=Path),
         default=None,
         help="The processors' MAC key store: a 0700 directory of <region>.mac files (`rax keys mac export`).",
-    )(checked)
+    )(g)
     g = click.option(
         "--sign-keys",
         "sign_keys",

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ops.keys import KeyStore
 from ops.keys.matching import add_matching_key
+from ops.keys.rest import create_rest_keys
 from schemas.blind import MatchingKey
 from schemas.blind_entries import make_blind
 from schemas.watchlist import PlaceCommand
@@ -33,6 +34,7 @@ class DemoProtection:
     matching_file: Path | None = None
     matching_key: MatchingKey | None = None
     blind_owners: frozenset[str] = field(default_factory=frozenset)
+    rest_file: Path | None = None  # the processors' at-rest key: their own topics sealed on the broker
 
     def place(self, commands: list[PlaceCommand], now: datetime) -> list[PlaceCommand]:
         """``commands`` with the blind owners' exact (non-partial) entries made blind."""
@@ -52,7 +54,12 @@ class DemoProtection:
             return []
         sealed = sorted(a.agreement_id for a in self.zone.agreements if a.seal)
         blind = ", ".join(sorted(self.blind_owners)) or "none"
-        return [f"sealed agreements: {len(sealed)}; blind entries from: {blind}; keys in {self.keys_dir}"]
+        lines = [f"sealed agreements: {len(sealed)}; blind entries from: {blind}; keys in {self.keys_dir}"]
+        if self.rest_file is not None:
+            lines.append(
+                f"processors' own topics sealed at rest (changelogs, inboxes, matches): {self.rest_file}"
+            )
+        return lines
 
 
 def protect(zone: Zone, home: Path, now: datetime) -> DemoProtection:
@@ -71,4 +78,6 @@ def protect(zone: Zone, home: Path, now: datetime) -> DemoProtection:
     for a in zone.agreements:
         granted.setdefault(a.owner, []).append(a.seal)
     blind = frozenset(owner for owner, seals in granted.items() if all(seals))
-    return DemoProtection(zone, root / "keys", matching_file, matching_key, blind)
+    rest_file = root / "rest-key.json"
+    create_rest_keys(rest_file, since)
+    return DemoProtection(zone, root / "keys", matching_file, matching_key, blind, rest_file)

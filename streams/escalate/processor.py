@@ -220,7 +220,9 @@ class EscalateProcessor:
     def _route(self, t: Taken, ctx: Context) -> None:
         """Decide ``t`` now if this worker holds its inbox partition (in this transaction, on that
         partition's store: one hop less), else forward it there."""
-        part = self.inbox_partition(t.key)
+        # the key as the inbox holds it (its token when sealed at rest), so that a read decided here and
+        # one the partitioner places land in one partition
+        part = self.inbox_partition(ctx.wire_key(self.cat.escalate_inbox, t.key))
         scope = (self.cat.escalate_inbox, part) if part is not None else None
         if scope is None or scope not in self._scopes:
             ctx.out.append(t.record(self.cat, part))

@@ -18,6 +18,7 @@ import faust
 from faust.sensors import Monitor
 from prometheus_client import CollectorRegistry
 
+from schemas.crypto.at_rest import AtRestCipher
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from streams.evaluate.config import EvaluateSettings
@@ -26,6 +27,7 @@ from streams.evaluate.ledger import Ledger
 from streams.evaluate.metrics import EvaluateMetrics
 from streams.evaluate.publish import Publisher
 from streams.evaluate.views import Views
+from streams.runtime.at_rest import load_rest_keys
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.records import Record
 
@@ -38,7 +40,8 @@ def build_app(settings: EvaluateSettings, inputs: list[str], registry: Collector
     """The faust app of one run over ``inputs`` (resolved topic names); ``run(app)`` runs it."""
     cat = Catalogue(settings.namespace)
     ledger = Ledger(settings.since.timestamp())
-    ingest, publisher, metrics = Ingest(cat, ledger), Publisher(), EvaluateMetrics(registry)
+    rest = AtRestCipher(load_rest_keys(settings.rest_key)) if settings.rest_key is not None else None
+    ingest, publisher, metrics = Ingest(cat, ledger, rest), Publisher(), EvaluateMetrics(registry)
     views = Views(publisher, registry, stall_s=max(60.0, 10 * settings.tick_s))
     dead = DeadLetterBuilder(cat.dlq("evaluate"), "evaluate")
     app = faust.App(

@@ -37,3 +37,8 @@ class EvaluateSettings(BaseModel):
     web_host: str = Field("127.0.0.1", description="Address of the JSON views and /metrics.")
     web_port: int = Field(6066, ge=1, le=65535, description="Port of the JSON views and /metrics.")
     data_dir: Path = Field(description="faust's data directory (nothing in it is needed across runs).")
+    rest_key: Path | None = Field(
+        None,
+        description="The processors' at-rest key file: needed to read rax.matches when the hot path seals "
+        "it (streams/runtime/at_rest.py); without it sealed matches are refused as unopenable.",
+    )

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from schemas.crypto.at_rest import AtRestCipher, is_sealed_at_rest
+from schemas.crypto.errors import OpenError
 from schemas.dlq import DlqReason, DlqStage
 from schemas.topics import Catalogue, TopicKind
 from streams.evaluate.decode import BadRecord, answer_of, audit_of, disclosure, match_of, read_of
@@ -72,9 +74,10 @@ class Batch:
 class Ingest:
     """Adds records of the evaluator's input topics to one ledger (a value object around it)."""
 
-    def __init__(self, catalogue: Catalogue, ledger: Ledger) -> None:
+    def __init__(self, catalogue: Catalogue, ledger: Ledger, rest: AtRestCipher | None = None) -> None:
         self.cat = catalogue
         self.ledger = ledger
+        self.rest = rest  # the processors' at-rest key: rax.matches may be sealed on the broker
         #: topic → (its kind, its region): parsed once per topic, not per record
         self._sources: dict[str, tuple[TopicKind | None, str | None]] = {}
 
@@ -107,6 +110,8 @@ class Ingest:
         if kind is TopicKind.ACKS:
             return ledger.add_answer(answer_of(value, region, ref.timestamp))
         if kind is TopicKind.MATCHES:
+            if is_sealed_at_rest(value):
+                value = self._opened(ref, value or b"")
             return ledger.add_match(match_of(value))
         if kind is None or region is None:
             raise BadRecord(f"not an input of the evaluator: {topic}", DlqReason.SCHEMA_VIOLATION)
@@ -114,6 +119,19 @@ class Ingest:
         for fact in request_events(value, region, ref.timestamp):
             dirty += ledger.add_request(fact)
         return dirty
+
+    def _opened(self, ref: Located, value: bytes) -> bytes:
+        """The clear value of a match sealed at rest (faust's message carries the key it was filed under)."""
+        if self.rest is None:
+            raise BadRecord(
+                f"{ref.topic} is sealed at rest: give the evaluator the processors' key file (--rest-key)",
+                DlqReason.UNOPENABLE,
+            )
+        key = getattr(ref, "key", None)
+        try:
+            return self.rest.open(ref.topic, key if isinstance(key, bytes) else None, value)[1]
+        except OpenError as exc:
+            raise BadRecord(f"a match sealed at rest does not open: {exc}", DlqReason.UNOPENABLE) from None
 
     def add_batch(self, records: Sequence[tuple[Located, bytes | None]]) -> Batch:
         """``add`` for each record; a refusal or an unexpected error (a bug: logged) spares the rest."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from schemas.dlq import DlqReason, DlqStage
+from streams.runtime.at_rest import RestProtection
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.records import Headers, InRecord, Outgoing
 from streams.runtime.stores import Scope, Store, Stores
@@ -29,6 +30,11 @@ class Context:
     dlq_counts: Counter[str] = field(default_factory=Counter)
     committed_hooks: list[Callable[[], None]] = field(default_factory=list)
     written: set[Scope] = field(default_factory=set)  # the scopes whose changes this transaction sent
+    rest: RestProtection | None = None  # the processors' own topics sealed at rest (None: a test's context)
+
+    def wire_key(self, topic: str, key: bytes) -> bytes:
+        """``key`` as it is written to ``topic`` (streams.runtime.at_rest): what the partitioner hashes."""
+        return key if self.rest is None else self.rest.wire_key(topic, key)
 
     def emit(
         self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None

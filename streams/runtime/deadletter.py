@@ -23,6 +23,7 @@ from schemas.dlq import (
     DlqStage,
     dlq_headers,
 )
+from streams.runtime.at_rest import OpenedRecord
 from streams.runtime.records import Headers, InRecord, Outgoing
 
 __all__ = ["DeadLetterBuilder"]
@@ -65,7 +66,7 @@ class DeadLetterBuilder:
     ) -> Outgoing:
         """The dead letter of ``record`` (or of ``key``, ``value``, ``headers`` of a non-Kafka source)."""
         if record is not None:
-            key, value, headers = record.key(), record.value(), list(record.headers() or ())
+            key, value, headers = *_as_on_topic(record), list(record.headers() or ())
         own = _bounded_headers(headers or ())
         if key is not None and len(key) > _MAX_KEY_BYTES:
             key = hashlib.sha256(key).hexdigest().encode()
@@ -82,7 +83,7 @@ class DeadLetterBuilder:
 
     def stub(self, record: InRecord | None, reason: DlqReason, stage: DlqStage, error: str) -> Outgoing:
         """The smallest dead letter: the reason and the source position, no value and no original headers."""
-        value = record.value() if record is not None else None
+        value = _as_on_topic(record)[1] if record is not None else None
         extra: Headers = [(TRUNCATED, b"stub")]
         if value is not None:
             extra += [
@@ -91,6 +92,12 @@ class DeadLetterBuilder:
             ]
         letter = self._letter(record, reason, stage, error)
         return Outgoing(self.topic, None, None, [*dlq_headers(letter), *extra])
+
+
+def _as_on_topic(record: InRecord) -> tuple[bytes | None, bytes | None]:
+    """The key and value of ``record`` as they are on its topic (a record opened from a topic sealed at
+    rest is dead-lettered sealed, as it was read)."""
+    return record.wire() if isinstance(record, OpenedRecord) else (record.key(), record.value())
 
 
 def _bounded_headers(headers: Headers | list[tuple[str, bytes]] | tuple[()]) -> Headers:

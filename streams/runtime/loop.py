@@ -33,7 +33,9 @@ from collections.abc import Callable, Sequence
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from prometheus_client import CollectorRegistry
 
+from schemas.crypto.at_rest import AtRestCipher
 from schemas.topics import Catalogue
+from streams.runtime.at_rest import RestProtection, load_rest_keys
 from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
@@ -79,8 +81,13 @@ class StreamLoop(TransactionSteps):
         self.factory = factory or ClientFactory(settings.kafka, f"rax-{name}-{settings.worker_id}")
         self.group_id = f"{cat.processor_prefix}{name}"
         self.transactional_id = f"{cat.processor_prefix}{name}-{settings.worker_id}"
+        cipher = AtRestCipher(load_rest_keys(settings.rest_key)) if settings.rest_key is not None else None
+        self.rest = RestProtection(cipher, cat)
         self.stores = Stores(
-            processor.store_specs(), lambda store: cat.changelog(name, store), settings.changelog_partitions
+            processor.store_specs(),
+            lambda store: cat.changelog(name, store),
+            settings.changelog_partitions,
+            cipher,
         )
         self.dead_letters = DeadLetterBuilder(cat.dlq(name), name, settings.dlq_value_bytes)
         self.registry = registry or CollectorRegistry()
@@ -107,6 +114,7 @@ class StreamLoop(TransactionSteps):
         self.screen = Screen(
             name, settings.max_input_bytes, self.dead_letters, self.auth, self.metrics.forged, self._failed
         )
+        self.screen.rest = self.rest
         keys_group = f"{cat.processor_prefix}{name}-zone-keys"  # never joined: plain assignment
         self.screen.sigs = self.sigs = verifier_for(settings, cat, self.factory, keys_group)
 
@@ -398,7 +406,7 @@ class StreamLoop(TransactionSteps):
                 log.exception("an after-commit hook failed")
 
     def _context(self) -> Context:
-        return Context(time.time(), self.stores, self.dead_letters)
+        return Context(time.time(), self.stores, self.dead_letters, rest=self.rest)
 
     def _run_tick(self, now: float, stop: threading.Event) -> None:
         """Run the processor's timers (while a commit may be in flight) and commit what they produced."""

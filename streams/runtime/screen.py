@@ -1,5 +1,6 @@
-"""The loop's gate before a processor: records that failed alone, oversized values and forged records
-(a bad MAC or batch signature) are dead-lettered here and never reach ``process``."""
+"""The loop's gate before a processor: records that failed alone, oversized values, forged records (a bad
+MAC or batch signature) and records sealed at rest that do not open are dead-lettered here and never
+reach ``process``; records sealed at rest that open reach it opened."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from confluent_kafka import Message
 from prometheus_client import Counter
 
 from schemas.dlq import DlqReason, DlqStage
+from streams.runtime.at_rest import RestProtection
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.macs import RecordAuthenticator
@@ -34,15 +36,17 @@ class Screen:
         forged: Counter,
         failed: FailedRecords,
         sigs: BatchVerifier | None = None,
+        rest: RestProtection | None = None,
     ) -> None:
         self.processor, self.limit = processor, max_input_bytes
         self.dead_letters, self.auth, self.forged, self.failed = dead_letters, auth, forged, failed
         self.sigs = sigs
+        self.rest = rest
 
     def __call__(self, batch: list[Message], ctx: Context) -> list[Message]:
         """The records of ``batch`` to process; the others dead-lettered into ``ctx``."""
         todo = []
-        auth, sigs = self.auth, self.sigs
+        auth, sigs, rest = self.auth, self.sigs, self.rest
         if auth is not None:
             auth.keyring.refresh()
         if sigs is not None:
@@ -69,6 +73,12 @@ class Screen:
                 forged := sigs.problem(where[0], m.key(), value, m.headers(), ctx.now)
             ):
                 self._forged(m, sigs.region_of(where[0]) or "", *forged, ctx)
+            elif rest is not None:
+                opened, why = rest.opened(m)
+                if why is None:
+                    todo.append(opened)
+                else:
+                    ctx.dead_letter(m, DlqReason.UNOPENABLE, DlqStage.DECODE, why)
             else:
                 todo.append(m)
         return todo

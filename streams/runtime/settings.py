@@ -96,6 +96,12 @@ class RuntimeSettings(BaseModel):
         description="The processors' MAC key store: a 0700 directory of <region>.mac files (0600), re-read "
         "when they change; needed unless mac is off.",
     )
+    rest_key: Path | None = Field(
+        None,
+        description="The processors' at-rest key file (`rax keys rest create`, 0600): with it, changelogs, "
+        "internal inboxes and rax.matches are sealed on the broker (streams/runtime/at_rest.py); every "
+        "processor of the exchange needs the same file.",
+    )
     sig: SigPolicy = Field(
         SigPolicy.OFF,
         description="Batch signatures of input topics: off, optional (verify the records that carry one) "

@@ -7,6 +7,11 @@ are produced to the changelog in the same transaction as the batch's outputs and
 state, outputs and offsets move together or not at all; after an aborted transaction every scope is
 restored again. A changelog record's key is ``<topic>\\x1f<partition>\\x1f<key>``, and every scope lives in
 one changelog partition (a stable hash of the scope), so restoring a scope reads one partition.
+
+With the processors' at-rest key (``schemas.crypto.at_rest``) the store's own key in a changelog record
+is its token and the value is sealed with the key inside; the scope stays readable, so a restore still
+reads one partition and picks its scopes' records. A changelog written in clear before the key was
+given still restores.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+
+from schemas.crypto.at_rest import AtRestCipher, is_sealed_at_rest
+from schemas.crypto.errors import OpenError
 
 __all__ = ["Scope", "Store", "StoreSpec", "Stores", "changelog_partition", "json_codec", "raw_codec"]
 
@@ -96,12 +104,20 @@ class Stores:
     """Every scope of every store of one processor; the loop restores, clears and drains them."""
 
     def __init__(
-        self, specs: list[StoreSpec], changelog_topic: Callable[[str], str], partitions: int
+        self,
+        specs: list[StoreSpec],
+        changelog_topic: Callable[[str], str],
+        partitions: int,
+        rest: AtRestCipher | None = None,
     ) -> None:
         self.specs = {s.name: s for s in specs}
         self.topic_of = {s.name: changelog_topic(s.name) for s in specs}
         self.partitions = partitions
+        self.rest = rest
         self._scopes: dict[tuple[str, Scope], Store] = {}
+        # while restoring sealed changelogs: (store, scope) -> token -> the store key it stands for, so
+        # that a tombstone (a token and no value) finds the key a sealed record before it restored
+        self._restored_tokens: dict[tuple[str, Scope], dict[str, str]] = {}
 
     def get(self, name: str, scope: Scope) -> Store:
         """The store ``name`` of ``scope`` (empty if nothing was ever written)."""
@@ -137,14 +153,26 @@ class Stores:
             encode = self.specs[name].codec[0]
             topic, part = self.topic_of[name], changelog_partition(scope, self.partitions)
             prefix = f"{scope[0]}{_SEP}{scope[1]}{_SEP}"
+            rest = self.rest
+            if rest is None:
+                for key in store.dirty:
+                    value = store.get(key)
+                    yield topic, part, (prefix + key).encode(), (None if key not in store else encode(value))
+                continue
+            head = prefix.encode()
             for key in store.dirty:
-                value = store.get(key)
-                yield topic, part, (prefix + key).encode(), (None if key not in store else encode(value))
+                clear = key.encode()
+                wire = head + rest.token(clear)
+                if key not in store:
+                    yield topic, part, wire, None
+                else:
+                    yield topic, part, wire, rest.seal(topic, wire, clear, encode(store[key]))
 
     def clean(self) -> None:
-        """Forget the logged changes (after they were committed)."""
+        """Forget the logged changes (after they were committed, or restored)."""
         for store in self._scopes.values():
             store.dirty.clear()
+        self._restored_tokens.clear()
 
     def apply_changelog(self, name: str, wanted: set[Scope], key: bytes, value: bytes | None) -> None:
         """Apply one restored changelog record if it belongs to one of the ``wanted`` scopes."""
@@ -152,8 +180,30 @@ class Stores:
         part, _, k = rest.partition(_SEP)
         if not part.isdigit() or (topic, int(part)) not in wanted:
             return
-        store = self.get(name, (topic, int(part)))
+        scope = (topic, int(part))
+        store = self.get(name, scope)
         if value is None:
-            store.unload(k)
+            tokens = self._restored_tokens.get((name, scope))
+            store.unload(tokens.pop(k, k) if tokens else k)
+        elif is_sealed_at_rest(value):
+            store.load(*self._opened(name, scope, key, value, k))
         else:
             store.load(k, self.specs[name].codec[1](value))
+
+    def _opened(self, name: str, scope: Scope, wire: bytes, value: bytes, token: str) -> tuple[str, Any]:
+        """The store key and decoded value of a sealed changelog record; raises if it does not open
+        (a restore must not go on with a hole in the state)."""
+        if self.rest is None:
+            raise RuntimeError(
+                f"the changelog {self.topic_of[name]} is sealed at rest: give the processor its at-rest "
+                "key file (--rest-key), or it cannot restore its state"
+            )
+        try:
+            clear_key, clear = self.rest.open(self.topic_of[name], wire, value)
+        except OpenError as exc:
+            raise RuntimeError(
+                f"a record of the changelog {self.topic_of[name]} does not open: {exc}"
+            ) from None
+        key = (clear_key or b"").decode("utf-8", "replace")
+        self._restored_tokens.setdefault((name, scope), {})[token] = key
+        return key, self.specs[name].codec[1](clear)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
+from streams.runtime.at_rest import RestProtection
 from streams.runtime.bounded import GRACE_S, call_within
 from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
@@ -38,6 +39,7 @@ class TransactionSteps:
     factory: ClientFactory
     transactional_id: str
     stores: Stores
+    rest: RestProtection
     dead_letters: DeadLetterBuilder
     metrics: RuntimeMetrics
     _consumer: Consumer | None
@@ -94,8 +96,9 @@ class TransactionSteps:
         producer = self._producer
         self._delivery_errors.clear()
         producer.begin_transaction()
+        seal = self.rest.sealed  # the processors' own topics sealed at rest (a no-op without the key)
         for out in ctx.out:
-            produce_or_stub(producer, out, ctx, self.dead_letters, self.settings.call_timeout_s)
+            produce_or_stub(producer, seal(out), ctx, self.dead_letters, self.settings.call_timeout_s)
         ctx.written = self.stores.dirty_scopes()  # restored if this transaction fails
         for topic, part, key, value in self.stores.changes():
             produce_or_stub(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from prometheus_client import CollectorRegistry
 
@@ -19,14 +20,18 @@ __all__ = ["running_escalate", "settle_hits"]
 
 
 @contextmanager
-def running_escalate(kafka: KafkaSettings, cat: Catalogue, worker_id: str = "0") -> Iterator[StreamLoop]:
-    """The escalate processor's loop (worker ``worker_id``), stopped at the end."""
+def running_escalate(
+    kafka: KafkaSettings, cat: Catalogue, worker_id: str = "0", **over: Any
+) -> Iterator[StreamLoop]:
+    """The escalate processor's loop (worker ``worker_id``; ``over``: fields of ``RuntimeSettings``),
+    stopped at the end."""
     runtime = RuntimeSettings(
         kafka=kafka,
         namespace=cat.namespace,
         worker_id=worker_id,
         batch_timeout_s=0.02,
         max_input_bytes=256 * 1024,
+        **over,
     )
     registry = CollectorRegistry()
     processor = EscalateProcessor(

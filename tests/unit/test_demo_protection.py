@@ -8,6 +8,7 @@ from pathlib import Path
 from ops.demo.protection import protect
 from ops.demo.roles import demo_roles
 from ops.demo.samples import sample_placements
+from ops.keys.rest import read_rest_keys
 from ops.zone import load_zone_file
 from schemas.codec import encode
 
@@ -23,6 +24,8 @@ def test_a_sealing_zone_gets_every_members_keys_and_its_all_sealed_members_place
     assert {k.region for k in p.zone.keys} == set(zone.codes)
     assert p.blind_owners == {"810000", "820000"}
     assert p.matching_file is not None and p.matching_file.stat().st_mode & 0o077 == 0
+    assert p.rest_file is not None and read_rest_keys(p.rest_file).keys  # the processors' at-rest key
+    assert any("sealed at rest" in line for line in p.lines())
     roles = demo_roles(p.zone, NOW)
     samples = sample_placements(list(roles.owners), 4, roles.sources)
     placed = p.place(samples, NOW)
@@ -36,5 +39,5 @@ def test_a_sealing_zone_gets_every_members_keys_and_its_all_sealed_members_place
 def test_a_zone_that_seals_nothing_is_left_as_it_is(tmp_path: Path) -> None:
     zone = load_zone_file(ZONES / "chuanyu.yaml")
     p = protect(zone, tmp_path, NOW)
-    assert p.zone is zone and p.keys_dir is None and p.lines() == []
+    assert p.zone is zone and p.keys_dir is None and p.rest_file is None and p.lines() == []
     assert not (tmp_path / "demo").exists()
