@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 import click
+from confluent_kafka import Producer
 from rich.console import Console
 from rich.live import Live
 
@@ -23,6 +24,7 @@ from ops.demo.samples import sample_placements
 from ops.demo.scorecards import fetch_scorecards, scorecard_lines
 from ops.demo.scrape import scrape
 from ops.demo.script import Script
+from ops.demo.signed import SignedProducer
 from ops.demo.view import WANTED, Snapshot, render, summary_lines
 from ops.kafka import BrokerError, KafkaSetupError
 from ops.zone import apply_zone, load_zone_file
@@ -85,7 +87,7 @@ def _publish_watchlists(
 ) -> list[str]:
     """Sends the sample and scenario placements (the blind owners' samples blind); the sample plates
     (the simulators read them)."""
-    producer = ClientFactory(settings, "rax-demo").producer()
+    producer = _producer(settings, protection)
     samples = sample_placements(list(roles.owners), per_region, roles.sources)
     for cmd in [*protection.place(samples, datetime.now(UTC)), *scenes.placements]:
         producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
@@ -99,22 +101,32 @@ def _ports(base: int, simulators: int) -> tuple[int, int, int, list[int]]:
     return base, base + 1, base + 2, [base + 10 + i for i in range(simulators)]
 
 
+def _producer(settings: KafkaSettings, protection: DemoProtection) -> Producer | SignedProducer:
+    """The demo's own publisher: authenticated as each region's connectors when the zone is protected."""
+    producer = ClientFactory(settings, "rax-demo").producer()
+    if protection.keys_dir is None or protection.mac_dir is None:
+        return producer
+    return SignedProducer(producer, protection.keys_dir, DEFAULT)
+
+
 def _start(
     group: ProcessGroup,
     settings: KafkaSettings,
     roles: DemoRoles,
     rate: float,
     base: int,
-    matching: Path | None,
-    rest_file: Path | None,
+    protection: DemoProtection,
 ) -> None:
     hotpath_port, control_port, escalate_port, simulator_ports = _ports(base, len(roles.simulated))
-    b = ["--bootstrap", settings.bootstrap_servers]
-    rest = ("--rest-key", str(rest_file)) if rest_file is not None else ()  # own topics sealed at rest
+    matching, rest_file = protection.matching_file, protection.rest_file
+    # a protected zone: own topics sealed at rest, every region's record authenticated (MAC + signature)
+    b = ["--bootstrap", settings.bootstrap_servers, *protection.processor_args()]
+    rest = ("--rest-key", str(rest_file)) if rest_file is not None else ()
     group.start_rax("control", "run", "control", *b, "--web-port", str(control_port), *rest)
     blind = ("--matching-keys", str(matching)) if matching is not None else ()
     group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port), *blind, *rest)
     group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port), *rest)
+    b = ["--bootstrap", settings.bootstrap_servers]
     # the evaluation app's web (scorecards, /metrics) on base + 3
     group.start_rax("evaluate", "run", "evaluate", *b, "--web-port", str(base + 3), "--tick", "2", *rest)
     for i, region in enumerate(roles.simulated):
@@ -138,6 +150,7 @@ def _start(
             str(simulator_ports[i]),
             "--state-dir",
             str(rax_home() / "demo" / "state" / region),
+            *protection.connector_args(region),
         )
 
 
@@ -192,12 +205,14 @@ def command(
     t0 = time.monotonic()
     try:
         _apply(zone, settings)
-        _start(group, settings, roles, rate, metrics_base, protection.matching_file, protection.rest_file)
+        _start(group, settings, roles, rate, metrics_base, protection)
         for line in protection.lines():
             click.echo(line)
         evaluate_web = f"http://127.0.0.1:{metrics_base + 3}"  # the consoles' scorecard pages
         consoles = [(c, roles.names[c]) for c in roles.consoles]
-        for line in start_consoles(group, settings, rax_home(), consoles, evaluate_web, protection.keys_dir):
+        for line in start_consoles(
+            group, settings, rax_home(), consoles, evaluate_web, protection.keys_dir, sign=True
+        ):
             click.echo(line)
         plates = _publish_watchlists(settings, roles, scenes, per_region, protection)
         click.echo(
@@ -211,9 +226,8 @@ def command(
         urls = [f"http://127.0.0.1:{p}/metrics" for p in ports]
         click.echo("metrics: " + "  ".join(urls) + f"\nlogs: {group.log_dir}")
         regions = [(c, roles.names[c]) for c in sorted(members)]
-        snap = _loop(
-            group, settings, urls, regions, duration, t0, Script(roles, scenes, plates, zone_label(zone))
-        )
+        script = Script(roles, scenes, plates, zone_label(zone))
+        snap = _loop(group, urls, regions, duration, t0, script, _producer(settings, protection))
         for line in summary_lines(snap, regions, time.monotonic() - t0):
             click.echo(line)
         for line in scorecard_lines(fetch_scorecards(metrics_base + 3), regions):
@@ -235,14 +249,13 @@ def command(
 
 def _loop(
     group: ProcessGroup,
-    settings: KafkaSettings,
     urls: list[str],
     regions: list[tuple[str, str]],
     duration: float | None,
     t0: float,
     script: Script,
+    producer: Producer | SignedProducer,
 ) -> Snapshot:
-    producer = ClientFactory(settings, "rax-demo").producer()
     snap = Snapshot(time.monotonic(), {})
     live = None if duration is not None else Live(console=Console(), refresh_per_second=2)
     if live is not None:

@@ -1,10 +1,14 @@
-"""The demo's record protection: key pairs for every member, the zone's matching key, and blind owners.
+"""The demo's record protection: key pairs and MAC keys for every member, the zone's matching key, the
+processors' at-rest key, and blind owners.
 
 Only for a zone whose agreements seal (the 粤港澳 example): the demo plays every region, so it makes
-each member's key pairs in one store under the demo's home (a real region keeps its own), adds the
-public keys to the zone it applies, and makes the zone's matching key for the hot path. A member whose
-every agreement it grants is sealed places its entries blind (``schemas.blind_entries``): in the
-粤港澳 zone, Hong Kong and Macau.
+each member's key pairs and MAC key in one store under the demo's home (a real region keeps its own),
+adds the public keys to the zone it applies, exports the MAC keys to the processors' store, and makes
+the zone's matching key for the hot path and the processors' at-rest key. The processors then require a
+valid MAC and batch signature on every region's record (``processor_args``), which the simulators
+(``connector_args``) and the demo's own publisher (``ops.demo.signed``) put on. A member whose every
+agreement it grants is sealed places its entries blind (``schemas.blind_entries``): in the 粤港澳 zone,
+Hong Kong and Macau.
 """
 
 from __future__ import annotations
@@ -35,6 +39,30 @@ class DemoProtection:
     matching_key: MatchingKey | None = None
     blind_owners: frozenset[str] = field(default_factory=frozenset)
     rest_file: Path | None = None  # the processors' at-rest key: their own topics sealed on the broker
+    mac_dir: Path | None = None  # the processors' MAC key store (every member's <region>.mac)
+
+    def processor_args(self) -> tuple[str, ...]:
+        """What `rax run hotpath|control|escalate` need: a valid MAC and batch signature required of
+        every region's record, the keys from the processors' store and the zone on rax.zone."""
+        if self.mac_dir is None:
+            return ()
+        return (
+            "--mac",
+            "required",
+            "--mac-keys",
+            str(self.mac_dir),
+            "--sig",
+            "required",
+            "--sign-keys",
+            "zone",
+        )
+
+    def connector_args(self, region: str) -> tuple[str, ...]:
+        """What a connector of ``region`` needs to MAC and sign its records (and its alerts)."""
+        if self.keys_dir is None:
+            return ()
+        mac_file = KeyStore(self.keys_dir).mac_path(region)
+        return ("--mac-key", str(mac_file), "--sign-key", str(self.keys_dir))
 
     def place(self, commands: list[PlaceCommand], now: datetime) -> list[PlaceCommand]:
         """``commands`` with the blind owners' exact (non-partial) entries made blind."""
@@ -55,6 +83,8 @@ class DemoProtection:
         sealed = sorted(a.agreement_id for a in self.zone.agreements if a.seal)
         blind = ", ".join(sorted(self.blind_owners)) or "none"
         lines = [f"sealed agreements: {len(sealed)}; blind entries from: {blind}; keys in {self.keys_dir}"]
+        if self.mac_dir is not None:
+            lines.append("every region's records carry its MAC and batch signature; processors require both")
         if self.rest_file is not None:
             lines.append(
                 f"processors' own topics sealed at rest (changelogs, inboxes, matches): {self.rest_file}"
@@ -80,4 +110,8 @@ def protect(zone: Zone, home: Path, now: datetime) -> DemoProtection:
     blind = frozenset(owner for owner, seals in granted.items() if all(seals))
     rest_file = root / "rest-key.json"
     create_rest_keys(rest_file, since)
-    return DemoProtection(zone, root / "keys", matching_file, matching_key, blind, rest_file)
+    mac_dir = root / "mac-keys"
+    for region in sorted(zone.codes):
+        store.create_mac(region, since)
+        store.export_mac(region, mac_dir)
+    return DemoProtection(zone, root / "keys", matching_file, matching_key, blind, rest_file, mac_dir)

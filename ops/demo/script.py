@@ -13,6 +13,7 @@ from ops.demo.escalation import Scenarios
 from ops.demo.requests import demo_answers, demo_request
 from ops.demo.roles import DemoRoles
 from ops.demo.samples import sample_alert
+from ops.demo.signed import SignedProducer
 from schemas.codec import encode
 from schemas.requests import CooperationRequest
 from schemas.topics import DEFAULT
@@ -37,7 +38,7 @@ class Script:
     request: CooperationRequest | None = None
     answered: bool = False
 
-    def tick(self, elapsed: float, producer: Producer) -> None:
+    def tick(self, elapsed: float, producer: Producer | SignedProducer) -> None:
         """Sends what is due at ``elapsed`` seconds since the demo started."""
         if not self.scenario_sent and elapsed >= 10:  # the entries are in force: the operations open
             self.scenario_sent = True

@@ -26,6 +26,7 @@ WANTED = {
     "rax_connector_records_out_total": "region",
     "rax_hotpath_read_to_delivery_seconds_bucket": "le",
     "rax_escalate_operations_total": "trigger",
+    "rax_runtime_forged_records_total": "",
 }
 
 #: the escalation rules whose operations the view counts (special operations, 专项)
@@ -128,4 +129,7 @@ def summary_lines(snap: Snapshot, regions: list[tuple[str, str]], elapsed: float
     sealed = snap.total("rax_hotpath_sealed_deliveries_total", "")
     if sealed:
         lines.append(f"  sealed match deliveries (opened only with the recipient's key): {sealed:,.0f}")
+    forged = snap.total("rax_runtime_forged_records_total", "")
+    if sealed or forged:  # a protected zone (the processors require MACs and signatures), or an attack
+        lines.append(f"  records refused as forged (no valid MAC or batch signature): {forged:,.0f}")
     return lines

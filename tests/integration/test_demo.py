@@ -127,4 +127,8 @@ def test_demo_runs_the_yuegangao_zone_file(tmp_path: Path) -> None:
     assert "sealed agreements: 8; blind entries from: 810000, 820000" in out, out
     sealed = re.search(r"sealed match deliveries \(opened only with the recipient's key\): ([\d,]+)", out)
     assert sealed is not None and int(sealed.group(1).replace(",", "")) > 0, out
+    # every record the demo and its simulators publish is authenticated, and the processors require it
+    assert "every region's records carry its MAC and batch signature; processors require both" in out, out
+    assert "records refused as forged (no valid MAC or batch signature): 0" in out, out
+    assert "processors' own topics sealed at rest" in out, out
     _stopped_cleanly(out, tmp_path, port)
