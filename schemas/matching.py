@@ -64,6 +64,11 @@ class Match(WireModel):
         default=None, max_length=1000, description="The entry's vehicle description."
     )
     matched_at: UtcDatetime = Field(description="When the hot path matched it, UTC.")
+    blind: bool = Field(
+        default=False,
+        description="The entry is blind (placed as tokens): whatever the match leads to (an operation, "
+        "its closing, a temporary agreement's copy) is sealed to every recipient or not sent.",
+    )
 
     @property
     def hit_region(self) -> str:

@@ -85,6 +85,11 @@ class Operation(WireModel):
     priority: Priority = Field(description="The entry's priority, or the cloned-plate rule's.")
     opened_at: UtcDatetime = Field(description="When the processor opened it, UTC.")
     detail: Text | None = Field(default=None, max_length=1000, description="Why, for a person.")
+    blind: bool = Field(
+        default=False,
+        description="Opened on a blind entry's match: sealed to every recipient holding a key, refused "
+        "(no_seal_key) to one holding none, never sent in clear.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Operation:

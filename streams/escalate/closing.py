@@ -158,7 +158,7 @@ def closing_deliveries(
     out: list[Outgoing] = []
     refusals: dict[str, int] = {}
     decided = {r: consent(zone, op, r, now) for r in kept.recipients}
-    for d, key in seal_decisions(zone, (d for d, _ in decided.values()), now):
+    for d, key in seal_decisions(zone, (d for d, _ in decided.values()), now, seal_all=op.blind):
         recipient, bases = d.recipient, decided[d.recipient][1]
         did = delivery_id(op.operation_id, "closed", recipient)
         if d.disclosed:

@@ -45,9 +45,12 @@ def _time(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
-def build_operation(firing: Firing, zone: Zone, rules: EscalationRules, now: datetime) -> Operation:
+def build_operation(
+    firing: Firing, zone: Zone, rules: EscalationRules, now: datetime, blind: bool = False
+) -> Operation:
     """The operation ``firing`` opens: regions are the reads' regions and the owner (for a border
-    checkpoint also the read region's neighbours in the zone)."""
+    checkpoint also the read region's neighbours in the zone). It is blind (sealed to everyone) when a
+    blind entry's match is among its evidence, or when ``blind`` says the plate is a blind entry's."""
     first, last = firing.evidence[0], firing.evidence[-1]
     lead = last
     if firing.trigger == EscalationTrigger.CLONED_PLATE:
@@ -88,6 +91,7 @@ def build_operation(firing: Firing, zone: Zone, rules: EscalationRules, now: dat
         priority=priority,
         opened_at=now,
         detail=firing.detail,
+        blind=blind or any(s.blind for s in firing.evidence),
     )
 
 
@@ -140,7 +144,7 @@ def deliver(
     refusals: dict[str, int] = {}
     last = op.evidence[-1]
     decided = {r: consent(zone, op, r, now) for r in op.regions}
-    for d, key in seal_decisions(zone, (d for d, _ in decided.values()), now):
+    for d, key in seal_decisions(zone, (d for d, _ in decided.values()), now, seal_all=op.blind):
         recipient, bases = d.recipient, decided[d.recipient][1]
         did = delivery_id(op.operation_id, op.trigger.value, recipient)
         if d.disclosed:

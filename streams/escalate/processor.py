@@ -251,7 +251,8 @@ class EscalateProcessor:
         if seen.is_match and state.agreements:
             self._flow(match, state, zone, ctx)
         store[seen.plate] = state  # logged: a state changed in place is written at the commit
-        self._open(firings, zone, rules, ctx)
+        # a plate a blind entry matched: whatever it opens (a cloned plate too) is sealed to everyone
+        self._open(firings, zone, rules, ctx, blind=any(m.blind for m in state.matches))
 
     def _flow(self, raw: bytes | None, state: VehicleState, zone: Zone, ctx: Context) -> None:
         """A match on a plate under operations' temporary agreements: to their members too."""
@@ -267,10 +268,12 @@ class EscalateProcessor:
             if sent:
                 ctx.after_commit(partial(self.metrics.temporary_deliveries.inc, sent))
 
-    def _open(self, firings: list[Firing], zone: Zone, rules: EscalationRules, ctx: Context) -> None:
+    def _open(
+        self, firings: list[Firing], zone: Zone, rules: EscalationRules, ctx: Context, blind: bool = False
+    ) -> None:
         now = datetime.fromtimestamp(ctx.now, UTC)
         for firing in firings:
-            op = build_operation(firing, zone, rules, now)
+            op = build_operation(firing, zone, rules, now, blind)
             out, refusals = deliver(self.cat, zone, op, now)
             ctx.out.extend(out)
             ctx.out.append(kept_record(self.cat, op, out, ctx.now))

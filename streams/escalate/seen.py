@@ -31,6 +31,7 @@ class Seen:
     category: str = ""
     priority: str = ""
     trusted: bool = True
+    blind: bool = False  # the match of a blind entry: what it leads to is sealed to everyone
 
     @property
     def is_match(self) -> bool:
@@ -49,11 +50,12 @@ class Seen:
             self.category,
             self.priority,
             self.trusted,
+            self.blind,
         ]
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Seen:
-        return cls(*row)
+        return cls(*row)  # a row kept before ``blind`` was added has 11 fields: not blind
 
     @classmethod
     def of_hit(cls, hit: CheckpointHit, min_confidence: float) -> Seen:
@@ -100,4 +102,5 @@ class Seen:
             match.owner,
             match.category.value,
             match.priority.value,
+            blind=match.blind,
         )

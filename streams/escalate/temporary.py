@@ -213,7 +213,7 @@ def flow_outputs(
     elsewhere = any(d.disclosed and d.seal for d in standing)  # the hot path sealed a copy of it
     out: list[Outgoing] = []
     detail = f"under the temporary agreement of operation {operation_id}"
-    for d, key in seal_decisions(zone, disclosures, now, sealed_elsewhere=elsewhere):
+    for d, key in seal_decisions(zone, disclosures, now, seal_all=match.blind, sealed_elsewhere=elsewhere):
         did = match_delivery_id(match, d.recipient).encode()
         if d.disclosed:
             delivery = match_delivery(match, d, now)

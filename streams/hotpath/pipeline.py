@@ -112,8 +112,12 @@ class HitPipeline:
         seen: SeenPlates | None = None,
         matching_keys: tuple[MatchingKey, ...] = (),
         decoder: Callable[[bytes], HitView] = read_hit,
+        blind_to_matches: bool = False,
     ) -> None:
         self.cat = cat
+        # blind matches go to rax.matches (for the escalate processor) only when it is sealed at rest:
+        # a match record holds the read, which names the blind entry's plate
+        self.blind_to_matches = blind_to_matches
         watchlist.blind.use(matching_keys)  # the zone's matching keys (blind entries), from the secret store
         self.seen = seen  # known vehicles: their misread matches are withheld (streams.hotpath.seen)
         self.watchlist = watchlist
@@ -277,9 +281,10 @@ class HitPipeline:
             approval=facts.approval,
             description=facts.description,
             matched_at=now,
+            blind=facts.blind,
         )
         result.matches[kind] += 1
-        if not facts.blind:  # a blind match stays off rax.matches: its read would name the entry's plate
+        if not facts.blind or self.blind_to_matches:
             result.out.append(Outgoing(self.cat.matches, match.match_id.encode(), encode(match)))
         decisions = decide_recipients(zone, facts.owner, facts.category, hit.region, now)
         # schemas.seal_policy: a match one agreement seals is sealed to every recipient holding a key, a

@@ -73,6 +73,7 @@ class HotpathProcessor:
             DeadLetterBuilder(cat.dlq(self.name), self.name, settings.runtime.dlq_value_bytes),
             SeenPlates(settings.known_window_s, settings.known_capacity) if settings.known_window_s else None,
             _matching_keys(settings),
+            blind_to_matches=settings.runtime.rest_key is not None,  # rax.matches sealed at rest
         )
         tables_group = f"{cat.processor_prefix}{self.name}-tables"  # never joined: plain assignment
         self.tables = GlobalTables(factory, [cat.watchlist, cat.zone], self._apply, tables_group)

@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from ops.keys import KeyStore, SealKeyLookup
+from ops.keys.matching import add_matching_key
 from ops.keys.rest import create_rest_keys
 from ops.zone import apply_zone, load_zone_file
 from schemas.audit import AuditRecord
+from schemas.blind_entries import make_blind
 from schemas.codec import decode
 from schemas.crypto.at_rest import is_sealed_at_rest
 from schemas.delivery import Delivery, DeliveryKind
@@ -24,6 +26,7 @@ from schemas.sealed_delivery import open_delivery
 from schemas.topics import Catalogue
 from schemas.zone import Zone
 from streams.runtime import ClientFactory
+from tests.support.control import wait_for
 from tests.support.escalate import running_escalate, settle_hits
 from tests.support.hotpath import EXAMPLE_ZONE, HitFactory, make_entry, publish_entries, running_worker
 from tests.support.kafka import consume_all, wait_until_committed
@@ -150,3 +153,48 @@ def test_a_processor_without_the_key_dead_letters_sealed_records_as_unopenable(
     assert "--rest-key" in parse_dlq_headers(letters[0].headers()).error
     # the dead letter keeps the record as it was on the topic: sealed, no plate
     assert is_sealed_at_rest(letters[0].value()) and PLATE[1:].encode() not in (letters[0].value() or b"")
+
+
+def test_a_blind_entry_matched_in_two_regions_opens_a_sealed_operation_and_its_plate_stays_hidden(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    cat = catalogue
+    store = KeyStore(tmp_path / "keys")
+    zone = _sealing_zone(store)
+    # no agreement seals here: the entry being blind is what seals everything it leads to
+    zone = zone.model_copy(
+        update={"agreements": tuple(a.model_copy(update={"seal": False}) for a in zone.agreements)}
+    )
+    apply_zone(zone, kafka, cat, secure=False)
+    rest = tmp_path / "rest-key.json"
+    create_rest_keys(rest, datetime.now(UTC))
+    matching = tmp_path / "matching.json"
+    key = add_matching_key(matching, datetime.now(UTC) - timedelta(minutes=1))
+    entry = make_entry("510000", PLATE, category="stolen_vehicle", tolerance=1)
+    publish_entries(kafka, cat, [make_blind(entry, key, zone, datetime.now(UTC))])
+    start = datetime.now(UTC) - timedelta(minutes=30)
+    hits = HitFactory(kafka, cat)
+    with running_worker(kafka, cat, rest_key=rest, matching_keys=matching) as worker:
+        blind_index = worker.processor.watchlist.blind  # type: ignore[attr-defined]
+        wait_for(lambda: len(blind_index) == 1, 30, "the hot path to load the blind entry")
+        with running_escalate(kafka, cat, rest_key=rest):
+            hits.send("510000", PLATE, checkpoint="510000-CD1", pass_time=start)
+            hits.flush()
+            settle_hits(kafka, cat)  # its match is in the plate's state before the second read
+            hits.send("500000", PLATE, checkpoint="500000-CQ1", pass_time=start + timedelta(minutes=20))
+            hits.flush()
+            settle_hits(kafka, cat)
+
+    for region in ("510000", "500000"):
+        got = [decode(m.value() or b"", Delivery) for m in consume_all(kafka, cat.out(region))]
+        assert got and all(d.sealed is not None for d in got), [(d.kind, d.match or d.operation) for d in got]
+        opened = [open_delivery(d, SealKeyLookup(store, region)) for d in got]
+        ops = [d.operation for d in opened if d.operation is not None]
+        assert Counter(op.trigger for op in ops) == {
+            EscalationTrigger.MULTI_REGION: 1,
+            EscalationTrigger.CLONED_PLATE: 1,  # sealed too: the plate is a blind entry's
+        }, ops
+        assert all(op.blind and op.plate == PLATE for op in ops), ops
+    found, held = _scan(kafka, _every_topic(kafka, cat), (PLATE.encode(), PLATE[1:].encode()))
+    assert set(found) == {cat.in_hits("510000"), cat.in_hits("500000")}, found  # the reads, nowhere else
+    assert held[cat.matches] == 2, held  # the blind matches reached the escalate processor, sealed

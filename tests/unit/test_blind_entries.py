@@ -20,6 +20,7 @@ from schemas.blind_entries import make_blind, open_entry_details
 from schemas.codec import decode, encode
 from schemas.crypto import public_record
 from schemas.delivery import Delivery
+from schemas.matching import Match
 from schemas.plates.lookalikes import LOOKALIKE_CLASSES
 from schemas.sealed_delivery import open_delivery
 from schemas.topics import Catalogue
@@ -59,12 +60,19 @@ def _blind(plate: str = PLATE, tolerance: int = 1, zone: Zone = ZONE, **over: An
     return make_blind(clear, KEY, zone, NOW)
 
 
-def _run(e: WatchlistEntry, read: str, zone: Zone = ZONE, keys: tuple[Any, ...] = (KEY,)) -> list[Outgoing]:
+def _run(
+    e: WatchlistEntry,
+    read: str,
+    zone: Zone = ZONE,
+    keys: tuple[Any, ...] = (KEY,),
+    blind_to_matches: bool = False,
+) -> list[Outgoing]:
     state = WatchlistState()
     state.apply(e.entry_id.encode(), encode(e))  # as from the compacted topic
     data = hit_data(event_id=str(uuid.uuid4()), region="510521", plate=read, checkpoint_id="510521-K1")
     hit = Rec(CAT.in_hits("510521"), orjson.dumps(data), _key=read.encode())
-    return HitPipeline(CAT, state, lambda: zone, matching_keys=keys).process([hit], NOW).out
+    pipeline = HitPipeline(CAT, state, lambda: zone, matching_keys=keys, blind_to_matches=blind_to_matches)
+    return pipeline.process([hit], NOW).out
 
 
 def _on(out: list[Outgoing], topic: str) -> list[bytes]:
@@ -83,7 +91,10 @@ def test_a_blind_entry_carries_no_plate_nor_description_in_clear() -> None:
 def test_an_exact_read_matches_and_every_delivery_is_sealed_the_owners_too() -> None:
     e = _blind()
     out = _run(e, PLATE)
-    assert _on(out, CAT.matches) == []  # a blind match stays off rax.matches
+    assert _on(out, CAT.matches) == []  # a blind match stays off rax.matches (it is not sealed at rest)
+    # with rax.matches sealed at rest, the escalate processor gets it, marked blind
+    (sent,) = _on(_run(e, PLATE, blind_to_matches=True), CAT.matches)
+    assert decode(sent, Match).blind and decode(sent, Match).description is None  # sealed to partners
     for region in ("500153", "510521"):
         (raw,) = _on(out, CAT.out(region))
         assert PLATE.encode() not in raw and b"A12345" not in raw

@@ -135,3 +135,42 @@ def test_a_region_reader_opens_sealed_operations_and_says_why_it_cannot(tmp_path
         opened(sealed, None)
     with pytest.raises(OpenError, match="not held here"):
         opened(sealed, SealKeyLookup(KeyStore(tmp_path), CQ))  # an empty store: no crash, a reason
+
+
+def _blind_crossing(zone: Zone, blind: bool) -> Operation:
+    """A watchlisted vehicle of Sichuan's read in Sichuan then in Chongqing (its entry blind or not)."""
+    t0 = NOW.timestamp() - 3600
+    evidence = tuple(
+        Seen(
+            str(uuid.uuid4()), "川A12345", "blue", region, "K1", t0 + t,
+            entry_id=str(uuid.uuid4()), owner=SC, category="stolen_vehicle", priority="high", blind=blind,
+        )
+        for region, t in ((SC, 0), (CQ, 1200))
+    )  # fmt: skip
+    return build_operation(Firing(EscalationTrigger.MULTI_REGION, evidence, "two regions"), zone, RULES, NOW)
+
+
+def test_an_operation_on_a_blind_entrys_matches_is_sealed_to_all_or_refused_where_no_key() -> None:
+    base = load_zone_file(EXAMPLE_ZONE)  # no agreement of it seals
+    both = base.model_copy(update={"keys": tuple(public_record(r, PRIVATE[r], SINCE) for r in (SC, CQ))})
+    clear, _ = deliver(CAT, both, _blind_crossing(both, blind=False), NOW)
+    assert all(b"12345" in body for body in _split(clear)[0].values())  # the flag makes the difference
+    op = _blind_crossing(both, blind=True)
+    assert op.blind
+    out, refusals = deliver(CAT, both, op, NOW)
+    raw, audits = _split(out)
+    assert set(raw) == {SC, CQ} and not refusals
+    assert all(b"12345" not in body and _opened(body, region).operation == op for region, body in raw.items())
+    assert all(a.sealed_to and a.plates == () for a in audits)
+    only_sc = base.model_copy(update={"keys": (public_record(SC, PRIVATE[SC], SINCE),)})
+    out, refusals = deliver(CAT, only_sc, _blind_crossing(only_sc, blind=True), NOW)
+    raw, audits = _split(out)
+    assert set(raw) == {SC} and refusals == {"no_seal_key": 1}
+    assert all(b"12345" not in (o.value or b"") for o in out)
+
+
+def test_a_seen_row_keeps_blind_and_a_row_from_before_it_reads_as_not_blind() -> None:
+    seen = Seen("e", "川A12345", "", SC, "K1", 1.0, "id", SC, "stolen_vehicle", "high", blind=True)
+    assert Seen.from_row(seen.row()) == seen
+    assert Seen.from_row(seen.row()[:11]).blind is False
+    assert Seen.of_match(match(blind=True)).blind and not Seen.of_match(match()).blind
