@@ -14,10 +14,14 @@ entries in five configurations:
 * ``blind``: every entry blind (tokens under the zone's matching key; details sealed to partners),
   so every read is also tokenised (two HMACs) and looked up;
 * ``seal``: every agreement says ``seal``: each delivery is HPKE-sealed to its recipient;
+* ``rest``: the processors' own topics sealed at rest (``--rest-key``): every output the loop sends to
+  ``rax.matches`` and the control inbox sealed as ``streams.runtime.at_rest`` does (blind matches then
+  go to ``rax.matches`` too);
 * ``mac+blind+seal``: the processors' own check (the MAC), blind matching and sealing — the issue's
   target configuration (the batch signature is what lets *others* verify a record's region; a
   processor holding the region's MAC key has verified it already);
-* ``all``: the four together.
+* ``mac+blind+seal+rest``: that, with the own topics sealed at rest;
+* ``all``: every protection together.
 
 Kafka is left out on purpose: the hot path is CPU-bound (bench/README.md), the protections add CPU per
 read and per delivery and nothing per transaction, so the ratio of CPU per read is the ratio of the
@@ -48,6 +52,7 @@ from ops.zone import load_zone_file
 from schemas.blind import new_matching_key
 from schemas.blind_entries import make_blind
 from schemas.crypto import KeyedMac, generate_private, mac_headers, public_record
+from schemas.crypto.at_rest import AtRestCipher, new_rest_keys
 from schemas.crypto.batches import sign_batch
 from schemas.keys import KeyPurpose
 from schemas.topics import Catalogue
@@ -56,6 +61,7 @@ from schemas.zone import Zone
 from streams.hotpath.pipeline import HitPipeline
 from streams.hotpath.watchlist_state import WatchlistState
 from streams.runtime import Record
+from streams.runtime.at_rest import RestProtection
 from streams.runtime.macs import MacKeyring, RecordAuthenticator
 from streams.runtime.settings import MacPolicy, SigPolicy
 from streams.runtime.signatures import BatchVerifier, ZoneSignKeys
@@ -64,7 +70,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ZONE_FILE = ROOT / "ops" / "zones" / "chuanyu.yaml"
 RESULT = ROOT / "bench" / "results" / "protection.json"
 CAT = Catalogue("rax")
-CONFIGS = ("off", "mac", "sig", "blind", "seal", "mac+blind+seal", "all")
+CONFIGS = ("off", "mac", "sig", "blind", "seal", "rest", "mac+blind+seal", "mac+blind+seal+rest", "all")
 LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 LOOKALIKE = {"0": "D", "8": "B", "1": "I", "5": "S", "2": "Z", "6": "G"}
 
@@ -169,13 +175,20 @@ def _signatures(
 
 def _run(config: str, ctx: dict[str, Any], batch: int) -> dict[str, Any]:
     """CPU per read of one configuration over all the reads, in worker-sized batches."""
-    on = set(config.split("+")) if config != "all" else {"mac", "sig", "blind", "seal"}
+    on = set(config.split("+")) if config != "all" else {"mac", "sig", "blind", "seal", "rest"}
     blind, seal, mac, sig = "blind" in on, "seal" in on, "mac" in on, "sig" in on
+    rest = RestProtection(AtRestCipher(ctx["rest_keys"]), CAT) if "rest" in on else None
     state = WatchlistState()
     for e in ctx["blind_entries"] if blind else ctx["entries"]:
         state.upsert(e)
     zone = ctx["zone_seal"] if seal else ctx["zone"]
-    pipeline = HitPipeline(CAT, state, lambda: zone, matching_keys=(ctx["matching_key"],) if blind else ())
+    pipeline = HitPipeline(
+        CAT,
+        state,
+        lambda: zone,
+        matching_keys=(ctx["matching_key"],) if blind else (),
+        blind_to_matches=rest is not None,
+    )
     records = ctx[f"records_{'mac' if mac else ''}{'sig' if sig else ''}"]
     screens = ([ctx["authenticator"]] if mac else []) + ([ctx["verifier"]()] if sig else [])
     now = datetime.now(UTC)
@@ -191,6 +204,8 @@ def _run(config: str, ctx: dict[str, Any], batch: int) -> dict[str, Any]:
                 r for r in chunk if screen.problem(r.topic(), r.key(), r.value(), r.headers(), wall) is None
             ]
         result = pipeline.process(chunk, now)
+        if rest is not None:  # as the loop sends them (streams/runtime/transactions.py)
+            result.out[:] = [rest.sealed(o) for o in result.out]
         deliveries += sum(result.deliveries.values())
         matches += sum(result.matches.values())
         sealed += sum(
@@ -263,7 +278,7 @@ def main() -> None:
 
     ctx = {
         "entries": entries, "blind_entries": blind_entries, "zone": zone, "zone_seal": zone_seal,
-        "matching_key": matching_key, **records, "verifier": verifier,
+        "matching_key": matching_key, **records, "verifier": verifier, "rest_keys": new_rest_keys(now),
         "authenticator": RecordAuthenticator(MacPolicy.REQUIRED, keyring, CAT),
     }  # fmt: skip
     # one discarded run first (the plate cache and the allocator warm up for every configuration
