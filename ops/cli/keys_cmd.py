@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -254,7 +255,12 @@ def rest() -> None:
     """The processors' at-rest key file: their changelogs, inboxes and rax.matches sealed on the broker."""
 
 
-def _show_rest(file: Path, keys: RestKeys) -> None:
+def _rest(action: Callable[[Path], RestKeys], file: Path) -> None:
+    """Run ``action`` on the at-rest key file and show its key ids (never the secrets)."""
+    try:
+        keys = action(file)
+    except KeyStoreError as exc:
+        fail(str(exc))
     for i, key in enumerate(keys.keys):
         role = "seals and opens" if i == len(keys.keys) - 1 else "opens"
         click.echo(f"{key.key_id}  created {key.created.isoformat()}  {role}  in {file}")
@@ -264,30 +270,18 @@ def _show_rest(file: Path, keys: RestKeys) -> None:
 @_file_argument
 def rest_create(file: Path) -> None:
     """Create FILE (0600): give it to every processor (`rax run ... --rest-key FILE`), never to Kafka."""
-    try:
-        keys = create_rest_keys(file, datetime.now(UTC))
-    except KeyStoreError as exc:
-        fail(str(exc))
-    _show_rest(file, keys)
+    _rest(lambda f: create_rest_keys(f, datetime.now(UTC)), file)
 
 
 @rest.command(name="rotate")
 @_file_argument
 def rest_rotate(file: Path) -> None:
     """Add a sealing key to FILE: processors seal with it once restarted; records sealed before still open."""
-    try:
-        keys = rotate_rest_keys(file, datetime.now(UTC))
-    except KeyStoreError as exc:
-        fail(str(exc))
-    _show_rest(file, keys)
+    _rest(lambda f: rotate_rest_keys(f, datetime.now(UTC)), file)
 
 
 @rest.command(name="list")
 @_file_argument
 def rest_list(file: Path) -> None:
     """The sealing key ids in FILE, the one that seals last (never the secrets)."""
-    try:
-        keys = read_rest_keys(file)
-    except KeyStoreError as exc:
-        fail(str(exc))
-    _show_rest(file, keys)
+    _rest(read_rest_keys, file)

@@ -77,14 +77,26 @@ def _scan(
     return found, held
 
 
+def _exchange(
+    kafka: KafkaSettings, cat: Catalogue, tmp_path: Path, seal: bool = True
+) -> tuple[KeyStore, Path, Zone]:
+    """The zone applied (every member with keys; every agreement sealing or none), the at-rest key file."""
+    store = KeyStore(tmp_path / "keys")
+    zone = _sealing_zone(store)
+    if not seal:
+        clear = tuple(a.model_copy(update={"seal": False}) for a in zone.agreements)
+        zone = zone.model_copy(update={"agreements": clear})
+    apply_zone(zone, kafka, cat, secure=False)
+    rest = tmp_path / "rest-key.json"
+    create_rest_keys(rest, datetime.now(UTC))
+    return store, rest, zone
+
+
 def test_sealed_at_rest_no_internal_topic_holds_the_plate_and_state_survives_restarts(
     kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
 ) -> None:
     cat = catalogue
-    store = KeyStore(tmp_path / "keys")
-    apply_zone(_sealing_zone(store), kafka, cat, secure=False)
-    rest = tmp_path / "rest-key.json"
-    create_rest_keys(rest, datetime.now(UTC))
+    store, rest, _ = _exchange(kafka, cat, tmp_path)
     publish_entries(kafka, cat, [make_entry("510000", PLATE, category="stolen_vehicle")])
     start = datetime.now(UTC) - timedelta(minutes=30)
     hits = HitFactory(kafka, cat)
@@ -135,10 +147,7 @@ def test_a_processor_without_the_key_dead_letters_sealed_records_as_unopenable(
     kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
 ) -> None:
     cat = catalogue
-    store = KeyStore(tmp_path / "keys")
-    apply_zone(_sealing_zone(store), kafka, cat, secure=False)
-    rest = tmp_path / "rest-key.json"
-    create_rest_keys(rest, datetime.now(UTC))
+    _, rest, _ = _exchange(kafka, cat, tmp_path)
     publish_entries(kafka, cat, [make_entry("510000", PLATE, category="stolen_vehicle")])
     hits = HitFactory(kafka, cat)
     with running_worker(kafka, cat, rest_key=rest):
@@ -159,15 +168,8 @@ def test_a_blind_entry_matched_in_two_regions_opens_a_sealed_operation_and_its_p
     kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
 ) -> None:
     cat = catalogue
-    store = KeyStore(tmp_path / "keys")
-    zone = _sealing_zone(store)
     # no agreement seals here: the entry being blind is what seals everything it leads to
-    zone = zone.model_copy(
-        update={"agreements": tuple(a.model_copy(update={"seal": False}) for a in zone.agreements)}
-    )
-    apply_zone(zone, kafka, cat, secure=False)
-    rest = tmp_path / "rest-key.json"
-    create_rest_keys(rest, datetime.now(UTC))
+    store, rest, zone = _exchange(kafka, cat, tmp_path, seal=False)
     matching = tmp_path / "matching.json"
     key = add_matching_key(matching, datetime.now(UTC) - timedelta(minutes=1))
     entry = make_entry("510000", PLATE, category="stolen_vehicle", tolerance=1)

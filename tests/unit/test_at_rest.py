@@ -8,7 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from ops.cli import main
 from ops.keys.rest import create_rest_keys, read_rest_keys, rotate_rest_keys
 from ops.keys.store import KeyStoreError
 from schemas.codec import encode
@@ -172,3 +174,17 @@ def test_the_loop_seals_only_the_processors_own_topics_and_dead_letters_what_it_
     blind = RestProtection(None, cat)
     assert blind.opened(record)[0] is None and "--rest-key" in (blind.opened(record)[1] or "")
     assert blind.sealed(out) is out
+
+
+def test_rax_keys_rest_creates_rotates_and_lists_ids_never_secrets(tmp_path: Path) -> None:
+    path = tmp_path / "rest.json"
+    run = CliRunner().invoke
+    created = run(main, ["keys", "rest", "create", str(path)])
+    assert created.exit_code == 0 and created.output.count("seals and opens") == 1, created.output
+    assert run(main, ["keys", "rest", "create", str(path)]).exit_code == 1  # never replaced
+    rotated_out = run(main, ["keys", "rest", "rotate", str(path)]).output
+    listed = run(main, ["keys", "rest", "list", str(path)]).output
+    assert listed == rotated_out and len(listed.splitlines()) == 2
+    assert listed.splitlines()[0].split()[0] == created.output.split()[0]
+    keys = read_rest_keys(path)
+    assert all(k.key not in listed for k in keys.keys) and keys.token_key not in listed
