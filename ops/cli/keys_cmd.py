@@ -252,7 +252,7 @@ def matching_list(file: Path) -> None:
 
 @command.group("rest")
 def rest() -> None:
-    """The processors' at-rest key file: their changelogs, inboxes and rax.matches sealed on the broker."""
+    """The processors' at-rest key file: changelogs, inboxes, matches, watchlist sealed."""
 
 
 def _rest(action: Callable[[Path], RestKeys], file: Path) -> None:

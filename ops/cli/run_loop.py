@@ -63,7 +63,7 @@ def mac_options(f: click.decorators.FC) -> click.decorators.FC:
         type=click.Path(exists=True, dir_okay=False, path_type=Path),
         default=None,
         help="The processors' at-rest key file (`rax keys rest create`, 0600): changelogs, internal "
-        "inboxes and rax.matches sealed on the broker. Give every processor the same file.",
+        "inboxes, rax.matches and rax.watchlist sealed on the broker. Give every processor the same file.",
     )(checked)
     g = click.option(
         "--mac-keys",

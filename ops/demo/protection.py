@@ -87,7 +87,8 @@ class DemoProtection:
             lines.append("every region's records carry its MAC and batch signature; processors require both")
         if self.rest_file is not None:
             lines.append(
-                f"processors' own topics sealed at rest (changelogs, inboxes, matches): {self.rest_file}"
+                "processors' own topics sealed at rest (changelogs, inboxes, matches, watchlist): "
+                f"{self.rest_file}"
             )
         return lines
 

@@ -1,4 +1,4 @@
-"""The processors' at-rest key: their own topics (changelogs, inboxes, rax.matches) sealed on the broker.
+"""The processors' at-rest key: their own topics (changelogs, inboxes, matches, watchlist) sealed.
 
 A processor writes records for itself and its peers: store changes to changelogs, reads forwarded to an
 inbox, matches to ``rax.matches``. Those hold what the hot path decided in clear (plates, details of

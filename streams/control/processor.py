@@ -43,6 +43,7 @@ from streams.control.views import Views
 from streams.control.watchlist.partials import PartialCounts
 from streams.control.zone import ZoneState
 from streams.runtime import ClientFactory, Context, GlobalTables, InRecord, Scope, Stores, StoreSpec
+from streams.runtime.at_rest import rest_protection
 
 __all__ = ["ControlProcessor"]
 
@@ -88,6 +89,7 @@ class ControlProcessor:
             [self.cat.zone, self.cat.watchlist],
             self._apply_table,
             f"{self.cat.processor_prefix}{self.name}-tables",  # never joined: plain assignment
+            rest_protection(self.settings.runtime.rest_key, self.cat),  # rax.watchlist sealed at rest
         )
         self._tables.load()
         deadline = time.monotonic() + self.settings.zone_wait_s

@@ -39,6 +39,7 @@ from streams.runtime import (
     StoreSpec,
     raw_codec,
 )
+from streams.runtime.at_rest import rest_protection
 from streams.runtime.macs import MacStoreError, read_private_file
 from streams.runtime.stores import Scope, Stores
 
@@ -76,7 +77,8 @@ class HotpathProcessor:
             blind_to_matches=settings.runtime.rest_key is not None,  # rax.matches sealed at rest
         )
         tables_group = f"{cat.processor_prefix}{self.name}-tables"  # never joined: plain assignment
-        self.tables = GlobalTables(factory, [cat.watchlist, cat.zone], self._apply, tables_group)
+        rest = rest_protection(settings.runtime.rest_key, cat)  # rax.watchlist may be sealed at rest
+        self.tables = GlobalTables(factory, [cat.watchlist, cat.zone], self._apply, tables_group, rest)
         self._chunks: dict[Scope, deque[tuple[str, float]]] = {}
         self._next_chunk: dict[Scope, int] = {}
         self._gauges_at = 0.0

@@ -2,7 +2,9 @@
 what it reads from them.
 
 The processors' own topics are those only processors write and read: the internal ``<ns>-*`` topics
-(changelogs, the control and escalate inboxes) and ``<ns>.matches``. With an at-rest key
+(changelogs, the control and escalate inboxes), ``<ns>.matches`` and ``<ns>.watchlist`` (the entries
+the control app accepted, which the hot path loads; its keys, entry ids, stay clear: a tombstone must
+name the entry it removes to a reader that keeps no token of it). With an at-rest key
 (``--rest-key FILE``, ``schemas.crypto.at_rest``) the loop seals every record it sends to them (store
 changes are sealed by ``Stores``) and opens every sealed record it reads from them before the processor
 sees it. A dead letter of an opened record keeps the bytes as they were on the topic (sealed).
@@ -26,7 +28,12 @@ from schemas.topics import Catalogue
 from streams.runtime.macs import read_private_file
 from streams.runtime.records import Outgoing, Record
 
-__all__ = ["OpenedRecord", "RestProtection", "load_rest_keys"]
+__all__ = ["OpenedRecord", "RestProtection", "load_rest_keys", "rest_protection"]
+
+
+def rest_protection(rest_key: Path | None, catalogue: Catalogue) -> RestProtection:
+    """The at-rest rule of a processor given ``--rest-key`` (None: it holds no key)."""
+    return RestProtection(AtRestCipher(load_rest_keys(rest_key)) if rest_key else None, catalogue)
 
 
 def load_rest_keys(path: Path) -> RestKeys:
@@ -56,27 +63,31 @@ class RestProtection:
     def __init__(self, cipher: AtRestCipher | None, catalogue: Catalogue) -> None:
         self.cipher = cipher
         self._internal = catalogue.internal_prefix
-        self._matches = catalogue.matches
+        self._shared = {catalogue.matches, catalogue.watchlist}
+        self._clear_keys = {catalogue.watchlist}  # entry ids: not secret, and tombstones must name them
         self._covered: dict[str, bool] = {}
 
     def covers(self, topic: str) -> bool:
         """Whether ``topic`` is one of the processors' own topics (cached per topic)."""
         covered = self._covered.get(topic)
         if covered is None:
-            covered = self._covered[topic] = topic.startswith(self._internal) or topic == self._matches
+            covered = self._covered[topic] = topic.startswith(self._internal) or topic in self._shared
         return covered
+
+    def _tokenised(self, topic: str) -> bool:
+        return self.cipher is not None and self.covers(topic) and topic not in self._clear_keys
 
     def wire_key(self, topic: str, key: bytes) -> bytes:
         """``key`` as it is written to ``topic`` (its token on a sealed topic): what the partitioner
         hashes, for a processor that computes a record's partition itself."""
-        return self.cipher.token(key) if self.cipher is not None and self.covers(topic) else key
+        return self.cipher.token(key) if self.cipher is not None and self._tokenised(topic) else key
 
     def sealed(self, out: Outgoing) -> Outgoing:
         """``out`` as it is sent: sealed if its topic is covered and the processor holds a key."""
         cipher = self.cipher
         if cipher is None or (out.value is None and out.key is None) or not self.covers(out.topic):
             return out
-        wire = None if out.key is None else cipher.token(out.key)
+        wire = out.key if out.key is None or not self._tokenised(out.topic) else cipher.token(out.key)
         value = None if out.value is None else cipher.seal(out.topic, wire, out.key, out.value)
         return Outgoing(out.topic, wire, value, out.headers, out.partition)
 

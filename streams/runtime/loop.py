@@ -33,9 +33,8 @@ from collections.abc import Callable, Sequence
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from prometheus_client import CollectorRegistry
 
-from schemas.crypto.at_rest import AtRestCipher
 from schemas.topics import Catalogue
-from streams.runtime.at_rest import RestProtection, load_rest_keys
+from streams.runtime.at_rest import rest_protection
 from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
@@ -81,13 +80,12 @@ class StreamLoop(TransactionSteps):
         self.factory = factory or ClientFactory(settings.kafka, f"rax-{name}-{settings.worker_id}")
         self.group_id = f"{cat.processor_prefix}{name}"
         self.transactional_id = f"{cat.processor_prefix}{name}-{settings.worker_id}"
-        cipher = AtRestCipher(load_rest_keys(settings.rest_key)) if settings.rest_key is not None else None
-        self.rest = RestProtection(cipher, cat)
+        self.rest = rest_protection(settings.rest_key, cat)
         self.stores = Stores(
             processor.store_specs(),
             lambda store: cat.changelog(name, store),
             settings.changelog_partitions,
-            cipher,
+            self.rest.cipher,
         )
         self.dead_letters = DeadLetterBuilder(cat.dlq(name), name, settings.dlq_value_bytes)
         self.registry = registry or CollectorRegistry()

@@ -99,7 +99,8 @@ class RuntimeSettings(BaseModel):
     rest_key: Path | None = Field(
         None,
         description="The processors' at-rest key file (`rax keys rest create`, 0600): with it, changelogs, "
-        "internal inboxes and rax.matches are sealed on the broker (streams/runtime/at_rest.py); every "
+        "internal inboxes, rax.matches and rax.watchlist are sealed on the broker "
+        "(streams/runtime/at_rest.py); every "
         "processor of the exchange needs the same file.",
     )
     sig: SigPolicy = Field(

@@ -4,7 +4,9 @@ Lifecycle: ``load(timeout)`` reads every partition of the topics to the end offs
 (raises ``TimeoutError`` otherwise), then ``poll()`` between batches applies what arrived since; ``close()``
 at the end. Plain assignment, no consumer group: every worker reads every partition. A record the
 ``apply`` function refuses (it raises ``ValueError``) was written by a processor or an operator, not a
-region: it is counted and logged, and the table goes on.
+region: it is counted and logged, and the table goes on. A record sealed at rest (``rax.watchlist`` with
+the processors' at-rest key) is opened first; one that does not open is counted and logged the same
+way, and a reader without the key stops with the reason: it cannot run on half a table.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 
 from confluent_kafka import OFFSET_BEGINNING, KafkaError, Message, TopicPartition
 
+from streams.runtime.at_rest import RestProtection
 from streams.runtime.clients import ClientFactory
 
 __all__ = ["GlobalTables"]
@@ -31,9 +34,11 @@ class GlobalTables:
         topics: list[str],
         apply: Callable[[Message], None],
         group_id: str | None = None,
+        rest: RestProtection | None = None,
     ) -> None:
         self.topics = topics
         self._apply = apply
+        self._rest = rest
         self._consumer = factory.reader({"fetch.max.bytes": 64 * 1024 * 1024}, group_id=group_id)
         self._eof: set[tuple[str, int]] = set()
         self._partitions: list[TopicPartition] = []
@@ -76,6 +81,15 @@ class GlobalTables:
                     log.warning("reading %s: %s", msg.topic(), err)
                 continue
             self._eof.discard(where)
+            if self._rest is not None:
+                opened, why = self._rest.opened(msg)
+                if why is not None:
+                    if self._rest.cipher is None:
+                        raise RuntimeError(why)
+                    self.bad_records += 1
+                    log.error("skipping %s[%s]@%s: %s", msg.topic(), msg.partition(), msg.offset(), why)
+                    continue
+                msg = opened
             try:
                 self._apply(msg)
                 applied += 1

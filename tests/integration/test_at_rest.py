@@ -5,6 +5,7 @@ watchlist its owner placed in clear (issue 13)."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,7 +16,7 @@ from ops.keys.rest import create_rest_keys
 from ops.zone import apply_zone, load_zone_file
 from schemas.audit import AuditRecord
 from schemas.blind_entries import make_blind
-from schemas.codec import decode
+from schemas.codec import decode, encode
 from schemas.crypto.at_rest import is_sealed_at_rest
 from schemas.delivery import Delivery, DeliveryKind
 from schemas.dlq import DlqReason, parse_dlq_headers
@@ -24,11 +25,19 @@ from schemas.kafka_settings import KafkaSettings
 from schemas.operation import EscalationTrigger
 from schemas.sealed_delivery import open_delivery
 from schemas.topics import Catalogue
+from schemas.watchlist import PlaceCommand
 from schemas.zone import Zone
 from streams.runtime import ClientFactory
-from tests.support.control import wait_for
+from tests.support.control import running_control, wait_for
 from tests.support.escalate import running_escalate, settle_hits
-from tests.support.hotpath import EXAMPLE_ZONE, HitFactory, make_entry, publish_entries, running_worker
+from tests.support.hotpath import (
+    EXAMPLE_ZONE,
+    HitFactory,
+    make_entry,
+    producer,
+    publish_entries,
+    running_worker,
+)
 from tests.support.kafka import consume_all, wait_until_committed
 
 PLATE = "川A6Q2K8"
@@ -97,10 +106,22 @@ def test_sealed_at_rest_no_internal_topic_holds_the_plate_and_state_survives_res
 ) -> None:
     cat = catalogue
     store, rest, _ = _exchange(kafka, cat, tmp_path)
-    publish_entries(kafka, cat, [make_entry("510000", PLATE, category="stolen_vehicle")])
+    approval = {
+        "unit": "四川省公安厅",
+        "approver": "051234",
+        "approved_at": datetime.now(UTC),
+        "reference": "川公[2026]1号",
+    }
+    entry = make_entry("510000", PLATE, category="stolen_vehicle", approval=approval)
+    place = PlaceCommand(command_id=str(uuid.uuid4()), issued_at=datetime.now(UTC), entry=entry)
+    p = producer(kafka)
+    p.produce(cat.in_watchlist("510000"), encode(place), entry.entry_id.encode())
+    assert p.flush(10) == 0
     start = datetime.now(UTC) - timedelta(minutes=30)
     hits = HitFactory(kafka, cat)
-    with running_worker(kafka, cat, rest_key=rest):
+    # the control app places the entry on rax.watchlist, sealed at rest; the hot path loads it from there
+    with running_control(kafka, cat, rest_key=rest), running_worker(kafka, cat, rest_key=rest) as worker:
+        wait_for(lambda: len(worker.processor.watchlist) == 1, 60, "the hot path to load the entry")  # type: ignore[attr-defined]
         with running_escalate(kafka, cat, rest_key=rest):
             hits.send("510000", PLATE, checkpoint="510000-CD1", pass_time=start)
             hits.flush()
@@ -122,16 +143,17 @@ def test_sealed_at_rest_no_internal_topic_holds_the_plate_and_state_survives_res
 
     topics = _every_topic(kafka, cat)
     found, held = _scan(kafka, topics, (PLATE.encode(), PLATE[1:].encode()))
-    # the two reads are their regions' own data, the entry its owner's as placed; deliveries are the
-    # sealing rule's (above); nowhere else
+    # the two reads are their regions' own data, the entry its owner's command; deliveries are the
+    # sealing rule's (above); nowhere else (rax.watchlist, the changelogs, inboxes and matches sealed)
     internal = {t for t in found if not t.startswith(cat.out_prefix) and t != cat.audit}
-    assert internal <= {cat.in_hits("510000"), cat.in_hits("500000"), cat.watchlist}, found
+    assert internal <= {cat.in_hits("510000"), cat.in_hits("500000"), cat.in_watchlist("510000")}, found
+    assert held[cat.watchlist] >= 1, held
     needle = PLATE[1:].encode()
     for msg in consume_all(kafka, cat.audit):  # only the audit of a delivery not sealed names the plate
         if needle in (msg.value() or b""):
             assert decode(msg.value() or b"", AuditRecord).sealed_to is None
     # not vacuous: the processors' own topics were written, and sealed
-    own = [t for t in topics if t == cat.matches or t.startswith(cat.internal_prefix)]
+    own = [t for t in topics if t in (cat.matches, cat.watchlist) or t.startswith(cat.internal_prefix)]
     assert held[cat.matches] == 2, held
     assert sum(held[t] for t in own if t.endswith("-changelog")) > 0, held
     for topic in own:

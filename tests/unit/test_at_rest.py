@@ -162,6 +162,13 @@ def test_the_loop_seals_only_the_processors_own_topics_and_dead_letters_what_it_
     for other in (cat.out("510000"), cat.audit, cat.in_hits("510000"), cat.dlq("hotpath")):
         assert protection.sealed(Outgoing(other, PLATE, b"{}")).value == b"{}"
     assert protection.wire_key(cat.out("510000"), PLATE) == PLATE
+    # rax.watchlist: sealed, its keys (entry ids) kept, so a tombstone still names its entry
+    entry = protection.sealed(Outgoing(cat.watchlist, b"entry-id", b'{"plate":"x"}'))
+    assert entry.key == b"entry-id" and is_sealed_at_rest(entry.value)
+    assert protection.sealed(Outgoing(cat.watchlist, b"entry-id", None)).key == b"entry-id"
+    assert (
+        protection.opened(Record(cat.watchlist, entry.value, 0, 0, entry.key))[0].value() == b'{"plate":"x"}'
+    )
     record = Record(cat.escalate_inbox, sealed.value, 7, 2, sealed.key, [("h", b"1")])
     opened, why = protection.opened(record)
     assert why is None and opened.key() == PLATE and opened.value() == b'{"plate":"x"}'
