@@ -25,7 +25,7 @@ import orjson
 
 from bench.common import machine, save_json, table
 from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules
-from streams.escalate.geo import great_circle_km
+from streams.escalate.geo import Sites, great_circle_km
 from streams.escalate.rules import VehicleState, observe
 from streams.escalate.seen import Seen
 
@@ -96,7 +96,7 @@ def main() -> int:
     sites = _sites(rng, args.checkpoints)
     rule = ClonedPlateRule(corroborating_checkpoints=args.corroborating)
     rules = EscalationRules(cloned_plate=rule, checkpoints=tuple(sites))
-    by_id = {s.checkpoint_id: s for s in sites}
+    by_id = Sites({s.checkpoint_id: s for s in sites})  # as the processor keeps them (distances cached)
     reads = _traffic(rng, sites, args.reads, args.vehicles, args.misread, args.clones)
     cloned = {f"川{_LETTERS[v % 24]}{v:05d}"[:8] for v in range(args.clones)}
     store: dict[str, bytes] = {}

@@ -55,6 +55,7 @@ from streams.escalate.closing import (
 )
 from streams.escalate.config import EscalateSettings
 from streams.escalate.convoy import Pair, Passes, pair_key, pass_by, pass_key, together
+from streams.escalate.geo import Sites
 from streams.escalate.intake import (
     AGREE,
     MATCH_HEADER,
@@ -97,7 +98,7 @@ class EscalateProcessor:
         self.metrics: EscalateMetrics = escalate_metrics(registry or CollectorRegistry())
         self.zone: Zone | None = None
         self.zone_revision = 0
-        self.sites: dict[str, CheckpointSite] = {}
+        self.sites: dict[str, CheckpointSite] = Sites({})
         self._factory = factory
         self.tables: GlobalTables | None = None  # opened by start: a processor under test needs no broker
         self._scopes: set[Scope] = set()
@@ -122,7 +123,7 @@ class EscalateProcessor:
         """Switch to ``zone`` (its rules and checkpoint sites)."""
         self.zone, self.zone_revision = zone, revision
         rules = zone.escalation
-        self.sites = {s.checkpoint_id: s for s in rules.checkpoints} if rules else {}
+        self.sites = Sites({s.checkpoint_id: s for s in rules.checkpoints} if rules else {})
 
     @property
     def rules(self) -> EscalationRules | None:

@@ -15,7 +15,7 @@ import orjson
 
 from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules, MultiRegionRule
 from schemas.operation import EscalationTrigger
-from streams.escalate.geo import road_km
+from streams.escalate.geo import Sites, road_km
 from streams.escalate.seen import Seen
 
 __all__ = ["MAX_COMPARED", "VEHICLE_CODEC", "Firing", "VehicleState", "observe"]
@@ -106,7 +106,8 @@ def observe(
     if any(s.event_id == seen.event_id and s.entry_id == seen.entry_id for s in kept):
         return []  # a re-sent hit, or the same match read twice
     kept.append(seen)
-    kept.sort(key=lambda s: (s.t, s.event_id))
+    if len(kept) > 1 and (kept[-2].t, kept[-2].event_id) > (seen.t, seen.event_id):
+        kept.sort(key=lambda s: (s.t, s.event_id))  # most reads come in pass-time order: no sort
     _evict(state, rules)
     firings: list[Firing] = []
     if seen.is_match:
@@ -243,7 +244,10 @@ def _apart(a: Seen, b: Seen, rule: ClonedPlateRule, sites: dict[str, CheckpointS
     """True when one car cannot have made both reads: too far by road for the time between them."""
     if a.checkpoint == b.checkpoint:
         return False
-    km = road_km(sites[a.checkpoint], sites[b.checkpoint], rule.road_factor)
+    if isinstance(sites, Sites):  # the processor's: each pair's distance computed once
+        km = sites.road_km(a.checkpoint, b.checkpoint, rule.road_factor)
+    else:
+        km = road_km(sites[a.checkpoint], sites[b.checkpoint], rule.road_factor)
     hours = abs(a.t - b.t) / 3600
     return km >= rule.min_distance_km and (hours == 0 or km / hours > rule.max_speed_kmh)
 
