@@ -138,6 +138,11 @@ class ZoneSignKeys:
         except (OSError, SignKeysError) as exc:
             log.error("zone's sign keys not reloaded, keeping the keys held: %s", exc)
 
+    def catch_up(self) -> bool:
+        """Fetch keys published since the last refresh, if the source allows waiting for them; True if
+        something new was applied. A file is re-read on its own schedule: nothing to do here."""
+        return False
+
     def regions(self) -> tuple[str, ...]:
         """The regions that have sign keys, sorted."""
         return tuple(sorted(self._keys))
@@ -158,11 +163,17 @@ class ZoneTopicSignKeys(ZoneSignKeys):
     ``refresh()`` each batch applies what arrived; ``close()`` at the end.
     """
 
+    #: at most one wait per this many seconds, so records under a key nobody published (a forger's)
+    #: cannot stall the loop
+    CATCH_UP_EVERY_S: float = 1.0
+    CATCH_UP_WAIT_S: float = 0.5
+
     def __init__(self, factory: ClientFactory, catalogue: Catalogue, group: str) -> None:
         super().__init__(Path(catalogue.zone))
         self._topic = catalogue.zone
         self._tables = GlobalTables(factory, [catalogue.zone], self._apply, group)
         self._revision = -1
+        self._caught_up = 0.0
 
     def _apply(self, msg: Message) -> None:
         value = msg.value()
@@ -184,6 +195,17 @@ class ZoneTopicSignKeys(ZoneSignKeys):
 
     def refresh(self) -> None:
         self._tables.poll()  # what the consumer fetched meanwhile; a few µs when nothing came
+
+    def catch_up(self) -> bool:
+        """Wait (briefly, at most once a second) for a zone published since the last refresh: a record
+        under a key the zone published a moment ago is then verified, not refused ``sig_unknown_key``."""
+        now = time.monotonic()
+        if now - self._caught_up < self.CATCH_UP_EVERY_S:
+            return False
+        self._caught_up = now
+        generation = self.generation
+        self._tables.poll(10_000, self.CATCH_UP_WAIT_S)
+        return self.generation != generation
 
     def close(self) -> None:
         self._tables.close()
@@ -245,6 +267,8 @@ class BatchVerifier:
             return None
         kid = _bytes(kid)
         public = self.keys.key(region, kid, proof.signed_at_ms)
+        if public is None and self.keys.catch_up():  # a zone published a moment ago: its keys count
+            public = self.keys.key(region, kid, proof.signed_at_ms)
         if public is None:
             shown = kid[:32].decode("ascii", errors="replace")
             return "sig_unknown_key", (

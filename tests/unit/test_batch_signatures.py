@@ -251,3 +251,36 @@ def test_run_refuses_a_signature_policy_without_the_zone_keys() -> None:
     for processor in ("hotpath", "control", "escalate"):
         result = CliRunner().invoke(main, ["run", processor, "--sig", "required"])
         assert result.exit_code != 0 and "--sign-keys" in result.output
+
+
+class _Published(ZoneSignKeys):
+    """Keys whose source publishes ``later`` when asked to catch up (as rax.zone would a moment after)."""
+
+    def __init__(self, path: Path, later: list[RegionKey]) -> None:
+        super().__init__(path, reload_s=3600)
+        self.later, self.asked = later, 0
+
+    def catch_up(self) -> bool:
+        self.asked += 1
+        if not self.later:
+            return False
+        self._use(self.later, "the zone published since")
+        self.later = []
+        return True
+
+
+def test_a_key_published_a_moment_ago_is_caught_up_once_and_an_unknown_one_stays_forged(
+    tmp_path: Path,
+) -> None:
+    (old_private, old), (new_private, new) = _key(), _key()
+    keys = _Published(_zone_file(tmp_path, old), [old, new])
+    keys.load()
+    verifier = BatchVerifier(SigPolicy.REQUIRED, keys, CAT)
+    now = (T0 + DAY).timestamp()
+    (k, v, h), *_ = _batch(new_private, new, 2, T0 + DAY)
+    assert _cause(verifier, HITS, k, v, h, now) is None and keys.asked == 1  # caught up, then verified
+    _, stranger = _key()
+    (k, v, h), *_ = _batch(_key()[0], stranger, 2, T0 + DAY, tag="x")
+    assert _cause(verifier, HITS, k, v, h, now) == "sig_unknown_key" and keys.asked == 2
+    (k, v, h), *_ = _batch(old_private, old, 2, T0 + DAY, tag="o")
+    assert _cause(verifier, HITS, k, v, h, now) is None and keys.asked == 2  # a known key asks nothing
