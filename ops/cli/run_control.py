@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 from prometheus_client import CollectorRegistry
@@ -13,7 +13,6 @@ from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.control.config import ControlSettings, DeadlinePolicy
 from streams.control.processor import ControlProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
-from streams.runtime.settings import MacPolicy, SigPolicy
 
 __all__ = ["command"]
 
@@ -72,11 +71,7 @@ def command(
     worker_id: str,
     web_host: str,
     web_port: int | None,
-    mac: str,
-    mac_keys: Path | None,
-    sig: str,
-    sign_keys: Path | None,
-    rest_key: Path | None,
+    protection: dict[str, Any],
     ack_deadline: tuple[str, ...],
     outcome_deadline: tuple[str, ...],
     tick: float,
@@ -97,11 +92,7 @@ def command(
             tick_s=tick,
             web_host=web_host,
             web_port=web_port,
-            mac=MacPolicy(mac),
-            mac_keys=mac_keys,
-            sig=SigPolicy(sig),
-            sign_keys=sign_keys,
-            rest_key=rest_key,
+            **protection,
         )
         settings = ControlSettings(runtime=runtime, zone=zone_name, deadlines=deadlines, park_s=park_seconds)
     except ValidationError as exc:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 from prometheus_client import CollectorRegistry
@@ -12,7 +12,6 @@ from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
-from streams.runtime.settings import MacPolicy, SigPolicy
 
 __all__ = ["command"]
 
@@ -39,11 +38,7 @@ def command(
     batch_size: int,
     web_host: str,
     web_port: int | None,
-    mac: str,
-    mac_keys: Path | None,
-    sig: str,
-    sign_keys: Path | None,
-    rest_key: Path | None,
+    protection: dict[str, Any],
 ) -> None:
     """Open special operations from every region's reads and matches, by the zone's escalation rules."""
     runtime = RuntimeSettings(
@@ -54,11 +49,7 @@ def command(
         max_input_bytes=256 * 1024,
         web_host=web_host,
         web_port=web_port,
-        mac=MacPolicy(mac),
-        mac_keys=mac_keys,
-        sig=SigPolicy(sig),
-        sign_keys=sign_keys,
-        rest_key=rest_key,
+        **protection,
     )
     settings = EscalateSettings(runtime=runtime)
     registry = CollectorRegistry()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from prometheus_client import CollectorRegistry
@@ -12,7 +13,6 @@ from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.processor import HotpathProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
-from streams.runtime.settings import MacPolicy, SigPolicy
 
 __all__ = ["command"]
 
@@ -64,11 +64,7 @@ def command(
     matching_keys: Path | None,
     web_host: str,
     web_port: int | None,
-    mac: str,
-    mac_keys: Path | None,
-    sig: str,
-    sign_keys: Path | None,
-    rest_key: Path | None,
+    protection: dict[str, Any],
 ) -> None:
     """Dedup, match and fan out every region's checkpoint hits, exactly once."""
     runtime = RuntimeSettings(
@@ -79,11 +75,7 @@ def command(
         max_input_bytes=64 * 1024,
         web_host=web_host,
         web_port=web_port,
-        mac=MacPolicy(mac),
-        mac_keys=mac_keys,
-        sig=SigPolicy(sig),
-        sign_keys=sign_keys,
-        rest_key=rest_key,
+        **protection,
     )
     settings = HotpathSettings(
         runtime=runtime,

@@ -43,7 +43,8 @@ def web_options(f: click.decorators.FC) -> click.decorators.FC:
 def mac_options(f: click.decorators.FC) -> click.decorators.FC:
     """--mac / --mac-keys and --sig / --sign-keys: record authentication of the regions' input topics
     (streams/runtime/macs.py, streams/runtime/signatures.py); --rest-key: the processors' own topics
-    sealed at rest (streams/runtime/at_rest.py)."""
+    sealed at rest (streams/runtime/at_rest.py). The command receives them checked, as one
+    ``protection`` argument of ``RuntimeSettings`` fields."""
 
     @functools.wraps(f)
     def checked(*args: Any, **kwargs: Any) -> Any:
@@ -55,7 +56,15 @@ def mac_options(f: click.decorators.FC) -> click.decorators.FC:
             raise click.UsageError(
                 f"--sig {kwargs['sig']} needs --sign-keys FILE|zone (the zone's keys: a file, or rax.zone)"
             )
-        return f(*args, **kwargs)
+        # the command gets them as RuntimeSettings fields, one argument: RuntimeSettings(..., **protection)
+        protection = {
+            "mac": MacPolicy(kwargs.pop("mac")),
+            "mac_keys": kwargs.pop("mac_keys"),
+            "sig": SigPolicy(kwargs.pop("sig")),
+            "sign_keys": kwargs.pop("sign_keys"),
+            "rest_key": kwargs.pop("rest_key"),
+        }
+        return f(*args, protection=protection, **kwargs)
 
     g: Any = click.option(
         "--rest-key",
