@@ -34,13 +34,13 @@ import orjson
 from confluent_kafka import Message
 from prometheus_client import CollectorRegistry
 
-from schemas.codec import DecodeError, decode
+from schemas.codec import decode
 from schemas.dlq import DlqStage
 from schemas.escalation import CheckpointSite, EscalationRules
 from schemas.matching import Match
 from schemas.operation import OperationClose, TemporaryAgreement
 from schemas.topics import Catalogue, TopicKind
-from schemas.zone import Zone, ZoneObject
+from schemas.zone import Zone
 from streams.escalate.closing import (
     EXPIRED,
     KIND_HEADER,
@@ -76,6 +76,7 @@ from streams.escalate.rules import VEHICLE_CODEC, Firing, VehicleState, horizon_
 from streams.escalate.seen import Seen
 from streams.escalate.temporary import TEMP, InForce, accept, end_records, flow, flow_outputs, plate_records
 from streams.runtime import ClientFactory, Context, GlobalTables, InRecord, Scope, Stores, StoreSpec
+from streams.runtime.tables import newer_zone
 
 __all__ = ["EscalateProcessor"]
 
@@ -109,14 +110,8 @@ class EscalateProcessor:
 
     # ---- the zone ------------------------------------------------------------------------------
     def _apply(self, msg: Message) -> None:
-        value = msg.value()
-        if value is None:
-            return
-        try:
-            obj = decode(value, ZoneObject)
-        except DecodeError as exc:
-            raise ValueError(str(exc)) from exc
-        if obj.revision >= self.zone_revision or self.zone is None:
+        obj = newer_zone(msg.value(), None if self.zone is None else self.zone_revision)
+        if obj is not None:
             self.use_zone(obj.zone, obj.revision)
 
     def use_zone(self, zone: Zone, revision: int) -> None:

@@ -22,9 +22,8 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from schemas.blind import MatchingKey, load_matching_keys
-from schemas.codec import DecodeError, decode
 from schemas.topics import Catalogue, TopicKind
-from schemas.zone import Zone, ZoneObject
+from schemas.zone import Zone
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.metrics import HotpathMetrics, hotpath_metrics
 from streams.hotpath.pipeline import BatchResult, HitPipeline, Sighting
@@ -42,6 +41,7 @@ from streams.runtime import (
 from streams.runtime.at_rest import rest_protection
 from streams.runtime.macs import MacStoreError, read_private_file
 from streams.runtime.stores import Scope, Stores
+from streams.runtime.tables import newer_zone
 
 __all__ = ["HotpathProcessor"]
 
@@ -85,17 +85,12 @@ class HotpathProcessor:
 
     # ---- global tables -------------------------------------------------------------------------
     def _apply(self, msg: Message) -> None:
-        try:
-            if msg.topic() == self.cat.zone:
-                value = msg.value()
-                if value is not None:
-                    obj = decode(value, ZoneObject)
-                    if obj.revision >= self.zone_revision or self.zone is None:
-                        self.zone, self.zone_revision = obj.zone, obj.revision
-            else:
-                self.watchlist.apply(msg.key(), msg.value())
-        except DecodeError as exc:
-            raise ValueError(str(exc)) from exc
+        if msg.topic() == self.cat.zone:
+            obj = newer_zone(msg.value(), None if self.zone is None else self.zone_revision)
+            if obj is not None:
+                self.zone, self.zone_revision = obj.zone, obj.revision
+        else:
+            self.watchlist.apply(msg.key(), msg.value())
 
     def start(self) -> None:
         self.tables.load()

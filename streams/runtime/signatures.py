@@ -30,7 +30,6 @@ from confluent_kafka import Message
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from pydantic import TypeAdapter, ValidationError
 
-from schemas.codec import DecodeError, decode
 from schemas.crypto import sign_public
 from schemas.crypto.batches import (
     SIG_BATCH_HEADER,
@@ -44,11 +43,10 @@ from schemas.crypto.batches import (
 )
 from schemas.keys import KeyPurpose, RegionKey
 from schemas.topics import Catalogue
-from schemas.zone import ZoneObject
 from streams.runtime.clients import ClientFactory
 from streams.runtime.macs import CLOCK_SKEW_S
 from streams.runtime.settings import RuntimeSettings, SigPolicy
-from streams.runtime.tables import GlobalTables
+from streams.runtime.tables import GlobalTables, newer_zone
 
 __all__ = [
     "SIG_CAUSES",
@@ -176,15 +174,8 @@ class ZoneTopicSignKeys(ZoneSignKeys):
         self._caught_up = 0.0
 
     def _apply(self, msg: Message) -> None:
-        value = msg.value()
-        if value is None:
-            return
-        try:
-            obj = decode(value, ZoneObject)
-        except DecodeError as exc:
-            log.error("a record of %s is not a zone, keeping the keys held: %s", self._topic, exc)
-            return
-        if obj.revision >= self._revision:
+        obj = newer_zone(msg.value(), self._revision)  # not a zone: logged by the table, keys kept
+        if obj is not None:
             self._revision = obj.revision
             self._use(obj.zone.keys, f"{self._topic} revision {obj.revision}")
 

@@ -17,12 +17,24 @@ from collections.abc import Callable
 
 from confluent_kafka import OFFSET_BEGINNING, KafkaError, Message, TopicPartition
 
+from schemas.codec import decode
+from schemas.zone import ZoneObject
 from streams.runtime.at_rest import RestProtection
 from streams.runtime.clients import ClientFactory
 
-__all__ = ["GlobalTables"]
+__all__ = ["GlobalTables", "newer_zone"]
 
 log = logging.getLogger(__name__)
+
+
+def newer_zone(value: bytes | None, revision: int | None) -> ZoneObject | None:
+    """The zone a ``rax.zone`` record holds when it is at or past ``revision`` (None: no zone held yet);
+    None for a tombstone or an older revision. Raises ``DecodeError`` (a ``ValueError``, which
+    ``GlobalTables`` counts and logs) for a record that is not a zone."""
+    if value is None:
+        return None
+    obj = decode(value, ZoneObject)
+    return obj if revision is None or obj.revision >= revision else None
 
 
 class GlobalTables:
