@@ -14,10 +14,15 @@ On the wire a record carries its MAC in two headers (values ASCII), documented i
 
 from __future__ import annotations
 
+import binascii
 import functools
 import hmac
 import struct
 from typing import Final
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as keyed_hash
 
 __all__ = [
     "MAC_HEADER",
@@ -72,8 +77,10 @@ def record_mac(key: bytes, topic: str, key_bytes: bytes | None, value: bytes | N
 
 
 class KeyedMac:
-    """``record_mac`` under one key, for many records: the key's HMAC state is computed once and copied
-    per record, which halves the cost (measured 1.5 µs against 2.9 µs for a 400-byte record).
+    """``record_mac`` under one key, for many records: the key's HMAC state (``cryptography``'s, whose
+    copy, update and constant-time verify stay in native code) is computed once and copied per record
+    (measured 1.4 µs to verify a 400-byte record's ``rax.mac`` header, against 3.0–3.5 µs with the
+    standard library's ``hmac`` state copied per record, 2026-12-06).
 
     Lifecycle: built once per key (by a connector for its current key, by the processors' key store for
     each key it holds) and used from one thread.
@@ -82,27 +89,38 @@ class KeyedMac:
     __slots__ = ("_base",)
 
     def __init__(self, key: bytes) -> None:
-        self._base = hmac.new(_checked(key), None, "sha256")
+        self._base = keyed_hash.HMAC(_checked(key), hashes.SHA256())
 
     def mac(self, topic: str, key_bytes: bytes | None, value: bytes | None) -> bytes:
         """The record's MAC, equal to ``record_mac(key, topic, key_bytes, value)``."""
         h = self._base.copy()
         h.update(_message(topic, key_bytes, value))
-        return h.digest()
+        return h.finalize()
 
     def verify(self, topic: str, key_bytes: bytes | None, value: bytes | None, mac: bytes) -> bool:
         """Whether ``mac`` is the record's MAC under this key; compares in constant time."""
-        return hmac.compare_digest(self.mac(topic, key_bytes, value), mac)
+        h = self._base.copy()
+        h.update(_message(topic, key_bytes, value))
+        try:
+            h.verify(mac)
+        except InvalidSignature:
+            return False
+        return True
 
     def mac_hex(self, topic: str, key_bytes: bytes | None, value: bytes | None) -> bytes:
         """The record's MAC as a ``rax.mac`` header value: 64 lowercase hex characters."""
-        h = self._base.copy()
-        h.update(_message(topic, key_bytes, value))
-        return h.hexdigest().encode("ascii")
+        return self.mac(topic, key_bytes, value).hex().encode("ascii")
 
     def verify_hex(self, topic: str, key_bytes: bytes | None, value: bytes | None, mac_hex: bytes) -> bool:
-        """Whether ``mac_hex`` (a ``rax.mac`` header value) is the record's MAC; constant time."""
-        return hmac.compare_digest(self.mac_hex(topic, key_bytes, value), mac_hex)
+        """Whether ``mac_hex`` (a ``rax.mac`` header value, lowercase hex) is the record's MAC; constant
+        time. Upper case, or anything not hex, does not verify."""
+        if mac_hex.lower() != mac_hex:
+            return False
+        try:
+            mac = binascii.unhexlify(mac_hex)
+        except (binascii.Error, ValueError):
+            return False
+        return self.verify(topic, key_bytes, value, mac)
 
 
 def verify_record_mac(

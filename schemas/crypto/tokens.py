@@ -18,6 +18,9 @@ from __future__ import annotations
 import hmac
 from typing import Final
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hmac as keyed_hash
+
 from schemas.plates.lookalikes import LOOKALIKE_CLASSES, PROVINCE_CLASS
 
 __all__ = ["MIN_MATCHING_KEY_LENGTH", "ReadTokens", "fold_lookalikes", "plate_token", "read_token"]
@@ -59,7 +62,8 @@ def read_token(matching_key: bytes, plate: str) -> bytes:
 
 class ReadTokens:
     """``read_token`` under one key, for every read of a worker: the key's HMAC state (and the label)
-    is computed once and copied per read (measured 1.5 µs against 2.1 µs for the one-shot call).
+    is computed once (``cryptography``'s: copy, update and finalize stay in native code) and copied per
+    read (measured 0.9 µs, against 1.5 µs with the standard library's state and 2.1 µs one-shot).
 
     Lifecycle: built once per matching key held (``streams.hotpath.blind_index``), used from one thread.
     """
@@ -67,10 +71,11 @@ class ReadTokens:
     __slots__ = ("_base",)
 
     def __init__(self, matching_key: bytes) -> None:
-        self._base = hmac.new(matching_key, _EXACT, "sha256")
+        self._base = keyed_hash.HMAC(matching_key, hashes.SHA256())
+        self._base.update(_EXACT)
 
     def __call__(self, plate: str) -> bytes:
         """The exact token of a read's normalised ``plate``, equal to ``read_token(key, plate)``."""
         h = self._base.copy()
         h.update(plate.encode("utf-8"))
-        return h.digest()[:16]
+        return h.finalize()[:16]
