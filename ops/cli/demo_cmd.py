@@ -84,16 +84,17 @@ def _apply(zone: Zone, settings: KafkaSettings) -> None:
 
 def _publish_watchlists(
     settings: KafkaSettings, roles: DemoRoles, scenes: Scenarios, per_region: int, protection: DemoProtection
-) -> list[str]:
+) -> tuple[list[str], int]:
     """Sends the sample and scenario placements (the blind owners' samples blind); the sample plates
-    (the simulators read them)."""
+    (the simulators read them) and how many placements were sent."""
     producer = _producer(settings, protection)
     samples = sample_placements(list(roles.owners), per_region, roles.sources)
     for cmd in [*protection.place(samples, datetime.now(UTC)), *scenes.placements]:
         producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
     producer.flush(30)
-    click.echo(f"{len(samples) + len(scenes.placements)} watchlist placements sent")
-    return [c.entry.plate for c in samples if c.entry.plate]
+    sent = len(samples) + len(scenes.placements)
+    click.echo(f"{sent} watchlist placements sent")
+    return [c.entry.plate for c in samples if c.entry.plate], sent
 
 
 def _ports(base: int, simulators: int) -> tuple[int, int, int, list[int]]:
@@ -214,7 +215,7 @@ def command(
             group, settings, rax_home(), consoles, evaluate_web, protection.keys_dir, sign=True
         ):
             click.echo(line)
-        plates = _publish_watchlists(settings, roles, scenes, per_region, protection)
+        plates, placed = _publish_watchlists(settings, roles, scenes, per_region, protection)
         click.echo(
             f"{len(roles.simulated)} simulators ({', '.join(roles.simulated)}) at {rate:.0f} hits/s each; "
             f"scenarios: {', '.join(scenes.names) or 'none (the zone has no escalation rules)'}"
@@ -226,10 +227,11 @@ def command(
         urls = [f"http://127.0.0.1:{p}/metrics" for p in ports]
         click.echo("metrics: " + "  ".join(urls) + f"\nlogs: {group.log_dir}")
         regions = [(c, roles.names[c]) for c in sorted(members)]
-        script = Script(roles, scenes, plates, zone_label(zone))
+        script = Script(roles, scenes, plates, zone_label(zone), placements=placed)
         snap = _loop(group, urls, regions, duration, t0, script, _producer(settings, protection))
         for line in summary_lines(snap, regions, time.monotonic() - t0):
             click.echo(line)
+        click.echo(f"  {script.scenario_line()}")
         for line in scorecard_lines(fetch_scorecards(metrics_base + 3), regions):
             click.echo(line)
         if roles.request is not None:  # the cooperation request's thread (协查)
@@ -267,7 +269,7 @@ def _loop(
             snap = Snapshot(now, scrape(urls, WANTED), snap.samples, now - snap.at)
             if live is not None:
                 live.update(render(snap, regions, now - t0, script.label))
-            script.tick(now - t0, producer)
+            script.tick(now - t0, producer, snap.total("rax_hotpath_watchlist_entries"))
             dead = group.dead()
             if dead:
                 tail = dead[0].log.read_text(errors="replace").splitlines()[-15:]

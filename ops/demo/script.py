@@ -1,5 +1,6 @@
-"""The demo's scripted traffic: scenario reads at 10 s, the cooperation request at 15 s (answered at
-25 s), and an alert from a random member every 20 s; sent by the caller's producer."""
+"""The demo's scripted traffic: scenario reads once the hot path holds the placements (from 10 s, at the
+latest at 30 s), the cooperation request at 15 s (answered at 25 s), and an alert from a random member
+every 20 s; sent by the caller's producer."""
 
 from __future__ import annotations
 
@@ -20,12 +21,16 @@ from schemas.topics import DEFAULT
 
 __all__ = ["Script"]
 
+_SCENARIO_LATEST_S = 30.0  # send the scenario reads by then even if the hot path holds fewer entries
+
 
 @dataclass
 class Script:
     """What the demo sends besides the simulators' hits; ``tick`` once a second with the time elapsed.
 
-    ``plates``: the sample entries' plates (the request asks about the first, alerts name any).
+    ``plates``: the sample entries' plates (the request asks about the first, alerts name any);
+    ``placements``: how many entries were placed (the scenario reads wait until the hot path holds them:
+    a read before its entry is in force matches nothing, and the operation it should open never opens).
     """
 
     roles: DemoRoles
@@ -37,14 +42,32 @@ class Script:
     scenario_sent: bool = False
     request: CooperationRequest | None = None
     answered: bool = False
+    placements: int = 0
+    scenario_at: float | None = None  # seconds since the start the scenario reads were sent
+    scenario_in_force: float = 0.0  # the hot path's entries then
 
-    def tick(self, elapsed: float, producer: Producer | SignedProducer) -> None:
-        """Sends what is due at ``elapsed`` seconds since the demo started."""
-        if not self.scenario_sent and elapsed >= 10:  # the entries are in force: the operations open
+    def tick(self, elapsed: float, producer: Producer | SignedProducer, in_force: float = 0.0) -> None:
+        """Sends what is due at ``elapsed`` seconds since the demo started; ``in_force``: the entries the
+        hot path holds (its gauge)."""
+        due = elapsed >= 10 and (in_force >= self.placements or elapsed >= _SCENARIO_LATEST_S)
+        if not self.scenario_sent and due:  # the entries are in force: the operations open
             self.scenario_sent = True
+            self.scenario_at, self.scenario_in_force = elapsed, in_force
             for region, hit in self.scenes.reads(datetime.now(UTC)):
                 producer.produce(DEFAULT.in_hits(region), encode(hit), hit.plate.encode())
             producer.poll(0)
+        self._requests_and_alerts(elapsed, producer)
+
+    def scenario_line(self) -> str:
+        """When the scenario reads were sent, and how many of the placements were in force then."""
+        if self.scenario_at is None:
+            return "scenario reads: not sent"
+        return (
+            f"scenario reads sent at {self.scenario_at:.0f} s, with {self.scenario_in_force:,.0f} of "
+            f"{self.placements} placements in force"
+        )
+
+    def _requests_and_alerts(self, elapsed: float, producer: Producer | SignedProducer) -> None:
         if not self.plates:  # no sample entries (--watchlist 0): nothing to ask or alert about
             return
         parties = self.roles.request

@@ -20,6 +20,7 @@ WANTED = {
     "rax_hotpath_sealed_deliveries_total": "",
     "rax_hotpath_matches_total": "kind",
     "rax_hotpath_dlq_total": "",
+    "rax_hotpath_watchlist_entries": "",
     "rax_control_deliveries_total": "region",
     "rax_control_dead_letters_total": "",
     "rax_connector_records_rejected_total": "",

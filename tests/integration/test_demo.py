@@ -59,6 +59,12 @@ def _run_demo(tmp_path: Path, *extra: str) -> tuple[str, int]:
     return out, port
 
 
+def _scenarios_in_force(out: str) -> None:
+    """The scenario reads went out once the hot path held every placement (their entries in force)."""
+    sent = re.search(r"scenario reads sent at \d+ s, with ([\d,]+) of (\d+) placements in force", out)
+    assert sent is not None and sent.group(1).replace(",", "") == sent.group(2), out
+
+
 def _stopped_cleanly(out: str, tmp_path: Path, port: int) -> None:
     assert "stopped 10 processes" in out and "killed" not in out, out
     assert "stopped the local broker" in out
@@ -75,6 +81,7 @@ def test_demo_delivers_within_a_minute_and_stops_cleanly(tmp_path: Path) -> None
     # the scripted scenarios: a watchlisted vehicle in two regions (the simulated fleet adds more), one
     # plate driven by two cars at once, and two watchlisted vehicles together (the dense simulated
     # traffic can pair two of its watchlisted vehicles too: the rule's exactness is in the unit tests)
+    _scenarios_in_force(out)
     opened = re.search(
         r"special operations opened: multi_region (\d+), border 0, cloned_plate (\d+), convoy (\d+)", out
     )
@@ -111,6 +118,7 @@ def test_demo_runs_the_yuegangao_zone_file(tmp_path: Path) -> None:
     assert exact > 0, out
     # the zone's own rules: urgent and high entries matched at a crossing, and the scripted clone
     # (深圳 and 珠海 minutes apart); it declares no multi-region or convoy rule
+    _scenarios_in_force(out)
     opened = re.search(
         r"special operations opened: multi_region 0, border (\d+), cloned_plate (\d+), convoy 0", out
     )
