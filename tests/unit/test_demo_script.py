@@ -14,6 +14,7 @@ from ops.zone import load_zone_file
 
 ZONE = Path(__file__).resolve().parents[2] / "ops" / "zones" / "chuanyu.yaml"
 
+
 class _Recorder:
     """Stands in for the producer: the topics written to, in order."""
 
@@ -26,11 +27,13 @@ class _Recorder:
     def poll(self, timeout: float) -> int:
         return 0
 
+
 def _script() -> Script:
     zone = load_zone_file(ZONE).model_copy(update={"escalation": DEMO_RULES})
     roles = demo_roles(zone, datetime.now(UTC))
     scenes = scenarios(zone.escalation, roles.region_of, [r.code for r in zone.regions])
     return Script(roles, scenes, [], "川渝", placements=163)
+
 
 def test_the_scenario_waits_for_the_placements_in_force() -> None:
     script, producer = _script(), _Recorder()
@@ -42,6 +45,7 @@ def test_the_scenario_waits_for_the_placements_in_force() -> None:
     assert script.scenario_line() == "scenario reads sent at 13 s, with 163 of 163 placements in force"
     script.tick(14, producer, in_force=163)  # type: ignore[arg-type]
     assert len(producer.topics) == sent  # once
+
 
 def test_not_before_ten_seconds_and_by_thirty_whatever_is_in_force() -> None:
     script, producer = _script(), _Recorder()
