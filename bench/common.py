@@ -137,6 +137,27 @@ def proc_cpu_seconds(*pids: int) -> float:
     return total
 
 
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """User + system CPU seconds so far of each thread of ``pid``, summed by thread name (librdkafka
+    names its threads ``rdk:main``, ``rdk:broker1`` …; Python's are named after the program)."""
+    out: dict[str, float] = {}
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", encoding="utf-8") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        out[name] = out.get(name, 0.0) + seconds
+    return out
+
+
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> int | None:
     """SIGTERM, then SIGKILL after ``timeout``; returns the exit code."""
     if proc.poll() is None:

@@ -69,6 +69,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="authenticated records: hits carry their region's rax.mac, workers run with --mac required",
     )
     p.add_argument(
+        "--protect",
+        action="store_true",
+        help="phase 1 again on the same load with MACs required, every full-plate entry blind and every "
+        "agreement sealing (issue 13: the share of its rate the hot path keeps)",
+    )
+    p.add_argument(
         "--escalate",
         action="store_true",
         help="run the escalate processor beside the hot path (clone rule on every read) and time "
@@ -92,16 +98,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out-topic", help=hidden)
     p.add_argument("--regions", help=hidden)
     p.add_argument("--mac-keys", type=Path, help=hidden)
+    p.add_argument("--matching-keys", type=Path, help=hidden)
     p.add_argument("--data-dir", help=hidden)
     p.add_argument("--plan", help=hidden)
     p.add_argument("--transactions", action="store_true", help=hidden)
     p.add_argument("--peer-python", type=Path, help=hidden)
     args = p.parse_args(argv)
+    args.matching_key = None  # the zone's matching key when entries are placed blind (bench.hotpath.protect)
     if args.quick:
         args.entries, args.hits, args.latency_seconds = 50_000, 200_000, 10
         args.faust_seconds = min(args.faust_seconds, 20)
     if args.out is None:  # a smoke run does not overwrite the full run's figures
-        stem = "hotpath-escalate" if args.escalate else "hotpath"
+        stem = "hotpath-escalate" if args.escalate else "hotpath-protect" if args.protect else "hotpath"
         args.out = RESULTS / (f"{stem}-quick.json" if args.quick else f"{stem}.json")
     return args
 

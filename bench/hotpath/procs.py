@@ -85,6 +85,8 @@ class Workers:
         cmd += ["--batch-size", str(self.run.args.batch_size), "--metrics-port", str(port)]
         if self.run.args.mac_keys:
             cmd += ["--mac", "required", "--mac-keys", str(self.run.args.mac_keys)]
+        if self.run.args.matching_keys:  # blind entries (bench.hotpath.protect)
+            cmd += ["--matching-keys", str(self.run.args.matching_keys)]
         proc = self.run.spawn(log_name or f"hotpath-{i}", cmd)
         self.procs.append(proc)
         self.ports.append(port)

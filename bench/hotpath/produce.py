@@ -19,7 +19,8 @@ from bench.hotpath.paths import CCPD
 from bench.hotpath.procs import Run
 from bench.hotpath.records import entry_template
 from bench.hotpath.world import HitMaker, Plates, Target, World, random_uuid, valid_plate
-from schemas.codec import decode
+from schemas.blind_entries import make_blind
+from schemas.codec import decode, encode
 from schemas.hits import CheckpointHit
 from schemas.plate_pattern import normalise_pattern
 from schemas.topics import Catalogue
@@ -89,7 +90,12 @@ def produce_watchlist(
             tolerance=tolerance,
             description=rng.choice(descriptions),
         )
-        produce(producer, cat.watchlist, orjson.dumps(doc), entry_id.encode())
+        value = orjson.dumps(doc)
+        if args.matching_key is not None and not partial:  # placed blind (bench.hotpath.protect)
+            entry = make_blind(decode(value, WatchlistEntry), args.matching_key, world.zone, now)
+            value = encode(entry)
+            world.blind_entries += 1
+        produce(producer, cat.watchlist, value, entry_id.encode())
         producer.poll(0)
         index.upsert(entry_id, pattern, wanted, tolerance, expires_ts, n)
         world.partial_entries += partial

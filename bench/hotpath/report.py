@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from bench.common import table
+from bench.hotpath.protect import PROTECTED_ROW
 
 TARGETS = {
     "hits_per_s": 100_000,
@@ -86,6 +87,17 @@ def verdicts(result: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
                 args.latency_rate >= 10_000 and full,
             ),
         ]
+    if "protection" in result:
+        kept = result["protection"]["rate_kept"] or 0.0
+        out.append(
+            (
+                "hot path rate with MACs, blind entries and sealing on / off (same load)",
+                kept,
+                ">= 0.85 at a 1 % match rate",
+                kept >= 0.85,
+                args.match_rate >= 0.01,
+            )
+        )
     return [
         {"target": t, "measured": m, "wanted": w, "verdict": ("PASS" if ok else "MISS"), "conditions_met": c}
         for t, m, w, ok, c in out
@@ -130,6 +142,20 @@ def print_report(result: dict[str, Any]) -> None:
             f"{esc['phase_3']['operations_received']} of {esc['phase_3']['scenarios_sent']} cloned-plate "
             f"scenarios escalated, read-to-escalation p50 {ems.get('p50')} ms, p99 {ems.get('p99')} ms, "
             f"escalate CPU {esc['phase_3']['escalate_cpu_utilisation']:.0%} of a core"
+        )
+    if "protection" in result:
+        pr = result["protection"]
+        print(
+            f"protection: the hot path keeps {pr['rate_kept']} of its rate with MACs required, "
+            f"{pr['blind_entries']:,} entries blind and every agreement sealing (worker CPU per hit: "
+            f"{pr['cpu_per_hit_ratio']} of it off/on); {pr['sealed_deliveries']:,.0f} sealed deliveries, "
+            f"{pr['forged_records_refused']:,.0f} records refused as forged"
+        )
+        key = "worker_0_cpu_us_per_hit_by_thread"
+        off, on = (tp[row].get(key, {}) for row in ("hot path", PROTECTED_ROW))
+        print(
+            "  worker 0's CPU µs per hit by thread, off -> on: "
+            + ", ".join(f"{n} {off.get(n, 0):.1f} -> {on.get(n, 0):.1f}" for n in sorted({*off, *on}))
         )
     hp = tp["hot path"]
     for i, w in enumerate(hp["workers"]):

@@ -19,6 +19,7 @@ from bench.hotpath.macs import make_keys
 from bench.hotpath.paths import ROOT, ZONE_FILE
 from bench.hotpath.procs import Run, Workers
 from bench.hotpath.produce import generate
+from bench.hotpath.protect import protected_phase
 from bench.hotpath.quix import QUIX_ROW, QUIX_SLUG, ensure_venv, phase_peer_latency, quix_args
 from bench.hotpath.report import verdicts
 from bench.hotpath.throughput import phase_baseline, phase_hotpath
@@ -57,6 +58,12 @@ def run_benchmark(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         print("phase 1: hot path", flush=True)
         result["throughput"]["hot path"] = phase_hotpath(run, workers)
         print(f"  {result['throughput']['hot path']['progress']['rate_per_s']:,.0f} hits/s", flush=True)
+        if args.protect:  # right after phase 1: the two rows measured under the same conditions
+
+            def prepare(a: argparse.Namespace, z: Zone, r: random.Random) -> Run:
+                return _prepare(a, tmp, state, settings, z, r)[0]
+
+            protected_phase(args, tmp, zone, prepare, result)
         print("phase 2: baselines", flush=True)
         for name, role, extra, cap in (
             ("pass-through", "passthrough", (), args.baseline_seconds),

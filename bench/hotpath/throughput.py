@@ -9,7 +9,15 @@ from typing import Any
 from confluent_kafka import TopicPartition
 from confluent_kafka.admin import NewTopic
 
-from bench.common import GroupProgress, Progress, proc_cpu_seconds, proc_memory_mb, stop_process, track
+from bench.common import (
+    GroupProgress,
+    Progress,
+    proc_cpu_seconds,
+    proc_memory_mb,
+    stop_process,
+    thread_cpu_seconds,
+    track,
+)
 from bench.hotpath.clients import clients
 from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
 from bench.hotpath.quix import peer_lines
@@ -43,6 +51,7 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
     loads = ", ".join(f"{r['load_seconds']} s" for r in ready)
     print(f"  watchlist loaded in {loads} (from process start)", flush=True)
     spy = start_py_spy(run, workers.procs[0].pid, "throughput") if args.py_spy else None
+    threads_before = thread_cpu_seconds(workers.procs[0].pid)
     try:
         progress, timing = timed(
             run,
@@ -56,6 +65,13 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
     finally:
         stop_py_spy(spy)
     workers.sample_memory()
+    threads_after = thread_cpu_seconds(workers.procs[0].pid)
+    hits = max(progress.done, 1)
+    by_thread = {  # worker 0's CPU per hit by thread, over the whole phase (not only the timed window)
+        name: round((t - threads_before.get(name, 0.0)) / hits * 1e6 * len(workers.procs), 2)
+        for name, t in sorted(threads_after.items())
+        if t - threads_before.get(name, 0.0) > 0
+    }
     if not progress.finished:
         raise RuntimeError(
             f"the hot path stopped early ({progress.stopped_early}):\n{run.log_tail('hotpath-0')}"
@@ -65,6 +81,7 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "workers": ready,
         "peak_rss_mb": round(max(m.get("peak", 0.0) for m in workers.memory), 1),
+        "worker_0_cpu_us_per_hit_by_thread": by_thread,
         "counters": {
             "hits": workers.total("rax_hotpath_hits_total"),
             "duplicates": workers.total("rax_hotpath_duplicates_total"),
@@ -72,6 +89,8 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
                 k: workers.total("rax_hotpath_matches_total", kind=k) for k in ("exact", "misread", "partial")
             },
             "deliveries": workers.total("rax_hotpath_deliveries_total"),
+            "sealed_deliveries": workers.total("rax_hotpath_sealed_deliveries_total"),
+            "forged": workers.total("rax_runtime_forged_records_total"),
             "refusals": workers.total("rax_hotpath_refusals_total"),
             "dlq": workers.total("rax_hotpath_dlq_total"),
             "aborts": workers.total("rax_hotpath_transaction_aborts_total"),

@@ -106,6 +106,7 @@ class World:
     checkpoints: list[tuple[str, str]]  # (region, checkpoint id)
     entries: int = 0
     partial_entries: int = 0
+    blind_entries: int = 0
     hits: int = 0
     duplicates: int = 0
     planted: int = 0
