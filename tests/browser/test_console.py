@@ -51,7 +51,7 @@ def test_officer_sees_a_delivery_within_2_s_and_answers_it(secure_zone: SecureZo
     with running_console(zone.region(RONGCHANG), zone.cat, RONGCHANG, tmp_path) as console, chromium() as b:
         sign_in(b, console.url, officer(RONGCHANG))
         assert b.find_element(By.ID, "who").text.startswith(officer(RONGCHANG))
-        time.sleep(1.0)  # the page is open and live before the delivery is made
+        wait_css(b, 'body[data-feed="live"]', timeout=10.0)  # the page's stream is open and caught up
         committed = _deliver(zone, d)
         card = wait_css(b, f"#d-{d.delivery_id}", timeout=2.0)
         assert time.monotonic() - committed <= 2.0

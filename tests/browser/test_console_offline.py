@@ -26,6 +26,7 @@ def test_the_page_says_when_kafka_is_unreachable(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, b.find_element(By.ID, "banner").text
             time.sleep(0.2)
         assert b.find_element(By.ID, "banner").is_displayed()
+        assert b.find_element(By.TAG_NAME, "body").get_attribute("data-feed") == "unreachable"
 
 
 def _login(url: str, name: str, password: str) -> int:

@@ -38,6 +38,7 @@
   }
 
   function onStatus(st) {
+    document.body.dataset.feed = st.state; // the feed's state, for whoever drives the page (tests, kiosks)
     if (st.state === "live") show("");
     else if (st.state === "catching_up") show("Catching up with the region's deliveries…");
     else if (st.state === "behind") show("Behind: " + st.behind + " deliveries not shown yet");
@@ -82,6 +83,7 @@
     source.addEventListener("status", function (ev) { onStatus(JSON.parse(ev.data)); });
     source.onopen = function () { if (banner && banner.dataset.net) { delete banner.dataset.net; show(""); } };
     source.onerror = function () {
+      document.body.dataset.feed = "lost";
       if (banner) banner.dataset.net = "1";
       show("Connection to the console lost — reconnecting…");
       if (source.readyState === EventSource.CLOSED) {
