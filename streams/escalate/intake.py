@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import orjson
-from aiokafka.partitioner import murmur2
 
 from schemas.codec import DecodeError, decode, decode_any
 from schemas.dlq import DlqReason, DlqStage
@@ -37,6 +36,7 @@ from streams.escalate.closing import KIND_HEADER
 from streams.escalate.convoy import pair_key, pass_key
 from streams.escalate.seen import Seen
 from streams.runtime import Headers, InRecord, Outgoing, Record
+from streams.runtime.partitioner import murmur2_partition
 
 __all__ = [
     "AGREE",
@@ -133,7 +133,7 @@ def partition_of(key: bytes, partitions: int) -> int:
     """The partition of ``key`` as the runtime's producers place it (``murmur2_random``, Java's default
     partitioner), so stage 1 knows whether this worker holds the inbox partition of a read (cached: a
     vehicle is read again and again)."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return murmur2_partition(key, partitions)
 
 
 def take_in(
