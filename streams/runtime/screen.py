@@ -51,10 +51,12 @@ class Screen:
             auth.keyring.refresh()
         if sigs is not None:
             sigs.keys.refresh()
+        # a record whose transaction failed alone before comes back as a batch of one: only then look it up
+        retried = len(batch) == 1 and bool(self.failed)
         for m in batch:
             value = m.value()
-            where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
-            if self.failed.get(where, 0) >= 1 and len(batch) == 1:
+            topic = m.topic() or ""
+            if retried and self.failed.get((topic, m.partition() or 0, m.offset() or 0), 0) >= 1:
                 ctx.out.append(
                     self.dead_letters.stub(
                         m, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, "its transaction failed twice alone"
@@ -65,14 +67,10 @@ class Screen:
                 ctx.dead_letter(
                     m, DlqReason.TOO_LARGE, DlqStage.DECODE, f"value of {len(value)} bytes > {self.limit}"
                 )
-            elif auth is not None and (
-                forged := auth.problem(where[0], m.key(), value, m.headers(), ctx.now)
-            ):
-                self._forged(m, auth.region_of(where[0]) or "", *forged, ctx)
-            elif sigs is not None and (
-                forged := sigs.problem(where[0], m.key(), value, m.headers(), ctx.now)
-            ):
-                self._forged(m, sigs.region_of(where[0]) or "", *forged, ctx)
+            elif auth is not None and (forged := auth.problem(topic, m.key(), value, m.headers(), ctx.now)):
+                self._forged(m, auth.region_of(topic) or "", *forged, ctx)
+            elif sigs is not None and (forged := sigs.problem(topic, m.key(), value, m.headers(), ctx.now)):
+                self._forged(m, sigs.region_of(topic) or "", *forged, ctx)
             elif rest is not None:
                 opened, why = rest.opened(m)
                 if why is None:
