@@ -1,7 +1,8 @@
 """The demo's special operations (常态→专项): the reads that open them, from a zone's escalation rules.
 
-A few seconds in, the demo publishes scenarios as the regions' checkpoints would, each only where the
-zone's ``escalation`` block has its rule and the checkpoints it needs:
+Once the hot path holds every placement (a few seconds in: ``ops.demo.script``), the demo publishes
+scenarios as the regions' checkpoints would, each only where the zone's ``escalation`` block has its
+rule and the checkpoints it needs:
 
 * the crossing (``multi_region`` or ``border``): a vehicle one region has watchlisted (urgent) read at
   one of its checkpoints and, hours later (or within the rule's window), at another region's — a
