@@ -126,15 +126,19 @@ def proc_memory_mb(pid: int) -> dict[str, float]:
 
 def proc_cpu_seconds(*pids: int) -> float:
     """User + system CPU seconds used so far by the live processes ``pids`` (all their threads)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
-    return total
+    return sum(_stat_cpu(f"/proc/{pid}/stat")[1] for pid in pids)
+
+
+def _stat_cpu(path: str) -> tuple[str, float]:
+    """(name, user + system CPU seconds) of a ``/proc/…/stat`` file; ("", 0.0) when it is gone."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return "", 0.0
+    fields = text.rsplit(")", 1)[1].split()
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def thread_cpu_seconds(pid: int) -> dict[str, float]:
@@ -146,15 +150,9 @@ def thread_cpu_seconds(pid: int) -> dict[str, float]:
     except OSError:
         return out
     for tid in tasks:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/stat", encoding="utf-8") as f:
-                text = f.read()
-        except OSError:
-            continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        fields = text.rsplit(")", 1)[1].split()
-        seconds = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        out[name] = out.get(name, 0.0) + seconds
+        name, seconds = _stat_cpu(f"/proc/{pid}/task/{tid}/stat")
+        if name:
+            out[name] = out.get(name, 0.0) + seconds
     return out
 
 

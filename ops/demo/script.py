@@ -39,7 +39,6 @@ class Script:
     label: str
     rng: random.Random = field(default_factory=lambda: random.Random(7))
     alerts: int = 0
-    scenario_sent: bool = False
     request: CooperationRequest | None = None
     answered: bool = False
     placements: int = 0
@@ -50,8 +49,7 @@ class Script:
         """Sends what is due at ``elapsed`` seconds since the demo started; ``in_force``: the entries the
         hot path holds (its gauge)."""
         due = elapsed >= 10 and (in_force >= self.placements or elapsed >= _SCENARIO_LATEST_S)
-        if not self.scenario_sent and due:  # the entries are in force: the operations open
-            self.scenario_sent = True
+        if self.scenario_at is None and due:  # the entries are in force: the operations open
             self.scenario_at, self.scenario_in_force = elapsed, in_force
             for region, hit in self.scenes.reads(datetime.now(UTC)):
                 producer.produce(DEFAULT.in_hits(region), encode(hit), hit.plate.encode())
