@@ -97,7 +97,9 @@ def role_faust(args: argparse.Namespace) -> None:
 def role_pacer(args: argparse.Namespace, stop: Callable[[], bool]) -> None:
     """Sends the plan's hits at ``--latency-rate`` per second, each with pass_time = now; prints stats."""
     plan = orjson.loads(Path(args.plan).read_bytes())
-    producer = make_producer(args.bootstrap, args.input_compression, None, {"linger.ms": 5})
+    # batching as the connectors' (20 ms linger): until 2026-12-06 it lingered 5 ms, which made the
+    # broker append four times as many one-record batches (0.62 of a core against 0.27 at 10,000/s)
+    producer = make_producer(args.bootstrap, args.input_compression)
     macs = HitMacs(args.mac_keys) if args.mac_keys else None
     rate, n, i, worst = args.latency_rate, len(plan), 0, 0.0
     start = time.monotonic() + 0.1

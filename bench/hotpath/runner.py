@@ -17,7 +17,7 @@ from bench.hotpath.escalate import Escalator, bench_rules, escalate_catch_up
 from bench.hotpath.latency import phase_latency
 from bench.hotpath.macs import make_keys
 from bench.hotpath.paths import ROOT, ZONE_FILE
-from bench.hotpath.procs import Run, Workers
+from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
 from bench.hotpath.produce import generate
 from bench.hotpath.protect import protected_phase
 from bench.hotpath.quix import QUIX_ROW, QUIX_SLUG, ensure_venv, phase_peer_latency, quix_args
@@ -159,11 +159,14 @@ def _escalate_phases(
     escalator.start()
     escalator.wait_ready(args.stage_timeout)
     print("phase 1 again: hot path, the escalate processor beside it", flush=True)
+    assert escalator.proc is not None
+    spy = start_py_spy(run, escalator.proc.pid, "escalate") if args.py_spy else None
     result["throughput"]["hot path + escalate"] = phase_hotpath(run, workers)
     rate = result["throughput"]["hot path + escalate"]["progress"]["rate_per_s"]
     print(f"  {rate:,.0f} hits/s", flush=True)
     result["escalate"] = {"rules": rules.cloned_plate.model_dump(mode="json") if rules.cloned_plate else {}}
     result["escalate"]["phase_1"] = escalate_catch_up(run, escalator)
+    stop_py_spy(spy)  # the escalate worker through phase 1 and its catch-up: FILE-escalate.*
     print(f"  escalate: {result['escalate']['phase_1']}", flush=True)
     print("phase 3 again: latency, the escalate processor beside the hot path", flush=True)
     latency = phase_latency(run, workers, plan, planted, escalator)
