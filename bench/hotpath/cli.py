@@ -88,8 +88,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--keep", action="store_true", help="keep the temp dir (broker data, logs)")
     p.add_argument(
-        "--py-spy", type=Path, help="profile worker 0 in phases 1 and 3 with py-spy (FILE-throughput.svg …), and with --escalate "
-        "the escalate worker through phase 1 (FILE-escalate.svg)"
+        "--py-spy",
+        type=Path,
+        help="profile worker 0 in phases 1 and 3 with py-spy (FILE-throughput.svg …), and with --escalate "
+        "the escalate worker through phase 1 (FILE-escalate.svg)",
     )
     hidden = argparse.SUPPRESS
     p.add_argument("--role", choices=ROLES, help=hidden)

@@ -13,6 +13,7 @@ from confluent_kafka import Consumer, Producer
 
 from schemas.kafka_settings import KafkaSettings
 from streams.runtime import ClientFactory
+from streams.runtime.clients import FETCH_MIN_BYTES, FETCH_WAIT_MAX_MS
 
 #: the connectors' batching (``connectors.sdk.producer.batching`` with its defaults), compression aside
 _CONNECTOR_BATCHING: dict[str, Any] = {
@@ -72,7 +73,8 @@ def make_consumer(bootstrap: str, group: str) -> Consumer:
         group,
         {
             "partition.assignment.strategy": "cooperative-sticky",
-            "fetch.min.bytes": 1,
+            "fetch.min.bytes": FETCH_MIN_BYTES,
+            "fetch.wait.max.ms": FETCH_WAIT_MAX_MS,
             "queued.max.messages.kbytes": 256 * 1024,
         },
     )

@@ -24,6 +24,7 @@ from bench.common import metric_total, percentiles, proc_cpu_seconds, scrape
 from bench.hotpath.clients import make_producer
 from bench.hotpath.procs import Run
 from bench.hotpath.records import hit_record
+from bench.hotpath.world import scenario_plate
 from ops.kafka.ports import free_port
 from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules, MultiRegionRule
 
@@ -63,7 +64,7 @@ def clone_scenarios(
     topic, n = run.cat.in_hits(region), 0
     while not stop.wait(1 / per_second):
         n += 1
-        plate = f"川AZ{n % 10000:04d}"
+        plate = scenario_plate(n)
         plates.append(plate)
         now = datetime.now(UTC)
         order = (_WEST[0], _EAST[0], _WEST[1], _EAST[1])
@@ -166,12 +167,18 @@ class CloneThread:
         """Read-to-escalation of every scenario (ms), how many were found, the worker's CPU share."""
         self.stop()
         self._thread.join(60)
-        ms = [(got - passed) * 1000 for plate, (passed, got) in seen.items() if plate in set(self.plates)]
+        sent = set(self.plates)
+        by_plate = {plate: (got - passed) * 1000 for plate, (passed, got) in seen.items() if plate in sent}
+        ms = list(by_plate.values())
+        slowest = sorted(by_plate.items(), key=lambda kv: -kv[1])[:3]
         busy = (self.escalator.cpu_seconds() - self.cpu0) / max(time.monotonic() - self.t0, 1e-9)
         return {
             "scenarios_sent": len(self.plates),
             "operations_received": len(ms),
             "read_to_escalation_ms": {k: round(v, 1) for k, v in percentiles(ms, (50, 99)).items()},
+            # which scenarios, to find in the workers' logs (--keep)
+            "slowest_ms": {plate: round(v, 1) for plate, v in slowest},
+            "missing": [p for p in self.plates if p not in by_plate],
             "records_read": self.escalator.total("rax_runtime_records_total") - self.hits0,
             "escalate_cpu_utilisation": round(busy, 3),
         }

@@ -8,12 +8,16 @@ import click
 from prometheus_client import CollectorRegistry
 
 from ops.cli.common import kafka_options, resolve_kafka
-from ops.cli.run_loop import mac_options, run_processor, web_options
+from ops.cli.run_loop import lower_priority, mac_options, run_processor, web_options
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
 
-__all__ = ["command"]
+__all__ = ["NICE", "command"]
+
+#: no lower priority by default: measured, it protects the hot path's rate little and costs escalation
+#: latency (docs/escalation.md, "Sharing a machine")
+NICE = 0
 
 
 @click.command("escalate")
@@ -26,6 +30,15 @@ __all__ = ["command"]
     help="Stable id of this worker (names its transactional id); unique per running worker.",
 )
 @click.option("--batch-size", type=int, default=2000, show_default=True, help="Most records per transaction.")
+@click.option(
+    "--nice",
+    type=click.IntRange(0, 19),
+    default=NICE,
+    show_default=True,
+    help="Run at this much lower CPU priority (os.nice): beside the hot path on shared cores, deliveries "
+    "get the CPU first and escalation catches up after a surge (its lag: rax_runtime_lag_records). "
+    "0 keeps the priority.",
+)
 @web_options
 @mac_options
 def command(
@@ -36,11 +49,14 @@ def command(
     namespace: str,
     worker_id: str,
     batch_size: int,
+    nice: int,
     web_host: str,
     web_port: int | None,
     protection: dict[str, Any],
 ) -> None:
     """Open special operations from every region's reads and matches, by the zone's escalation rules."""
+    if nice:
+        lower_priority(nice)
     runtime = RuntimeSettings(
         kafka=resolve_kafka(bootstrap, username, password, ssl_ca),
         namespace=namespace,

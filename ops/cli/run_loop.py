@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import logging
+import os
 import signal
 import threading
 from pathlib import Path
@@ -16,7 +18,7 @@ from ops.cli.common import fail
 from streams.runtime import Processor, RuntimeSettings, StreamLoop
 from streams.runtime.settings import MacPolicy, SigPolicy
 
-__all__ = ["mac_options", "run_processor", "web_options"]
+__all__ = ["lower_priority", "mac_options", "run_processor", "web_options"]
 
 
 def web_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -108,6 +110,16 @@ def mac_options(f: click.decorators.FC) -> click.decorators.FC:
         "(a record without a valid MAC of its region is dead-lettered as forged).",
     )(g)
     return g
+
+
+def lower_priority(steps: int) -> int:
+    """Lower this process's CPU priority by ``steps`` (``os.nice``; before any thread starts, so the
+    Kafka clients' threads inherit it); returns the niceness now. A step the system refuses is logged."""
+    try:
+        return os.nice(steps)
+    except OSError as exc:
+        logging.getLogger(__name__).warning("cannot lower the CPU priority by %d: %s", steps, exc)
+        return os.nice(0)
 
 
 def run_processor(processor: Processor, settings: RuntimeSettings, registry: CollectorRegistry) -> None:

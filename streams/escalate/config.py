@@ -24,6 +24,12 @@ class EscalateSettings(BaseModel):
         description="How often plates whose reads all fell out of every rule's window are deleted "
         "from the state (wall clock).",
     )
+    sweep_chunk: int = Field(
+        20_000,
+        ge=1,
+        description="Most plates one tick looks at in a sweep: a sweep of many plates is spread over "
+        "ticks, so it never stalls the reading of new reads for long.",
+    )
     operation_expiry_s: float = Field(
         30 * 24 * 3600.0,
         gt=0,

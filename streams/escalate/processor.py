@@ -105,6 +105,7 @@ class EscalateProcessor:
         self._scopes: set[Scope] = set()
         self._stores: Stores | None = None
         self._swept_at = 0.0
+        self._unswept: list[tuple[Scope, list[str]]] = []  # the plates a sweep in progress has yet to see
         self.inbox_partitions: int | None = None  # learnt by start: None forwards every read
         self.outcomes: dict[str, Any] = hit_rates([])  # a snapshot the web thread reads whole
 
@@ -404,19 +405,21 @@ class EscalateProcessor:
 
     # ---- timers --------------------------------------------------------------------------------
     def tick(self, ctx: Context) -> None:
-        rules = self.rules
-        if self.zone is None or ctx.now - self._swept_at < self.settings.sweep_s:
+        if self.zone is None:
             return
+        if not self._unswept and ctx.now - self._swept_at >= self.settings.sweep_s:
+            self._start_sweep(ctx)
+        if self._unswept:
+            self._sweep_vehicles(ctx, self.settings.sweep_chunk)
+
+    def _start_sweep(self, ctx: Context) -> None:
+        """Every ``sweep_s``: note the plates to look at, sweep convoys and expire operations (few)."""
+        rules = self.rules
         self._swept_at = ctx.now
-        for scope in list(self._scopes):
+        for scope in sorted(self._scopes):
             if rules is not None:
-                cutoff = ctx.now - horizon_s(rules)
-                store = ctx.store(_STORE, scope)
-                for plate, state in list(store.items()):
-                    agreed = [a["expires"] for a in state.agreements.values() if a["expires"] > ctx.now]
-                    if max(state.newest, *state.fired.values(), 0.0) < cutoff and not agreed:
-                        store.delete(plate)
-                self._sweep_convoys(ctx, scope, cutoff)
+                self._unswept.append((scope, list(ctx.store(_STORE, scope))))
+                self._sweep_convoys(ctx, scope, ctx.now - horizon_s(rules))
             # operations expire even when the zone dropped its rules since they opened
             ops = ctx.store(_OPS, scope)
             for op_id, value in list(ops.items()):
@@ -427,6 +430,34 @@ class EscalateProcessor:
                     self._count(ctx, scope, value["operation"]["trigger"], EXPIRED, {})
                 else:
                     ctx.after_commit(self._refresh)
+
+    def _sweep_vehicles(self, ctx: Context, budget: int) -> None:
+        """Look at up to ``budget`` plates of the sweep in progress and delete those whose reads and marks
+        all left every window: a sweep of a million plates in one tick stalled the loop ~6.5 s
+        (bench_hotpath.py --escalate, 2026-12-06), so it is spread over ticks, ~20,000 plates (~80 ms)
+        each. A plate read again meanwhile is judged as it is then; a scope given up is skipped."""
+        rules = self.rules
+        if rules is None:
+            self._unswept.clear()
+            return
+        cutoff = ctx.now - horizon_s(rules)
+        while self._unswept and budget > 0:
+            scope, plates = self._unswept[-1]
+            if scope not in self._scopes:
+                self._unswept.pop()
+                continue
+            store = ctx.store(_STORE, scope)
+            while plates and budget > 0:
+                plate = plates.pop()
+                budget -= 1
+                state: VehicleState | None = store.get(plate)
+                if state is None:
+                    continue
+                agreed = [a["expires"] for a in state.agreements.values() if a["expires"] > ctx.now]
+                if max(state.newest, *state.fired.values(), 0.0) < cutoff and not agreed:
+                    store.delete(plate)
+            if not plates:
+                self._unswept.pop()
 
     def _sweep_convoys(self, ctx: Context, scope: Scope, cutoff: float) -> None:
         passes, pairs = ctx.store(_PASSES, scope), ctx.store(_CONVOYS, scope)

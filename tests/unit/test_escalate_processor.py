@@ -93,6 +93,27 @@ def test_two_reads_too_far_apart_open_one_operation_and_the_plate_is_swept_later
     assert "川A12345" not in stores.get("vehicles", (CAT.escalate_inbox, 0))
 
 
+def test_a_sweep_of_more_plates_than_a_tick_may_look_at_is_spread_over_ticks() -> None:
+    p, stores = processor()
+    p.settings = p.settings.model_copy(update={"sweep_chunk": 2})
+    t = datetime.now(UTC) - timedelta(minutes=30)
+    reads = []
+    for i in range(5):
+        data = hit_data(event_id=_uuid(), region="510000", checkpoint_id="CD-1", plate=f"川A1234{i}")
+        reads.append(Record(CAT.in_hits("510000"), orjson.dumps({**data, "pass_time": t.isoformat()})))
+    forwarded = turn(p, stores, reads, time.time())
+    turn(p, stores, [Record(CAT.escalate_inbox, o.value, i, 0, o.key) for i, o in enumerate(forwarded)], 0)
+    vehicles = stores.get("vehicles", (CAT.escalate_inbox, 0))
+    assert len(vehicles) == 5
+
+    later = time.time() + 2 * 3600  # every read left the window
+    left = []
+    for k in range(4):
+        turn(p, stores, [], later + k)
+        left.append(len(vehicles))
+    assert left == [3, 1, 0, 0]  # two plates a tick, then the sweep is over until sweep_s has passed
+
+
 def _opened(p: EscalateProcessor, stores: Stores, now: float) -> tuple[str, Record]:
     """A cloned-plate operation opened (owner 500000), and the inbox record that keeps it by id."""
     t = datetime.fromtimestamp(now, UTC) - timedelta(minutes=30)
