@@ -25,15 +25,16 @@ than ``slice_keys`` keys per tick, so a store of millions never stalls the loop.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from streams.control.config import RetentionPolicy
 from streams.control.partition import Partition
 from streams.control.watchlist.logic import ACTIVE
 from streams.runtime import Context, Scope
+from streams.runtime.sweep import Sweep
 
-__all__ = ["Retention", "Sweep", "stale"]
+__all__ = ["SWEPT", "Retention", "stale"]
 
 
 def stale(
@@ -62,24 +63,6 @@ def stale(
 SWEPT = ("deliveries", "entries", "alerts", "threads", "requests")
 
 
-class Sweep:
-    """One pass over one partition's stores: each store's keys are listed when the pass reaches it."""
-
-    def __init__(self, stores: Mapping[str, Mapping[str, Any]]) -> None:
-        self._todo: Iterator[tuple[str, str]] = ((name, key) for name in SWEPT for key in list(stores[name]))
-        self.done = False
-
-    def take(self, count: int) -> list[tuple[str, str]]:
-        """Up to ``count`` (store, key) pairs still to look at; ``done`` once none are left."""
-        out: list[tuple[str, str]] = []
-        for item in self._todo:
-            out.append(item)
-            if len(out) >= count:
-                return out
-        self.done = True
-        return out
-
-
 class Retention:
     """The passes of one worker: started every ``every_s``, advanced a slice per tick (loop thread)."""
 
@@ -96,7 +79,7 @@ class Retention:
         policy = self.policy
         if not self._sweeps and ctx.now - self._started >= policy.every_s:
             self._started = ctx.now
-            self._sweeps = {scope: Sweep({n: ctx.store(n, scope) for n in SWEPT}) for scope in parts}
+            self._sweeps = {scope: Sweep({n: ctx.store(n, scope) for n in SWEPT}, SWEPT) for scope in parts}
         forgotten: Counter[str] = Counter()
         budget = policy.slice_keys
         for scope, sweep in list(self._sweeps.items()):

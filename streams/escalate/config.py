@@ -19,10 +19,11 @@ class EscalateSettings(BaseModel):
         description="The stream loop: Kafka, namespace, worker id, batches, deadlines, web port.",
     )
     sweep_s: float = Field(
-        60.0,
+        300.0,
         gt=0,
-        description="How often plates whose reads all fell out of every rule's window are deleted "
-        "from the state (wall clock).",
+        description="How often a pass starts over the state to delete the plates whose reads all fell "
+        "out of every rule's window, and the operations expired (wall clock). Windows are hours long: a "
+        "plate kept five minutes more costs little, a pass over millions of plates costs CPU.",
     )
     sweep_chunk: int = Field(
         20_000,

@@ -72,10 +72,11 @@ from streams.escalate.intake import (
 )
 from streams.escalate.metrics import EscalateMetrics, escalate_metrics
 from streams.escalate.operations import build_operation, deliver
-from streams.escalate.rules import VEHICLE_CODEC, Firing, VehicleState, horizon_s, observe
+from streams.escalate.rules import VEHICLE_CODEC, Firing, VehicleState, horizon_s, observe, stale
 from streams.escalate.seen import Seen
 from streams.escalate.temporary import TEMP, InForce, accept, end_records, flow, flow_outputs, plate_records
 from streams.runtime import ClientFactory, Context, GlobalTables, InRecord, Scope, Stores, StoreSpec
+from streams.runtime.sweep import Sweep
 from streams.runtime.tables import newer_zone
 
 __all__ = ["EscalateProcessor"]
@@ -105,7 +106,7 @@ class EscalateProcessor:
         self._scopes: set[Scope] = set()
         self._stores: Stores | None = None
         self._swept_at = 0.0
-        self._unswept: list[tuple[Scope, list[str]]] = []  # the plates a sweep in progress has yet to see
+        self._sweeps: dict[Scope, Sweep] = {}  # the passes over the plates in progress, a slice a tick
         self.inbox_partitions: int | None = None  # learnt by start: None forwards every read
         self.outcomes: dict[str, Any] = hit_rates([])  # a snapshot the web thread reads whole
 
@@ -407,9 +408,9 @@ class EscalateProcessor:
     def tick(self, ctx: Context) -> None:
         if self.zone is None:
             return
-        if not self._unswept and ctx.now - self._swept_at >= self.settings.sweep_s:
+        if not self._sweeps and ctx.now - self._swept_at >= self.settings.sweep_s:
             self._start_sweep(ctx)
-        if self._unswept:
+        if self._sweeps:
             self._sweep_vehicles(ctx, self.settings.sweep_chunk)
 
     def _start_sweep(self, ctx: Context) -> None:
@@ -418,7 +419,7 @@ class EscalateProcessor:
         self._swept_at = ctx.now
         for scope in sorted(self._scopes):
             if rules is not None:
-                self._unswept.append((scope, list(ctx.store(_STORE, scope))))
+                self._sweeps[scope] = Sweep({_STORE: ctx.store(_STORE, scope)}, (_STORE,))
                 self._sweep_convoys(ctx, scope, ctx.now - horizon_s(rules))
             # operations expire even when the zone dropped its rules since they opened
             ops = ctx.store(_OPS, scope)
@@ -432,32 +433,30 @@ class EscalateProcessor:
                     ctx.after_commit(self._refresh)
 
     def _sweep_vehicles(self, ctx: Context, budget: int) -> None:
-        """Look at up to ``budget`` plates of the sweep in progress and delete those whose reads and marks
+        """Look at up to ``budget`` plates of the sweeps in progress and delete those whose reads and marks
         all left every window: a sweep of a million plates in one tick stalled the loop ~6.5 s
-        (bench_hotpath.py --escalate, 2026-12-06), so it is spread over ticks, ~20,000 plates (~80 ms)
-        each. A plate read again meanwhile is judged as it is then; a scope given up is skipped."""
+        (bench_hotpath.py --escalate, 2026-12-06), so it is spread over ticks, ``sweep_chunk`` plates
+        each. A plate read again meanwhile is judged as it is then; a scope given up is dropped."""
         rules = self.rules
         if rules is None:
-            self._unswept.clear()
+            self._sweeps.clear()
             return
-        cutoff = ctx.now - horizon_s(rules)
-        while self._unswept and budget > 0:
-            scope, plates = self._unswept[-1]
+        now, cutoff = ctx.now, ctx.now - horizon_s(rules)
+        for scope, sweep in list(self._sweeps.items()):
+            if budget <= 0:
+                break
             if scope not in self._scopes:
-                self._unswept.pop()
+                del self._sweeps[scope]
                 continue
+            items = sweep.take(budget)
+            budget -= len(items)
             store = ctx.store(_STORE, scope)
-            while plates and budget > 0:
-                plate = plates.pop()
-                budget -= 1
+            for _, plate in items:
                 state: VehicleState | None = store.get(plate)
-                if state is None:
-                    continue
-                agreed = [a["expires"] for a in state.agreements.values() if a["expires"] > ctx.now]
-                if max(state.newest, *state.fired.values(), 0.0) < cutoff and not agreed:
+                if state is not None and stale(state, now, cutoff):
                     store.delete(plate)
-            if not plates:
-                self._unswept.pop()
+            if sweep.done:
+                del self._sweeps[scope]
 
     def _sweep_convoys(self, ctx: Context, scope: Scope, cutoff: float) -> None:
         passes, pairs = ctx.store(_PASSES, scope), ctx.store(_CONVOYS, scope)

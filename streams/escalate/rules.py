@@ -18,7 +18,7 @@ from schemas.operation import EscalationTrigger
 from streams.escalate.geo import Sites, road_km
 from streams.escalate.seen import Seen
 
-__all__ = ["MAX_COMPARED", "VEHICLE_CODEC", "Firing", "VehicleState", "observe"]
+__all__ = ["MAX_COMPARED", "VEHICLE_CODEC", "Firing", "VehicleState", "observe", "stale"]
 
 #: the reads of one plate nearest in time a new read is compared with (a placeholder plate on many cars
 #: must not make each read cost the square of the plate's traffic)
@@ -96,6 +96,14 @@ def horizon_s(rules: EscalationRules) -> float:
     if rules.convoy is not None:
         spans.append(rules.convoy.window_s)
     return max(spans)
+
+
+def stale(state: VehicleState, now: float, cutoff: float) -> bool:
+    """Whether the plate of ``state`` may be forgotten: every read and mark left every window (pass time
+    before ``cutoff``) and no temporary agreement on it is in force at ``now``."""
+    if state.newest >= cutoff or any(until >= cutoff for until in state.fired.values()):
+        return False
+    return not any(a["expires"] > now for a in state.agreements.values())
 
 
 def observe(

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from schemas.acks import Outcome
 from schemas.codec import encode
 from streams.control.config import RetentionPolicy
-from streams.control.retention import Sweep, stale
+from streams.control.retention import SWEPT, stale
+from streams.runtime.sweep import Sweep
 from tests.support.control_harness import Harness
 from tests.unit.models_factories import approval_data, entry_data, match_delivery, place, withdraw, zone_alert
 from tests.unit.test_control_processor import ZONE, announce, answer, watch
@@ -50,7 +51,7 @@ def test_a_sweep_lists_each_store_when_it_reaches_it_and_ends() -> None:
     stores: dict[str, dict[str, object]] = {"deliveries": {"a": 1, "b": 2}, "entries": {}, "alerts": {"m": 1}}
     stores["threads"] = {"t": 1}
     stores["requests"] = {"r": 1}
-    sweep = Sweep(stores)
+    sweep = Sweep(stores, SWEPT)
     assert sweep.take(1) == [("deliveries", "a")]
     stores["alerts"]["n"] = 2  # added before the pass reached the store: looked at
     assert sweep.take(10) == [

@@ -12,7 +12,7 @@ from schemas.escalation import (
     MultiRegionRule,
 )
 from schemas.operation import EscalationTrigger
-from streams.escalate.rules import Firing, VehicleState, horizon_s, observe
+from streams.escalate.rules import Firing, VehicleState, horizon_s, observe, stale
 from streams.escalate.seen import Seen
 
 T0 = 1_780_000_000.0
@@ -200,3 +200,13 @@ def test_a_read_row_round_trips_every_field() -> None:
     s = Seen("e", PLATE, "blue", "510000", "CD-1", T0, "entry", "510000", "stolen_vehicle", "high", False)
     assert Seen.from_row(s.row()) == s
     assert len(s.row()) == len(Seen.__dataclass_fields__)
+
+
+def test_a_plate_is_stale_only_when_every_read_mark_and_agreement_is_over() -> None:
+    old = Seen(str(uuid.uuid4()), "川A12345", "blue", "510000", "CD-1", 1_000.0)
+    assert stale(VehicleState(hits=[old]), now=9_000.0, cutoff=2_000.0)
+    assert not stale(VehicleState(hits=[old]), now=9_000.0, cutoff=1_000.0)  # at the cutoff: kept
+    assert not stale(VehicleState(hits=[old], fired={"cloned_plate|blue": 2_500.0}), 9_000.0, 2_000.0)
+    in_force = {"op": {"expires": 9_500.0}}
+    assert not stale(VehicleState(hits=[old], agreements=in_force), 9_000.0, 2_000.0)
+    assert stale(VehicleState(hits=[old], agreements=in_force), 10_000.0, 2_000.0)
