@@ -159,9 +159,9 @@ class CloneThread:
     def stop(self) -> None:
         self._stop.set()
 
-    def missing(self, seen: dict[str, tuple[float, float]]) -> int:
-        """Scenarios sent whose operation has not been received yet."""
-        return sum(1 for p in list(self.plates) if p not in seen)
+    def missing(self, seen: dict[str, tuple[float, float]]) -> list[str]:
+        """The plates of the scenarios sent whose operation has not been received yet."""
+        return [p for p in list(self.plates) if p not in seen]
 
     def result(self, seen: dict[str, tuple[float, float]]) -> dict[str, Any]:
         """Read-to-escalation of every scenario (ms), how many were found, the worker's CPU share."""
@@ -178,7 +178,7 @@ class CloneThread:
             "read_to_escalation_ms": {k: round(v, 1) for k, v in percentiles(ms, (50, 99)).items()},
             # which scenarios, to find in the workers' logs (--keep)
             "slowest_ms": {plate: round(v, 1) for plate, v in slowest},
-            "missing": [p for p in self.plates if p not in by_plate],
+            "missing": self.missing(seen),
             "records_read": self.escalator.total("rax_runtime_records_total") - self.hits0,
             "escalate_cpu_utilisation": round(busy, 3),
         }

@@ -93,7 +93,7 @@ def phase_latency(
                 clones.stop()
             if done and workers.total("rax_hotpath_hits_total") >= hits_before + sent:
                 caught_up = now
-        waiting = clones is not None and clones.missing(escalations) > 0 and now - (caught_up or now) < 60
+        waiting = clones is not None and bool(clones.missing(escalations)) and now - (caught_up or now) < 60
         if caught_up is not None and not msgs and now - caught_up > 2.0 and not waiting:
             break  # every delivery was committed before `caught_up`: 2 s to read them is plenty
         if not workers.alive():
