@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from schemas.codec import decode_fast
 from schemas.hits import CheckpointHit
 from schemas.lean_json import json_object, utc_time
-from schemas.plates import PlateError, read_plate
+from schemas.plates import PlateError, normalised_ordinary, read_plate
 from schemas.regions import registry
 from schemas.vocab import PlateColour
 
@@ -60,6 +60,7 @@ class HitView(NamedTuple):
     received_at: datetime | None
     pass_s: float  # pass_time.timestamp(): the hot path's event time
     record: dict[str, Any] | CheckpointHit  # the parsed record, or the model when the model decoded it
+    conforms: bool  # the plate keeps every issuing rule (the model's ``conforms``, derived from the plate)
 
     def model(self) -> CheckpointHit:
         """The hit as ``decode`` returns it (built on each call: the caller keeps it)."""
@@ -91,17 +92,21 @@ def _known_region(region: str) -> bool:
 
 def _normalised_plate(plate: str) -> bool:
     """True when ``plate`` is a read plate in its normalised form (what the model keeps unchanged)."""
-    if not 0 < len(plate) <= 16 or plate.strip() != plate:
-        return False
-    try:
-        read = read_plate(plate)
-    except PlateError:
-        return False
-    if read.text != plate:
-        return False
+    if normalised_ordinary(plate):  # most plates, each met once or twice: one regex, no parse
+        conforms = True
+    else:
+        if not 0 < len(plate) <= 16 or plate.strip() != plate:
+            return False
+        try:
+            read = read_plate(plate)
+        except PlateError:
+            return False
+        if read.text != plate:
+            return False
+        conforms = read.conforms
     if len(_plates) >= _PLATE_CACHE:
         _plates.clear()
-    _plates[plate] = read.conforms
+    _plates[plate] = conforms
     return True
 
 
@@ -169,8 +174,10 @@ def lean_hit(data: object) -> HitView | None:
         type(received_at) is not str or (received := utc_time(received_at)) is None
     ):
         return None
+    conforms = _plates[plate]  # kept by the plate's check above (or an earlier hit's): read once
     return _new(
-        HitView, (event_id, region, checkpoint_id, plate, colour, passed, received, passed.timestamp(), obj)
+        HitView,
+        (event_id, region, checkpoint_id, plate, colour, passed, received, passed.timestamp(), obj, conforms),
     )
 
 
@@ -187,6 +194,7 @@ def view_of(hit: CheckpointHit) -> HitView:
         hit.received_at,
         hit.pass_time.timestamp(),
         hit,
+        hit.conforms,
     )
 
 

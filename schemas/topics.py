@@ -160,7 +160,7 @@ class Catalogue:
 
     def parse_region_topic(self, topic: str) -> tuple[str, TopicKind] | None:
         """The region and kind of a per-region topic name, or None for any other topic."""
-        return _parse_region_topic(self.in_prefix, self.out_prefix, topic)
+        return _parse_region_topic(self.namespace, topic)
 
     # ---- shared topics -----------------------------------------------------------------------
     @property
@@ -339,8 +339,10 @@ DEFAULT = Catalogue("rax")
 
 
 @lru_cache(maxsize=4096)
-def _parse_region_topic(in_prefix: str, out_prefix: str, topic: str) -> tuple[str, TopicKind] | None:
-    """``Catalogue.parse_region_topic``, cached: asked for every record, of a few hundred topic names."""
+def _parse_region_topic(namespace: str, topic: str) -> tuple[str, TopicKind] | None:
+    """``Catalogue.parse_region_topic``, cached: asked for every record, of a few hundred topic names
+    (keyed by the namespace, not its prefixes: formatting them cost as much as the look-up)."""
+    in_prefix, out_prefix = f"{namespace}.in.", f"{namespace}.out."
     if topic.startswith(in_prefix):
         region, _, suffix = topic[len(in_prefix) :].partition(".")
         if _REGION_RE.fullmatch(region) and suffix in {k.value for k in IN_KINDS}:

@@ -59,6 +59,7 @@ from schemas.plates.normalise import (
     check_plate,
     entry_warnings,
     normalise_plate,
+    normalised_ordinary,
     plate_key,
     read_plate,
 )
@@ -75,6 +76,7 @@ __all__ = [
     "entry_warnings",
     "issuer_of",
     "normalise_plate",
+    "normalised_ordinary",
     "plate_key",
     "read_plate",
 ]

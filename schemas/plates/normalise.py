@@ -12,9 +12,17 @@ from typing import Final, TypedDict
 
 from schemas.plates.chars import canonical, nfkc
 from schemas.plates.model import Plate, PlateError, PlateIssuer, PlateKind, PlateRule, Strictness, issuer_of
-from schemas.plates.validate import Parsed, parse
+from schemas.plates.validate import ORDINARY, Parsed, parse
 
-__all__ = ["PlateCheck", "check_plate", "entry_warnings", "normalise_plate", "plate_key", "read_plate"]
+__all__ = [
+    "PlateCheck",
+    "check_plate",
+    "entry_warnings",
+    "normalise_plate",
+    "normalised_ordinary",
+    "plate_key",
+    "read_plate",
+]
 
 #: raw input longer than this is rejected before NFKC (which can make text longer)
 _MAX_RAW_LENGTH: Final = 64
@@ -75,6 +83,18 @@ def _check_issuer(plate: Plate, stated: PlateIssuer | None) -> None:
 def read_plate(raw: str) -> Plate:
     """``normalise_plate(raw, Strictness.READ)``: the plate of a camera read; raises PlateError."""
     return normalise_plate(raw, Strictness.READ)
+
+
+def normalised_ordinary(text: str) -> bool:
+    """Whether ``text`` is an ordinary mainland plate in normalised form that keeps every issuing rule:
+    when true, ``read_plate(text)`` is that plate, unchanged and conforming (``tests/unit/test_plates.py``).
+
+    One regex instead of ``read_plate``'s NFKC, canonical form and parse (~0.3 µs against ~3 µs), for
+    decoders that meet millions of distinct plates a day, each once or twice, past any cache: the
+    characters the pattern allows (the province characters, digits, authority and serial letters) are
+    left alone by NFKC and by ``canonical``, and the parser's first step is this pattern.
+    """
+    return ORDINARY.fullmatch(text) is not None
 
 
 def plate_key(raw: str) -> str:

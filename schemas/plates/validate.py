@@ -46,7 +46,7 @@ _ARMED_POLICE_SERIAL: Final = re.compile(r"[0-9]{4,5}[A-HJ-NP-Z]?")
 _ARMED_POLICE_SHAPE: Final = re.compile(r"[0-9A-Z]{4,6}")
 # the common case in one regex: province, authority letter, 5 serial characters of which at most 2
 # letters; it accepts a subset of what parse_mainland accepts, with the same result, at a third of the cost
-_ORDINARY: Final = re.compile(
+ORDINARY: Final = re.compile(
     f"[{''.join(PROVINCES)}][A-HJ-NP-Z](?!(?:[0-9]*[A-HJ-NP-Z]){{3}})[A-HJ-NP-Z0-9]{{5}}"
 )
 
@@ -65,7 +65,7 @@ def parse(text: str, nfkc_text: str) -> Parsed:
         raise PlateError("empty plate")
     if len(text) > MAX_LENGTH:
         raise PlateError(f"too long for a plate: {len(text)} characters")
-    if _ORDINARY.fullmatch(text) is not None:
+    if ORDINARY.fullmatch(text) is not None:
         return Plate(text, PlateKind.ORDINARY, text[0]), None
     first = text[0]
     if first in PROVINCES:

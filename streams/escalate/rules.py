@@ -207,6 +207,11 @@ def _cloned(
         and abs(s.t - seen.t) <= rule.window_s
         and s.event_id != seen.event_id
     ]
+    # each track holds `corroborating_checkpoints` distinct reads, ``seen`` in one and the other read in
+    # the other: with fewer reads than that nothing can fire, and no distance need be computed (most
+    # plates are read once or twice in a window)
+    if len(near) + 1 < 2 * rule.corroborating_checkpoints:
+        return []
     near = sorted(near, key=lambda s: abs(s.t - seen.t))[:MAX_COMPARED]
     pairs: list[tuple[Seen, Seen]] | None = None  # the corroborating pairs: only once a read is apart
     for other in near:

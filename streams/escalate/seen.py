@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from schemas.hit_lean import HitView, plate_conforms
+from schemas.hit_lean import HitView
 from schemas.hits import CheckpointHit
 from schemas.matching import Match
 
 __all__ = ["Seen"]
 
 
-@dataclass(frozen=True, slots=True)
-class Seen:
+class Seen(NamedTuple):
     """A read of a plate at a checkpoint; ``entry_id`` and the entry facts are set for a match.
 
     ``trusted`` is false for a read the cloned-plate rule must not compare (low confidence, or a plate
     that breaks an issuing rule: a likely misread). Kept as a JSON row in the inbox and the stores.
+    A named tuple, not a frozen dataclass: one is built per read, at a quarter of the cost (0.4 µs
+    against 1.6), and its row is the tuple itself.
     """
 
     event_id: str
@@ -37,21 +37,8 @@ class Seen:
     def is_match(self) -> bool:
         return bool(self.entry_id)
 
-    def row(self) -> list[Any]:  # by hand: dataclasses.astuple deep-copies every field (~45 µs a read)
-        return [
-            self.event_id,
-            self.plate,
-            self.colour,
-            self.region,
-            self.checkpoint,
-            self.t,
-            self.entry_id,
-            self.owner,
-            self.category,
-            self.priority,
-            self.trusted,
-            self.blind,
-        ]
+    def row(self) -> list[Any]:
+        return list(self)
 
     @classmethod
     def from_row(cls, row: list[Any]) -> Seen:
@@ -85,7 +72,7 @@ class Seen:
             view.region,
             view.checkpoint_id,
             view.pass_s,
-            trusted=plate_conforms(view.plate) and not low,  # the model derives conforms so
+            trusted=view.conforms and not low,  # read with the plate by the decoder (the model's conforms)
         )
 
     @classmethod

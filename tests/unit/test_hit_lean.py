@@ -125,6 +125,7 @@ def outcome(raw: bytes) -> tuple[str, Any]:
 def assert_same_fields(view: HitView, hit: CheckpointHit) -> None:
     model = view_of(hit)
     assert view[:8] == model[:8]
+    assert view.conforms == model.conforms == hit.conforms
     assert view.pass_time.utcoffset() == timedelta(0)
     assert view.received_at is None or view.received_at.utcoffset() == timedelta(0)
 
@@ -273,6 +274,7 @@ def test_a_plates_conformity_is_the_models_whether_the_decoder_read_it_or_not() 
         assert plate_conforms(plate) == truth  # not read by the decoder yet: read now
         check(orjson.dumps(hit_data(plate=plate)))  # the decoder reads it (and remembers it if taken)
         assert plate_conforms(plate) == truth
-        assert read_hit(orjson.dumps(hit_data(plate=read_plate(plate).text))).model().conforms == truth
+        view = read_hit(orjson.dumps(hit_data(plate=read_plate(plate).text)))
+        assert (view.conforms, view.model().conforms) == (truth, truth)
         conforming += truth
     assert 0 < conforming < len(PLATES)  # both kinds were asked about

@@ -20,10 +20,13 @@ from schemas.plates import (
     entry_warnings,
     issuer_of,
     normalise_plate,
+    normalised_ordinary,
     read_plate,
 )
+from schemas.plates.chars import canonical, nfkc
 from schemas.plates.lookalikes import lookalikes_of
-from schemas.plates.validate import Parsed, parse, parse_mainland
+from schemas.plates.validate import ORDINARY, Parsed, parse, parse_mainland
+from schemas.plates.validate import PROVINCES as ACCEPTED_PROVINCES
 from streams.hotpath.confusion import class_key
 
 K = PlateKind
@@ -382,3 +385,26 @@ def test_serial_letters_beyond_two(prov: str, auth: str, letters: int, data: st.
             assert f"got {letters} in" in str(exc)
         else:
             raise AssertionError(f"{text} accepted as an entry")
+
+
+def test_the_characters_of_the_one_regex_ordinary_plate_are_left_alone_by_nfkc_and_canonical() -> None:
+    """Why ``normalised_ordinary`` may skip NFKC and ``canonical``: they change none of its characters."""
+    chars = "".join(ACCEPTED_PROVINCES) + LETTERS + DIGITS
+    assert nfkc(chars) == chars
+    assert canonical(chars) == chars
+
+
+@given(st.from_regex(ORDINARY, fullmatch=True))
+def test_a_text_the_one_regex_takes_is_the_ordinary_conforming_plate_read_plate_makes_of_it(
+    text: str,
+) -> None:
+    assert normalised_ordinary(text)
+    plate = read_plate(text)
+    assert (plate.text, plate.kind, plate.conforms, plate.corrected) == (text, K.ORDINARY, True, False)
+
+
+@given(st.one_of(any_plate.map(lambda g: g[0]), st.text(alphabet=LETTERS + DIGITS + "川粤港使 ", max_size=9)))
+def test_the_one_regex_never_takes_a_text_read_plate_would_change_or_doubt(text: str) -> None:
+    if normalised_ordinary(text):
+        plate = read_plate(text)
+        assert (plate.text, plate.conforms) == (text, True)
