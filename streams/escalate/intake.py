@@ -20,8 +20,8 @@ else dead-letters it).
 from __future__ import annotations
 
 from collections.abc import Container
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import orjson
 
@@ -108,10 +108,10 @@ def original(rec: InRecord) -> Record:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Taken:
+class Taken(NamedTuple):
     """A read taken in for stage 2: its inbox key, kind (None: a read by plate; ``PASS``: a watchlisted
-    pass by checkpoint), the read, and the match record it came from (a match by plate)."""
+    pass by checkpoint), the read, and the match record it came from (a match by plate). A named tuple:
+    one is built per read."""
 
     key: bytes
     seen: Seen

@@ -97,6 +97,7 @@ class EscalateProcessor:
     ) -> None:
         self.settings = settings
         self.cat = Catalogue(settings.runtime.namespace)
+        self._inbox = self.cat.escalate_inbox  # asked per read: formatted once
         self.metrics: EscalateMetrics = escalate_metrics(registry or CollectorRegistry())
         self.zone: Zone | None = None
         self.zone_revision = 0
@@ -220,8 +221,9 @@ class EscalateProcessor:
         partition's store: one hop less), else forward it there."""
         # the key as the inbox holds it (its token when sealed at rest), so that a read decided here and
         # one the partitioner places land in one partition
-        part = self.inbox_partition(ctx.wire_key(self.cat.escalate_inbox, t.key))
-        scope = (self.cat.escalate_inbox, part) if part is not None else None
+        inbox = self._inbox
+        part = self.inbox_partition(ctx.wire_key(inbox, t.key))
+        scope = (inbox, part) if part is not None else None
         if scope is None or scope not in self._scopes:
             ctx.out.append(t.record(self.cat, part))
         elif t.kind is None:
@@ -249,8 +251,8 @@ class EscalateProcessor:
         if seen.is_match and state.agreements:
             self._flow(match, state, zone, ctx)
         store[seen.plate] = state  # logged: a state changed in place is written at the commit
-        # a plate a blind entry matched: whatever it opens (a cloned plate too) is sealed to everyone
-        self._open(firings, zone, rules, ctx, blind=any(m.blind for m in state.matches))
+        if firings:  # a plate a blind entry matched: whatever it opens (a clone too) is sealed to everyone
+            self._open(firings, zone, rules, ctx, blind=any(m.blind for m in state.matches))
 
     def _flow(self, raw: bytes | None, state: VehicleState, zone: Zone, ctx: Context) -> None:
         """A match on a plate under operations' temporary agreements: to their members too."""

@@ -50,8 +50,8 @@ class VehicleState:
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "h": [s.row() for s in self.hits],
-            "m": [s.row() for s in self.matches],
+            "h": [list(s) for s in self.hits],  # Seen.row, without a call per read
+            "m": [list(s) for s in self.matches],
             "f": self.fired,
         }
         if self.agreements:
@@ -111,8 +111,10 @@ def observe(
 ) -> list[Firing]:
     """Add ``seen`` to ``state`` (once per event id and kind), drop what is too old, return what fires."""
     kept = state.matches if seen.is_match else state.hits
-    if any(s.event_id == seen.event_id and s.entry_id == seen.entry_id for s in kept):
-        return []  # a re-sent hit, or the same match read twice
+    event_id, entry_id = seen.event_id, seen.entry_id
+    for s in kept:
+        if s.event_id == event_id and s.entry_id == entry_id:
+            return []  # a re-sent hit, or the same match read twice
     kept.append(seen)
     if len(kept) > 1 and (kept[-2].t, kept[-2].event_id) > (seen.t, seen.event_id):
         kept.sort(key=lambda s: (s.t, s.event_id))  # most reads come in pass-time order: no sort
