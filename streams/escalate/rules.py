@@ -215,9 +215,17 @@ def _cloned(
     if len(near) + 1 < 2 * rule.corroborating_checkpoints:
         return []
     near = sorted(near, key=lambda s: abs(s.t - seen.t))[:MAX_COMPARED]
+    apart = [_apart(s, seen, rule, sites) for s in near]
+    # ``seen``'s own track grows only by reads one car could have made with it, at other checkpoints:
+    # without enough of them nothing can fire, and no pair of the others need be looked at
+    consistent = sum(
+        1 for s, far in zip(near, apart, strict=True) if not far and s.checkpoint != seen.checkpoint
+    )
+    if consistent + 1 < rule.corroborating_checkpoints or not any(apart):
+        return []
     pairs: list[tuple[Seen, Seen]] | None = None  # the corroborating pairs: only once a read is apart
-    for other in near:
-        if not _apart(other, seen, rule, sites):
+    for other, far in zip(near, apart, strict=True):
+        if not far:
             continue
         if pairs is None:
             pairs = [(a, b) for i, a in enumerate(near) for b in near[i + 1 :] if _apart(a, b, rule, sites)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from schemas.hit_lean import HitView
 from schemas.hits import CheckpointHit
@@ -61,8 +61,8 @@ class Seen(NamedTuple):
     def of_view(cls, view: HitView, min_confidence: float) -> Seen:
         """``of_hit`` of a lean view (``schemas.hit_lean``): the model is not built for a plain read."""
         record = view.record
-        if isinstance(record, CheckpointHit):
-            return cls.of_hit(record, min_confidence)
+        if type(record) is not dict:  # the model (not isinstance: pydantic's metaclass makes it dear)
+            return cls.of_hit(cast(CheckpointHit, record), min_confidence)
         confidence = record.get("confidence")
         low = confidence is not None and confidence < min_confidence
         return cls(

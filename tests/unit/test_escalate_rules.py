@@ -26,6 +26,8 @@ SITES = {
         CheckpointSite(checkpoint_id="CQ-1", lat=29.56, lon=106.55),  # 重庆, ~270 km away
         CheckpointSite(checkpoint_id="CD-2", lat=30.70, lon=104.10),  # 成都, ~5 km from CD-1
         CheckpointSite(checkpoint_id="CQ-2", lat=29.60, lon=106.50),  # 重庆, ~7 km from CQ-1
+        CheckpointSite(checkpoint_id="MY-1", lat=31.47, lon=104.68),  # 绵阳, ~110 km from 成都
+        CheckpointSite(checkpoint_id="NC-1", lat=30.84, lon=106.11),  # 南充, ~200 km from 成都
     )
 }
 
@@ -177,6 +179,13 @@ def test_uncorroborated_clone_near_misses() -> None:
     assert (
         run(CORROBORATED, [read("CD-1", 0), read("CQ-1", 600), read("CQ-1", 700), read("CD-2", 900)])[0] == []
     )
+    # four reads minutes apart, each too far from every other: four vehicles seen once each (a plate on
+    # many cars, or misreads), no track of two reads on either side
+    four = [read("CD-1", 0), read("CQ-1", 60), read("MY-1", 120), read("NC-1", 180)]
+    assert run(CORROBORATED, four)[0] == []
+    assert run(CORROBORATED, [*four, read("CD-2", 1800)])[0] == []  # 成都's car read again: one track of two
+    fired, _ = run(CORROBORATED, [*four, read("CD-2", 1800), read("CQ-2", 1900)])  # and 重庆's: two tracks
+    assert [f.trigger for f in fired] == [EscalationTrigger.CLONED_PLATE]
     # a far read consistent with both of the other vehicle's reads corroborates nothing
     assert run(CORROBORATED, [read("CD-1", 0), read("CQ-1", 600), read("CQ-2", 4 * 3600)])[0] == []
 
