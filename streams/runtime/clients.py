@@ -128,7 +128,9 @@ class ClientFactory:
             "topic.metadata.refresh.interval.ms": 5000,
             # librdkafka's 50 MB default, decompressed per partition, cost ~600 MB behind a backlog
             "fetch.max.bytes": 8 * 1024 * 1024,
-            "queued.max.messages.kbytes": 64 * 1024,
+            # the prefetched queue (all partitions): 16 MB is ~7 batches of 5,000 hits, and behind a
+            # backlog every queued MB is resident (64 MB until 2026-12-07)
+            "queued.max.messages.kbytes": 16 * 1024,
             # the broker answers a fetch once 64 KiB are there or 20 ms have passed, not at every new
             # record: at 10,000 records/s over 48 partitions, librdkafka's defaults (1 byte, 500 ms)
             # made each consumer cost the broker ~0.25 of a core in fetches, these ~0.02 (docs/runtime.md)
