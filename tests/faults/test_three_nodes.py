@@ -27,9 +27,19 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
         cluster.stop()
 
 
-def _leader_of(settings: KafkaSettings, topic: str) -> int:
-    md = ClientFactory(settings, "test-admin").admin().list_topics(topic, timeout=10)
-    return int(md.topics[topic].partitions[0].leader)
+def _leader_of(settings: KafkaSettings, topic: str, timeout: float = 30.0) -> int:
+    """The leader of the topic's partition 0, once the broker asked knows it: on three nodes a topic
+    just created may show no partitions, or no leader, in the first metadata answers."""
+    admin = ClientFactory(settings, "test-admin").admin()
+    deadline = time.monotonic() + timeout
+    while True:
+        meta = admin.list_topics(topic, timeout=10).topics.get(topic)
+        part = meta.partitions.get(0) if meta is not None and meta.error is None else None
+        if part is not None and part.leader >= 0:
+            return int(part.leader)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no leader of {topic}[0] known after {timeout:g} s: {meta}")
+        time.sleep(0.2)
 
 
 def test_killed_broker_loses_nothing_acked(cluster: LocalCluster, tmp_path: Path) -> None:
