@@ -41,7 +41,7 @@ from schemas.plates import PlateError, normalised_ordinary, read_plate
 from schemas.regions import registry
 from schemas.vocab import PlateColour
 
-__all__ = ["HitView", "lean_hit", "plate_conforms", "read_hit", "read_hit_model", "view_of"]
+__all__ = ["HitView", "lean_hit", "read_hit", "read_hit_model", "view_of"]
 
 
 class HitView(NamedTuple):
@@ -108,13 +108,6 @@ def _normalised_plate(plate: str) -> bool:
         _plates.clear()
     _plates[plate] = conforms
     return True
-
-
-def plate_conforms(plate: str) -> bool:
-    """Whether a normalised read plate keeps every issuing rule: known from reading the hit that carried
-    it (the decoder read the plate already), else read now."""
-    known = _plates.get(plate)
-    return read_plate(plate).conforms if known is None else known
 
 
 def lean_hit(data: object) -> HitView | None:
