@@ -141,9 +141,19 @@ def _stat_cpu(path: str) -> tuple[str, float]:
     return name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
-def thread_cpu_seconds(pid: int) -> dict[str, float]:
+def _runqueue_wait(path: str) -> float:
+    """Seconds a task has waited on a run queue, runnable but not running (``/proc/…/schedstat``)."""
+    try:
+        with open(path, encoding="ascii") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def thread_cpu_seconds(pid: int, *, waited: bool = False) -> dict[str, float]:
     """User + system CPU seconds so far of each thread of ``pid``, summed by thread name (librdkafka
-    names its threads ``rdk:main``, ``rdk:broker1`` …; Python's are named after the program)."""
+    names its threads ``rdk:main``, ``rdk:broker1`` …; Python's are named after the program).
+    ``waited``: instead, the seconds each waited for a CPU while runnable (the machine's contention)."""
     out: dict[str, float] = {}
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
@@ -151,6 +161,8 @@ def thread_cpu_seconds(pid: int) -> dict[str, float]:
         return out
     for tid in tasks:
         name, seconds = _stat_cpu(f"/proc/{pid}/task/{tid}/stat")
+        if waited:
+            seconds = _runqueue_wait(f"/proc/{pid}/task/{tid}/schedstat")
         if name:
             out[name] = out.get(name, 0.0) + seconds
     return out

@@ -80,6 +80,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="run the escalate processor beside the hot path (clone rule on every read) and time "
         "cloned-plate scenarios from read to operation delivered",
     )
+    p.add_argument(
+        "--escalate-nice",
+        type=int,
+        default=0,
+        help="with --escalate: run the escalate worker at this lower CPU priority (its --nice)",
+    )
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument(
         "--out",

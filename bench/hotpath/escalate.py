@@ -20,7 +20,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.common import metric_total, percentiles, proc_cpu_seconds, scrape
+from bench.common import metric_total, percentiles, proc_cpu_seconds, scrape, thread_cpu_seconds
 from bench.hotpath.clients import make_producer
 from bench.hotpath.procs import Run
 from bench.hotpath.records import hit_record
@@ -87,7 +87,7 @@ class Escalator:
     def start(self) -> None:
         cmd = [sys.executable, "-m", "ops.cli", "-v", "run", "escalate", "--bootstrap", self.run.bootstrap]
         cmd += ["--namespace", self.run.cat.namespace, "--worker-id", "bench-e0"]
-        cmd += ["--web-port", str(self.port)]
+        cmd += ["--web-port", str(self.port), "--nice", str(self.run.args.escalate_nice)]
         self.proc = self.run.spawn("escalate", cmd)
 
     def alive(self) -> bool:
@@ -129,12 +129,17 @@ def escalate_catch_up(run: Run, escalator: Escalator) -> dict[str, float]:
         time.sleep(0.5)
     cpu = escalator.cpu_seconds()
     read = escalator.total("rax_runtime_records_total")
+    threads = thread_cpu_seconds(escalator.proc.pid) if escalator.proc is not None else {}
     return {
         "seconds_behind_the_hot_path": round(time.monotonic() - started, 1),
         "records_read": read,
         "cpu_seconds": round(cpu, 1),
         "cpu_us_per_hit": round(cpu / max(run.world.hits, 1) * 1e6, 1),
         "operations": escalator.total("rax_escalate_operations_total"),
+        # since the worker started (its start-up is a small part): where the CPU goes, by thread
+        "cpu_us_per_hit_by_thread": {
+            name: round(t / max(run.world.hits, 1) * 1e6, 1) for name, t in sorted(threads.items()) if t > 0
+        },
     }
 
 

@@ -143,6 +143,10 @@ def print_report(result: dict[str, Any]) -> None:
             f"scenarios escalated, read-to-escalation p50 {ems.get('p50')} ms, p99 {ems.get('p99')} ms, "
             f"escalate CPU {esc['phase_3']['escalate_cpu_utilisation']:.0%} of a core"
         )
+        key = "worker_0_runqueue_wait_us_per_hit_by_thread"
+        alone, beside = (tp[row].get(key, {}) for row in ("hot path", "hot path + escalate"))
+        waits = (f"{n} {alone.get(n, 0):.1f} -> {beside.get(n, 0):.1f}" for n in sorted({*alone, *beside}))
+        print("  worker 0 waited for a CPU (µs per hit), alone -> beside escalate:", ", ".join(waits))
     if "protection" in result:
         pr = result["protection"]
         print(

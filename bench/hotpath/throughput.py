@@ -52,6 +52,7 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
     print(f"  watchlist loaded in {loads} (from process start)", flush=True)
     spy = start_py_spy(run, workers.procs[0].pid, "throughput") if args.py_spy else None
     threads_before = thread_cpu_seconds(workers.procs[0].pid)
+    waits_before = thread_cpu_seconds(workers.procs[0].pid, waited=True)
     try:
         progress, timing = timed(
             run,
@@ -66,12 +67,17 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
         stop_py_spy(spy)
     workers.sample_memory()
     threads_after = thread_cpu_seconds(workers.procs[0].pid)
+    waits_after = thread_cpu_seconds(workers.procs[0].pid, waited=True)
     hits = max(progress.done, 1)
-    by_thread = {  # worker 0's CPU per hit by thread, over the whole phase (not only the timed window)
-        name: round((t - threads_before.get(name, 0.0)) / hits * 1e6 * len(workers.procs), 2)
-        for name, t in sorted(threads_after.items())
-        if t - threads_before.get(name, 0.0) > 0
-    }
+
+    def per_hit(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+        # worker 0's seconds per hit by thread, over the whole phase (not only the timed window)
+        return {
+            name: round((t - before.get(name, 0.0)) / hits * 1e6 * len(workers.procs), 2)
+            for name, t in sorted(after.items())
+            if t - before.get(name, 0.0) > 0
+        }
+
     if not progress.finished:
         raise RuntimeError(
             f"the hot path stopped early ({progress.stopped_early}):\n{run.log_tail('hotpath-0')}"
@@ -81,7 +87,9 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
         "load_average_1m": round(os.getloadavg()[0], 2),
         "workers": ready,
         "peak_rss_mb": round(max(m.get("peak", 0.0) for m in workers.memory), 1),
-        "worker_0_cpu_us_per_hit_by_thread": by_thread,
+        "worker_0_cpu_us_per_hit_by_thread": per_hit(threads_after, threads_before),
+        # runnable but not running: the CPU the worker wanted and the machine's other processes had
+        "worker_0_runqueue_wait_us_per_hit_by_thread": per_hit(waits_after, waits_before),
         "counters": {
             "hits": workers.total("rax_hotpath_hits_total"),
             "duplicates": workers.total("rax_hotpath_duplicates_total"),
