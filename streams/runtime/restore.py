@@ -5,37 +5,90 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import Final
 
 from confluent_kafka import KafkaException, TopicPartition
-from confluent_kafka.admin import NewTopic
+from confluent_kafka.admin import (
+    AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
+    NewTopic,
+    ResourceType,
+)
 
 from streams.runtime.clients import ClientFactory
 from streams.runtime.stores import Scope, Stores, changelog_partition
 
-__all__ = ["ensure_changelogs", "restore_scopes"]
+__all__ = ["CHANGELOG_CONFIGS", "ensure_changelogs", "restore_scopes"]
 
 log = logging.getLogger(__name__)
+
+#: every changelog's topic configuration. Compacted; and kept near the live state, so that a restore reads
+#: what is live rather than the history since the last roll: the log cleaner only compacts closed
+#: segments (a segment is closed after a minute here, against 1 h before, so a restore read up to an hour
+#: of writes), cleans a partition once half of it is superseded (the broker's default ratio: a restore
+#: reads at most about twice the live state, plus the last minute), and drops a tombstone 10 minutes after
+#: it (the broker's default keeps it a day, and the hot path deletes a dedup chunk every few seconds).
+CHANGELOG_CONFIGS: Final = {
+    "cleanup.policy": "compact",
+    "segment.ms": str(60_000),
+    "delete.retention.ms": str(600_000),
+}
 
 
 def ensure_changelogs(
     factory: ClientFactory, stores: Stores, replication: int | None, timeout: float
 ) -> None:
-    """Create each store's compacted changelog topic if it does not exist (replication: min(3, brokers))."""
+    """Create each store's changelog topic if it does not exist (replication: min(3, brokers)) with
+    ``CHANGELOG_CONFIGS``, and set those on an existing one that differs (made by an earlier version)."""
     admin = factory.admin()
     md = admin.list_topics(timeout=timeout)
     rf = replication or min(3, max(1, len(md.brokers)))
-    missing = [t for t in stores.topic_of.values() if t not in md.topics]
-    if not missing:
+    topics = sorted(set(stores.topic_of.values()))
+    missing = [t for t in topics if t not in md.topics]
+    if missing:
+        configs = {**CHANGELOG_CONFIGS, "min.insync.replicas": str(min(2, rf))}
+        new = [NewTopic(t, stores.partitions, rf, config=configs) for t in missing]
+        for topic, fut in admin.create_topics(
+            new, operation_timeout=timeout, request_timeout=timeout
+        ).items():
+            try:
+                fut.result()
+                log.info("created changelog %s (%d partitions, replication %d)", topic, stores.partitions, rf)
+            except KafkaException as exc:
+                if exc.args[0].code() != 36:  # TOPIC_ALREADY_EXISTS: another worker was first
+                    raise
+    _align_configs(admin, [t for t in topics if t not in missing], timeout)
+
+
+def _align_configs(admin: AdminClient, topics: list[str], timeout: float) -> None:
+    """Set ``CHANGELOG_CONFIGS`` on existing changelogs that differ; a refusal is logged, not fatal (the
+    changelog still works: its restores only read more)."""
+    if not topics:
         return
-    configs = {"cleanup.policy": "compact", "min.insync.replicas": str(min(2, rf)), "segment.ms": "3600000"}
-    new = [NewTopic(t, stores.partitions, rf, config=configs) for t in missing]
-    for topic, fut in admin.create_topics(new, operation_timeout=timeout, request_timeout=timeout).items():
+    described = admin.describe_configs(
+        [ConfigResource(ResourceType.TOPIC, t) for t in topics], request_timeout=timeout
+    )
+    for resource, fut in described.items():
         try:
-            fut.result()
-            log.info("created changelog %s (%d partitions, replication %d)", topic, stores.partitions, rf)
+            current = fut.result()
+            stale = {k: v for k, v in CHANGELOG_CONFIGS.items() if k not in current or current[k].value != v}
+            if not stale:
+                continue
+            entries = [
+                ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in stale.items()
+            ]
+            change = ConfigResource(ResourceType.TOPIC, resource.name, incremental_configs=entries)
+            for f in admin.incremental_alter_configs([change], request_timeout=timeout).values():
+                f.result()
+            log.info("changelog %s: set %s", resource.name, stale)
         except KafkaException as exc:
-            if exc.args[0].code() != 36:  # TOPIC_ALREADY_EXISTS: another worker was first
-                raise
+            log.warning(
+                "changelog %s keeps its configuration (%s): its restores may read more than the live state",
+                resource.name,
+                exc,
+            )
 
 
 def restore_scopes(
