@@ -26,6 +26,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--partitions", type=int, default=6, help="partitions of every hits topic (8 regions)")
     p.add_argument("--workers", default="1,2,4", help="worker counts of the throughput runs (one broker)")
     p.add_argument("--pace", type=float, default=5000, help="hits/s offered while workers join and leave")
+    p.add_argument(
+        "--soak",
+        type=float,
+        default=0.0,
+        help="seconds of paced load before the first join or leave: a longer uptime, so the join's restore "
+        "shows what the changelogs kept of it (compaction), not only the throughput run's writes",
+    )
     p.add_argument("--no-pauses", dest="pauses", action="store_false", help="skip the join / leave phases")
     p.add_argument(
         "--no-mechanics", dest="mechanics", action="store_false", help="skip the bare-consumer probe"

@@ -73,7 +73,7 @@ def _throughputs(
 ) -> None:
     """Each worker count on a fresh namespace; the pause phase on the first (one worker) before it stops."""
     for n in counts:
-        paced = _paced_seconds(ONE_NODE_EVENTS) if n == 1 and args.pauses else 1.0
+        paced = _paced_seconds(ONE_NODE_EVENTS) + args.soak if n == 1 and args.pauses else 1.0
         run, plan = _namespace(args, tmp, cluster, zone, n, paced)
         try:
             print(f"throughput: {n} worker(s)", flush=True)
@@ -82,7 +82,9 @@ def _throughputs(
             print(f"  {result['throughput'][-1]['progress']['rate_per_s']:,.0f} hits/s", flush=True)
             if n == 1 and args.pauses:
                 print(f"pauses: 1 node, paced {args.pace:,.0f} hits/s", flush=True)
-                result["pauses"]["1 node"] = phase_pauses(run, workers, plan, args.pace, ONE_NODE_EVENTS)
+                result["pauses"]["1 node"] = phase_pauses(
+                    run, workers, plan, args.pace, ONE_NODE_EVENTS, warmup=15.0 + args.soak
+                )
         finally:
             _stop(run)
 

@@ -41,15 +41,19 @@ def ensure_changelogs(
     factory: ClientFactory, stores: Stores, replication: int | None, timeout: float
 ) -> None:
     """Create each store's changelog topic if it does not exist (replication: min(3, brokers)) with
-    ``CHANGELOG_CONFIGS``, and set those on an existing one that differs (made by an earlier version)."""
+    ``CHANGELOG_CONFIGS`` and the store's own (``StoreSpec.changelog_configs``), and set those on an
+    existing one that differs (made by an earlier version)."""
     admin = factory.admin()
     md = admin.list_topics(timeout=timeout)
     rf = replication or min(3, max(1, len(md.brokers)))
-    topics = sorted(set(stores.topic_of.values()))
+    wanted = {
+        stores.topic_of[s.name]: {**CHANGELOG_CONFIGS, **s.changelog_configs} for s in stores.specs.values()
+    }
+    topics = sorted(wanted)
     missing = [t for t in topics if t not in md.topics]
     if missing:
-        configs = {**CHANGELOG_CONFIGS, "min.insync.replicas": str(min(2, rf))}
-        new = [NewTopic(t, stores.partitions, rf, config=configs) for t in missing]
+        isr = {"min.insync.replicas": str(min(2, rf))}
+        new = [NewTopic(t, stores.partitions, rf, config={**wanted[t], **isr}) for t in missing]
         for topic, fut in admin.create_topics(
             new, operation_timeout=timeout, request_timeout=timeout
         ).items():
@@ -59,21 +63,22 @@ def ensure_changelogs(
             except KafkaException as exc:
                 if exc.args[0].code() != 36:  # TOPIC_ALREADY_EXISTS: another worker was first
                     raise
-    _align_configs(admin, [t for t in topics if t not in missing], timeout)
+    _align_configs(admin, {t: c for t, c in wanted.items() if t not in missing}, timeout)
 
 
-def _align_configs(admin: AdminClient, topics: list[str], timeout: float) -> None:
-    """Set ``CHANGELOG_CONFIGS`` on existing changelogs that differ; a refusal is logged, not fatal (the
-    changelog still works: its restores only read more)."""
-    if not topics:
+def _align_configs(admin: AdminClient, wanted: dict[str, dict[str, str]], timeout: float) -> None:
+    """Set the ``wanted`` configurations on existing changelogs that differ; a refusal is logged, not
+    fatal (the changelog still works: its restores only read more)."""
+    if not wanted:
         return
     described = admin.describe_configs(
-        [ConfigResource(ResourceType.TOPIC, t) for t in topics], request_timeout=timeout
+        [ConfigResource(ResourceType.TOPIC, t) for t in sorted(wanted)], request_timeout=timeout
     )
     for resource, fut in described.items():
         try:
             current = fut.result()
-            stale = {k: v for k, v in CHANGELOG_CONFIGS.items() if k not in current or current[k].value != v}
+            configs = wanted[resource.name]
+            stale = {k: v for k, v in configs.items() if k not in current or current[k].value != v}
             if not stale:
                 continue
             entries = [

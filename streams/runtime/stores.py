@@ -17,7 +17,7 @@ given still restores.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +49,8 @@ class StoreSpec:
     name: str
     applies_to: Callable[[str], bool] = lambda topic: True
     codec: tuple[Callable[[Any], bytes], Callable[[bytes], Any]] = field(default_factory=json_codec)
+    #: topic configurations of the changelog that differ from ``restore.CHANGELOG_CONFIGS`` for this store
+    changelog_configs: Mapping[str, str] = field(default_factory=dict)
 
 
 def changelog_partition(scope: Scope, partitions: int) -> int:

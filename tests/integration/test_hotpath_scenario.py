@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
+from confluent_kafka.admin import ConfigResource, ResourceType
 from pydantic import BaseModel, ConfigDict
 
 from connectors.sdk import Batch, Position, RecordKind, Runtime, RuntimeConfig, Source, SourceRecord
@@ -17,6 +18,7 @@ from schemas.delivery import Delivery
 from schemas.dlq import parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
+from streams.runtime import ClientFactory
 from tests.support.hotpath import (
     HitFactory,
     apply_example_zone,
@@ -187,6 +189,11 @@ def test_dedup_survives_a_hand_over_by_restoring_from_its_changelog(
         got = _all_deliveries(kafka, cat)
         assert worker.processor.metrics.duplicates.labels("510521")._value.get() == 2
     assert sorted(d.match.hit_event_id for d in got if d.match) == sorted([first, first, later, later])
+    # the changelog it restored from drops deleted chunks' tombstones after a minute (docs/runtime.md)
+    admin = ClientFactory(kafka, "test-admin").admin()
+    res = ConfigResource(ResourceType.TOPIC, cat.changelog("hotpath", "dedup"))
+    configs = next(iter(admin.describe_configs([res]).values())).result(30)
+    assert (configs["delete.retention.ms"].value, configs["segment.ms"].value) == ("60000", "60000")
 
 
 class _ReadsConfig(BaseModel):
