@@ -20,7 +20,7 @@ from confluent_kafka.admin import (
 from streams.runtime.clients import ClientFactory
 from streams.runtime.stores import Scope, Stores, changelog_partition
 
-__all__ = ["CHANGELOG_CONFIGS", "ensure_changelogs", "restore_scopes"]
+__all__ = ["CHANGELOG_CONFIGS", "RESTORE_LIMIT_S", "ensure_changelogs", "restore_scopes"]
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +96,12 @@ def _align_configs(admin: AdminClient, wanted: dict[str, dict[str, str]], timeou
             )
 
 
+#: the longest one restore may take, however steadily it reads: below the 10 minutes a changelog keeps a
+#: tombstone (``CHANGELOG_CONFIGS``), Kafka's bound for a reader from offset 0 to see every tombstone, so a
+#: restore never reads a deleted key's value and then misses the tombstone after it
+RESTORE_LIMIT_S: Final = 540.0
+
+
 def restore_scopes(
     factory: ClientFactory,
     stores: Stores,
@@ -106,8 +112,11 @@ def restore_scopes(
 ) -> int:
     """Read every changelog partition that holds one of ``scopes`` to its end; returns records applied.
 
-    Raises ``TimeoutError`` if the changelogs cannot be read to their end in ``timeout`` seconds (a broker
-    outage): the caller retries, and no record of those scopes is processed meanwhile.
+    Raises ``TimeoutError`` when nothing more is read for ``timeout`` seconds (a broker outage), or when
+    the restore takes longer than ``RESTORE_LIMIT_S``: the caller retries from the start, and no record of
+    those scopes is processed meanwhile. A large state reading steadily takes as long as it needs (until
+    2026-12-07 the whole restore had ``timeout``, 30 s by default: a state that needed longer never
+    restored, and every retry started over).
     """
     if not scopes:
         return 0
@@ -121,7 +130,8 @@ def restore_scopes(
     for scope in scopes:
         stores.drop(scope)
     reader = factory.reader(group_id=group_id)
-    deadline = time.monotonic() + timeout
+    started = time.monotonic()
+    deadline = started + timeout
     applied = 0
     try:
         ends: dict[tuple[str, int], int] = {}
@@ -135,9 +145,18 @@ def restore_scopes(
         reader.assign([TopicPartition(t, p, 0) for t, p in ends])
         pending = set(ends)
         while pending:
-            if time.monotonic() > deadline or stopping():
-                raise TimeoutError(f"changelogs {sorted(pending)} not read to their end in {timeout:.0f} s")
-            for msg in reader.consume(10_000, 0.2):
+            now = time.monotonic()
+            if now > deadline or stopping():
+                raise TimeoutError(f"changelogs {sorted(pending)}: nothing read for {timeout:g} s")
+            if now - started > RESTORE_LIMIT_S:
+                raise TimeoutError(
+                    f"changelogs {sorted(pending)} not read to their end in {RESTORE_LIMIT_S:.0f} s "
+                    f"({applied:,} records): longer than a changelog keeps its tombstones"
+                )
+            msgs = reader.consume(10_000, 0.2)
+            if msgs:
+                deadline = time.monotonic() + timeout
+            for msg in msgs:
                 if msg.error() is not None:
                     continue
                 tp = (msg.topic() or "", msg.partition() or 0)
