@@ -100,14 +100,15 @@ class TransactionSteps:
         for out in ctx.out:
             produce_or_stub(producer, seal(out), ctx, self.dead_letters, self.settings.call_timeout_s)
         ctx.written = self.stores.dirty_scopes()  # restored if this transaction fails
+        produce = producer.produce
         for topic, part, key, value in self.stores.changes():
-            produce_or_stub(
-                producer,
-                Outgoing(topic, key, value, None, part),
-                ctx,
-                self.dead_letters,
-                self.settings.call_timeout_s,
-            )
+            # one per changed key, so most often one per record (the escalate worker's plates): produced
+            # directly (0.8 µs against 1.7), and only a full queue or a refused record takes the long way
+            try:
+                produce(topic, value, key, part)
+            except (BufferError, KafkaException):
+                change = Outgoing(topic, key, value, None, part)
+                produce_or_stub(producer, change, ctx, self.dead_letters, self.settings.call_timeout_s)
         self.stores.clean()  # sent: if the transaction fails, every store is restored from its changelog
         offsets: dict[Scope, int] = {}
         for m in batch:
