@@ -12,23 +12,30 @@ abandoned — its thread keeps the client alive until the call returns, if ever 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 from confluent_kafka import KafkaError, KafkaException
 
-__all__ = ["GRACE_S", "call_within"]
+__all__ = ["GRACE_S", "STOP_GRACE_S", "call_within"]
 
 T = TypeVar("T")
 
 #: How long past the call's own timeout the caller waits before abandoning it.
 GRACE_S = 5.0
+#: How long a call may still finish once ``stop`` is set: a SIGTERM lets a batch's offsets reach its
+#: transaction (a send takes milliseconds), so the batch commits instead of being abandoned, and the
+#: producer replaced, on the way out; a hung call still lets the worker end within seconds.
+STOP_GRACE_S = 1.0
 
 
 def call_within(what: str, call: Callable[[], T], timeout_s: float, stop: threading.Event | None = None) -> T:
     """``call()`` in a daemon thread; its result or exception, or ``_TIMED_OUT`` after ``timeout_s``.
 
-    ``stop`` set while waiting abandons the call at once (a SIGTERM ends the worker within seconds).
+    ``stop`` set while waiting gives the call ``STOP_GRACE_S`` more, then abandons it (a SIGTERM ends the
+    worker within seconds; until 2026-12-07 it abandoned the call at once, so the batch in flight at a
+    SIGTERM never committed).
     """
     done = threading.Event()
     result: list[T] = []
@@ -43,11 +50,15 @@ def call_within(what: str, call: Callable[[], T], timeout_s: float, stop: thread
             done.set()
 
     threading.Thread(target=run, name=f"rax-{what}", daemon=True).start()
-    waited = 0.0
-    while not done.is_set() and waited < timeout_s and not (stop is not None and stop.is_set()):
-        step = min(0.5, timeout_s - waited)
-        done.wait(step)
-        waited += step
+    deadline = time.monotonic() + timeout_s
+    stopping = False
+    while not done.is_set():
+        now = time.monotonic()
+        if not stopping and stop is not None and stop.is_set():
+            stopping, deadline = True, min(deadline, now + STOP_GRACE_S)
+        if now >= deadline:
+            break
+        done.wait(min(0.1 if stop is not None else 0.5, deadline - now))
     if not done.is_set():
         raise KafkaException(
             KafkaError(KafkaError._TIMED_OUT, f"{what} did not return within {timeout_s:.0f} s: abandoned")
