@@ -40,6 +40,8 @@ __all__ = [
     "scrape",
     "stop_process",
     "table",
+    "thread_cpu_seconds",
+    "thread_runqueue_wait_seconds",
     "track",
 ]
 
@@ -150,22 +152,30 @@ def _runqueue_wait(path: str) -> float:
         return 0.0
 
 
-def thread_cpu_seconds(pid: int, *, waited: bool = False) -> dict[str, float]:
-    """User + system CPU seconds so far of each thread of ``pid``, summed by thread name (librdkafka
-    names its threads ``rdk:main``, ``rdk:broker1`` …; Python's are named after the program).
-    ``waited``: instead, the seconds each waited for a CPU while runnable (the machine's contention)."""
+def _by_thread(pid: int, measure: Callable[[str], float]) -> dict[str, float]:
+    """``measure(task dir)`` of each thread of ``pid``, summed by thread name; {} when it is gone."""
     out: dict[str, float] = {}
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return out
     for tid in tasks:
-        name, seconds = _stat_cpu(f"/proc/{pid}/task/{tid}/stat")
-        if waited:
-            seconds = _runqueue_wait(f"/proc/{pid}/task/{tid}/schedstat")
+        name, _ = _stat_cpu(f"/proc/{pid}/task/{tid}/stat")
         if name:
-            out[name] = out.get(name, 0.0) + seconds
+            out[name] = out.get(name, 0.0) + measure(f"/proc/{pid}/task/{tid}")
     return out
+
+
+def thread_cpu_seconds(pid: int) -> dict[str, float]:
+    """User + system CPU seconds so far of each thread of ``pid``, summed by thread name (librdkafka
+    names its threads ``rdk:main``, ``rdk:broker1`` …; Python's are named after the program)."""
+    return _by_thread(pid, lambda task: _stat_cpu(f"{task}/stat")[1])
+
+
+def thread_runqueue_wait_seconds(pid: int) -> dict[str, float]:
+    """Seconds each thread of ``pid`` has waited for a CPU while runnable, summed by thread name: the CPU
+    it wanted and the machine's other processes had."""
+    return _by_thread(pid, lambda task: _runqueue_wait(f"{task}/schedstat"))
 
 
 def stop_process(proc: subprocess.Popen[bytes], timeout: float = 20.0) -> int | None:

@@ -16,6 +16,7 @@ from bench.common import (
     proc_memory_mb,
     stop_process,
     thread_cpu_seconds,
+    thread_runqueue_wait_seconds,
     track,
 )
 from bench.hotpath.clients import clients
@@ -52,7 +53,7 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
     print(f"  watchlist loaded in {loads} (from process start)", flush=True)
     spy = start_py_spy(run, workers.procs[0].pid, "throughput") if args.py_spy else None
     threads_before = thread_cpu_seconds(workers.procs[0].pid)
-    waits_before = thread_cpu_seconds(workers.procs[0].pid, waited=True)
+    waits_before = thread_runqueue_wait_seconds(workers.procs[0].pid)
     try:
         progress, timing = timed(
             run,
@@ -67,7 +68,7 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
         stop_py_spy(spy)
     workers.sample_memory()
     threads_after = thread_cpu_seconds(workers.procs[0].pid)
-    waits_after = thread_cpu_seconds(workers.procs[0].pid, waited=True)
+    waits_after = thread_runqueue_wait_seconds(workers.procs[0].pid)
     hits = max(progress.done, 1)
 
     def per_hit(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:

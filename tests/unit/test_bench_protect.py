@@ -6,7 +6,7 @@ import argparse
 import os
 from datetime import UTC, datetime
 
-from bench.common import thread_cpu_seconds
+from bench.common import thread_cpu_seconds, thread_runqueue_wait_seconds
 from bench.hotpath.paths import ZONE_FILE
 from bench.hotpath.protect import PROTECTED_ROW, sealed_zone
 from bench.hotpath.report import verdicts
@@ -52,3 +52,6 @@ def test_cpu_by_thread_names_this_processs_threads() -> None:
     by_name = thread_cpu_seconds(os.getpid())
     assert by_name and sum(by_name.values()) > 0
     assert thread_cpu_seconds(2**22 + 12345) == {}  # no such process
+    waited = thread_runqueue_wait_seconds(os.getpid())
+    assert waited.keys() == by_name.keys() and all(w >= 0 for w in waited.values())
+    assert thread_runqueue_wait_seconds(2**22 + 12345) == {}
