@@ -172,6 +172,9 @@ class DedupWindow:
             return
         self._floor = floor
         self._open_from = self._open_until = math.inf  # the open bucket may go, or become the floor
+        if self._buckets and max(self._buckets) < floor:  # a jump past every kept hit: all of it goes
+            self._ids, self._passes, self._buckets = {}, {}, {}  # freed whole, not one key at a time
+            return
         ids, passes = self._ids, self._passes
         for bucket in [b for b in self._buckets if b < floor]:
             kept_ids, kept_keys = self._buckets.pop(bucket)

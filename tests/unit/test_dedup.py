@@ -118,8 +118,9 @@ Record = tuple[str, str, str | None, str, float]
 
 
 @st.composite
-def streams_of_hits(draw: st.DrawFn, lateness: float = 10.0) -> list[Record]:
-    """Hits of a few vehicles at a few checkpoints, at most ``lateness`` behind the newest, with retries."""
+def streams_of_hits(draw: st.DrawFn, lateness: float = 10.0, max_gap: float = 6.0) -> list[Record]:
+    """Hits of a few vehicles at a few checkpoints, at most ``lateness`` behind the newest, with retries;
+    the newest moves on by up to ``max_gap`` seconds between two hits."""
     records: list[Record] = []
     newest = T0
     for i in range(draw(st.integers(1, 60))):
@@ -127,7 +128,7 @@ def streams_of_hits(draw: st.DrawFn, lateness: float = 10.0) -> list[Record]:
         if recent and draw(st.integers(0, 9)) == 0:
             records.append(draw(st.sampled_from(recent)))  # a connector retry: the same record
             continue
-        newest += draw(st.floats(0, 6, allow_nan=False))
+        newest += draw(st.floats(0, max_gap, allow_nan=False))
         t = newest - draw(st.floats(0, lateness, allow_nan=False))
         plate = draw(st.sampled_from(["川A12345", "渝B88888"]))
         records.append(
@@ -159,6 +160,27 @@ def test_answers_equal_the_rules_without_eviction_for_reads_within_the_lateness(
 ) -> None:
     w = DedupWindow(window_s=10, max_lateness_s=10)
     assert [w.seen(*r) for r in records] == reference(records, 10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(streams_of_hits(max_gap=60.0))
+def test_answers_equal_the_rules_when_the_watermark_jumps_past_everything_kept(
+    records: list[Record],
+) -> None:
+    w = DedupWindow(window_s=10, max_lateness_s=10)
+    assert [w.seen(*r) for r in records] == reference(records, 10)
+
+
+def test_a_jump_past_the_retention_frees_the_whole_state_and_keeps_working() -> None:
+    w = DedupWindow(window_s=10, max_lateness_s=5)
+    for i in range(5_000):
+        assert not w.seen(f"e{i}", f"川A{i:05d}", "blue", "K1", T0 + i / 1000)
+    assert len(w) == 5_000
+    assert not hit(w, "late", 100, plate="渝B00001")  # the watermark jumps 95 s: all of it goes at once
+    assert len(w) == 1
+    assert not w.seen("e1", "川A00001", "blue", "K1", T0 + 99)  # not a duplicate of the evicted e1
+    assert hit(w, "again", 101, plate="渝B00001")  # the new state works as before
+    assert hit(w, "late", 100, plate="渝B00001")
 
 
 @settings(max_examples=300, deadline=None)
