@@ -1,4 +1,5 @@
-"""The local broker's secrets on disk: no password in server.properties, private files and directories."""
+"""The local broker's secrets on disk: no password in server.properties, private files and directories;
+and the settings its properties must carry."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ops.kafka.private import lock_down, private_dir, write_private
-from ops.kafka.properties import NodeLayout, jaas_config, render_properties
+from ops.kafka.properties import CLEANER_IO_BYTES_PER_S, NodeLayout, jaas_config, render_properties
 
 
 def _mode(path: Path) -> int:
@@ -52,3 +53,14 @@ def test_private_dir_and_lock_down(tmp_path: Path) -> None:
     lock_down(top)
     assert _mode(top / "c") == 0o700 and _mode(top / "c" / "key.pem") == 0o600
     assert _mode(top / "run.sh") == 0o700  # the owner's bits stay, others' go
+
+
+@pytest.mark.parametrize("nodes", [1, 3])
+def test_every_node_paces_its_log_cleaner(tmp_path: Path, nodes: int) -> None:
+    layouts = [NodeLayout(i, 9092 + i, 9192 + i, tmp_path / str(i)) for i in range(1, nodes + 1)]
+    for node in layouts:
+        lines = render_properties(node, layouts, secure=nodes == 3).splitlines()
+        assert f"log.cleaner.io.max.bytes.per.second={CLEANER_IO_BYTES_PER_S}" in lines
+    assert 4 * 1024 * 1024 <= CLEANER_IO_BYTES_PER_S <= 32 * 1024 * 1024  # paced, yet ahead of the writes
+    compose = (Path(__file__).parents[2] / "docker-compose.yml").read_text()
+    assert f"KAFKA_LOG_CLEANER_IO_MAX_BYTES_PER_SECOND: {CLEANER_IO_BYTES_PER_S}" in compose
