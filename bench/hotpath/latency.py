@@ -105,6 +105,8 @@ def phase_latency(
     pacer_stats = stats_lines[-1] if stats_lines else {}
     start = measure_from if measure_from is not None else 0.0
     latencies = [(got - passed) * 1000 for passed, got in seen if passed >= start]
+    series = [(round(passed - start, 4), round((got - passed) * 1000, 2)) for passed, got in seen]
+    (run.tmp / "latency-series.json").write_bytes(orjson.dumps(series))  # kept with --keep: the tail in time
     (n0, records0, seconds0), hist0, cpu0, t0 = before or ((0.0, 0.0, 0.0), {}, 0.0, time.monotonic())
     busy = (proc_cpu_seconds(*pids) - cpu0) / max(time.monotonic() - t0, 1e-9)
     n, records, seconds = (
