@@ -29,6 +29,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 from prometheus_client import CollectorRegistry
@@ -100,6 +101,7 @@ class StreamLoop(TransactionSteps):
         self._isolate: dict[Scope, int] = {}  # process one record per transaction up to this offset
         self._failed: dict[tuple[str, int, int], int] = {}  # record -> failed single transactions
         self._delivery_errors: list[KafkaError] = []
+        self._offsets_to_send: tuple[list[TopicPartition], Any] | None = None
         self._last_tick = 0.0
         self._backoff = 0.0
         self._stop = threading.Event()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
@@ -49,6 +50,8 @@ class TransactionSteps:
     _isolate: dict[Scope, int]
     _failed: dict[tuple[str, int, int], int]
     _delivery_errors: list[KafkaError]
+    #: the open transaction's input offsets and the group metadata to send them with, until it commits
+    _offsets_to_send: tuple[list[TopicPartition], Any] | None
     _backoff: float
     _stop: threading.Event
 
@@ -113,22 +116,27 @@ class TransactionSteps:
         offsets: dict[Scope, int] = {}
         for m in batch:
             offsets[(m.topic() or "", m.partition() or 0)] = (m.offset() or 0) + 1
-        timeout = self.settings.call_timeout_s
-        if offsets:
+        if offsets:  # sent by ``_finish_commit``, with the group's membership as of now
             parts = [TopicPartition(t, p, o) for (t, p), o in offsets.items()]
-            group = self._consumer.consumer_group_metadata()
+            self._offsets_to_send = (parts, self._consumer.consumer_group_metadata())
+        return offsets
+
+    def _finish_commit(self) -> None:
+        """Send the batch's offsets to the open transaction and commit it (on the commit thread when
+        overlapping: both wait on the brokers, round trips the next batch is processed during)."""
+        producer = self._producer
+        assert producer is not None
+        pending, self._offsets_to_send = self._offsets_to_send, None
+        timeout = self.settings.call_timeout_s
+        if pending is not None:
+            parts, group = pending
             call_within(
                 "send_offsets_to_transaction",
                 lambda: producer.send_offsets_to_transaction(parts, group, timeout),
                 timeout + GRACE_S,
                 self._stop,
             )
-        return offsets
-
-    def _finish_commit(self) -> None:
-        """Commit the open transaction (on the commit thread when overlapping: it releases the GIL)."""
-        assert self._producer is not None
-        self._producer.commit_transaction(self.settings.call_timeout_s)
+        producer.commit_transaction(timeout)
 
     def _failed_batch(
         self,
@@ -145,6 +153,7 @@ class TransactionSteps:
         records or back off."""
         err = exc.args[0] if isinstance(exc, KafkaException) else None
         log.warning("transaction of %d records failed: %s", len(batch), err or exc)
+        self._offsets_to_send = None  # never carried into the next transaction
         if isinstance(exc, KafkaException):
             self.metrics.transactions.labels(self.processor.name, "aborted").inc()
             self._abort(err, stop)

@@ -1,6 +1,6 @@
-"""The loop on a real broker processes the next batch while the last one commits, and loses nothing for it:
-a commit that fails in flight takes the batch processed meanwhile back with it, and each record's output
-is still written once."""
+"""The loop on a real broker processes the next batch while the last one sends its offsets and commits, and
+loses nothing for it: a commit that fails in flight takes the batch processed meanwhile back with it, and
+each record's output is still written once."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
 from schemas.dlq import parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
-from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop
+from streams.runtime import ClientFactory, RuntimeSettings, StreamLoop, transactions
 from streams.runtime.context import Context
 from streams.runtime.records import InRecord
 from streams.runtime.stores import StoreSpec
@@ -63,9 +63,23 @@ def _timed_commits(loop: StreamLoop) -> list[tuple[float, float]]:
     return spans
 
 
+def _offset_sends(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of the thread each ``send_offsets_to_transaction`` was made from."""
+    threads: list[str] = []
+    real = transactions.call_within
+
+    def noted(what: str, *args: object, **kwargs: object) -> object:
+        if what == "send_offsets_to_transaction":
+            threads.append(threading.current_thread().name)
+        return real(what, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(transactions, "call_within", noted)
+    return threads
+
+
 @pytest.mark.parametrize("overlap", [True, False])
 def test_the_next_batch_is_processed_while_the_last_commits_only_when_overlapping(
-    kafka: KafkaSettings, catalogue: Catalogue, overlap: bool
+    kafka: KafkaSettings, catalogue: Catalogue, overlap: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cat = catalogue
     source, sink = source_and_sink(kafka, cat)
@@ -86,6 +100,7 @@ def test_the_next_batch_is_processed_while_the_last_commits_only_when_overlappin
     )
     loop = StreamLoop(processor, runtime)
     commits = _timed_commits(loop)
+    sends = _offset_sends(monkeypatch)
     with running_loop(loop):
         wait_for(lambda: len(processor.counted) >= records, 60, "every record committed")
 
@@ -93,8 +108,11 @@ def test_the_next_batch_is_processed_while_the_last_commits_only_when_overlappin
     during = [p for p in processor.spans if any(c0 < p[1] and p[0] < c1 for c0, c1 in commits)]
     if overlap:
         assert len(during) >= len(processor.spans) // 2, (processor.spans, commits)
+        # the offsets go with the commit, off the loop's thread: the next batch is processed meanwhile
+        assert sends and all(name.startswith("rax-commit") for name in sends), sends
     else:
         assert during == []
+        assert sends and all(name.endswith("-loop") for name in sends), sends  # the loop's own thread
     assert sorted(processor.counted) == list(range(records))  # each counted once
     assert sorted(int(m.key()) for m in consume_all(kafka, sink)) == list(range(records))
 
