@@ -58,6 +58,9 @@ __all__ = ["StreamLoop"]
 
 log = logging.getLogger(__name__)
 
+#: how long a restore waits for the group's committed offsets of its partitions (``Progress.learn``)
+LEARN_TIMEOUT_S = 1.0
+
 
 class _RecordFailure(Exception):
     """The processor raised on a batch: the batch's records are to be isolated."""
@@ -171,7 +174,9 @@ class StreamLoop(TransactionSteps):
             self.processor.assigned(scope, self.stores)
         self._to_restore -= scopes
         assert self._consumer is not None
-        self.progress.learn(self._consumer, scopes, min(5.0, self.settings.call_timeout_s))
+        # for the lag gauges only, so never long: a killed worker's open transaction keeps these offsets
+        # unstable until it is aborted, and waiting for them here held every other partition (5 s)
+        self.progress.learn(self._consumer, scopes, min(LEARN_TIMEOUT_S, self.settings.call_timeout_s))
         log.info("restored %d partitions from %d changelog records", len(scopes), count)
         self.heap.freeze()  # the restored state is long-lived
         return batch

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from ops.kafka.private import lock_down, private_dir, write_private
-from ops.kafka.properties import CLEANER_IO_BYTES_PER_S, NodeLayout, jaas_config, render_properties
+from ops.kafka.properties import (
+    ABORT_CHECK_MS,
+    CLEANER_IO_BYTES_PER_S,
+    NodeLayout,
+    jaas_config,
+    render_properties,
+)
 
 
 def _mode(path: Path) -> int:
@@ -56,11 +62,16 @@ def test_private_dir_and_lock_down(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("nodes", [1, 3])
-def test_every_node_paces_its_log_cleaner(tmp_path: Path, nodes: int) -> None:
+def test_every_node_paces_its_cleaner_and_aborts_timed_out_transactions_promptly(
+    tmp_path: Path, nodes: int
+) -> None:
     layouts = [NodeLayout(i, 9092 + i, 9192 + i, tmp_path / str(i)) for i in range(1, nodes + 1)]
     for node in layouts:
         lines = render_properties(node, layouts, secure=nodes == 3).splitlines()
         assert f"log.cleaner.io.max.bytes.per.second={CLEANER_IO_BYTES_PER_S}" in lines
+        assert f"transaction.abort.timed.out.transaction.cleanup.interval.ms={ABORT_CHECK_MS}" in lines
     assert 4 * 1024 * 1024 <= CLEANER_IO_BYTES_PER_S <= 32 * 1024 * 1024  # paced, yet ahead of the writes
+    assert ABORT_CHECK_MS <= 1000  # Kafka's 10 s default added up to 10 s to a killed worker's pause
     compose = (Path(__file__).parents[2] / "docker-compose.yml").read_text()
     assert f"KAFKA_LOG_CLEANER_IO_MAX_BYTES_PER_SECOND: {CLEANER_IO_BYTES_PER_S}" in compose
+    assert f"KAFKA_TRANSACTION_ABORT_TIMED_OUT_TRANSACTION_CLEANUP_INTERVAL_MS: {ABORT_CHECK_MS}" in compose
