@@ -94,14 +94,18 @@ class DedupWindow:
 
     def clear(self) -> None:
         """Forget everything (a revoked partition, or the start of a rebuild)."""
+        self._forget_hits()
+        self._max_t = -math.inf
+        self._floor = -(2**62)  # lowest bucket still kept
+        self._evict_at = -math.inf
+
+    def _forget_hits(self) -> None:
+        """Drop every remembered hit at once (the watermark and eviction bounds stay)."""
         self._ids: dict[str, float] = {}
         # pass key -> event time of its one read, or clusters of reads [first, last, first, last, ...]
         self._passes: dict[bytes, float | list[float]] = {}
         # time bucket -> (event ids, pass keys) of the hits seen in it
         self._buckets: dict[int, tuple[list[str], list[bytes]]] = {}
-        self._max_t = -math.inf
-        self._floor = -(2**62)  # lowest bucket still kept
-        self._evict_at = -math.inf
         self._open_ids: list[str] = []  # the lists of the current bucket, valid for [from, until)
         self._open_keys: list[bytes] = []
         self._open_from = self._open_until = math.inf
@@ -171,10 +175,10 @@ class DedupWindow:
         if floor <= self._floor:
             return
         self._floor = floor
-        self._open_from = self._open_until = math.inf  # the open bucket may go, or become the floor
-        if self._buckets and max(self._buckets) < floor:  # a jump past every kept hit: all of it goes
-            self._ids, self._passes, self._buckets = {}, {}, {}  # freed whole, not one key at a time
+        if self._buckets and max(self._buckets) < floor:  # a jump past every kept hit: all of it goes,
+            self._forget_hits()  # freed whole, not one key at a time
             return
+        self._open_from = self._open_until = math.inf  # the open bucket may go, or become the floor
         ids, passes = self._ids, self._passes
         for bucket in [b for b in self._buckets if b < floor]:
             kept_ids, kept_keys = self._buckets.pop(bucket)
