@@ -22,12 +22,13 @@ connectors reporting one checkpoint seconds apart) is answered exactly by the ru
 connector catching up a backlog) is compared with what is still kept, so it may pass as new but is
 never wrongly dropped: "nothing lost" wins over "nothing twice", and the deterministic
 ``delivery_id`` still removes an identical event downstream. Eviction is by time buckets of
-``retention / 16``, a few operations per hit, amortised. Memory is (hits per second) x (retention +
-one bucket) x ~290 bytes (a UUID event id, its pass key, two dict slots): at 100,000 hits/s with the
-default 10 s window ~1.6 M hits, ~450 MB; at a province's few thousand per second, tens of MB.
+``retention / 16``, a few operations per hit, amortised. Memory is (hits given per second) x
+(retention + one bucket) x ~290 bytes (a UUID event id, its pass key, two dict slots): at 100,000 hits/s
+with the default 10 s window ~1.6 M hits, ~450 MB. The hot path gives it its matching hits only
+(``streams.hotpath.pipeline``: what matches nothing produces nothing), ~1 % of its reads: kilobytes.
 
 Rebuild after a rebalance or a restart: ``rebuild`` with the sightings the hot path wrote to its
-dedup changelog (every hit it fed to ``seen``, in order, in the same transaction as the outputs of the
+dedup changelog (every hit it gave ``seen``, in order, in the same transaction as the outputs of the
 batch), less the chunks it deleted once they fell behind the retention. An answer depends only on the
 hits within a window of it, so the live answers are the ones the previous owner would have given.
 

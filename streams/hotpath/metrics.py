@@ -48,7 +48,7 @@ def hotpath_metrics(registry: CollectorRegistry, regions: list[str] | None = Non
         ),
         duplicates=Counter(
             "duplicates",
-            "Hits dropped as duplicates of an accepted pass.",
+            "Matching hits dropped as duplicates of an accepted pass (unmatched hits are not deduplicated).",
             ["region"],
             namespace=ns,
             subsystem=sub,

@@ -1,9 +1,15 @@
-"""One batch of checkpoint hits in, the records to write out: validate → dedup → match → recipients → redact.
+"""One batch of checkpoint hits in, the records to write out: validate → match → dedup → recipients → redact.
 
 No Kafka here: the worker hands in consumed messages (anything with topic/partition/offset/key/value)
 and writes what comes back in one transaction. Nothing is dropped silently: every record ends as a
-duplicate (counted), a hit without matches (counted), matches with their deliveries and audit
-records, or a dead letter with its reason.
+hit without matches (counted), a duplicate of a matching hit (counted), matches with their deliveries
+and audit records, or a dead letter with its reason.
+
+Matching comes before dedup (the cheap look-up before the state): a hit that matches nothing produces
+nothing, repeated or not, so only matching hits are deduplicated, held in the window and written to
+its changelog — the match rate's share of the hits (~1 %), not all of them. A repeated read is judged
+by what it matches when it comes: a pass whose first read matched nothing (the entry placed a second
+later) is delivered from its next read, once.
 
 A hit is read as a ``schemas.hit_lean.HitView`` (checked exactly as the model would, without building
 it); the ``CheckpointHit`` is built only where one is written or audited: on a match, an impersonation
@@ -68,7 +74,7 @@ class BatchResult:
     #: per region, misread matches not delivered because the read is a known vehicle (``seen``)
     withheld: Counter[str] = field(default_factory=Counter)
     delivered_pass_times: list[float] = field(default_factory=list)
-    #: per input partition, every hit dedup saw in this batch, in order (the dedup changelog's delta)
+    #: per input partition, every matching hit dedup saw in this batch, in order (the changelog's delta)
     sightings: dict[tuple[str, int], list[Sighting]] = field(default_factory=dict)
 
 
@@ -215,16 +221,6 @@ class HitPipeline:
                 return
         t = hit.pass_s
         self._last_seen[hit.checkpoint_id] = (region, t)
-        window = part.window
-        if window is None:
-            window = part.window = self.dedup(*tp)
-            window.horizon = batch.now_s  # no read moves the window's clock past the wall clock
-            part.sightings = result.sightings.setdefault(tp, [])
-        sighting = (hit.event_id, hit.plate, hit.colour, hit.checkpoint_id, t)
-        part.sightings.append(sighting)
-        if window.seen(*sighting):
-            result.duplicates[region] += 1
-            return
         known = self.seen is not None and self.seen.observe(hit.plate, hit.checkpoint_id, t)
         found = self.watchlist.match(hit.plate, hit.colour, batch.now_s, t)
         if batch.blind:  # the zone has blind entries: compare the read's tokens
@@ -234,6 +230,16 @@ class HitPipeline:
             result.withheld[region] += len(found) - len(kept)
             found = kept
         if not found:
+            return  # matches nothing: produces nothing, duplicate or not, so dedup never holds it
+        window = part.window
+        if window is None:
+            window = part.window = self.dedup(*tp)
+            window.horizon = batch.now_s  # no read moves the window's clock past the wall clock
+            part.sightings = result.sightings.setdefault(tp, [])
+        sighting = (hit.event_id, hit.plate, hit.colour, hit.checkpoint_id, t)
+        part.sightings.append(sighting)
+        if window.seen(*sighting):
+            result.duplicates[region] += 1
             return
         zone = batch.zone
         if zone is None:

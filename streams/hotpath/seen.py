@@ -7,7 +7,8 @@ seen at two or more distinct checkpoints within the window is a *known vehicle*,
 does not deliver its misread matches (exact and partial matches are never withheld). The read in hand
 does not count: ``known`` is asked before ``record``.
 
-Lifecycle: one ``SeenPlates`` per hot-path worker, fed every deduplicated hit (``observe``). Hits are
+Lifecycle: one ``SeenPlates`` per hot-path worker, fed every valid hit (``observe``; a repeated read at
+one checkpoint adds no checkpoint, and is seen before dedup, which holds matching hits only). Hits are
 keyed by plate, so a plate's reads in one region's topic reach one worker; its reads in other regions
 may reach others (partitions of different topics are assigned apart), so a worker knows a vehicle from
 fewer reads than the zone has. Kept in memory only, never written out; after a restart or a rebalance

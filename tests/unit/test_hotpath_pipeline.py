@@ -161,6 +161,31 @@ def test_duplicates_by_event_id_and_by_pass_are_dropped() -> None:
     assert r.matches["exact"] == 2
 
 
+def test_dedup_holds_matching_hits_only() -> None:
+    p = _pipeline(_entry("510521"))
+    wanted = _hit("510521")
+    others = [_hit("510521", plate=f"川B1000{i}") for i in range(5)]
+    repeated = Rec(others[0]._topic, others[0]._value, 9)  # a connector re-sending an unwanted read
+    r = p.process([*others, repeated, wanted], NOW)
+    ((tp, sightings),) = r.sightings.items()
+    assert tp == (CAT.in_hits("510521"), 0)
+    assert [s[1] for s in sightings] == ["川A12345"]  # the changelog's delta: the matching hit alone
+    assert r.duplicates["510521"] == 0 and r.hits["510521"] == 7  # every hit counted, none held
+    assert p.process([_hit("510521", plate="川B10001")], NOW).sightings == {}
+
+
+def test_a_pass_first_read_before_its_entry_is_delivered_from_the_next_read_once() -> None:
+    state = WatchlistState()
+    p = HitPipeline(CAT, state, lambda: ZONE)
+    assert p.process([_hit("510521")], NOW).matches["exact"] == 0  # no entry yet: nothing, nothing held
+    state.upsert(_entry("510521"))
+    second = _hit("510521", pass_time="2024-05-01T00:30:03Z")  # the same pass, another camera
+    third = _hit("510521", pass_time="2024-05-01T00:30:04Z")
+    r = p.process([second, third], NOW)
+    assert r.matches["exact"] == 1 and r.duplicates["510521"] == 1
+    assert len(_deliveries(r.out, "510521")) == 1
+
+
 def test_impersonating_hit_goes_to_the_dlq_and_the_audit() -> None:
     forged = Rec(CAT.in_hits("510521"), orjson.dumps(hit_data(region="500153")), 7)
     r = _pipeline(_entry("500153")).process([forged], NOW)
