@@ -1,0 +1,96 @@
+"""The machine over time during a paced phase: CPU by kind, dirty pages, and chosen processes' CPU.
+
+Read-to-delivery's tail is made of moments, so the benchmark keeps what the machine was doing in each
+half second beside the latency series (``machine-series.json``, kept with ``--keep``): the share of
+both cores in user, system, iowait and steal time (``/proc/stat``), the page cache's dirty and
+writeback kilobytes (``/proc/meminfo``: a burst of earlier writes flushed to the disk), and the CPU
+seconds per second of the worker and of the broker's JVM.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.common import proc_cpu_seconds
+
+__all__ = ["MachineSampler", "java_pids"]
+
+_CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
+
+
+def _cpu_ticks() -> dict[str, int]:
+    with open("/proc/stat", encoding="ascii") as f:
+        values = f.readline().split()[1:]
+    return dict(zip(_CPU_FIELDS, (int(v) for v in values), strict=False))
+
+
+def _meminfo_kb(*names: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    with open("/proc/meminfo", encoding="ascii") as f:
+        for line in f:
+            name, _, rest = line.partition(":")
+            if name in names:
+                out[name] = int(rest.split()[0])
+    return out
+
+
+def java_pids() -> list[int]:
+    """The live JVMs on this machine (the local broker's nodes, in a benchmark)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if Path(f"/proc/{entry}/comm").read_text().strip() == "java":
+                    pids.append(int(entry))
+            except OSError:
+                continue
+    return pids
+
+
+class MachineSampler:
+    """Samples the machine every ``interval_s`` on a daemon thread until ``stop``."""
+
+    def __init__(self, processes: dict[str, list[int]], interval_s: float = 0.5) -> None:
+        self._processes = processes
+        self._interval = interval_s
+        self._rows: list[dict[str, Any]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="machine-sampler", daemon=True)
+
+    def start(self) -> MachineSampler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> list[dict[str, Any]]:
+        self._stop.set()
+        self._thread.join(5)
+        return self._rows
+
+    def write(self, path: Path, origin: float = 0.0) -> None:
+        """Stops, and writes the rows with their times as seconds from ``origin`` (a wall time)."""
+        rows = [{**r, "t": round(r["t"] - origin, 2)} for r in self.stop()]
+        path.write_bytes(orjson.dumps(rows))
+
+    def _run(self) -> None:
+        ticks = _cpu_ticks()
+        cpu = {name: proc_cpu_seconds(*pids) for name, pids in self._processes.items()}
+        t = time.monotonic()
+        while not self._stop.wait(self._interval):
+            now_ticks, now = _cpu_ticks(), time.monotonic()
+            total = max(sum(now_ticks.values()) - sum(ticks.values()), 1)
+            row: dict[str, Any] = {"t": round(time.time(), 2)}
+            for kind in ("user", "system", "iowait", "steal", "idle"):
+                row[kind] = round((now_ticks[kind] - ticks[kind]) / total, 3)  # share of all cores
+            row.update({k.lower() + "_kb": v for k, v in _meminfo_kb("Dirty", "Writeback").items()})
+            for name, pids in self._processes.items():
+                used = proc_cpu_seconds(*pids)
+                row[name] = round((used - cpu[name]) / max(now - t, 1e-9), 3)  # cores
+                cpu[name] = used
+            self._rows.append(row)
+            ticks, t = now_ticks, now
