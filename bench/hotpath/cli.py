@@ -27,10 +27,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--hits", type=int, default=2_000_000, help="pre-produced hits for the throughput phase")
     p.add_argument("--latency-rate", type=float, default=10_000, help="offered hits/s in the latency phase")
     p.add_argument("--latency-seconds", type=float, default=30)
-    p.add_argument("--latency-warmup", type=float, default=5, help="paced seconds before measuring")
+    p.add_argument(
+        "--latency-warmup",
+        type=float,
+        default=20,
+        help="paced seconds before measuring (the broker's JIT compiles this load's code meanwhile)",
+    )
     p.add_argument("--workers", type=int, default=1, help="hot-path worker processes")
     p.add_argument("--quick", action="store_true", help="50k entries, 200k hits, 10 s latency (smoke run)")
     p.add_argument("--batch-size", type=int, default=5000, help="records per batch (worker and pass-through)")
+    p.add_argument(
+        "--batch-timeout", type=float, default=0.02, help="the hot-path worker's --batch-timeout (s)"
+    )
     p.add_argument("--partitions", type=int, default=6, help="partitions of every hits topic")
     p.add_argument("--partial-share", type=float, default=0.02, help="share of partial watchlist plates")
     p.add_argument("--tolerant-share", type=float, default=0.2, help="share of entries with tolerance 1")

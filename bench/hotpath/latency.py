@@ -15,7 +15,7 @@ from bench.common import histogram_quantile, percentiles, proc_cpu_seconds
 from bench.hotpath.clients import clients
 from bench.hotpath.escalate import CloneThread, Escalator
 from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
-from bench.hotpath.sampler import MachineSampler, java_pids
+from bench.hotpath.sampler import MachineSampler, java_pids, mean_over
 
 
 def _batch_totals(workers: Workers) -> tuple[float, float, float]:
@@ -53,8 +53,11 @@ def phase_latency(
 ) -> dict[str, Any]:
     """Paced hits at ``--latency-rate``; read-to-delivery latency seen by a read_committed reader.
 
-    The first ``--latency-warmup`` seconds are not counted: the first paced hits move every dedup
-    window's watermark an hour on (phase 1's pass times), and evicting phase 1's state is a one-off.
+    The first ``--latency-warmup`` seconds (20 by default) are not counted: the first paced hits move
+    every dedup window's watermark an hour on (phase 1's pass times), and evicting phase 1's state is a
+    one-off; and the broker's JIT compilers work on this load's code (small transactions,
+    read_committed fetches) for its first ~20 s: measured 0.41 of the 2 cores in the first 5 s, 0.10
+    after 20 s, 0.02 after 40 s (a broker that has run for days has done this long ago).
     With ``--keep`` the run's directory holds every delivery's latency by pass time
     (``latency-series.json``, seconds from the end of the warm-up) and the machine each half second
     (``machine-series.json``, on the same clock: ``bench.hotpath.sampler``).
@@ -71,7 +74,8 @@ def phase_latency(
     measure_from: float | None = None  # wall time the warm-up ends
     before: tuple[tuple[float, float, float], dict[float, float], float, float] | None = None
     pids = [p.pid for p in workers.procs]
-    machine = MachineSampler({"worker": pids, "broker": java_pids()}).start()
+    jvms = java_pids()
+    machine = MachineSampler({"worker": pids, "broker": jvms}, jvms).start()
     caught_up: float | None = None  # when the worker had committed every paced hit
     next_check = 0.0
     deadline = time.monotonic() + args.latency_warmup + args.latency_seconds + args.stage_timeout
@@ -112,7 +116,9 @@ def phase_latency(
     latencies = [(got - passed) * 1000 for passed, got in seen if passed >= start]
     series = [(round(passed - start, 4), round((got - passed) * 1000, 2)) for passed, got in seen]
     (run.tmp / "latency-series.json").write_bytes(orjson.dumps(series))  # kept with --keep: the tail in time
-    machine.write(run.tmp / "machine-series.json", start)  # the machine meanwhile, on the series' clock
+    rows = machine.write(
+        run.tmp / "machine-series.json", start
+    )  # the machine meanwhile, on the series' clock
     (n0, records0, seconds0), hist0, cpu0, t0 = before or ((0.0, 0.0, 0.0), {}, 0.0, time.monotonic())
     busy = (proc_cpu_seconds(*pids) - cpu0) / max(time.monotonic() - t0, 1e-9)
     n, records, seconds = (
@@ -124,6 +130,8 @@ def phase_latency(
         **({"escalation": escalation} if escalation is not None else {}),
         "offered_rate": args.latency_rate,
         "load_average_1m": round(os.getloadavg()[0], 2),
+        # cores (of 2) in the measured window: the worker, the broker, its JIT compilers; idle share
+        "machine": mean_over(rows, 0.0, float(args.latency_seconds)),
         "seconds": args.latency_seconds,
         "warmup_seconds": args.latency_warmup,
         "pacer": pacer_stats,

@@ -83,6 +83,7 @@ class Workers:
         cmd = [sys.executable, "-m", "ops.cli", "-v", "run", "hotpath", "--bootstrap", self.run.bootstrap]
         cmd += ["--namespace", self.run.cat.namespace, "--worker-id", f"bench-{i}"]
         cmd += ["--batch-size", str(self.run.args.batch_size), "--metrics-port", str(port)]
+        cmd += ["--batch-timeout", str(self.run.args.batch_timeout)]
         if self.run.args.mac_keys:
             cmd += ["--mac", "required", "--mac-keys", str(self.run.args.mac_keys)]
         if self.run.args.matching_keys:  # blind entries (bench.hotpath.protect)

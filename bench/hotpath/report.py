@@ -194,6 +194,12 @@ def _print_latency(lat: dict[str, Any], what: str) -> None:
         f"{batches['worker_cpu_utilisation']:.0%} of a core; "
         f"load 1m {lat['load_average_1m']})"
     )
+    if machine := lat.get("machine"):
+        print(
+            f"  measured window, cores of 2: worker {machine.get('worker', nan):.2f}, broker "
+            f"{machine.get('broker', nan):.2f} (its JIT compilers {machine.get('jit', nan):.2f}), "
+            f"idle {machine.get('idle', nan) * 2:.2f}"
+        )
 
 
 def _print_peer_latency(lat: dict[str, Any], row: dict[str, Any]) -> None:

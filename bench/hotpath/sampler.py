@@ -3,8 +3,10 @@
 Read-to-delivery's tail is made of moments, so the benchmark keeps what the machine was doing in each
 half second beside the latency series (``machine-series.json``, kept with ``--keep``): the share of
 both cores in user, system, iowait and steal time (``/proc/stat``), the page cache's dirty and
-writeback kilobytes (``/proc/meminfo``: a burst of earlier writes flushed to the disk), and the CPU
-seconds per second of the worker and of the broker's JVM.
+writeback kilobytes (``/proc/meminfo``: a burst of earlier writes flushed to the disk), the CPU
+seconds per second of the worker and of the broker's JVM, and of the JVM's JIT compiler threads: a
+broker started minutes before compiles the code of a new load (small transactions, read_committed
+fetches) for its first ~15 s of it, measured at ~0.4 of a core on this machine.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import orjson
 
 from bench.common import proc_cpu_seconds
 
-__all__ = ["MachineSampler", "java_pids"]
+__all__ = ["MachineSampler", "java_pids", "mean_over"]
 
 _CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
@@ -40,6 +42,25 @@ def _meminfo_kb(*names: str) -> dict[str, int]:
     return out
 
 
+def _compiler_cpu_seconds(pids: list[int]) -> float:
+    """CPU seconds used so far by the JIT compiler threads (``C1/C2 CompilerThread``) of JVMs ``pids``."""
+    total = 0.0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                text = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
+            except OSError:
+                continue
+            if "CompilerThre" in text[: text.rindex(")")]:
+                fields = text.rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def java_pids() -> list[int]:
     """The live JVMs on this machine (the local broker's nodes, in a benchmark)."""
     pids = []
@@ -56,8 +77,11 @@ def java_pids() -> list[int]:
 class MachineSampler:
     """Samples the machine every ``interval_s`` on a daemon thread until ``stop``."""
 
-    def __init__(self, processes: dict[str, list[int]], interval_s: float = 0.5) -> None:
+    def __init__(
+        self, processes: dict[str, list[int]], jvms: list[int] | None = None, interval_s: float = 0.5
+    ) -> None:
         self._processes = processes
+        self._jvms = jvms or []
         self._interval = interval_s
         self._rows: list[dict[str, Any]] = []
         self._stop = threading.Event()
@@ -72,14 +96,16 @@ class MachineSampler:
         self._thread.join(5)
         return self._rows
 
-    def write(self, path: Path, origin: float = 0.0) -> None:
-        """Stops, and writes the rows with their times as seconds from ``origin`` (a wall time)."""
+    def write(self, path: Path, origin: float = 0.0) -> list[dict[str, Any]]:
+        """Stops; writes and returns the rows, their times as seconds from ``origin`` (a wall time)."""
         rows = [{**r, "t": round(r["t"] - origin, 2)} for r in self.stop()]
         path.write_bytes(orjson.dumps(rows))
+        return rows
 
     def _run(self) -> None:
         ticks = _cpu_ticks()
         cpu = {name: proc_cpu_seconds(*pids) for name, pids in self._processes.items()}
+        jit = _compiler_cpu_seconds(self._jvms)
         t = time.monotonic()
         while not self._stop.wait(self._interval):
             now_ticks, now = _cpu_ticks(), time.monotonic()
@@ -92,5 +118,16 @@ class MachineSampler:
                 used = proc_cpu_seconds(*pids)
                 row[name] = round((used - cpu[name]) / max(now - t, 1e-9), 3)  # cores
                 cpu[name] = used
+            if self._jvms:
+                used = _compiler_cpu_seconds(self._jvms)
+                row["jit"] = round((used - jit) / max(now - t, 1e-9), 3)  # cores, the JVMs' compilers
+                jit = used
             self._rows.append(row)
             ticks, t = now_ticks, now
+
+
+def mean_over(rows: list[dict[str, Any]], start: float, end: float) -> dict[str, float]:
+    """Each sampled figure's mean over the rows with ``start <= t <= end`` (the measured window)."""
+    inside = [r for r in rows if start <= r["t"] <= end]
+    keys = [k for k in (inside[0] if inside else {}) if k != "t"]
+    return {k: round(sum(r[k] for r in inside) / len(inside), 3) for k in keys}
