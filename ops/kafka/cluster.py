@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from ops.kafka.errors import BrokerError
 from ops.kafka.install import DEFAULT_KAFKA_VERSION, KafkaInstall, java_binary, resolve_install
 from ops.kafka.ports import free_port, port_is_free, wait_for_port
+from ops.kafka.priorities import lower_cleaner_priority
 from ops.kafka.private import PRIVATE_UMASK, private_dir, write_private
 from ops.kafka.properties import NodeLayout, jaas_config, render_properties
 from ops.kafka.tls import make_test_ca
@@ -206,6 +207,8 @@ class LocalCluster:
             for node in started:
                 wait_for_port(node.port, timeout - (time.monotonic() - t0), partial(self._check_alive, node))
             self._wait_metadata(state, timeout - (time.monotonic() - t0))
+            for node in started:
+                lower_cleaner_priority(node.pid)  # ops/kafka/priorities.py: its bursts wait for a free core
         except BaseException:
             for node in started:
                 _terminate(node, 10.0)
@@ -360,6 +363,7 @@ class LocalCluster:
         node.pid = self._launch(state.jvm, state.classpath, Path(node.node_dir))
         self._save_state(state)
         wait_for_port(node.port, timeout, lambda: self._check_alive(node))
+        lower_cleaner_priority(node.pid)
 
     def _forget(self, pid: int) -> None:
         """Drops the Popen handle of an ended node, telling it the process is gone (no ResourceWarning)."""
