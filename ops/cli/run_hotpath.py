@@ -32,8 +32,8 @@ __all__ = ["command"]
     type=click.FloatRange(0.001, 5.0),
     default=0.02,
     show_default=True,
-    help="Longest wait, seconds, for a batch to fill: longer means fewer transactions (less broker work) "
-    "at moderate load, and that much more read-to-delivery latency.",
+    help="Longest wait, seconds, for a batch to fill (one batch, one transaction): longer means fewer, "
+    "larger transactions at moderate load and more read-to-delivery latency.",
 )
 @click.option(
     "--dedup-window",
