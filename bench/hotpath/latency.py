@@ -15,7 +15,7 @@ from bench.common import histogram_quantile, percentiles, proc_cpu_seconds
 from bench.hotpath.clients import clients
 from bench.hotpath.escalate import CloneThread, Escalator
 from bench.hotpath.procs import Run, Workers, start_py_spy, stop_py_spy
-from bench.hotpath.sampler import MachineSampler, java_pids, mean_over
+from bench.hotpath.sampler import MachineSampler, mean_over
 
 
 def _batch_totals(workers: Workers) -> tuple[float, float, float]:
@@ -74,8 +74,7 @@ def phase_latency(
     measure_from: float | None = None  # wall time the warm-up ends
     before: tuple[tuple[float, float, float], dict[float, float], float, float] | None = None
     pids = [p.pid for p in workers.procs]
-    jvms = java_pids()
-    machine = MachineSampler({"worker": pids, "broker": jvms}, jvms).start()
+    machine = MachineSampler({"worker": pids, "broker": [run.broker_pid]}, [run.broker_pid]).start()
     caught_up: float | None = None  # when the worker had committed every paced hit
     next_check = 0.0
     deadline = time.monotonic() + args.latency_warmup + args.latency_seconds + args.stage_timeout

@@ -11,7 +11,6 @@ fetches) for its first ~15 s of it, measured at ~0.4 of a core on this machine.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from pathlib import Path
@@ -19,9 +18,9 @@ from typing import Any
 
 import orjson
 
-from bench.common import proc_cpu_seconds
+from bench.common import proc_cpu_seconds, thread_cpu_seconds
 
-__all__ = ["MachineSampler", "java_pids", "mean_over"]
+__all__ = ["MachineSampler", "mean_over"]
 
 _CPU_FIELDS = ("user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal")
 
@@ -44,34 +43,7 @@ def _meminfo_kb(*names: str) -> dict[str, int]:
 
 def _compiler_cpu_seconds(pids: list[int]) -> float:
     """CPU seconds used so far by the JIT compiler threads (``C1/C2 CompilerThread``) of JVMs ``pids``."""
-    total = 0.0
-    for pid in pids:
-        try:
-            tids = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                text = Path(f"/proc/{pid}/task/{tid}/stat").read_text()
-            except OSError:
-                continue
-            if "CompilerThre" in text[: text.rindex(")")]:
-                fields = text.rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
-
-
-def java_pids() -> list[int]:
-    """The live JVMs on this machine (the local broker's nodes, in a benchmark)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if Path(f"/proc/{entry}/comm").read_text().strip() == "java":
-                    pids.append(int(entry))
-            except OSError:
-                continue
-    return pids
+    return sum(v for pid in pids for name, v in thread_cpu_seconds(pid).items() if "CompilerThre" in name)
 
 
 class MachineSampler:
