@@ -15,11 +15,13 @@ from pydantic import (
     Field,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
 __all__ = [
     "INVISIBLE",
     "MULTI_LINE",
     "SINGLE_LINE",
+    "UNREPRESENTABLE_TIME",
     "DigestId",
     "EventId",
     "ShortText",
@@ -65,11 +67,24 @@ class WireModel(WirePart):
     )
 
 
+#: the error type of a time that has no UTC instant (``codec`` dead-letters it as ``implausible_time``)
+UNREPRESENTABLE_TIME = "implausible_time"
+
+
 def to_utc(value: datetime) -> datetime:
-    """Convert an aware datetime to UTC; reject a naive one (its meaning depends on the reader's clock)."""
+    """Convert an aware datetime to UTC; reject a naive one (its meaning depends on the reader's clock)
+    and one whose UTC instant is outside the years 1–9999 (``9999-12-31T23:59:59-08:00``): Python's
+    ``astimezone`` raises ``OverflowError`` there, which no validator may let escape a decoder."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("datetime must carry a UTC offset (e.g. 2024-05-01T08:30:00+08:00 or ...Z)")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise PydanticCustomError(
+            UNREPRESENTABLE_TIME,
+            "{value} has no UTC instant within the years 0001-9999: not a plausible time",
+            {"value": value.isoformat()},
+        ) from None
 
 
 #: A timezone-aware instant, stored in UTC. Naive inputs are rejected; serialised as ISO 8601 with ``Z``.

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from schemas.base import UNREPRESENTABLE_TIME
 from schemas.dlq import DlqReason
 from schemas.watchlist import PlaceCommand, WatchlistCommand, WithdrawCommand
 
@@ -73,6 +74,8 @@ def _from_validation_error(exc: ValidationError, name: str) -> DecodeError:
     errors = tuple(FieldError(_path(e["loc"]), _message(e), e["type"]) for e in exc.errors())
     if any(e.path == "schema_version" or e.path.endswith(".schema_version") for e in errors):
         reason = DlqReason.UNSUPPORTED_VERSION
+    elif any(e.type == UNREPRESENTABLE_TIME for e in errors):
+        reason = DlqReason.IMPLAUSIBLE_TIME
     else:
         reason = DlqReason.SCHEMA_VIOLATION
     listed = "; ".join(f"{e.path}: {e.message}" for e in errors[:_MESSAGE_ERRORS])

@@ -6,11 +6,18 @@ XML-DSig elements in an alert are checked only for being well-formed: the XSD le
 would otherwise fetch its bundled copy and validate strictly). They are kept as received
 (``connectors.cap.signature``); verifying them is not done here.
 
+A document declared in a multi-byte encoding other than UTF-8/16/32 (``GBK``, ``GB2312``, ``GB18030``,
+``Big5`` …, as Chinese agencies' systems write) is decoded with Python's codec and read as UTF-8, its
+declaration saying so: expat reads only UTF-8, UTF-16, ISO-8859-1 and ASCII by itself, and refuses
+multi-byte encodings with a bare ``ValueError``.
+
 Exceptions: ``CapError`` (a ``ValueError``) with a bounded ``reason`` and a message that says why.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -42,6 +49,14 @@ CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 ALERT_TAG = f"{{{CAP_NS}}}alert"
 _XINCLUDE_NS = "{http://www.w3.org/2001/XInclude}"
 _DSIG = f"{{{DSIG_NS}}}"
+#: the XML declaration's encoding (after an optional UTF-8 BOM): group 2 is its name
+_DECLARED = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*<\?xml\s[^>]*?encoding\s*=\s*([\"'])([A-Za-z][A-Za-z0-9._-]*)\1"
+)
+_DECLARED_TEXT = re.compile(r"^(\ufeff?\s*<\?xml\s[^>]*?encoding\s*=\s*[\"'])[A-Za-z][A-Za-z0-9._-]*")
+#: what expat reads itself (codecs' names); anything else declared is transcoded to UTF-8 first
+_NATIVE = frozenset(["utf-8", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+                     "ascii", "iso8859-1", "latin-1"])  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +88,28 @@ def schema() -> Any:
         return xmlschema.XMLSchema(str(xsd), use_fallback=False)
 
 
+def as_utf8(data: bytes) -> bytes:
+    """``data`` as UTF-8 when its XML declaration names an encoding expat cannot read (``GBK`` …), with
+    the declaration's encoding changed to UTF-8; otherwise ``data`` itself. Raises ``CapError``."""
+    m = _DECLARED.match(data)
+    if m is None:
+        return data
+    name = m.group(2).decode("ascii")
+    try:
+        if codecs.lookup(name).name in _NATIVE:
+            return data
+        text = data.decode(name)
+    except LookupError:
+        raise CapError(
+            f"the XML declares an unknown encoding {name!r}", DlqReason.BAD_SOURCE_RECORD
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise CapError(
+            f"the XML declares encoding {name} but is not written in it: {exc}", DlqReason.BAD_SOURCE_RECORD
+        ) from None
+    return _DECLARED_TEXT.sub(r"\g<1>UTF-8", text, count=1).encode("utf-8")
+
+
 def _safe_parse(data: bytes, max_bytes: int) -> Element:
     if len(data) > max_bytes:
         raise CapError(
@@ -84,6 +121,8 @@ def _safe_parse(data: bytes, max_bytes: int) -> Element:
         raise CapError(f"refused unsafe XML: {exc!r}", DlqReason.BAD_SOURCE_RECORD) from None
     except ParseError as exc:
         raise CapError(f"not well-formed XML: {exc}", DlqReason.BAD_SOURCE_RECORD) from None
+    except ValueError as exc:  # e.g. an encoding expat cannot read that ``as_utf8`` did not name
+        raise CapError(f"unreadable XML: {exc}", DlqReason.BAD_SOURCE_RECORD) from None
     for el in root.iter():
         if isinstance(el.tag, str) and el.tag.startswith(_XINCLUDE_NS):
             raise CapError("refused unsafe XML: XInclude is not allowed", DlqReason.BAD_SOURCE_RECORD)
@@ -103,7 +142,7 @@ def _check_alert(el: Element) -> None:
 
 def parse_cap(data: bytes, max_bytes: int) -> Element:
     """The validated ``<alert>`` element of a bare CAP document ``data``; raises ``CapError``."""
-    root = _safe_parse(data, max_bytes)
+    root = _safe_parse(as_utf8(data), max_bytes)
     _check_alert(root)
     return root
 
@@ -119,6 +158,7 @@ def read_document(data: bytes, max_bytes: int) -> CapDocument:
     nor EDXL-DE, a distribution without alerts); an embedded alert that is invalid is returned as its
     ``CapError`` among the messages, so the others still go through.
     """
+    data = as_utf8(data) if len(data) <= max_bytes else data  # the limit is on what was received
     root = _safe_parse(data, max_bytes)
     distribution, skipped = None, 0
     if root.tag == DISTRIBUTION_TAG:

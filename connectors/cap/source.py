@@ -55,6 +55,10 @@ class CapSource(Source[CapConfig]):
             doc = read_document(data, cfg.max_bytes)
         except CapError as exc:
             return [SourceRecord(None, data, origin, error=str(exc), reason=exc.reason)]
+        except Exception as exc:  # a parser's bug must cost one document, never the connector
+            self.log.exception("%s: reading the document failed unexpectedly", origin)
+            error = f"the document could not be read ({type(exc).__name__}: {exc}): a bug, reported"
+            return [SourceRecord(None, data, origin, error=error, reason=DlqReason.PROCESSING_ERROR)]
         if doc.skipped:
             self.log.info("%s: %d EDXL-DE content object(s) without a CAP alert skipped", origin, doc.skipped)
         out = []
@@ -63,9 +67,15 @@ class CapSource(Source[CapConfig]):
             if isinstance(msg, CapError):
                 out.append(SourceRecord(None, data, where, error=str(msg), reason=msg.reason))
                 continue
-            fields = message_fields(
-                msg, sender_region=self.context.region, default_category=cfg.default_category
-            )
+            try:
+                fields = message_fields(
+                    msg, sender_region=self.context.region, default_category=cfg.default_category
+                )
+            except Exception as exc:  # as above: one alert, never the connector
+                self.log.exception("%s: mapping the alert failed unexpectedly", where)
+                error = f"the alert could not be mapped ({type(exc).__name__}: {exc}): a bug, reported"
+                out.append(SourceRecord(None, data, where, error=error, reason=DlqReason.PROCESSING_ERROR))
+                continue
             out.append(SourceRecord(fields, data, where))
         return out
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,8 @@ from schemas.requests import CooperationRequest, RequestMessage
 from schemas.topics import Catalogue
 
 __all__ = ["Rejection", "Validated", "topic_for", "validate"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +102,10 @@ def validate(kind: RecordKind, value: Mapping[str, Any] | bytes, region: str) ->
         out = _BY_KIND[kind](data)
     except DecodeError as exc:
         raise Rejection(str(exc), exc.reason) from None
+    except Exception as exc:  # a validator's bug must cost one record, never the connector
+        log.exception("validating a %s record failed unexpectedly", kind.value)
+        error = f"the record could not be validated ({type(exc).__name__}: {exc}): a bug, reported"
+        raise Rejection(error, DlqReason.PROCESSING_ERROR) from None
     if out.region != region:
         raise Rejection(
             f"record of region {out.region} on a connector of region {region}: a connector publishes "

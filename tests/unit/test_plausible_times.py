@@ -47,6 +47,8 @@ CAT = Catalogue("rax")
 NOW = datetime(2024, 5, 1, 0, 31, tzinfo=UTC)  # a minute after the factories' hit passed
 B = TimeBounds()
 ABSURD = ["9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"]
+#: times whose UTC instant lies outside the years 1-9999: no datetime holds them
+BEYOND = ["9999-12-31T23:59:59-08:00", "0001-01-01T00:00:00+08:00", "0001-01-01 07:59:59"]
 
 
 # ---- the bounds, field by field ------------------------------------------------------------------
@@ -154,6 +156,19 @@ def test_the_hot_path_dead_letters_a_hit_dated_9999_or_0001_and_matches_nothing(
     assert result.dlq == {"implausible_time": 1} and result.matches == {}
 
 
+@pytest.mark.parametrize("when", BEYOND)
+def test_a_hit_whose_time_has_no_utc_instant_is_dead_lettered_as_implausible_not_as_a_crash(
+    when: str,
+) -> None:
+    data = hit_data(event_id=str(uuid.uuid4()), pass_time=when)
+    msg = Rec(CAT.in_hits("510521"), orjson.dumps(data), _key=b"x")
+    result = HitPipeline(CAT, WatchlistState(), lambda: ZONE).process([msg], NOW)
+    (dead,) = result.out
+    letter = parse_dlq_headers(dead.headers)
+    assert (letter.reason.value, letter.stage.value) == ("implausible_time", "decode")
+    assert "pass_time" in letter.error and "no UTC instant within the years 0001-9999" in letter.error
+
+
 # ---- where records are received: the control app --------------------------------------------------
 def _letters(h: Harness) -> list[Any]:
     return [parse_dlq_headers(o.headers or []) for o in h.out(h.cat.dlq("control"))]
@@ -180,6 +195,31 @@ def test_the_control_app_dead_letters_a_command_issued_in_9999() -> None:
     (letter,) = _letters(h)
     assert letter.reason.value == "implausible_time" and letter.error.startswith("issued_at 9999")
     assert h.out(h.cat.watchlist) == []
+
+
+@pytest.mark.parametrize(("issued", "stage"), [("9999-12-31T23:59:59Z", "validate"),
+                                               ("9999-12-31T23:59:59-08:00", "decode")])  # fmt: skip
+def test_a_command_issued_at_the_end_of_time_is_implausible_not_a_processing_error(
+    issued: str, stage: str
+) -> None:
+    h = Harness(ZONE)
+    now = datetime.fromtimestamp(h.now, UTC)
+    approval = approval_data() | {"approved_at": now.isoformat()}
+    e = entry_data(entry_id=str(uuid.uuid4()), placed_at=now.isoformat(), approval=approval,
+                   expires_at=(now + timedelta(days=1)).isoformat())  # fmt: skip
+    cmd = {"op": "place", "command_id": str(uuid.uuid4()), "issued_at": issued, "entry": e}
+    h.send(h.cat.in_watchlist("510521"), e["entry_id"].encode(), orjson.dumps(cmd))
+    (letter,) = _letters(h)
+    assert (letter.reason.value, letter.stage.value) == ("implausible_time", stage)
+    assert "issued_at" in letter.error and h.out(h.cat.watchlist) == []
+
+
+def test_the_control_app_dead_letters_an_alert_sent_beyond_9999_in_utc() -> None:
+    h = Harness(ZONE)
+    far = orjson.loads(encode(zone_alert("510521"))) | {"sent": "9999-12-31T23:59:59-08:00"}
+    h.send(h.cat.in_alerts("510521"), far["identifier"].encode(), orjson.dumps(far))
+    (letter,) = _letters(h)
+    assert letter.reason.value == "implausible_time" and "sent" in letter.error
 
 
 def _announce(h: Harness, produced_at: datetime) -> Any:

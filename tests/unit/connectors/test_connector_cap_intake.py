@@ -26,6 +26,7 @@ LARGE = DATA / "nws_hurricane_large.xml"
 DOT_CAP = DATA / "dwd_storm_gusts.cap"
 OFFSETS = DATA / "cfs_bushfire_offsets.xml"
 EDXL = DATA / "edxl_de_chemical_release.xml"
+GBK = DATA / "sc_rainstorm_gbk.xml"
 LIMIT = CapConfig(port=0, token="t" * 32).max_bytes  # type: ignore[arg-type]
 DS = "http://www.w3.org/2000/09/xmldsig#"
 
@@ -116,7 +117,7 @@ def test_original_offsets_are_kept_beside_the_utc_times() -> None:
     assert ",2024-01-17T13:20:00+10:30</references>" in back
 
 
-EXAMPLES = [SIGNED, LARGE, DOT_CAP, OFFSETS, *sorted((DATA / "official").glob("*.xml"))]
+EXAMPLES = [SIGNED, LARGE, DOT_CAP, OFFSETS, GBK, *sorted((DATA / "official").glob("*.xml"))]
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
@@ -125,6 +126,44 @@ def test_parse_json_write_parse_gives_an_equal_model(path: Path) -> None:
     via_json = decode(encode(alert), Alert)
     (again,) = _alerts(to_cap_xml(via_json))
     assert again == alert  # offsets and signatures included
+
+
+def test_a_message_in_gbk_is_read_as_its_text() -> None:
+    raw = GBK.read_bytes()
+    assert raw.startswith(b'<?xml version="1.0" encoding="GBK"?>') and "暴雨".encode("gbk") in raw
+    (alert,) = _alerts(raw)
+    assert (
+        alert.info[0].headline == "四川省气象台发布暴雨橙色预警"
+        and alert.info[0].sender_name == "四川省气象台"
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b'<?xml version="1.0" encoding="GBK"?><alert>\xff\xfe\xff</alert>', "not written in it"),
+        (b'<?xml version="1.0" encoding="no-such-code"?><alert/>', "unknown encoding"),
+        (b'<?xml version="1.0" encoding="UTF-8"?><alert>\xff</alert>', "not well-formed"),
+    ],
+)
+def test_a_document_not_in_its_declared_encoding_is_refused_with_the_reason(data: bytes, says: str) -> None:
+    with pytest.raises(CapError, match=says) as caught:
+        read_document(data, LIMIT)
+    assert caught.value.reason is DlqReason.BAD_SOURCE_RECORD
+
+
+def test_a_reader_that_fails_unexpectedly_costs_the_document_not_the_connector(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(data: bytes, max_bytes: int) -> None:
+        raise RuntimeError("a parser's bug")
+
+    (tmp_path / "a.xml").write_bytes(OFFSETS.read_bytes())
+    monkeypatch.setattr("connectors.cap.source.read_document", broken)
+    (record,) = _scan(tmp_path)
+    assert record.reason is DlqReason.PROCESSING_ERROR and "RuntimeError: a parser's bug" in (
+        record.error or ""
+    )
 
 
 def test_an_edxl_de_distribution_is_unwrapped_into_its_alerts() -> None:

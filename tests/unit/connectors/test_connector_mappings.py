@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import random
 from datetime import UTC, datetime
 
@@ -20,6 +21,8 @@ from schemas.hits import CheckpointHit
 from schemas.plates import normalise_plate, read_plate
 
 NOW = "2024-05-01T00:00:00+00:00"
+#: the module itself (the package exports its function of the same name)
+validate_module = importlib.import_module("connectors.sdk.validate")
 CN_HEADER = b"kkbh,hphm,hpzl,hpys,gcsj,fxlx,cdbh,clsd,xzqh,csys"
 
 
@@ -169,3 +172,24 @@ def test_rush_hours_and_night_change_the_rate() -> None:
     assert rate_factor(datetime(2024, 5, 1, 0, 30, tzinfo=UTC), 2.5, 0.3) == 2.5  # 08:30 in China
     assert rate_factor(datetime(2024, 5, 1, 19, 0, tzinfo=UTC), 2.5, 0.3) == 0.3  # 03:00 in China
     assert rate_factor(datetime(2024, 5, 1, 4, 0, tzinfo=UTC), 2.5, 0.3) == 1.0
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-08:00", "0001-01-01T00:00:00+08:00", "00010101000000"])
+def test_a_pass_time_with_no_utc_instant_is_rejected_as_implausible_not_raised(when: str) -> None:
+    value = hit_fields({"kkbh": "K1", "hphm": "川A12345", "gcsj": when, "xzqh": "510000"}, region="510000",
+                       source_id="t", received_at=NOW)  # fmt: skip
+    with pytest.raises(Rejection, match="no UTC instant") as caught:
+        validate(RecordKind.HITS, value, "510000")
+    assert caught.value.reason.value == "implausible_time"
+
+
+def test_a_validator_that_fails_unexpectedly_rejects_the_record_as_a_processing_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(data: bytes) -> None:
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setitem(validate_module._BY_KIND, RecordKind.HITS, broken)
+    with pytest.raises(Rejection, match="OverflowError: date value out of range") as caught:
+        validate(RecordKind.HITS, {"plate": "川A12345"}, "510000")
+    assert caught.value.reason.value == "processing_error"
