@@ -1,8 +1,8 @@
 """Pure mapping of one watchlist CSV row to a PlaceCommand or WithdrawCommand's fields.
 
 Free-text columns (``FREE_TEXT``) are neutralised against spreadsheet formulas on the way in
-(``schemas.formula``): other regions open these fields in spreadsheets. Plates, ids, codes and times
-are not touched: their own patterns refuse anything a spreadsheet could run.
+(``schemas.formula``): other regions open these fields in spreadsheets. Plates, codes, times and the
+scope are not touched: their own patterns or vocabularies refuse anything a spreadsheet could run.
 """
 
 from __future__ import annotations
@@ -43,8 +43,20 @@ COLUMNS = frozenset(
         "issued_at",
     ]
 )
-#: the columns of free text (names, reasons, descriptions) that are neutralised against formulas
-FREE_TEXT = frozenset(["legal_basis", "description", "reason", "approval_unit", "approval_approver"])
+#: the columns of free text (names, numbers, references, reasons, descriptions) that are neutralised
+#: against formulas: every text column but those a pattern or a vocabulary keeps free of them (plate,
+#: codes, times, scope) and ``reference``, which only names the entry's id and is never shown
+FREE_TEXT = frozenset(
+    [
+        "legal_basis",
+        "description",
+        "reason",
+        "operator",
+        "approval_unit",
+        "approval_approver",
+        "approval_reference",
+    ]
+)
 _SCOPE_SPLIT = re.compile(r"[\s,;]+")
 
 

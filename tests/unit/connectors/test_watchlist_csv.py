@@ -92,7 +92,7 @@ def test_whatever_csv_writes_is_read_back_record_by_record(rows: list[list[str]]
     assert parsed == rows
 
 
-def test_free_text_is_neutralised_and_plates_ids_and_times_are_not() -> None:
+def test_free_text_is_neutralised_and_plates_ids_numbers_and_times_are_not() -> None:
     values = _row(1, legal='=HYPERLINK("http://x","y")', description="-1+cmd|' /C calc'!A0")
     row = dict(zip(HEADER.split(","), values, strict=True))
     row["reason"], row["operator"] = "@SUM(1)", "-0012"
@@ -101,9 +101,15 @@ def test_free_text_is_neutralised_and_plates_ids_and_times_are_not() -> None:
     assert entry["legal_basis"] == '\'=HYPERLINK("http://x","y")'
     assert entry["description"] == "'-1+cmd|' /C calc'!A0"
     assert entry["plate"] == "川A00001" and entry["placed_at"].isoformat() == "2024-05-01T08:00:00+08:00"
-    assert entry["approval"]["unit"] == "某局" and entry["operator"] == "-0012"  # an id: untouched
+    assert entry["approval"]["unit"] == "某局" and entry["operator"] == "-0012"  # a number: untouched
     withdraw = command_fields(row | {"op": "withdraw", "reason": "+found it"}, "510000", "line")
     assert withdraw["reason"] == "'+found it"
+    # the officer and the approval's reference are text another region reads too
+    formulas = {"operator": '=HYPERLINK("http://x","c")', "approval_reference": "=cmd|' /C calc'!A0"}
+    fields = command_fields(row | formulas, "510000", "line")
+    assert fields["entry"]["operator"] == '\'=HYPERLINK("http://x","c")'
+    assert fields["entry"]["approval"]["reference"] == "'=cmd|' /C calc'!A0"
+    assert fields["entry"]["entry_id"] == entry["entry_id"]  # the reference names the same entry
 
 
 def test_the_config_refuses_encodings_that_are_not_ascii_compatible() -> None:
