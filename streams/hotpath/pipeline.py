@@ -9,7 +9,9 @@ Matching comes before dedup (the cheap look-up before the state): a hit that mat
 nothing, repeated or not, so only matching hits are deduplicated, held in the window and written to
 its changelog — the match rate's share of the hits (~1 %), not all of them. A repeated read is judged
 by what it matches when it comes: a pass whose first read matched nothing (the entry placed a second
-later) is delivered from its next read, once.
+later) is delivered from its next read, once. A read the normaliser corrected into the entry's plate
+(``川AI2345``, kept in ``plate_read``) is delivered as a misread, not an exact match
+(``streams.hotpath.corrected``).
 
 A hit is read as a ``schemas.hit_lean.HitView`` (checked exactly as the model would, without building
 it); the ``CheckpointHit`` is built only where one is written or audited: on a match, an impersonation
@@ -42,6 +44,8 @@ from schemas.sealed_delivery import seal_delivery
 from schemas.times import TimeBounds, hit_time_problem
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone
+from streams.hotpath.confusion import certainty
+from streams.hotpath.corrected import corrections
 from streams.hotpath.dedup import DedupWindow
 from streams.hotpath.seen import SeenPlates
 from streams.hotpath.watchlist_state import EntryFacts, WatchlistState
@@ -254,9 +258,10 @@ class HitPipeline:
             )
             return
         model = hit.model()
+        fixed = corrections(model)
         for m, facts in found:
             if in_scope(facts.scope, model.region):
-                self._emit_match(model, m.kind, m.score, m.edits, facts, zone, batch.now, result)
+                self._emit_match(model, m.kind, m.score, m.edits, facts, zone, batch.now, result, fixed)
 
     def _emit_match(
         self,
@@ -268,7 +273,12 @@ class HitPipeline:
         zone: Zone,
         now: datetime,
         result: BatchResult,
+        corrected: int = 0,
     ) -> None:
+        # a blind entry's plate is unknown here: an exact match is the read; a misread names the token
+        matched = hit.plate if facts.blind and kind == "exact" else facts.plate
+        if corrected and kind == "exact":  # the read was corrected into the entry's plate (.corrected)
+            kind, score, edits = "misread", certainty(corrected, 0), corrected
         match = Match(
             match_id=match_id(hit.event_id, facts.entry_id),
             hit=hit,
@@ -280,8 +290,7 @@ class HitPipeline:
             kind=MatchKind(kind),
             score=score,
             edits=edits,
-            # a blind entry's plate is unknown here: an exact match is the read; a misread names the token
-            matched_plate=hit.plate if facts.blind and kind == "exact" else facts.plate,
+            matched_plate=matched,
             operator=facts.operator,
             legal_basis=facts.legal_basis,
             approval=facts.approval,

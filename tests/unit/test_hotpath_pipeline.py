@@ -242,6 +242,26 @@ def test_a_read_breaking_an_issuing_rule_is_matched_and_the_match_says_so() -> N
     assert notices and all(n is not None and not n.conforms and n.breaks == "serial_letters" for n in notices)
 
 
+@pytest.mark.parametrize(
+    ("read", "wanted", "edits"),
+    [("川AI2345", "川A12345", 1), ("川AIO345", "川A10345", 2), ("川A1234", "川A1234领", 1)],
+)
+def test_a_read_the_normaliser_corrected_into_an_entrys_plate_is_a_misread_not_exact(
+    read: str, wanted: str, edits: int
+) -> None:
+    # a serial I or O cannot be on a plate (read as 1 and 0); a consulate plate read without its 领
+    r = _pipeline(_entry("510521", plate=wanted)).process([_hit("510521", plate=read)], NOW)
+    (match,) = (decode(o.value or b"", Match) for o in _on(r.out, CAT.matches))
+    assert (match.kind.value, match.edits, match.matched_plate) == ("misread", edits, wanted)
+    assert match.score < 1 and (match.hit.plate, match.hit.plate_read) == (wanted, read)
+    assert r.matches == {"misread": 1}
+    (delivery,) = _deliveries(r.out, "510521")
+    assert delivery.match is not None and delivery.match.kind.value == "misread"
+    # the same plate read as it is stays exact
+    r = _pipeline(_entry("510521", plate=wanted)).process([_hit("510521", plate=wanted)], NOW)
+    assert [decode(o.value or b"", Match).kind.value for o in _on(r.out, CAT.matches)] == ["exact"]
+
+
 def test_out_of_scope_entry_does_not_match() -> None:
     e = _entry("510521", scope=["510000"])  # Sichuan only
     r = _pipeline(e).process([_hit("500153")], NOW)
