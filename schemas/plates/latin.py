@@ -17,13 +17,14 @@ from schemas.plates.chars import IO_TO_DIGITS, SEPARATORS, with_separators
 from schemas.plates.model import Plate, PlateError, PlateKind, PlateRule
 from schemas.plates.rules import EXCLUDED_LETTERS, HK_EXCLUDED_LETTERS
 
-__all__ = ["parse_latin", "parse_macau"]
+__all__ = ["macau_unseparated", "parse_latin", "parse_macau"]
 
 _SEP: Final = "[" + re.escape(SEPARATORS) + "]"
 _MACAU_HEAD: Final = re.compile(r"M[A-Z]?|A[A-Z]")
 # a read may hold look-alikes in the head (4A for AA, M8 for MB) and the digit pairs (MA-1Z-34); the
 # separated digit pairs, two digits at least among them, make it Macau
 _MACAU: Final = re.compile(rf"([MA4][0-9A-Z]?){_SEP}*([0-9A-Z]{{2}}){_SEP}+([0-9A-Z]{{2}})")
+_MACAU_UNSEPARATED: Final = re.compile(r"(M[A-Z]?|A[A-Z])([0-9]{2})([0-9]{2})")
 _MILITARY: Final = re.compile(r"([A-Z]{2})([0-9IO]{5})")
 _HONG_KONG: Final = re.compile(r"([A-Z]{0,2})([0-9]{1,4})")
 _PERSONALISED: Final = re.compile(r"[0-9A-Z]{1,8}")
@@ -48,6 +49,14 @@ def parse_macau(nfkc_text: str) -> tuple[Plate, str | None] | None:
         plate,
         f"a Macau plate is M, or M or A and a letter, then two pairs of digits, got {head}-{first}-{second}",
     )
+
+
+def macau_unseparated(text: str) -> Plate | None:
+    """The Macau plate of canonical ``text`` written without its separators (``MA1234`` for ``MA-12-34``),
+    or None. Only for a person who states that Macau issued it: the same text is also a Hong Kong mark,
+    which is what a read of it is taken to be."""
+    m = _MACAU_UNSEPARATED.fullmatch(text)
+    return None if m is None else Plate(f"{m[1]}-{m[2]}-{m[3]}", PlateKind.MACAU, None)
 
 
 def parse_latin(text: str) -> tuple[Plate, str | None]:

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Final, TypedDict
 
 from schemas.plates.chars import canonical, nfkc
+from schemas.plates.latin import macau_unseparated
 from schemas.plates.model import Plate, PlateError, PlateIssuer, PlateKind, PlateRule, Strictness, issuer_of
 from schemas.plates.validate import ORDINARY, Parsed, parse
 
@@ -60,6 +61,10 @@ def normalise_plate(
         raise PlateError(f"a plate must be text, got {type(raw).__name__}")
     plate, refusal = _parse(raw)  # unpacked: faster than the named attributes, on the hot path
     if strictness is Strictness.ENTRY:
+        if issuer is PlateIssuer.MACAU and plate.kind is not PlateKind.MACAU:
+            macau = macau_unseparated(plate.text)  # MA1234: Macau's MA-12-34 without its hyphens
+            if macau is not None:
+                plate, refusal = macau, None
         if refusal is not None:
             raise PlateError(refusal)
         if issuer is not None or plate.kind is PlateKind.HONG_KONG_PERSONALISED:

@@ -215,6 +215,16 @@ def test_a_stated_issuer_must_be_the_plates() -> None:
         normalise_plate("川A12345", issuer=PlateIssuer.HONG_KONG)
 
 
+@pytest.mark.parametrize("raw", ["MA1234", "MA 1234", "MA-1234", "ma1234", "M1234"])
+def test_a_macau_plate_written_without_its_hyphens_is_macaus_when_the_entry_says_so(raw: str) -> None:
+    plate = normalise_plate(raw, issuer=PlateIssuer.MACAU)
+    assert plate.kind is K.MACAU and plate.text == ("M-12-34" if raw == "M1234" else "MA-12-34")
+    assert normalise_plate(raw).kind is K.HONG_KONG  # nothing stated: the Hong Kong mark it also is
+    assert read_plate(raw).kind is K.HONG_KONG  # a read states nothing either
+    with pytest.raises(PlateError, match="not a macau one as stated"):
+        normalise_plate("MA12345", issuer=PlateIssuer.MACAU)  # a military plate, not Macau's form
+
+
 #: 粤港澳 plates and a camera's look-alike misread of each: the read's kind may differ (AB1234 read as
 #: A81234 is a personalised mark), its class key does not, so a tolerant entry still matches it
 HK_MACAU_MISREADS = [
