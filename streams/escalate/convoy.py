@@ -2,14 +2,16 @@
 
 Two re-keyings make a convoy visible to one key at a time. A match is forwarded to the inbox keyed by
 its checkpoint (``convoy|<checkpoint>``): ``pass_by`` keeps that checkpoint's recent watchlisted passes
-and pairs the new one with every other plate's pass within ``gap_s``. Each pair is forwarded keyed by the
-two plates (``convoy|<a>|<b>``): ``together`` keeps the pair's passes together and fires once when they
-span ``min_checkpoints`` checkpoints within ``window_s``. Windows are in pass time, as in ``rules``; marks
-and dedup by event ids make a re-sent or replayed pass count once.
+(``window_s`` behind the newest, at most ``MAX_PASSES``: matches arrive in any order, keyed by match id)
+and pairs the new one with every other plate's pass within ``gap_s`` of its own pass time. Each pair
+is forwarded keyed by the two plates (``convoy|<a>|<b>``): ``together`` keeps the pair's passes together
+and fires once when they span ``min_checkpoints`` checkpoints within ``window_s``. Windows are in pass
+time, as in ``rules``; marks and dedup by event ids make a re-sent or replayed pass count once.
 """
 
 from __future__ import annotations
 
+from bisect import insort
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +20,12 @@ from schemas.operation import EscalationTrigger
 from streams.escalate.rules import Firing
 from streams.escalate.seen import Seen
 
-__all__ = ["Pair", "Passes", "pair_key", "pass_by", "pass_key", "together"]
+__all__ = ["MAX_PASSES", "Pair", "Passes", "pair_key", "pass_by", "pass_key", "together"]
+
+#: most passes kept per checkpoint: a pass is kept ``window_s`` behind the checkpoint's newest, so that
+#: one arriving late still meets its partner, and a busy checkpoint must not grow its list (read and
+#: written with each pass) without limit; the oldest go first
+MAX_PASSES = 256
 
 
 def pass_key(checkpoint: str) -> str:
@@ -28,6 +35,10 @@ def pass_key(checkpoint: str) -> str:
 
 def _vehicle(s: Seen) -> tuple[str, str]:
     return s.plate, s.colour
+
+
+def _order(s: Seen) -> tuple[float, str, str]:
+    return s.t, s.event_id, s.entry_id
 
 
 def pair_key(a: Seen, b: Seen) -> str:
@@ -47,7 +58,8 @@ class Passes:
 
     @classmethod
     def from_json(cls, data: list[Any] | None) -> Passes:
-        return cls([Seen.from_row(r) for r in data or ()])
+        # kept in pass-time order (a list written before late passes were kept may not be)
+        return cls(sorted((Seen.from_row(r) for r in data or ()), key=_order))
 
     @property
     def newest(self) -> float:
@@ -56,8 +68,11 @@ class Passes:
 
 def pass_by(passes: Passes, seen: Seen, rule: ConvoyRule) -> list[tuple[Seen, Seen]]:
     """Add ``seen`` to its checkpoint's ``passes``; return it paired (canonical order) with each other
-    vehicle's pass within ``gap_s``. A re-sent pass (same event and entry) pairs nothing."""
+    vehicle's pass within ``gap_s`` of it. A re-sent pass (same event and entry) pairs nothing, nor does
+    one too late to be kept (see ``_too_late``)."""
     if any(s.event_id == seen.event_id and s.entry_id == seen.entry_id for s in passes.seen):
+        return []
+    if _too_late(passes, seen, rule):
         return []
     pairs: dict[tuple[str, str], tuple[Seen, Seen]] = {}
     for other in passes.seen:
@@ -65,10 +80,22 @@ def pass_by(passes: Passes, seen: Seen, rule: ConvoyRule) -> list[tuple[Seen, Se
             continue
         a, b = sorted((seen, other), key=_vehicle)
         pairs.setdefault((a.event_id, b.event_id), (a, b))  # one pair per two reads, whatever the entries
-    passes.seen.append(seen)
-    newest = passes.newest
-    passes.seen = [s for s in passes.seen if s.t >= newest - rule.gap_s]
+    insort(passes.seen, seen, key=_order)  # most passes come in pass-time order: appended
+    floor = passes.newest - rule.window_s
+    if passes.seen[0].t < floor:
+        passes.seen = [s for s in passes.seen if s.t >= floor]
+    if len(passes.seen) > MAX_PASSES:
+        del passes.seen[: len(passes.seen) - MAX_PASSES]
     return list(pairs.values())
+
+
+def _too_late(passes: Passes, seen: Seen, rule: ConvoyRule) -> bool:
+    """Whether ``seen`` is behind what the checkpoint keeps: more than ``window_s`` behind its newest
+    pass, or older than the oldest of a full list. Such a pass may have been kept and dropped already,
+    and would pair again with the partners still kept: refused, every pair is sent once."""
+    if seen.t < passes.newest - rule.window_s:
+        return True
+    return len(passes.seen) >= MAX_PASSES and _order(seen) < _order(passes.seen[0])
 
 
 @dataclass

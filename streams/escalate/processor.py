@@ -87,6 +87,10 @@ _STORE, _OPS, _OUTCOMES = "vehicles", "operations", "outcomes"
 _PASSES, _CONVOYS = "passes", "convoys"  # the convoy rule's: keyed by checkpoint, and by pair
 
 
+def _not_blind(firing: Firing) -> bool:
+    return False  # a convoy: its evidence (both plates' matches) says whether it is blind
+
+
 class EscalateProcessor:
     """Escalation rules over every region's reads and matches, keyed by plate (name ``escalate``)."""
 
@@ -252,7 +256,7 @@ class EscalateProcessor:
             self._flow(match, state, zone, ctx)
         store[seen.plate] = state  # logged: a state changed in place is written at the commit
         if firings:  # a plate a blind entry matched: whatever it opens (a clone too) is sealed to everyone
-            self._open(firings, zone, rules, ctx, blind=any(m.blind for m in state.matches))
+            self._open(firings, zone, rules, ctx, blind=state.blind)
 
     def _flow(self, raw: bytes | None, state: VehicleState, zone: Zone, ctx: Context) -> None:
         """A match on a plate under operations' temporary agreements: to their members too."""
@@ -269,11 +273,18 @@ class EscalateProcessor:
                 ctx.after_commit(partial(self.metrics.temporary_deliveries.inc, sent))
 
     def _open(
-        self, firings: list[Firing], zone: Zone, rules: EscalationRules, ctx: Context, blind: bool = False
+        self,
+        firings: list[Firing],
+        zone: Zone,
+        rules: EscalationRules,
+        ctx: Context,
+        blind: Callable[[Firing], bool] = _not_blind,
     ) -> None:
+        """Open an operation per firing; ``blind`` says whether one is on a blind entry's plate (a blind
+        match among its evidence makes it blind whatever ``blind`` says)."""
         now = datetime.fromtimestamp(ctx.now, UTC)
         for firing in firings:
-            op = build_operation(firing, zone, rules, now, blind)
+            op = build_operation(firing, zone, rules, now, blind(firing))
             out, refusals = deliver(self.cat, zone, op, now)
             ctx.out.extend(out)
             ctx.out.append(kept_record(self.cat, op, out, ctx.now))

@@ -4,6 +4,9 @@
 in the state under a key (rule, entry or colour) until a pass time, and a marked key fires nothing more
 until then: with the state committed together with the outputs, a rule fires once per scenario however
 often the processor restarts. Windows are in pass time, not wall-clock time, so a replay decides alike.
+Matches arrive in any order (``rax.matches`` is keyed by match id): a multi-region match up to
+``late_s`` behind the plate's newest read is still placed in its window, and its marks kept as long.
+A blind entry's match marks the plate blind (``VehicleState.blind_until``) for whatever it opens.
 """
 
 from __future__ import annotations
@@ -18,11 +21,30 @@ from schemas.operation import EscalationTrigger
 from streams.escalate.geo import Sites, road_km
 from streams.escalate.seen import Seen
 
-__all__ = ["MAX_COMPARED", "VEHICLE_CODEC", "Firing", "VehicleState", "observe", "stale"]
+__all__ = [
+    "LATE_S",
+    "MAX_COMPARED",
+    "MAX_MATCHES",
+    "VEHICLE_CODEC",
+    "Firing",
+    "VehicleState",
+    "late_s",
+    "observe",
+    "stale",
+]
 
 #: the reads of one plate nearest in time a new read is compared with (a placeholder plate on many cars
 #: must not make each read cost the square of the plate's traffic)
 MAX_COMPARED = 32
+
+#: how late (pass time, behind the plate's newest read) a match is still placed in its multi-region
+#: window at least: a region's connector catching up after an outage of hours sends reads that old (the
+#: clone rule's default window, for which every plate's reads are kept anyway)
+LATE_S = 6 * 3600.0
+
+#: most matches of one plate kept: a placeholder plate on a watchlist, matched on many cars, must not
+#: grow its state (and the windows looked at per match) without limit; the oldest go first
+MAX_MATCHES = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,12 +58,16 @@ class Firing:
 
 @dataclass
 class VehicleState:
-    """The recent reads (hits) and matches of one plate, and the rule keys fired and until when."""
+    """The recent reads (hits) and matches of one plate, the rule keys fired and until when, and until
+    when (pass time) the plate is a blind entry's."""
 
     hits: list[Seen] = field(default_factory=list)
     matches: list[Seen] = field(default_factory=list)
     fired: dict[str, float] = field(default_factory=dict)
     agreements: dict[str, dict[str, Any]] = field(default_factory=dict)  # temporary.InForce by operation
+    # kept apart from the matches: with no multi-region rule a match is dropped at the plate's next read,
+    # and a clone on the plate must still be sealed
+    blind_until: float = -1.0
 
     @property
     def newest(self) -> float:
@@ -56,6 +82,8 @@ class VehicleState:
         }
         if self.agreements:
             out["a"] = self.agreements
+        if self.blind_until >= 0:
+            out["b"] = self.blind_until
         return out
 
     @classmethod
@@ -67,10 +95,16 @@ class VehicleState:
             [Seen.from_row(r) for r in data["m"]],
             dict(data["f"]),
             dict(data.get("a", {})),
+            float(data.get("b", -1.0)),  # a state written before blind marks: its kept matches tell
         )
 
     def empty(self) -> bool:
-        return not (self.hits or self.matches or self.fired or self.agreements)
+        return not (self.hits or self.matches or self.fired or self.agreements or self.blind_until >= 0)
+
+    def blind(self, firing: Firing) -> bool:
+        """Whether what ``firing`` opens is a blind entry's: a read of it within the plate's blind mark,
+        or a blind match kept (a state written before the mark)."""
+        return self.blind_until >= firing.evidence[0].t or any(m.blind for m in self.matches)
 
 
 def _encode_state(state: VehicleState) -> bytes:
@@ -98,10 +132,20 @@ def horizon_s(rules: EscalationRules) -> float:
     return max(spans)
 
 
+def late_s(rules: EscalationRules) -> float:
+    """How late (pass time, behind the plate's newest read) a match is still placed in its multi-region
+    window, and a mark kept: ``LATE_S``, or the window when longer; 0 without the rule."""
+    if rules.multi_region is None:
+        return 0.0
+    return max(LATE_S, rules.multi_region.window_s)
+
+
 def stale(state: VehicleState, now: float, cutoff: float) -> bool:
     """Whether the plate of ``state`` may be forgotten: every read and mark left every window (pass time
-    before ``cutoff``) and no temporary agreement on it is in force at ``now``."""
-    if state.newest >= cutoff or any(until >= cutoff for until in state.fired.values()):
+    before ``cutoff``), its blind mark too, and no temporary agreement on it is in force at ``now``."""
+    if state.newest >= cutoff or state.blind_until >= cutoff:
+        return False
+    if any(until >= cutoff for until in state.fired.values()):
         return False
     return not any(a["expires"] > now for a in state.agreements.values())
 
@@ -110,39 +154,70 @@ def observe(
     state: VehicleState, seen: Seen, rules: EscalationRules, sites: dict[str, CheckpointSite]
 ) -> list[Firing]:
     """Add ``seen`` to ``state`` (once per event id and kind), drop what is too old, return what fires."""
+    if seen.blind:  # first: a blind match re-sent, or too late for the rules, still marks the plate
+        state.blind_until = max(state.blind_until, seen.t + max(horizon_s(rules), late_s(rules)))
     kept = state.matches if seen.is_match else state.hits
     event_id, entry_id = seen.event_id, seen.entry_id
     for s in kept:
         if s.event_id == event_id and s.entry_id == entry_id:
             return []  # a re-sent hit, or the same match read twice
-    kept.append(seen)
-    if len(kept) > 1 and (kept[-2].t, kept[-2].event_id) > (seen.t, seen.event_id):
-        kept.sort(key=lambda s: (s.t, s.event_id))  # most reads come in pass-time order: no sort
+    late = seen.is_match and _too_late(state, seen, rules)
+    if not late:
+        kept.append(seen)
+        if len(kept) > 1 and _order(kept[-2]) > _order(seen):
+            kept.sort(key=_order)  # most reads come in pass-time order: no sort
     _evict(state, rules)
     firings: list[Firing] = []
     if seen.is_match:
         if rules.border is not None:
             firings += _border(state, seen, rules)
-        if rules.multi_region is not None:
+        if rules.multi_region is not None and not late:
             firings += _multi_region(state, seen, rules.multi_region)
     elif rules.cloned_plate is not None:
         firings += _cloned(state, seen, rules.cloned_plate, sites)
     return firings
 
 
+def _match_span(rules: EscalationRules) -> float:
+    """How far behind the plate's newest read a match is kept: its window and the lateness allowed."""
+    return rules.multi_region.window_s + late_s(rules) if rules.multi_region is not None else 0.0
+
+
+def _too_late(state: VehicleState, seen: Seen, rules: EscalationRules) -> bool:
+    """Whether the match ``seen`` is behind what the plate keeps (more than ``_match_span`` behind its
+    newest read, or older than the oldest of a full list): it may have been kept and dropped already,
+    and its partners with it, so it is not placed in a window (nor fires a second time)."""
+    if rules.multi_region is None:
+        return False
+    if seen.t < state.newest - _match_span(rules):
+        return True
+    m = state.matches
+    return len(m) >= MAX_MATCHES and _order(seen) < _order(m[0])
+
+
+def _order(s: Seen) -> tuple[float, str, str]:
+    return s.t, s.event_id, s.entry_id  # two entries' matches of one read apart too
+
+
 def _evict(state: VehicleState, rules: EscalationRules) -> None:
-    """Drop the reads older than their rule's window before the newest, and the marks run out; lists are
-    rebuilt only when something is dropped (most reads drop nothing)."""
+    """Drop the reads older than their rule's window (and, for matches, the lateness allowed) before the
+    newest, and the marks run out that long; lists are rebuilt only when something is dropped (most
+    reads drop nothing)."""
     newest = state.newest
     if rules.cloned_plate is None:
         state.hits = []
     elif state.hits and state.hits[0].t < newest - rules.cloned_plate.window_s:
         state.hits = [s for s in state.hits if s.t >= newest - rules.cloned_plate.window_s]
-    window = rules.multi_region.window_s if rules.multi_region is not None else 0.0
-    if state.matches and state.matches[0].t < newest - window:
-        state.matches = [s for s in state.matches if s.t >= newest - window]
-    if state.fired and min(state.fired.values()) < newest:
-        state.fired = {k: until for k, until in state.fired.items() if until >= newest}
+    span = _match_span(rules)
+    if state.matches and state.matches[0].t < newest - span:
+        state.matches = [s for s in state.matches if s.t >= newest - span]
+    if len(state.matches) > MAX_MATCHES:
+        del state.matches[: len(state.matches) - MAX_MATCHES]
+    # a mark outlives its end by the lateness allowed: a late match inside a scenario fired already must
+    # find it (without the multi-region rule matches are not placed late, and it lives to its end)
+    floor = newest - late_s(rules)
+    if state.fired and min(state.fired.values()) < floor:
+        state.fired = {k: until for k, until in state.fired.items() if until >= floor}
 
 
 def _mark(state: VehicleState, key: str, at: float, until: float) -> bool:

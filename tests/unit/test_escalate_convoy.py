@@ -17,7 +17,7 @@ from schemas.matching import match_id
 from schemas.operation import EscalationTrigger
 from schemas.topics import Catalogue
 from streams.escalate.config import EscalateSettings
-from streams.escalate.convoy import Pair, Passes, pair_key, pass_by, together
+from streams.escalate.convoy import MAX_PASSES, Pair, Passes, pair_key, pass_by, together
 from streams.escalate.processor import EscalateProcessor
 from streams.escalate.rules import Firing
 from streams.escalate.seen import Seen
@@ -100,6 +100,48 @@ def test_convoy_near_misses() -> None:
 def test_a_re_sent_pass_counts_once_and_pairs_nothing() -> None:
     reads = convoy(checkpoints=2)
     assert drive([*reads, reads[-1], reads[-2]]) == []
+
+
+def test_a_pass_arriving_after_a_later_one_still_meets_its_partner() -> None:
+    """Matches are keyed by match id: a checkpoint's passes arrive in any order."""
+    rule = ConvoyRule(gap_s=10, min_checkpoints=3, window_s=3600)
+    passes = Passes()
+    v1, v3, v2 = seen("V1", "K0", 100), seen("V3", "K0", 220), seen("V2", "K0", 105)
+    assert pass_by(passes, v1, rule) == []
+    assert pass_by(passes, v3, rule) == []
+    assert pass_by(passes, v2, rule) == [(v1, v2)]
+    assert pass_by(passes, v2, rule) == []  # the late pass replayed: the pair is sent once
+
+
+def test_a_convoy_whose_passes_arrive_out_of_order_fires_once() -> None:
+    c = "川C33333"
+    reads = []
+    for i in range(3):  # at each checkpoint a third vehicle's later pass arrives between A's and B's
+        reads += [seen(A, f"K{i}", i * 600), seen(c, f"K{i}", i * 600 + 300), seen(B, f"K{i}", i * 600 + 10)]
+    fired = drive([*reads, *reads])  # and everything replayed
+    assert [f.trigger for f in fired] == [EscalationTrigger.CONVOY]
+    assert {s.plate for s in fired[0].evidence} == {A, B}
+
+
+def test_a_pass_later_than_the_window_or_behind_a_full_list_is_refused_and_never_pairs_twice() -> None:
+    rule = ConvoyRule(gap_s=600, min_checkpoints=3, window_s=3600)
+    passes = Passes()
+    first = seen(A, "K0", 0)
+    assert pass_by(passes, first, rule) == []
+    assert len(pass_by(passes, seen(B, "K0", 3700), rule)) == 0  # 3700 s later: A's pass dropped
+    assert [s.plate for s in passes.seen] == [B]
+    assert pass_by(passes, seen("川C33333", "K0", 50), rule) == []  # too late to be kept: refused
+    assert pass_by(passes, first, rule) == []  # A's replayed: dropped, refused, pairs nothing again
+
+    passes = Passes()
+    many = [seen(f"川D{i:05d}", "K0", i) for i in range(MAX_PASSES + 50)]
+    found = [pass_by(passes, s, rule) for s in many]
+    assert len(passes.seen) == MAX_PASSES  # a busy checkpoint: the oldest go first
+    assert passes.seen[0] == many[50]
+    assert sum(len(f) for f in found) > 0
+    assert pass_by(passes, many[0], rule) == []  # dropped from a full list, replayed: refused
+    assert pass_by(passes, many[60], rule) == []  # kept: a re-sent pass
+    assert Passes.from_json(list(reversed(passes.to_json()))).seen == passes.seen  # kept in order
 
 
 def test_a_convoy_of_three_vehicles_opens_one_operation_per_pair() -> None:

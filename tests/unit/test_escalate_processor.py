@@ -10,10 +10,11 @@ import orjson
 from prometheus_client import CollectorRegistry
 
 from ops.zone import load_zone_file
-from schemas.codec import decode
+from schemas.codec import decode, encode
 from schemas.delivery import Delivery
 from schemas.dlq import DeadLetter, DlqReason, parse_dlq_headers
 from schemas.escalation import CheckpointSite, ClonedPlateRule, EscalationRules
+from schemas.matching import match_id
 from schemas.operation import close_id
 from schemas.topics import Catalogue
 from streams.escalate.config import EscalateSettings
@@ -28,7 +29,9 @@ from streams.runtime import (
     Stores,
 )
 from tests.support.hotpath import EXAMPLE_ZONE
+from tests.unit.models_factories import hit as model_hit
 from tests.unit.models_factories import hit_data
+from tests.unit.models_factories import match as model_match
 
 CAT = Catalogue("rax")
 RULES = EscalationRules(
@@ -219,3 +222,33 @@ def test_a_read_whose_inbox_partition_this_worker_holds_is_decided_at_once_the_o
         "川A12345".encode(),
         part,
     )
+
+
+def _blind_match(at: datetime) -> Record:
+    """A blind entry's match of 川A12345 (the hot path's, with ``rax.matches`` sealed at rest)."""
+    h = model_hit(event_id=_uuid(), region="510000", checkpoint_id="CD-1", pass_time=at)
+    entry = _uuid()
+    m = model_match(hit=h, entry_id=entry, match_id=match_id(h.event_id, entry), blind=True, description=None)
+    return Record(CAT.matches, encode(m))
+
+
+def _both_stages(p: EscalateProcessor, stores: Stores, batch: list[Record], now: float) -> list[Outgoing]:
+    out = turn(p, stores, batch, now)
+    inbox = [Record(CAT.escalate_inbox, o.value, i, 0, o.key, o.headers) for i, o in enumerate(out)]
+    return out + turn(p, stores, inbox, now)
+
+
+def test_a_clone_on_a_plate_a_blind_entry_matched_is_sealed_after_the_match_left_the_state() -> None:
+    """No multi-region rule: the blind match is dropped at the plate's next read; the plate stays blind."""
+    p, stores = processor()
+    now = time.time()
+    t = datetime.fromtimestamp(now, UTC) - timedelta(minutes=30)
+    _both_stages(p, stores, [_blind_match(t - timedelta(minutes=5))], now)
+    out = _both_stages(
+        p, stores, [hit("510000", "CD-1", t), hit("500000", "CQ-1", t + timedelta(minutes=20))], now
+    )
+    (kept,) = [o for o in out if o.headers == [("rax.esc.kind", b"opened")]]
+    assert orjson.loads(kept.value or b"")["operation"]["blind"] is True
+    assert not [o for o in out if o.topic.startswith(CAT.out_prefix)]  # no seal key here: refused
+    audits = [o for o in out if o.topic == CAT.audit]
+    assert len(audits) == 2 and not any("川A12345".encode() in (o.value or b"") for o in audits)

@@ -12,7 +12,16 @@ from schemas.escalation import (
     MultiRegionRule,
 )
 from schemas.operation import EscalationTrigger
-from streams.escalate.rules import Firing, VehicleState, horizon_s, observe, stale
+from streams.escalate.rules import (
+    LATE_S,
+    MAX_MATCHES,
+    Firing,
+    VehicleState,
+    horizon_s,
+    late_s,
+    observe,
+    stale,
+)
 from streams.escalate.seen import Seen
 
 T0 = 1_780_000_000.0
@@ -78,6 +87,53 @@ def test_multi_region_counts_a_late_read_inside_an_earlier_window() -> None:
     fired, _ = run(MULTI, reads)
     assert len(fired) == 1
     assert [s.t - T0 for s in fired[0].evidence] == [0, 600, 1200]
+
+
+def test_multi_region_places_reads_hours_late_in_their_window_and_fires_once() -> None:
+    """A match now, then three regions' reads of three hours ago (a connector catching up)."""
+    late = [match("500000", 0), match("500153", 300), match("510521", 600)]
+    fired, state = run(MULTI, [match("510000", 3 * 3600 + 3540), *late])
+    assert len(fired) == 1
+    assert [s.region for s in fired[0].evidence] == ["500000", "500153", "510521"]
+    # a fourth region inside that window, or the same reads replayed, open no second operation
+    again = [match("510000", 450), *late]
+    for s in again:
+        state = VehicleState.from_json(state.to_json())
+        assert observe(state, s, MULTI, SITES) == []
+    # a new scenario after the mark's end still fires
+    fresh = [match("500000", 3 * 3600 + 3600), match("500153", 3 * 3600 + 3660)]
+    assert len([f for s in fresh for f in observe(state, s, MULTI, SITES)]) == 1
+
+
+def test_multi_region_keeps_matches_for_a_bounded_lateness_only() -> None:
+    assert late_s(MULTI) == LATE_S and late_s(CLONE) == 0
+    newest = 3600 + LATE_S + 601  # the window and the lateness behind it, and a bit: all three older
+    late = [match("500000", 0), match("500153", 300), match("510521", 600)]
+    fired, state = run(MULTI, [match("510000", newest), *late])
+    assert fired == [] and [s.t - T0 for s in state.matches] == [newest]  # refused, not kept
+    many = [match(f"5{i:05d}", i) for i in range(MAX_MATCHES + 20)]
+    rules = EscalationRules(multi_region=MultiRegionRule(min_regions=50, window_s=3600))
+    _, state = run(rules, many)
+    assert len(state.matches) == MAX_MATCHES and state.matches[0] == many[20]  # the oldest go first
+    assert observe(state, many[0], rules, SITES) == [] and len(state.matches) == MAX_MATCHES
+
+
+def test_a_blind_match_marks_the_plate_for_a_clone_after_it_left_the_state() -> None:
+    rules = CLONE  # no multi-region rule: a match is dropped at the plate's next read
+    blind = match("510000", 0)._replace(blind=True)
+    fired, state = run(rules, [blind, read("CD-1", 60), read("CQ-1", 1260)])
+    assert len(fired) == 1 and state.matches == []
+    assert state.blind(fired[0]) and state.blind_until == T0 + horizon_s(rules)
+    assert VehicleState.from_json(state.to_json()).blind_until == state.blind_until
+    # a state written before blind marks reads as unmarked; one never blind stays so
+    old = {k: v for k, v in state.to_json().items() if k != "b"}
+    assert VehicleState.from_json(old).blind_until == -1.0
+    clear, state = run(rules, [read("CD-1", 60), read("CQ-1", 1260)])
+    assert not state.blind(clear[0]) and "b" not in state.to_json()
+    # the mark keeps the plate from the sweep as long as it may still seal an operation
+    marked = VehicleState(blind_until=T0 + 5000)
+    assert not marked.empty() and not stale(marked, T0 + 9000, T0 + 4000)
+    assert stale(marked, T0 + 9000, T0 + 6000)
 
 
 def test_multi_region_by_checkpoints() -> None:
