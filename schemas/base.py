@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
@@ -20,6 +21,7 @@ from pydantic_core import PydanticCustomError
 __all__ = [
     "INVISIBLE",
     "MULTI_LINE",
+    "REFUSED_CHARACTER",
     "SINGLE_LINE",
     "UNREPRESENTABLE_TIME",
     "DigestId",
@@ -120,11 +122,16 @@ INVISIBLE = (
     "\U000e0020-\U000e007f"
 )
 
-#: Pattern of single-line text: no control character, nothing invisible.
-SINGLE_LINE = rf"^[^\x00-\x1f{INVISIBLE}]*$"
+#: Pattern of single-line text: no control character, nothing invisible, and neither of Unicode's line
+#: and paragraph separators (U+2028, U+2029), which break a line on screens that honour them.
+SINGLE_LINE = rf"^[^\x00-\x1f\u2028\u2029{INVISIBLE}]*$"
 
 #: Pattern of multi-line text: tab, line feed and carriage return allowed; other controls are not.
 MULTI_LINE = rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f{INVISIBLE}]*$"
+
+#: any character a text pattern refuses: an error names the first one in the text instead of repeating
+#: the pattern, whose invisible characters would otherwise reach logs and dead letters
+REFUSED_CHARACTER = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\u2028\u2029{INVISIBLE}]")
 
 #: A short single-line label (names, ids from other systems, operator numbers).
 ShortText = Annotated[str, Field(min_length=1, max_length=128, pattern=SINGLE_LINE)]

@@ -12,6 +12,8 @@ pydantic's ``ValidationError`` and orjson's ``JSONDecodeError`` never leave this
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -19,7 +21,7 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from schemas.base import UNREPRESENTABLE_TIME
+from schemas.base import REFUSED_CHARACTER, UNREPRESENTABLE_TIME
 from schemas.dlq import DlqReason
 from schemas.watchlist import PlaceCommand, WatchlistCommand, WithdrawCommand
 
@@ -63,7 +65,27 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return out or "<record>"
 
 
+_ESCAPE = re.compile(r"[^\x21-\x7e]")
+
+
+def _escaped(m: re.Match[str]) -> str:
+    code = ord(m.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def _message(error: Any) -> str:
+    if error["type"] == "string_pattern_mismatch":
+        value, pattern = error.get("input"), str(error.get("ctx", {}).get("pattern", ""))
+        found = REFUSED_CHARACTER.search(value) if isinstance(value, str) else None
+        if found is not None and REFUSED_CHARACTER.search(pattern):  # a text pattern refused a character
+            ch = found.group()
+            what = unicodedata.name(ch, "a control character")
+            return (
+                f"holds U+{ord(ch):04X} ({what}) at position {found.start()}: no text may hold a control, "
+                "format, bidi or line-separator character"
+            )
+        # the pattern itself, its invisible characters escaped: a log or a dead letter shows them
+        return f"String should match pattern '{_ESCAPE.sub(_escaped, pattern)}'"
     msg = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
         msg = msg.removeprefix(prefix)

@@ -7,12 +7,16 @@ import typing
 import unicodedata
 from typing import Annotated, Any
 
+import orjson
 import pytest
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from schemas.base import MULTI_LINE, SINGLE_LINE
+from schemas.base import MULTI_LINE, REFUSED_CHARACTER, SINGLE_LINE
+from schemas.codec import DecodeError, decode
+from schemas.hits import CheckpointHit
 from schemas.jsonschema_gen import WIRE_MODELS
+from tests.unit.models_factories import hit_data
 
 RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "川A12345" + RLO + "txt" shows reversed on another screen
 
@@ -126,3 +130,30 @@ def test_multi_line_text_keeps_tabs_and_line_breaks_and_single_line_text_does_no
 
 SINGLE_LINE_FIELD = FieldInfo(annotation=str, pattern=SINGLE_LINE)
 MULTI_LINE_FIELD = FieldInfo(annotation=str, pattern=MULTI_LINE)
+
+
+def test_single_line_text_refuses_the_unicode_line_and_paragraph_separators() -> None:
+    for sep in ("\u2028", "\u2029"):
+        with pytest.raises(ValidationError):
+            TypeAdapter(Annotated[str, SINGLE_LINE_FIELD]).validate_python(f"510000-K1{sep}gpj.exe")
+        assert TypeAdapter(Annotated[str, MULTI_LINE_FIELD]).validate_python(f"a{sep}b") == f"a{sep}b"
+
+
+NAMED = [(RLO, "RIGHT-TO-LEFT OVERRIDE"), ("\u2028", "LINE SEPARATOR"), ("\x07", "a control character"),
+         ("\U000e0041", "TAG LATIN CAPITAL LETTER A")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("char", "name"), NAMED)
+def test_a_refusal_names_the_character_and_never_repeats_the_invisible_pattern(char: str, name: str) -> None:
+    data = hit_data(checkpoint_id=f"K1{char}X")
+    with pytest.raises(DecodeError) as caught:
+        decode(orjson.dumps(data), CheckpointHit)
+    message = str(caught.value)
+    assert f"checkpoint_id: holds U+{ord(char):04X} ({name}) at position 2" in message
+    assert not REFUSED_CHARACTER.search(message) and message.isprintable()  # nothing invisible in a log
+
+
+def test_another_patterns_refusal_shows_the_pattern_with_its_invisible_characters_escaped() -> None:
+    with pytest.raises(DecodeError) as caught:
+        decode(orjson.dumps(hit_data(region="51000A")), CheckpointHit)
+    assert "region: String should match pattern '^[0-9]{6}$'" in str(caught.value)
