@@ -3,11 +3,16 @@
 A region's checkpoints read the traffic ``fleet`` gives it: in 川渝 one fleet shared by both sides (so a
 vehicle crosses the border); elsewhere the region's own fleet, mostly plates of its jurisdiction with a
 share from across its borders (粤 plates, Hong Kong and Macau marks and 粤Z…港/澳 cross-border plates
-in 粤港澳), drawn from a seed of its own so that two regions' simulated vehicles are different ones.
+in 粤港澳), drawn from a seed of its own. Two regions' fleets must not share a plate: each simulator
+draws its vehicles independently, so a plate in two fleets is read in both regions within seconds — two
+cars on one plate, which the cloned-plate rule rightly reports (the 粤港澳 demo opened ten such
+operations in 90 s when 深圳 and 珠海 shared ~1,900 plates). So a plate belongs to one of ``_SHARES``
+shares by a hash of its text, and a region keeps only the plates of its own share (``_share_of``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import dataclass
 from importlib import resources
@@ -173,6 +178,22 @@ def _vehicle(origin: str, rng: random.Random, ccpd: list[str]) -> Vehicle:
     return _make(kind, rng, ccpd, origin + rng.choice(_AUTHORITY_LETTERS.get(origin, "ABCDEFGH")))
 
 
+#: how many shares the plates of fleets outside 川渝 are split into, and the salt that gives 广东 and its
+#: four example members (ops/zones/yuegangao.yaml) a share each; regions whose shares coincide (one in
+#: eight of other pairs) share a fleet's plates as before
+_SHARES = 8
+_SHARE_SALT = "fleet4:"
+
+
+def _share(text: str) -> int:
+    return hashlib.blake2b(text.encode(), digest_size=1).digest()[0] % _SHARES
+
+
+def _share_of(region: str) -> int:
+    """The share of the plate space whose vehicles ``region``'s fleet holds."""
+    return _share(_SHARE_SALT + region)
+
+
 def fleet(region: str, count: int, seed: int) -> list[Vehicle]:
     """The ``count`` vehicles the checkpoints of ``region`` read, the same for the same seed; the
     first ``n`` of a longer fleet are the fleet of ``n`` (the simulator draws its first ones most).
@@ -187,8 +208,11 @@ def fleet(region: str, count: int, seed: int) -> list[Vehicle]:
     ccpd = [p for p in _ccpd() if len(p) == 7]
     seen: set[str] = set()
     out: list[Vehicle] = []
+    origins, weights, mine = [o for o, _ in mix], [w for _, w in mix], _share_of(region)
     while len(out) < count:
-        vehicle = _vehicle(rng.choices([o for o, _ in mix], [w for _, w in mix])[0], rng, ccpd)
+        vehicle = _vehicle(rng.choices(origins, weights)[0], rng, ccpd)
+        if _share(vehicle.plate) != mine:  # another region's vehicle (generated plates are canonical)
+            continue
         try:
             text = normalise_plate(vehicle.plate).text
         except PlateError:

@@ -71,13 +71,14 @@ def test_sample_entries_are_on_plates_the_simulators_read(zone: Zone) -> None:
     roles = demo_roles(zone, NOW)
     placements = sample_placements(list(roles.owners), 5, roles.sources)
     assert len(placements) == 5 * len(roles.owners)
-    read = {v.plate for region in roles.simulated for v in fleet(region, 2000, 1)}
+    fleets = {region: {v.plate for v in fleet(region, 2000, 1)} for region in roles.simulated}
+    read = set().union(*fleets.values())
     for cmd in placements:
         assert cmd.entry.plate in read
         # an owner's entries are read where it may see the reads (by itself, or under an agreement to
         # it), when there is such a simulated region
         owner = cmd.entry.owner
-        readers = {r for r in roles.simulated if cmd.entry.plate in {v.plate for v in fleet(r, 2000, 1)}}
+        readers = {r for r in roles.simulated if cmd.entry.plate in fleets[r]}
         visible = {r for r in roles.simulated if r == owner or zone.agreements_between(r, owner)}
         assert readers & visible if visible else readers
     assert len({c.entry.plate for c in placements}) == len(placements)
