@@ -56,10 +56,15 @@ class Ledger:
         self.checkpoints_of: defaultdict[str, set[str]] = defaultdict(set)
         self.delays: defaultdict[tuple[str, int], list[int]] = defaultdict(lambda: [0] * len(DELAY_BOUNDS))
         self._offsets: dict[tuple[str, int], int] = {}
+        #: (request id, recipient) → the request the recipient owes: of the requests naming that id, the
+        #: one of the region the control app delivered it for (another region reusing the id is refused
+        #: there, but its record is on its own requests topic, which may be read first)
         self.requests: dict[tuple[str, str], RequestFact] = {}
+        self._offered: defaultdict[tuple[str, str], dict[str, RequestFact]] = defaultdict(dict)
         self.requested_of: defaultdict[tuple[str, int], list[tuple[str, str]]] = defaultdict(list)
         #: (request id, recipient) → when the control app delivered the request to it (its audit record)
         self.delivered: dict[tuple[str, str], float] = {}
+        self._delivered_for: dict[tuple[str, str], str] = {}  # … and for which requester
         self.replies: dict[str, RequestReply] = {}
         self.replies_of: defaultdict[tuple[str, str], list[RequestReply]] = defaultdict(list)
         self.events = 0
@@ -89,6 +94,14 @@ class Ledger:
         if d.kind == "request" and d.recipient != d.owner:  # a request delivered: its recipient was asked
             key = (d.subject_id, d.recipient)
             self.delivered[key] = d.at
+            self._delivered_for[key] = d.owner
+            chosen = self.requests.get(key)
+            if chosen is not None and chosen.requester != d.owner:  # another region's use of the id
+                self._unchoose(key, chosen)
+                dirty.append((chosen.recipient, chosen.sent))
+                real = self._offered[key].get(d.owner)
+                if real is not None:
+                    self._choose(key, real)
             q = self.requests.get(key)
             if q is not None:
                 dirty.append((q.recipient, q.sent))
@@ -134,13 +147,34 @@ class Ledger:
         return [(r.region, r.pass_time)]
 
     def add_request(self, q: RequestFact) -> Dirty:
+        """A request as one recipient owes it; of one requester's records of an id the first counts, and
+        of several requesters' the one the control app delivered (until it is known: the first)."""
         key = (q.request_id, q.recipient)
-        if q.sent < self.since or key in self.requests:
+        offered = self._offered[key]
+        if q.sent < self.since or q.requester in offered:
             return []
+        offered[q.requester] = q
+        chosen, owner = self.requests.get(key), self._delivered_for.get(key)
+        if owner is not None and q.requester != owner:
+            return []  # delivered for another region: this one reused its id, and was refused
+        dirty: Dirty = []
+        if chosen is not None:
+            if owner is None:
+                return []
+            self._unchoose(key, chosen)  # the region the request was delivered for, read after another
+            dirty.append((chosen.recipient, chosen.sent))
+        self._choose(key, q)
+        return [*dirty, (q.recipient, q.sent)] if key in self.delivered else dirty
+
+    def _choose(self, key: tuple[str, str], q: RequestFact) -> None:
         self.requests[key] = q
         self.requested_of[(q.recipient, _hour(q.sent))].append(key)
         self._seen(q.sent)
-        return [(q.recipient, q.sent)] if key in self.delivered else []
+
+    def _unchoose(self, key: tuple[str, str], q: RequestFact) -> None:
+        del self.requests[key]
+        self.requested_of[(q.recipient, _hour(q.sent))].remove(key)
+        self.events -= 1
 
     def add_reply(self, r: RequestReply) -> Dirty:
         """An answer the control app delivered; of two records of one answer the later wins (as for

@@ -176,6 +176,22 @@ def test_impersonation_strangers_and_broken_threads_are_dead_lettered() -> None:
     assert statuses == ["declined"]
 
 
+def test_a_request_id_is_its_requesters_and_names_one_request() -> None:
+    h = Harness(ZONE)
+    req = request(LX, RC)
+    send(h, req)
+    send(h, req)  # sent again as it was (a connector's retry): once, silently
+    # 荣昌 using 泸县's id for a request of its own: its deadline would be judged as 泸县's
+    send(h, request(RC, LX, request_id=req.request_id, respond_by=datetime.now(UTC) + timedelta(seconds=60)))
+    send(h, request(LX, RC, CQ, request_id=req.request_id))  # 泸县 changing whom it asked
+    assert [reason for reason, _ in letters(h)] == ["not_authorised", "schema_violation"]
+    assert f"request id {req.request_id} is a request of region {LX}" in letters(h)[0][1]
+    assert "delivered already with other content" in letters(h)[1][1]
+    assert [d["kind"] for d in delivered(h, RC)] == ["request"] and not delivered(h, CQ)
+    kept = h.store("requests")[req.request_id]
+    assert kept["requester"] == LX and sorted(kept["parties"]) == [RC]
+
+
 def test_a_silent_recipient_breaches_once_and_the_thread_survives_a_restart() -> None:
     h = Harness(ZONE)
     req = request(LX, RC, CQ, category="fugitive", purpose="interception", priority="low")

@@ -176,6 +176,33 @@ def test_requests_count_received_declined_and_late() -> None:
     assert card.requests.model_dump() == {"received": 2, "answered": 1, "declined": 1, "breaches": 1}
 
 
+@pytest.mark.parametrize("order", ["forged first", "real first", "delivered first", "delivered last"])
+def test_a_request_id_reused_by_another_region_counts_only_as_the_request_delivered(order: str) -> None:
+    """A third region reusing A's request id (the control app refuses it) with a 2 s deadline must not
+    make B's on-time answer a breach, whichever topic the evaluator reads first."""
+    thu = T0 + 3 * DAY
+    real = RequestFact("r7", A, B, thu + 8 * 3600, thu + 8 * 3600 + 600)
+    forged = RequestFact("r7", "500000", B, thu + 8 * 3600 + 1, thu + 8 * 3600 + 3)
+    delivered = _delivered("r7", thu + 8 * 3600 + 1)
+    steps = {
+        "forged first": [forged, real, delivered],
+        "real first": [real, forged, delivered],
+        "delivered first": [delivered, forged, real],
+        "delivered last": [forged, delivered, real],
+    }[order]
+    ledger = Ledger(T0)
+    for step in steps:
+        if isinstance(step, Disclosure):
+            ledger.add_disclosure(step)
+        else:
+            ledger.add_request(step)
+    ledger.add_reply(RequestReply("x7", "r7", B, "answered", thu + 8 * 3600 + 9))
+    card = scorecard(ledger, B, Period.WEEK, int(T0))
+    assert card.requests is not None
+    assert card.requests.model_dump() == {"received": 1, "answered": 1, "declined": 0, "breaches": 0}
+    assert ledger.requests[("r7", B)] == real
+
+
 def test_an_answers_later_copy_wins_in_any_order() -> None:
     """An aborted transaction's copy of an act record (seen read-uncommitted) is followed by its retry's."""
     thu = T0 + 3 * DAY

@@ -131,8 +131,10 @@ def _request(
             DlqStage.VALIDATE,
             f"a request of region {req.requester} on the requests topic of region {topic_region}",
         )
-    if req.request_id in requests:
-        return RequestResult(req.request_id, None)
+    known = requests.get(req.request_id)
+    if known is not None:
+        _same_request(req, known)  # raises for another region's id, or the id of another request
+        return RequestResult(req.request_id, None)  # sent again (a connector's retry): once
     problem = _time_problem("sent_at", req.sent_at, received, bounds.skew_s, bounds.command_age_s)
     if problem is None and req.respond_by <= received:
         problem = f"respond_by {req.respond_by.isoformat()} has passed on arrival"
@@ -184,6 +186,46 @@ def _request(
         parties=parties,
     )
     return RequestResult(req.request_id, state, outputs, "request", req.requester)
+
+
+def _same_request(req: CooperationRequest, known: RequestState) -> None:
+    """Refuse a request that reuses a delivered request's id: another region's (its requests would be
+    counted and its deadlines judged against the forger's), or the same region's with other content
+    (a changed request needs an id of its own; the recipients would never see the change)."""
+    if known["requester"] != req.requester:
+        raise Rejected(
+            DlqReason.NOT_AUTHORISED,
+            DlqStage.VALIDATE,
+            f"request id {req.request_id} is a request of region {known['requester']}: a region's request "
+            "ids are its own",
+        )
+    sent = (
+        req.kind.value,
+        req.category.value,
+        req.purpose,
+        req.priority.value,
+        req.plate,
+        to_epoch(req.sent_at),
+        to_epoch(req.respond_by),
+        sorted(req.recipients),
+    )
+    kept = (
+        known["kind"],
+        known["category"],
+        known["purpose"],
+        known["priority"],
+        known["plate"],
+        known["sent_at"],
+        known["respond_by"],
+        sorted(known["parties"]),
+    )
+    if sent != kept:
+        raise Rejected(
+            DlqReason.SCHEMA_VIOLATION,
+            DlqStage.VALIDATE,
+            f"request {req.request_id} was delivered already with other content: a changed request needs "
+            "a new request id",
+        )
 
 
 def _answer(
