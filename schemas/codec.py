@@ -25,7 +25,16 @@ from schemas.base import REFUSED_CHARACTER, UNREPRESENTABLE_TIME
 from schemas.dlq import DlqReason
 from schemas.watchlist import PlaceCommand, WatchlistCommand, WithdrawCommand
 
-__all__ = ["DecodeError", "FieldError", "decode", "decode_any", "decode_command", "decode_fast", "encode"]
+__all__ = [
+    "DecodeError",
+    "FieldError",
+    "decode",
+    "decode_any",
+    "decode_command",
+    "decode_fast",
+    "encode",
+    "readable",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -103,6 +112,14 @@ def _from_validation_error(exc: ValidationError, name: str) -> DecodeError:
     listed = "; ".join(f"{e.path}: {e.message}" for e in errors[:_MESSAGE_ERRORS])
     more = f" (and {len(errors) - _MESSAGE_ERRORS} more)" if len(errors) > _MESSAGE_ERRORS else ""
     return DecodeError(f"not a valid {name}: {listed}{more}", reason=reason, errors=errors)
+
+
+def readable(exc: BaseException, name: str = "record") -> str:
+    """``exc`` worded for a person: a pydantic ``ValidationError`` as ``decode`` words it (field paths,
+    the refused character named, never a pattern's invisible characters), anything else as it is."""
+    if isinstance(exc, ValidationError):
+        return str(_from_validation_error(exc, name))
+    return str(exc)
 
 
 def _loads(data: bytes | bytearray | memoryview | str | None) -> Any:

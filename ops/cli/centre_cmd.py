@@ -23,6 +23,7 @@ from ops.cli.common import (
 )
 from ops.cli.console_cmd import console, officers
 from schemas.acks import Outcome
+from schemas.codec import readable
 from schemas.keys import RegionKey
 from schemas.regions import UnknownRegion, check_region
 from schemas.topics import Catalogue
@@ -186,7 +187,7 @@ def ack(
             settings, cat, _region(region), delivery_id, Outcome(outcome), operator, note, mac_key, sign_keys
         )
     except (RuntimeError, ValueError) as exc:
-        fail(str(exc))
+        fail(readable(exc, "acknowledgement"))
     click.echo(f"acknowledged {delivery_id} as {outcome} (ack {sent.ack_id})")
 
 

@@ -19,7 +19,7 @@ from ops.cli.common import (
     resolve_kafka,
     seal_keys,
 )
-from schemas.codec import DecodeError
+from schemas.codec import DecodeError, readable
 from schemas.requests import AnswerStatus, CooperationRequest, RequestAnswer, RequestKind
 from schemas.topics import Catalogue
 from schemas.vocab import Category, Priority
@@ -34,7 +34,7 @@ def _model(model: type[_M], fields: dict[str, object]) -> _M:
     try:
         return model.model_validate(fields)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
-        fail(f"not a valid {model.__name__}: {exc}")
+        fail(readable(exc, model.__name__))
 
 
 def _attachment(text: str) -> dict[str, object]:

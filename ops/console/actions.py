@@ -10,6 +10,7 @@ from schemas.acks import Acknowledgement, Outcome
 from schemas.alerts import Alert
 from schemas.base import stable_event_id
 from schemas.cap import Reference
+from schemas.codec import readable
 from schemas.operation import OperationClose, OperationOutcome, close_id
 
 __all__ = ["ActionError", "alert_of", "answer_of", "close_of"]
@@ -53,7 +54,7 @@ def answer_of(
             reason=reason,
         )
     except ValueError as exc:
-        raise ActionError(f"bad answer: {exc}") from None
+        raise ActionError(f"bad answer: {readable(exc, 'answer')}") from None
 
 
 def alert_of(
@@ -105,7 +106,7 @@ def alert_of(
             }
         )
     except ValueError as exc:
-        raise ActionError(f"bad alert: {exc}") from None
+        raise ActionError(f"bad alert: {readable(exc, 'alert')}") from None
 
 
 def close_of(form: Mapping[str, str], region: str, officer: str, now: datetime) -> OperationClose:
@@ -124,4 +125,4 @@ def close_of(form: Mapping[str, str], region: str, officer: str, now: datetime) 
             at=now,
         )
     except ValueError as exc:
-        raise ActionError(f"bad close command: {exc}") from None
+        raise ActionError(f"bad close command: {readable(exc, 'close command')}") from None

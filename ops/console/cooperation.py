@@ -9,6 +9,7 @@ from typing import Any
 
 from ops.centre.operations import AgreementTerms
 from ops.console.actions import ActionError
+from schemas.codec import readable
 from schemas.requests import AnswerStatus, CooperationRequest, RequestAnswer
 from schemas.sharing import RedactField
 from schemas.vocab import Category
@@ -62,7 +63,7 @@ def request_of(form: Mapping[str, str], region: str, officer: str, now: datetime
     try:
         return CooperationRequest.model_validate(fields)
     except ValueError as exc:
-        raise ActionError(f"bad request: {exc}") from None
+        raise ActionError(f"bad request: {readable(exc, 'request')}") from None
 
 
 def attachments_of(text: str) -> list[dict[str, str]]:
@@ -97,7 +98,7 @@ def reply_of(form: Mapping[str, str], region: str, officer: str, now: datetime) 
             }
         )
     except ValueError as exc:
-        raise ActionError(f"bad answer: {exc}") from None
+        raise ActionError(f"bad answer: {readable(exc, 'answer')}") from None
 
 
 def terms_of(form: Mapping[str, str]) -> AgreementTerms:
@@ -107,7 +108,7 @@ def terms_of(form: Mapping[str, str]) -> AgreementTerms:
         unredact = tuple(RedactField(f) for f in _list(form.get("unredact", "")))
         hours = float(form.get("hours") or "24")
     except ValueError as exc:
-        raise ActionError(f"bad agreement: {exc}") from None
+        raise ActionError(f"bad agreement: {readable(exc, 'agreement')}") from None
     purpose, basis = (form.get("purpose") or "").strip(), (form.get("legal_basis") or "").strip()
     if not categories or not purpose or not basis or not 0 < hours <= 24 * 30:
         raise ActionError("agreement: name the categories, a purpose, the legal basis and 0–720 hours")

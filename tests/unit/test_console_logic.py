@@ -173,6 +173,15 @@ def test_answers_map_to_outcomes_and_reasons_come_from_the_zone_list() -> None:
         answer_of({**base, "action": "outcome", "outcome": "received"}, "500153", "o", REASONS, NOW)
 
 
+def test_a_refused_note_names_the_character_and_shows_nothing_invisible() -> None:
+    form = {"delivery_id": "0" * 32, "action": "ack", "note": "checked\u202egpj.exe"}
+    with pytest.raises(ActionError) as caught:
+        answer_of(form, "500153", "500153-0815", REASONS, NOW)
+    message = str(caught.value)
+    assert "note: holds U+202E (RIGHT-TO-LEFT OVERRIDE) at position 7" in message
+    assert message.isprintable() and "\U000e0001" not in message  # not the pattern's tag characters
+
+
 def test_alert_update_and_cancel_name_an_earlier_alert_of_this_centre() -> None:
     form = {
         "msg_type": "Alert",
