@@ -192,6 +192,39 @@ def test_a_request_id_is_its_requesters_and_names_one_request() -> None:
     assert kept["requester"] == LX and sorted(kept["parties"]) == [RC]
 
 
+def test_an_answer_dated_before_its_request_reached_the_region_is_implausible() -> None:
+    h = Harness(ZONE)
+    req = request(LX, RC)
+    send(h, req)
+    send(h, answer(req, RC, "accepted", at=datetime.now(UTC) - timedelta(days=1)))
+    ((reason, error),) = letters(h)
+    assert reason == "implausible_time" and f"is before request {req.request_id} was delivered" in error
+    send(h, answer(req, RC, "accepted"))  # dated now: taken
+    assert h.store("requests")[req.request_id]["parties"][RC]["status"] == "accepted"
+
+
+def test_results_the_agreement_no_longer_allows_are_refused_and_the_refusal_audited() -> None:
+    h = Harness(ZONE)
+    req = request(LX, RC)
+    send(h, req)
+    ended = datetime.now(UTC) - timedelta(minutes=1)
+    agreements = tuple(
+        a.model_copy(update={"valid_until": ended}) if a.agreement_id == "rc-lx-joint-office" else a
+        for a in ZONE.agreements
+    )
+    h.zone = h.zone.model_copy(
+        update={"revision": 2, "zone": ZONE.model_copy(update={"agreements": agreements})}
+    )
+    h.processor.zone.apply(None, encode(h.zone))
+    send(h, answer(req, RC, "answered"))
+    ((reason, error),) = letters(h)
+    assert reason == "not_authorised" and f"may not go to {LX} now" in error
+    (refusal,) = [a for a in audits(h) if a["kind"] == "request_answer"]
+    assert (refusal["decision"], refusal["recipient"], refusal["owner"]) == ("refused", LX, RC)
+    assert refusal["refused_by"] == "read" and refusal["detail"].startswith("answered: ")
+    assert not [d for d in delivered(h, LX) if d["kind"] == "request_answer"]
+
+
 def test_a_silent_recipient_breaches_once_and_the_thread_survives_a_restart() -> None:
     h = Harness(ZONE)
     req = request(LX, RC, CQ, category="fugitive", purpose="interception", priority="low")

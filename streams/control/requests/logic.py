@@ -34,7 +34,7 @@ from schemas.times import TimeBounds
 from schemas.topics import Catalogue
 from schemas.vocab import Category
 from schemas.zone import Zone
-from streams.control.common import Output, Rejected, Unresolved, to_epoch
+from streams.control.common import Output, Rejected, Unresolved, from_epoch, to_epoch
 from streams.control.requests.consent import request_consent
 from streams.control.requests.records import answer_records, answer_refusal, refusal_record, request_records
 from streams.control.requests.sealing import answer_keys, request_keys
@@ -265,6 +265,12 @@ def _answer(
             f"{answer.status.value} now",
         )
     problem = _time_problem("at", answer.at, received, bounds.skew_s, bounds.command_age_s)
+    delivered = from_epoch(state["delivered_at"])
+    if problem is None and answer.at < delivered - timedelta(seconds=bounds.skew_s):
+        problem = (  # as an ack: no answer before the question reached the region (times.skew_s)
+            f"at {answer.at.isoformat()} is before request {answer.request_id} was delivered to "
+            f"{answer.region} ({delivered.isoformat()}), by more than times.skew_s ({bounds.skew_s} s)"
+        )
     if problem is not None:
         raise Rejected(DlqReason.IMPLAUSIBLE_TIME, DlqStage.VALIDATE, problem)
     agreement = party["answer_agreement"]
@@ -273,13 +279,12 @@ def _answer(
         consent = request_consent(
             zone, state["requester"], answer.region, Category(state["category"]), state["purpose"], now
         )
-        if not consent.allowed:
-            raise Rejected(
-                DlqReason.NOT_AUTHORISED,
-                DlqStage.VALIDATE,
-                f"the answer to request {answer.request_id} may not go to {state['requester']} now: "
-                f"{consent.problem}",
-            )
+        if not consent.allowed:  # refused and audited, as the request would be now
+            reason, refused_agreement, side = consent.refusal()
+            why = consent.problem or reason.value
+            audit = answer_refusal(cat, state, answer, refused_agreement, now, (reason, side, why))
+            to = state["requester"]
+            raise Refused(f"the answer to request {answer.request_id} may not go to {to} now: {why}", [audit])
         agreement = consent.answer.agreement_id
         seals = seals or consent.request.seal or consent.answer.seal
     keys = answer_keys(zone, state, answer.region, agreement, seals, now)

@@ -187,11 +187,22 @@ def _answer_detail(answer: RequestAnswer, *, sealed: bool) -> str:
 
 
 def answer_refusal(
-    cat: Catalogue, state: RequestState, answer: RequestAnswer, agreement_id: str | None, now: datetime
+    cat: Catalogue,
+    state: RequestState,
+    answer: RequestAnswer,
+    agreement_id: str | None,
+    now: datetime,
+    refusal: tuple[AuditReason, ConsentSide | None, str] | None = None,
 ) -> Output:
     """The audit record of an answer not delivered to the requester: its agreement says seal and the
-    requester has no seal key (``no_seal_key``); it names the answer's status, not its text."""
+    requester has no seal key (``no_seal_key``), or ``refusal`` (reason, side, why: the consent rule
+    refuses the results now); it names the answer's status, not its text."""
     requester, party = state["requester"], state["parties"][answer.region]
+    reason, side, why = refusal or (
+        AuditReason.NO_SEAL_KEY,
+        None,
+        f"the agreement says seal, {requester} has no seal key",
+    )
     did = delivery_id(answer.answer_id, answer.request_id, requester)
     audit = AuditRecord(
         audit_id=audit_id(did),
@@ -201,12 +212,13 @@ def answer_refusal(
         owner=answer.region,
         subject_id=answer.request_id,
         decision=Decision.REFUSED,
-        reason=AuditReason.NO_SEAL_KEY,
+        reason=reason,
         agreement_id=agreement_id,
+        refused_by=side,
         at=now,
         source_time=from_epoch(state["sent_at"]),
         actor=answer.operator,
         refers_to=party["delivery"],
-        detail=f"{answer.status.value}: the agreement says seal, {requester} has no seal key",
+        detail=f"{answer.status.value}: {why}"[:1000],
     )
     return _audit(cat, party["delivery"], audit)
