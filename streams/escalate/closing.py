@@ -179,7 +179,7 @@ def closing_deliveries(
             refusals[d.reason.value] = refusals.get(d.reason.value, 0) + 1
         detail = f"operation {op.operation_id} closed by {op.owner}: {closure.outcome.value}"
         detail += f"; agreements: {', '.join(bases)}" if bases else ""
-        kind, hidden = DeliveryKind.OPERATION_CLOSED, hides_plates(d, key)
+        kind, hidden = DeliveryKind.OPERATION_CLOSED, op.blind or hides_plates(d, key)
         audit = audit_record(op, kind, did, recipient, d, now, detail, key, hidden=hidden)
         out.append(Outgoing(cat.audit, did.encode(), encode(audit)))
     return out, refusals

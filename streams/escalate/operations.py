@@ -164,7 +164,7 @@ def deliver(
             out.append(notice(cat, delivery))
         else:
             refusals[d.reason.value] = refusals.get(d.reason.value, 0) + 1
-        hidden = hides_plates(d, key)
+        hidden = op.blind or hides_plates(d, key)  # a blind entry's plate: in no audit record, refusals too
         detail = _detail(op, bases, hidden)
         audit = audit_record(op, DeliveryKind.OPERATION, did, recipient, d, now, detail, key, hidden=hidden)
         out.append(Outgoing(cat.audit, did.encode(), encode(audit)))

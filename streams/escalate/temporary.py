@@ -219,6 +219,7 @@ def flow_outputs(
             delivery = match_delivery(match, d, now)
             out += [Outgoing(cat.out(d.recipient), did, sealed_body(delivery, key)), notice(cat, delivery)]
         sealed_to = key.key_id if key is not None else None
-        audit = match_audit(match, d, now, detail, sealed_to=sealed_to, hidden=hides_plates(d, key))
+        hidden = match.blind or hides_plates(d, key)  # a blind entry's plate: in no audit record
+        audit = match_audit(match, d, now, detail, sealed_to=sealed_to, hidden=hidden)
         out.append(Outgoing(cat.audit, did, encode(audit)))
     return out

@@ -323,7 +323,10 @@ class HitPipeline:
             else:
                 result.refusals[d.reason.value] += 1
             sealed_to = seal_key.key_id if seal_key is not None else None
-            audit = match_audit(match, d, now, sealed_to=sealed_to, hidden=hides_plates(d, seal_key))
+            # a blind entry's plate is the owner's secret: no audit record of it names the plate, whatever
+            # was decided (a refusal too: it is read by the zone's auditors, who hold no key)
+            hidden = facts.blind or hides_plates(d, seal_key)
+            audit = match_audit(match, d, now, sealed_to=sealed_to, hidden=hidden)
             result.out.append(Outgoing(self.cat.audit, did.encode(), encode(audit)))
 
     def _impersonation_audit(self, hit: CheckpointHit, publisher: str, topic: str, now: datetime) -> Outgoing:

@@ -171,6 +171,20 @@ def test_without_a_seal_key_a_blind_match_is_refused_for_that_region_not_sent_in
     assert {(a.recipient, a.reason.value) for a in refused} >= {("500153", "no_seal_key")}
 
 
+def test_no_audit_record_of_a_blind_match_names_its_plate_refusals_included() -> None:
+    # read in 重庆 (500000): no agreement lets the owner 荣昌 or 重庆 see it, so it is refused to both
+    e = _blind()
+    state = WatchlistState()
+    state.apply(e.entry_id.encode(), encode(e))
+    data = hit_data(event_id=str(uuid.uuid4()), region="500000", plate=PLATE, checkpoint_id="500000-K1")
+    hit = Rec(CAT.in_hits("500000"), orjson.dumps(data), _key=PLATE.encode())
+    out = HitPipeline(CAT, state, lambda: ZONE, matching_keys=(KEY,)).process([hit], NOW).out
+    audits = [decode(v, AuditRecord) for v in _on(out, CAT.audit)]
+    assert {(a.recipient, a.reason.value) for a in audits} >= {("500153", "no_agreement")}
+    assert all(a.plates == () for a in audits)
+    assert not any(PLATE.encode() in raw or b"A12345" in raw for raw in _on(out, CAT.audit))
+
+
 def test_partial_plates_cannot_be_blind_and_an_entry_is_plate_or_blind() -> None:
     with pytest.raises(ValueError, match="partial"):
         _blind(plate="川A?23*")
