@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -15,6 +16,7 @@ from schemas.keys import KeyId
 from schemas.sharing import ObjectName, Purpose, RedactField
 
 __all__ = [
+    "FORGED_KIND",
     "TRACE_KIND",
     "AuditAct",
     "AuditReason",
@@ -24,6 +26,7 @@ __all__ = [
     "audit_id",
     "audit_problem",
     "basis_problem",
+    "forged_audit",
 ]
 
 
@@ -47,6 +50,7 @@ class AuditReason(StrEnum):
     PURPOSE_NOT_ALLOWED = "purpose_not_allowed"  # refused: the agreement does not list the stated purpose
     NO_SEAL_KEY = "no_seal_key"  # refused: the agreement says seal, the recipient has no valid seal key
     TEMPORARY_AGREEMENT = "temporary_agreement"  # disclosed under an operation's temporary agreement
+    FORGED = "forged"  # refused at intake: no valid MAC or batch signature of its topic's region
 
     @property
     def discloses(self) -> bool:
@@ -66,6 +70,9 @@ _DISCLOSING = frozenset({AuditReason.OWNER, *_UNDER_AGREEMENT})
 
 #: The ``kind`` of the audit record of an audit trace (``rax audit trace``): nothing delivered, a log read.
 TRACE_KIND: Literal["audit_trace"] = "audit_trace"
+#: The ``kind`` of the audit record of a forged record refused at intake (``forged_audit``): not decoded,
+#: so what it would have been is unknown; its topic, partition and offset are its ``subject_id``.
+FORGED_KIND: Literal["forged_record"] = "forged_record"
 
 
 class AuditAct(StrEnum):
@@ -99,8 +106,9 @@ class AuditRecord(WireModel):
 
     audit_id: DigestId = Field(description="audit_id(delivery_id): deterministic.")
     delivery_id: DigestId = Field(description="The delivery decided on (for a refusal: the would-be id).")
-    kind: DeliveryKind | Literal["audit_trace"] = Field(
-        description="What would be delivered (an act: what was acted on; audit_trace: a trace query)."
+    kind: DeliveryKind | Literal["audit_trace", "forged_record"] = Field(
+        description="What would be delivered (an act: what was acted on; audit_trace: a trace query; "
+        "forged_record: a record refused at intake as forged)."
     )
     recipient: RegionCode = Field(description="Who: the region that received it or was refused.")
     owner: RegionCode = Field(description="Whose data: the entry's owner or the alert's sender region.")
@@ -173,3 +181,25 @@ def basis_problem(fields: Mapping[str, Any]) -> str | None:
     if reason == AuditReason.OWNER and fields["recipient"] != fields["owner"]:
         return "reason: owner only when the recipient is the owner"
     return None
+
+
+def forged_audit(
+    topic: str, partition: int, offset: int, region: str, error: str, at: datetime, sent: datetime
+) -> AuditRecord:
+    """The audit record of a record refused as forged on ``region``'s ``topic``: who it claimed to be, where
+    it sits and why it was refused; nothing of its content (not decoded: whoever forged it wrote it)."""
+    where = f"{topic}[{partition}]@{offset}"
+    did = digest_id("forged", where)
+    return AuditRecord(
+        audit_id=audit_id(did),
+        delivery_id=did,
+        kind=FORGED_KIND,
+        recipient=region,
+        owner=region,
+        subject_id=where[:128],
+        decision=Decision.REFUSED,
+        reason=AuditReason.FORGED,
+        at=at,
+        source_time=sent,
+        detail=f"refused as forged, claiming to be {region}'s: {error}"[:1000],
+    )

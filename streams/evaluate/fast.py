@@ -19,13 +19,13 @@ from typing import Any
 import orjson
 
 from schemas.acks import Outcome
-from schemas.audit import TRACE_KIND, AuditAct
+from schemas.audit import FORGED_KIND, TRACE_KIND, AuditAct
 from schemas.delivery import DeliveryKind
 
 __all__ = ["AckFields", "AuditFields", "HitFields", "ack_fields", "audit_fields", "hit_fields"]
 
 _OUTCOMES = frozenset(o.value for o in Outcome)
-_KINDS = frozenset({*(k.value for k in DeliveryKind), TRACE_KIND})
+_KINDS = frozenset({*(k.value for k in DeliveryKind), TRACE_KIND, FORGED_KIND})
 _ACTS = frozenset(a.value for a in AuditAct)
 _DECISIONS = frozenset({"disclosed", "refused"})
 

@@ -117,6 +117,7 @@ class StreamLoop(TransactionSteps):
         self.screen = Screen(
             name, settings.max_input_bytes, self.dead_letters, self.auth, self.metrics.forged, self._failed
         )
+        self.screen.audit_topic = cat.audit  # a forged record is audited where it is refused
         self.screen.rest = self.rest
         keys_group = f"{cat.processor_prefix}{name}-zone-keys"  # never joined: plain assignment
         self.screen.sigs = self.sigs = verifier_for(settings, cat, self.factory, keys_group)

@@ -1,19 +1,23 @@
 """The loop's gate before a processor: records that failed alone, oversized values, forged records (a bad
-MAC or batch signature) and records sealed at rest that do not open are dead-lettered here and never
-reach ``process``; records sealed at rest that open reach it opened."""
+MAC or batch signature: audited too) and records sealed at rest that do not open are dead-lettered here
+and never reach ``process``; records sealed at rest that open reach it opened."""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
-from confluent_kafka import Message
+from confluent_kafka import TIMESTAMP_NOT_AVAILABLE, Message
 from prometheus_client import Counter
 
+from schemas.audit import forged_audit
+from schemas.codec import encode
 from schemas.dlq import DlqReason, DlqStage
 from streams.runtime.at_rest import RestProtection
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
 from streams.runtime.macs import RecordAuthenticator
+from streams.runtime.records import Outgoing
 from streams.runtime.signatures import BatchVerifier
 
 __all__ = ["Screen"]
@@ -37,11 +41,13 @@ class Screen:
         failed: FailedRecords,
         sigs: BatchVerifier | None = None,
         rest: RestProtection | None = None,
+        audit_topic: str | None = None,
     ) -> None:
         self.processor, self.limit = processor, max_input_bytes
         self.dead_letters, self.auth, self.forged, self.failed = dead_letters, auth, forged, failed
         self.sigs = sigs
         self.rest = rest
+        self.audit_topic = audit_topic  # where a forged record is audited (None: only dead-lettered)
 
     def __call__(self, batch: list[Message], ctx: Context) -> list[Message]:
         """The records of ``batch`` to process; the others dead-lettered into ``ctx``."""
@@ -82,8 +88,18 @@ class Screen:
         return todo
 
     def _forged(self, m: Message, region: str, cause: str, error: str, ctx: Context) -> None:
-        """Dead-letter a forged record (the dead letter is its audit trail) and count it once committed."""
+        """Dead-letter a forged record and audit it (``rax.audit``: who it claimed to be, where it sits, why;
+        nothing of its content), both in the batch's transaction; count it once committed."""
         ctx.dead_letter(m, DlqReason.FORGED, DlqStage.VALIDATE, error)
+        if self.audit_topic is not None and region:
+            now = datetime.fromtimestamp(ctx.now, UTC)
+            kind, ms = m.timestamp()
+            sent = (
+                datetime.fromtimestamp(ms / 1000, UTC) if kind != TIMESTAMP_NOT_AVAILABLE and ms > 0 else now
+            )
+            where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
+            record = forged_audit(*where, region, error, now, sent)
+            ctx.out.append(Outgoing(self.audit_topic, record.delivery_id.encode(), encode(record)))
         if ctx.dlq_counts[DlqReason.FORGED.value] <= 3:  # a flood is counted, not logged record by record
             log.warning("forged record on %s[%s]@%s: %s", m.topic(), m.partition(), m.offset(), error)
         ctx.after_commit(self.forged.labels(self.processor, region, cause).inc)

@@ -228,12 +228,14 @@ def test_the_loop_dead_letters_a_badly_signed_record_as_forged_and_counts_it(tmp
     bare = Record(HITS, v3, 3, _key=k3)
     ctx = loop._context()
     assert loop.screen([good, forged, bare], ctx) == [good]  # type: ignore[list-item]
-    letters = [parse_dlq_headers(out.headers) for out in ctx.out]
+    letters = [parse_dlq_headers(out.headers) for out in ctx.out if out.topic == loop.cat.dlq("hotpath")]
     assert [(d.reason.value, d.stage.value, d.source_offset) for d in letters] == [
         ("forged", "validate", 2),
         ("forged", "validate", 3),
     ]
     assert "does not verify" in letters[0].error and "--sign-key" in letters[1].error
+    audited = [out.key for out in ctx.out if out.topic == loop.cat.audit]
+    assert len(audited) == 2  # each audited as forged too (tests/unit/test_record_macs.py)
     for hook in ctx.committed_hooks:
         hook()
     sample, labels = "rax_runtime_forged_records_total", {"processor": "hotpath", "region": REGION}

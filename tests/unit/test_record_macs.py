@@ -18,6 +18,8 @@ from ops.cli import main
 from ops.kafka.private import private_dir, write_private
 from ops.keys import KeyStore, KeyStoreError
 from schemas.acks import Outcome
+from schemas.audit import AuditRecord
+from schemas.codec import decode
 from schemas.crypto import MAC_HEADER, MAC_KEY_HEADER, KeyedMac, mac_headers, record_mac
 from schemas.dlq import parse_dlq_headers
 from schemas.kafka_settings import KafkaSettings
@@ -226,13 +228,21 @@ def test_the_loop_dead_letters_a_forged_record_as_forged_and_counts_it(tmp_path:
     ctx = loop._context()
     todo = loop.screen([good, forged, bare], ctx)  # type: ignore[list-item]
     assert todo == [good]
-    letters = [parse_dlq_headers(out.headers) for out in ctx.out]
+    dead = [out for out in ctx.out if out.topic == loop.cat.dlq("hotpath")]
+    letters = [parse_dlq_headers(out.headers) for out in dead]
     assert [(d.reason.value, d.stage.value, d.source_offset) for d in letters] == [
         ("forged", "validate", 2),
         ("forged", "validate", 3),
     ]
     assert "does not verify" in letters[0].error and "--mac-key" in letters[1].error
-    assert ctx.out[0].value == b"v2"  # the dead letter keeps the original bytes and headers
+    assert dead[0].value == b"v2"  # the dead letter keeps the original bytes and headers
+    # and each is audited: who it claimed to be, where it sits, why; nothing of its content
+    audits = [decode(out.value or b"", AuditRecord) for out in ctx.out if out.topic == loop.cat.audit]
+    assert [(a.kind, a.recipient, a.decision.value, a.reason.value, a.subject_id) for a in audits] == [
+        ("forged_record", "510000", "refused", "forged", f"{HITS}[0]@2"),
+        ("forged_record", "510000", "refused", "forged", f"{HITS}[0]@3"),
+    ]
+    assert audits[0].plates == () and "does not verify" in (audits[0].detail or "")
     for hook in ctx.committed_hooks:
         hook()
     sample = "rax_runtime_forged_records_total"
