@@ -26,7 +26,7 @@ from schemas.sharing import RedactField
 from schemas.watchlist import WatchlistEntry
 from schemas.zone import Zone
 
-__all__ = ["details_aad", "make_blind", "open_entry_details"]
+__all__ = ["details_aad", "make_blind", "open_entry_details", "with_entry_details"]
 
 
 def details_aad(entry_id: str, recipient: str) -> bytes:
@@ -80,3 +80,21 @@ def open_entry_details(delivery: Delivery, keys: PrivateKeyLookup) -> dict[str, 
     aad = details_aad(delivery.match.entry_id, delivery.recipient)
     details: dict[str, Any] = orjson.loads(open_sealed(envelope, private, aad=aad))
     return details
+
+
+def with_entry_details(delivery: Delivery, keys: PrivateKeyLookup) -> Delivery:
+    """``delivery`` (opened) with its blind entry's details in the match notice, as a reader shows them:
+    the entry's plate for the token in ``matched_plate`` and its description; ``delivery`` itself when
+    it carries none, or when they are sealed to a key not held (a reader shows the token then)."""
+    if delivery.match is None or delivery.entry_details is None:
+        return delivery
+    try:
+        details = open_entry_details(delivery, keys)
+    except OpenError:
+        return delivery
+    if not details:
+        return delivery
+    shown: dict[str, Any] = {"matched_plate": details.get("plate") or delivery.match.matched_plate}
+    if details.get("description"):
+        shown["description"] = details["description"]
+    return delivery.model_copy(update={"match": delivery.match.model_copy(update=shown)})

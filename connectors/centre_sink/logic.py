@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
+from schemas.blind_entries import with_entry_details
 from schemas.codec import encode
 from schemas.crypto import OpenError
 from schemas.delivery import Delivery
@@ -55,4 +56,4 @@ def opened_body(raw: bytes, keys: PrivateKeyLookup | None) -> bytes:
         return raw
     if keys is None:
         raise OpenError(f"delivery {delivery.delivery_id} is sealed and the sink was given no key store")
-    return encode(open_delivery(delivery, keys))
+    return encode(with_entry_details(open_delivery(delivery, keys), keys))  # a blind entry's details too

@@ -14,6 +14,7 @@ import logging
 from confluent_kafka import OFFSET_BEGINNING, KafkaError, TopicPartition
 
 from ops.keys import KeyStoreError
+from schemas.blind_entries import with_entry_details
 from schemas.codec import DecodeError, decode
 from schemas.crypto import OpenError
 from schemas.delivery import Delivery
@@ -35,7 +36,7 @@ def opened(d: Delivery, keys: PrivateKeyLookup | None) -> Delivery:
     if keys is None:
         raise OpenError(f"delivery {d.delivery_id} is sealed and no key store was given (--keys)")
     try:
-        return open_delivery(d, keys)
+        return with_entry_details(open_delivery(d, keys), keys)  # a blind entry's details too
     except KeyStoreError as exc:
         raise OpenError(f"delivery {d.delivery_id}: {exc}") from None
 

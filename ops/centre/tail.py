@@ -10,6 +10,7 @@ from confluent_kafka import KafkaError
 
 from ops.centre.seen import SeenStore
 from schemas.alert_signatures import verify_alert
+from schemas.blind_entries import with_entry_details
 from schemas.codec import DecodeError, decode
 from schemas.crypto import OpenError
 from schemas.delivery import Delivery
@@ -97,7 +98,7 @@ class DeliveryTail:
         try:
             if self.keys is None:
                 raise OpenError(f"delivery {delivery.delivery_id} is sealed and no key store was given")
-            return open_delivery(delivery, self.keys)
+            return with_entry_details(open_delivery(delivery, self.keys), self.keys)  # a blind entry's too
         except OpenError as exc:
             self.unopened += 1
             log.error(

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from ops.zone import load_zone_file
 from schemas.audit import AuditRecord
 from schemas.blind import dump_matching_keys, load_matching_keys, new_matching_key
-from schemas.blind_entries import make_blind, open_entry_details
+from schemas.blind_entries import make_blind, open_entry_details, with_entry_details
 from schemas.codec import decode, encode
 from schemas.crypto import public_record
 from schemas.delivery import Delivery
@@ -103,10 +103,27 @@ def test_an_exact_read_matches_and_every_delivery_is_sealed_the_owners_too() -> 
     partner = open_delivery(decode(_on(out, CAT.out("510521"))[0], Delivery), _lookup("510521"))
     details = open_entry_details(partner, _lookup("510521"))
     assert details == {"plate": PLATE, "tolerance": 1, "description": "白色丰田 右后门凹陷"}
+    shown = with_entry_details(partner, _lookup("510521")).match  # what the tail, sink and console show
+    assert shown is not None and (shown.matched_plate, shown.description) == (PLATE, "白色丰田 右后门凹陷")
     for raw in (*_on(out, CAT.audit), *_on(out, CAT.control_inbox)):
         assert PLATE.encode() not in raw and b"A12345" not in raw
     audits = [decode(v, AuditRecord) for v in _on(out, CAT.audit)]
     assert {a.decision.value for a in audits} == {"disclosed"} and all(a.sealed_to for a in audits)
+
+
+def test_a_reader_shows_a_blind_misreads_entry_plate_for_the_token_when_it_holds_the_key() -> None:
+    read = _lookalike_misreads(PLATE, 1)[0]
+    (raw,) = _on(_run(_blind(), read), CAT.out("510521"))
+    partner = open_delivery(decode(raw, Delivery), _lookup("510521"))
+    assert partner.match is not None and partner.match.matched_plate.startswith("blind:")
+    shown = with_entry_details(partner, _lookup("510521")).match
+    assert shown is not None and (shown.kind.value, shown.plate, shown.matched_plate) == (
+        "misread",
+        read,
+        PLATE,
+    )
+    assert shown.description == "白色丰田 右后门凹陷"
+    assert with_entry_details(partner, lambda key_id: None) == partner  # a key not held: the token
 
 
 def _lookalike_misreads(plate: str, edits: int) -> list[str]:
