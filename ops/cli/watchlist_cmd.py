@@ -45,6 +45,20 @@ def command() -> None:
     default=None,
     help=WatchlistCsvConfig.model_fields["zone_file"].description,
 )
+@click.option(
+    "--mac-key",
+    "mac_key_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help=RuntimeConfig.model_fields["mac_key_file"].description,
+)
+@click.option(
+    "--sign-key",
+    "sign_key_store",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help=RuntimeConfig.model_fields["sign_key_store"].description,
+)
 @kafka_options
 def load(
     file: Path,
@@ -53,6 +67,8 @@ def load(
     encoding: str,
     blind_keys: Path | None,
     zone_file: Path | None,
+    mac_key_file: Path | None,
+    sign_key_store: Path | None,
     bootstrap: str | None,
     username: str | None,
     password: str | None,
@@ -62,11 +78,19 @@ def load(
 
     Columns: see `rax connector describe watchlist-csv`. Loading the same file again re-sends the same
     commands with the same ids, which the control app treats as one. Each rejected line is printed to
-    stderr with its line number and the reason (and is in the DLQ).
+    stderr with its line number and the reason (and is in the DLQ). Where the zone's processors require
+    MACs or batch signatures, give --mac-key / --sign-key as to the region's connectors: a command
+    without them is published, then refused there as forged (in the control app's DLQ and the audit).
     """
     kafka = resolve_kafka(bootstrap, username, password, ssl_ca)
     try:
-        runtime = RuntimeConfig(region=region, namespace=namespace, linger_ms=5)
+        runtime = RuntimeConfig(
+            region=region,
+            namespace=namespace,
+            linger_ms=5,
+            mac_key_file=mac_key_file,  # where the processors require MACs (or batch signatures)
+            sign_key_store=sign_key_store,
+        )
     except ValueError as exc:
         fail(str(exc))
     try:

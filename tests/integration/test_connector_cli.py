@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -9,7 +10,9 @@ from click.testing import CliRunner
 
 from connectors.registry import BUILTIN
 from ops.cli import main
+from ops.keys import KeyStore
 from schemas.codec import decode_command
+from schemas.crypto import MAC_HEADER, MAC_KEY_HEADER
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
 from tests.integration.connectors.drivers import _WL_HEADER, _command
@@ -60,6 +63,23 @@ def test_watchlist_load_publishes_every_command_and_exits_1_on_a_rejected_line(
     again = CliRunner().invoke(main, args)  # loading again re-sends the same command ids
     ids = {decode_command(m.value()).command_id for m in consume_all(kafka, catalogue.in_watchlist("510000"))}
     assert again.exit_code == 1 and ids == {c.command_id for c in commands}
+
+
+def test_watchlist_load_attaches_the_regions_mac_where_the_processors_require_it(
+    kafka: KafkaSettings, catalogue: Catalogue, tmp_path: Path
+) -> None:
+    create_topics(kafka, catalogue.region_topics("510000", hit_partitions=3) + catalogue.shared_topics(3))
+    keys = KeyStore(tmp_path / "keys")
+    key = keys.create_mac("510000", datetime.now(UTC) - timedelta(minutes=1))
+    (tmp_path / "wl.csv").write_text(_WL_HEADER + _command(1), encoding="utf-8")
+    mac_file = str(keys.mac_path("510000"))
+    args = ["watchlist", "load", str(tmp_path / "wl.csv"), "--region", "510000", "--namespace",
+            catalogue.namespace, "--bootstrap", kafka.bootstrap_servers, "--mac-key", mac_file]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    (m,) = consume_all(kafka, catalogue.in_watchlist("510000"))
+    headers = dict(m.headers() or [])
+    assert headers[MAC_KEY_HEADER] == key.key_id.encode() and MAC_HEADER in headers
 
 
 def test_watchlist_load_prints_each_refused_line_with_its_number_and_reason(

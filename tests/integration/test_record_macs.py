@@ -113,6 +113,14 @@ def test_forged_records_are_dead_lettered_and_a_rotation_loses_nothing(
             PLATES[2].encode(): ("forged", "validate"),
         }
         assert "does not verify" in letters[PLATES[1].encode()].error
+        # audited as well, in the same transactions: who they claimed to be, where, why; no content
+        audits = [orjson.loads(m.value() or b"{}") for m in consume_all(admin, cat.audit)]
+        forged_audits = [a for a in audits if a.get("kind") == "forged_record"]
+        assert (
+            sorted((a["recipient"], a["reason"], a["decision"]) for a in forged_audits)
+            == [(REGION, "forged", "refused")] * 2
+        )
+        assert all(not a.get("plates") and a["subject_id"].startswith(topic) for a in forged_audits)
         forged = {"processor": "hotpath", "region": REGION}
         assert (
             registry.get_sample_value("rax_runtime_forged_records_total", {**forged, "cause": "bad_mac"}) == 1
