@@ -93,6 +93,14 @@ def command(
         known_window_s=known_window,
         matching_keys=matching_keys,
     )
+    if matching_keys is not None and runtime.rest_key is None:
+        # blind matches are deduplicated like any other: without --rest-key their plates reach the dedup
+        # changelog in clear, and with them which plates are on the owners' watchlists
+        click.echo(
+            "warning: --matching-keys without --rest-key: the plates of blind matches are written in clear "
+            "to the dedup changelog; give the processors' key file (docs/threat-model.md)",
+            err=True,
+        )
     registry = CollectorRegistry()
     factory = ClientFactory(runtime.kafka, f"rax-hotpath-{worker_id}")
     run_processor(HotpathProcessor(settings, factory, registry), runtime, registry)
