@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -12,6 +13,7 @@ import click
 __all__ = ["command"]
 
 _CODE = ["schemas", "streams", "connectors", "ops", "tests", "bench"]
+_ROOT = Path(__file__).resolve().parents[2]  # ops/cli/check_cmd.py -> the checkout
 
 
 def _code() -> list[str]:
@@ -41,6 +43,7 @@ def command(only: str | None, pytest_args: tuple[str, ...]) -> None:
 
     Extra arguments go to pytest (e.g. `rax check -- -k zone`). Exits non-zero if anything failed.
     """
+    os.chdir(_ROOT)  # the checkout's suites and sources, wherever it is called from
     py = sys.executable
     results: list[bool] = []
     if only in (None, "lint"):
