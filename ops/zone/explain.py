@@ -65,16 +65,24 @@ def explain_escalation(zone: Zone) -> list[str]:
             f"owners and the regions that read them; {v.min_checkpoints - 1} checkpoints do not"
         )
     lines.append(f"checkpoint sites: {len(sited)}")
-    lines += _warnings(rules, sited)
+    listed = {c for r in zone.regions for c in r.checkpoints}
+    lines += _warnings(rules, sited, listed)
     return lines
 
 
-def _warnings(rules: EscalationRules, sited: set[str]) -> list[str]:
+def _warnings(rules: EscalationRules, sited: set[str], listed: set[str]) -> list[str]:
+    """What in the rules cannot work as written; ``listed``: the checkpoints the regions list (if any)."""
     out = []
     if rules.cloned_plate is not None and len(sited) < 2:
         out.append("warning: cloned_plate compares only sited checkpoints, and fewer than two are sited")
+    named = [*(rules.border.checkpoints if rules.border is not None else ()), *sorted(sited)]
+    unknown = sorted({c for c in named if c not in listed}) if listed else []
+    if unknown:  # a typo never fires, and nothing else says so
+        out.append(f"warning: escalation names checkpoints no region lists (a typo?): {', '.join(unknown)}")
     if rules.border is not None:
         unsited = [c for c in rules.border.checkpoints if c not in sited]
         if unsited and rules.cloned_plate is not None:
-            out.append(f"note: border checkpoints without a site (not compared for clones): {len(unsited)}")
+            out.append(
+                f"note: border checkpoints without a site (not compared for clones): {', '.join(unsited)}"
+            )
     return out

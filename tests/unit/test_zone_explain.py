@@ -47,3 +47,15 @@ def test_the_command_explains_a_zone_file_and_refuses_an_invalid_one(tmp_path: P
     good.write_text(yaml.safe_dump(data, allow_unicode=True))
     result = CliRunner().invoke(command, ["explain", str(good)])
     assert result.exit_code != 0 and "gap_s" in result.output
+
+
+def test_a_checkpoint_no_region_lists_is_named_as_a_likely_typo() -> None:
+    zone = load_zone_file(Path(__file__).parents[2] / "ops" / "zones" / "yuegangao.yaml")
+    assert not [line for line in explain_escalation(zone) if "no region lists" in line]
+    rules = zone.escalation
+    assert rules is not None and rules.border is not None
+    typo = rules.border.model_copy(update={"checkpoints": ("440300-HUANGANG", *rules.border.checkpoints[1:])})
+    lines = explain_escalation(
+        zone.model_copy(update={"escalation": rules.model_copy(update={"border": typo})})
+    )
+    assert "warning: escalation names checkpoints no region lists (a typo?): 440300-HUANGANG" in lines
