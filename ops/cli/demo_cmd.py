@@ -69,13 +69,16 @@ def _load(path: Path | None) -> Zone:
 
 
 def _apply(zone: Zone, settings: KafkaSettings) -> None:
-    report = apply_zone(
-        zone,
-        settings,
-        DEFAULT,
-        secure=settings.security_protocol.startswith("SASL"),
-        credentials=rax_home() / "credentials" / "rax.json",
-    )
+    try:
+        report = apply_zone(
+            zone,
+            settings,
+            DEFAULT,
+            secure=settings.security_protocol.startswith("SASL"),
+            credentials=rax_home() / "credentials" / "rax.json",
+        )
+    except ValueError as exc:  # the running broker already carries another zone in the demo's namespace
+        fail(f"{exc}. The demo reuses a running local broker: `./rax broker stop`, then run it again")
     click.echo(
         f"zone {zone.name}: {len(zone.regions)} regions, {len(zone.agreements)} agreements, "
         f"{len(report.created_topics) + len(report.existing_topics)} topics, revision {report.zone_revision}"

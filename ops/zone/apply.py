@@ -24,7 +24,7 @@ from confluent_kafka.admin import (
 
 from ops.zone.identities import ensure_users
 from ops.zone.plan import AclRule, ZonePlan, plan_zone
-from ops.zone.zone_topic import read_latest_zone
+from ops.zone.zone_topic import read_latest_zone, read_zones
 from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
@@ -210,12 +210,27 @@ def _publish_zone(settings: KafkaSettings, cat: Catalogue, zone: Zone, who: str,
     report.zone_revision = obj.revision
 
 
+def _refuse_another_zone(admin: AdminClient, settings: KafkaSettings, cat: Catalogue, name: str) -> None:
+    """Refuse a zone in a namespace that already runs another: the processors follow the newest zone
+    record whatever its name, so a second zone would silently replace the first under them."""
+    meta = admin.list_topics(cat.zone, timeout=30).topics.get(cat.zone)
+    if meta is None or meta.error is not None:
+        return  # a new namespace
+    others = sorted(set(read_zones(settings, cat)) - {name})
+    if others:
+        raise ValueError(
+            f"namespace {cat.namespace} already runs zone {', '.join(others)}: one namespace runs one zone "
+            f"(its processors would switch to {name}); apply {name} in a namespace of its own (--namespace)"
+        )
+
+
 def apply_zone(
     zone: Zone, settings: KafkaSettings, cat: Catalogue, *, secure: bool, credentials: Path | None = None
 ) -> ApplyReport:
     """Creates what is missing for ``zone``; applying the same zone again changes nothing."""
     plan = plan_zone(zone, cat, secure=secure)
     admin = ClientFactory(settings, "rax-zone-apply").admin()
+    _refuse_another_zone(admin, settings, cat, zone.name)  # before anything is created
     report = ApplyReport()
     _ensure_topics(admin, plan, zone.topics.replication_factor, report)
     if secure:

@@ -13,7 +13,7 @@ from schemas.topics import Catalogue
 from schemas.zone import ZoneObject
 from streams.runtime import ClientFactory
 
-__all__ = ["read_latest_zone"]
+__all__ = ["read_latest_zone", "read_zones"]
 
 # errors of a partition whose leadership is still settling right after the topic was created
 _SETTLING = {
@@ -27,23 +27,28 @@ def read_latest_zone(
     settings: KafkaSettings, cat: Catalogue, name: str, timeout: float = 15.0
 ) -> ZoneObject | None:
     """The last valid ZoneObject of zone ``name`` on the zone topic, or None."""
-    key = f"zone:{name}".encode()
+    return read_zones(settings, cat, timeout).get(name)
+
+
+def read_zones(settings: KafkaSettings, cat: Catalogue, timeout: float = 15.0) -> dict[str, ZoneObject]:
+    """The last valid ZoneObject of every zone on the namespace's zone topic, by zone name."""
     consumer = ClientFactory(settings, f"{cat.processor_prefix}zone").reader()
     try:
         low, high = _watermarks(consumer, TopicPartition(cat.zone, 0), timeout)
         if high <= low:
-            return None
+            return {}
         consumer.assign([TopicPartition(cat.zone, 0, low)])
-        latest: ZoneObject | None = None
+        latest: dict[str, ZoneObject] = {}
         while True:
             msg = consumer.poll(timeout)
             if msg is None:
                 raise TimeoutError(f"{cat.zone} did not deliver up to offset {high} within {timeout} s")
             if msg.error():
                 continue
-            if msg.key() == key and msg.value() is not None:
+            key = (msg.key() or b"").decode(errors="replace")
+            if key.startswith("zone:") and msg.value() is not None:
                 with contextlib.suppress(DecodeError):  # an older contract's record: a newer one replaces it
-                    latest = decode(msg.value(), ZoneObject)
+                    latest[key.removeprefix("zone:")] = decode(msg.value(), ZoneObject)
             if (msg.offset() or 0) >= high - 1:
                 return latest
     finally:

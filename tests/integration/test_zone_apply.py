@@ -42,6 +42,18 @@ def test_apply_twice_is_a_no_op(kafka: KafkaSettings, catalogue: Catalogue) -> N
     assert published is not None and published.zone == zone and published.revision == 1
 
 
+def test_a_second_zone_in_one_namespace_is_refused_before_anything_is_created(
+    kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    apply_zone(load_zone_file(EXAMPLE), kafka, catalogue, secure=False)
+    before = _topics(kafka, catalogue)
+    other = load_zone_file(EXAMPLE.with_name("yuegangao.yaml"))
+    with pytest.raises(ValueError, match=f"namespace {catalogue.namespace} already runs zone chuanyu"):
+        apply_zone(other, kafka, catalogue, secure=False)
+    assert _topics(kafka, catalogue) == before  # nothing of yuegangao was created
+    assert read_latest_zone(kafka, catalogue, other.name) is None
+
+
 def test_compacted_topics_are_compacted(kafka: KafkaSettings, catalogue: Catalogue) -> None:
     apply_zone(load_zone_file(EXAMPLE), kafka, catalogue, secure=False)
     admin = ClientFactory(kafka, "test-admin").admin()
