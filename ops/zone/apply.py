@@ -190,6 +190,8 @@ def _publish_zone(settings: KafkaSettings, cat: Catalogue, zone: Zone, who: str,
     if latest is not None and latest.zone == zone:
         report.zone_revision = latest.revision
         return
+    if latest is not None:
+        report.warnings += _dropped(latest.zone, zone)
     obj = ZoneObject(
         revision=(latest.revision + 1) if latest else 1,
         published_at=datetime.now(UTC),
@@ -208,6 +210,24 @@ def _publish_zone(settings: KafkaSettings, cat: Catalogue, zone: Zone, who: str,
         raise RuntimeError(f"publishing the zone to {cat.zone} failed: {errors or 'timed out'}")
     report.zone_published = True
     report.zone_revision = obj.revision
+
+
+def _dropped(before: Zone, after: Zone) -> list[str]:
+    """What the new revision no longer covers or narrows, for the operator: apply only ever creates."""
+    out = []
+    gone = sorted(set(before.codes) - set(after.codes))
+    if gone:
+        out.append(
+            f"regions no longer in the zone: {', '.join(gone)}; their topics (and on a secured cluster their "
+            "identities and ACLs) are left as they are: remove them by hand once their data is not needed"
+        )
+    old = {a.agreement_id: a for a in before.agreements}
+    new = {a.agreement_id: a for a in after.agreements}
+    if removed := sorted(set(old) - set(new)):
+        out.append(f"agreements removed: {', '.join(removed)}")
+    if changed := sorted(a for a in set(old) & set(new) if old[a] != new[a]):
+        out.append(f"agreements changed (in force from this revision): {', '.join(changed)}")
+    return out
 
 
 def _refuse_another_zone(admin: AdminClient, settings: KafkaSettings, cat: Catalogue, name: str) -> None:

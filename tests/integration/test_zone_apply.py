@@ -75,6 +75,16 @@ def test_changed_zone_publishes_a_new_revision(
     changed.write_text(text.replace('  - ["500116", "510522"]\n', ""), encoding="utf-8")  # one border fewer
     report = apply_zone(load_zone_file(changed), kafka, catalogue, secure=False)
     assert report.zone_published and report.zone_revision == 2 and report.created_topics == []
+    assert report.warnings == []  # nothing dropped or narrowed
+    zone = load_zone_file(changed)
+    smaller = zone.model_copy(
+        update={
+            "agreements": tuple(a for a in zone.agreements if a.agreement_id != "lx-rc-joint-office"),
+            "subscriptions": tuple(s for s in zone.subscriptions if s.region != "510904"),
+        }
+    )
+    report = apply_zone(smaller, kafka, catalogue, secure=False)
+    assert report.zone_revision == 3 and "agreements removed: lx-rc-joint-office" in report.warnings
 
 
 @pytest.mark.parametrize(
