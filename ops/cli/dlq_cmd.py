@@ -19,7 +19,7 @@ __all__ = ["command"]
 
 
 def _selector(
-    reason: str | None, source_topic: str | None, offsets: tuple[int, ...]
+    reason: str | None, source_topic: str | None, offsets: tuple[int, ...], partition: int | None = None
 ) -> Callable[[DeadRecord], bool]:
     def keep(r: DeadRecord) -> bool:
         if r.letter is None:
@@ -28,12 +28,17 @@ def _selector(
             return False
         if source_topic and r.letter.source_topic != source_topic:
             return False
+        if partition is not None and r.partition != partition:
+            return False
         return not offsets or r.offset in offsets
 
     return keep
 
 
 def _options(f: FC) -> FC:
+    f = click.option(
+        "--partition", type=int, default=None, help="Only this DLQ partition (with --offset: one record)."
+    )(f)
     f = click.option("--offset", "offsets", type=int, multiple=True, help="Only these DLQ offsets.")(f)
     f = click.option("--source-topic", default=None, help="Only records that came from this topic.")(f)
     f = click.option("--reason", default=None, help="Only this reason (rax.dlq.reason).")(f)
@@ -88,6 +93,7 @@ def list_(
     reason: str | None,
     source_topic: str | None,
     offsets: tuple[int, ...],
+    partition: int | None,
     bootstrap: str | None,
     username: str | None,
     password: str | None,
@@ -98,7 +104,7 @@ def list_(
     cat = Catalogue(namespace)
     topic = _topic(cat, component, region)
     try:
-        records = read_dead_letters(settings, cat, topic, _selector(reason, source_topic, offsets))
+        records = read_dead_letters(settings, cat, topic, _selector(reason, source_topic, offsets, partition))
     except RuntimeError as exc:
         fail(str(exc))
     for r in records:
@@ -135,6 +141,7 @@ def replay_(
     reason: str | None,
     source_topic: str | None,
     offsets: tuple[int, ...],
+    partition: int | None,
     bootstrap: str | None,
     username: str | None,
     password: str | None,
@@ -153,7 +160,7 @@ def replay_(
     topic = _topic(cat, component, region)
     identities = _identities(settings, credentials or rax_home() / "credentials" / f"{namespace}.json")
     try:
-        chosen = read_dead_letters(settings, cat, topic, _selector(reason, source_topic, offsets))
+        chosen = read_dead_letters(settings, cat, topic, _selector(reason, source_topic, offsets, partition))
     except RuntimeError as exc:
         fail(str(exc))
     if not chosen:

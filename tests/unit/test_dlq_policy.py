@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ops.cli.dlq_cmd import _selector
 from ops.dlq.policy import decide
+from ops.dlq.replay import DeadRecord
 from schemas.dlq import DeadLetter, DlqReason, DlqStage
 from schemas.replay_audit import ReplayRefusal
 from schemas.topics import Catalogue
@@ -79,3 +81,10 @@ def test_catalogue_region_dead_letter_topics() -> None:
     with pytest.raises(ValueError, match="one dead-letter topic"):
         CAT.dlq("hotpath", A)
     assert {t.name for t in CAT.region_topics(A)} >= {CAT.dlq("connector", A), CAT.dlq("centre", A)}
+
+
+def test_a_partition_and_an_offset_choose_one_dead_letter() -> None:
+    letter = _letter(CAT.in_hits(B), "hotpath")
+    records = [DeadRecord(p, 0, None, b"v", letter) for p in (0, 1, 2)]
+    assert [r.partition for r in records if _selector(None, None, (0,))(r)] == [0, 1, 2]
+    assert [r.partition for r in records if _selector(None, None, (0,), 1)(r)] == [1]
