@@ -24,7 +24,7 @@ from confluent_kafka.admin import (
 
 from ops.zone.identities import ensure_users
 from ops.zone.plan import AclRule, ZonePlan, plan_zone
-from ops.zone.zone_topic import read_latest_zone, read_zones
+from ops.zone.zone_topic import read_zones
 from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import Catalogue
@@ -185,8 +185,15 @@ def _ensure_acls(admin: AdminClient, plan: ZonePlan, report: ApplyReport) -> Non
     raise TimeoutError(f"{len(missing)} ACLs created but not visible after 30 s")
 
 
-def _publish_zone(settings: KafkaSettings, cat: Catalogue, zone: Zone, who: str, report: ApplyReport) -> None:
-    latest = read_latest_zone(settings, cat, zone.name)
+def _publish_zone(
+    settings: KafkaSettings,
+    cat: Catalogue,
+    zone: Zone,
+    who: str,
+    report: ApplyReport,
+    latest: ZoneObject | None,
+) -> None:
+    """Publish ``zone`` as the next revision after ``latest`` (its last record), unless it is unchanged."""
     if latest is not None and latest.zone == zone:
         report.zone_revision = latest.revision
         return
@@ -230,13 +237,18 @@ def _dropped(before: Zone, after: Zone) -> list[str]:
     return out
 
 
-def _refuse_another_zone(admin: AdminClient, settings: KafkaSettings, cat: Catalogue, name: str) -> None:
-    """Refuse a zone in a namespace that already runs another: the processors follow the newest zone
-    record whatever its name, so a second zone would silently replace the first under them."""
+def _published(admin: AdminClient, settings: KafkaSettings, cat: Catalogue) -> dict[str, ZoneObject]:
+    """The zones the namespace's zone topic carries, by name ({} for a new namespace): read once."""
     meta = admin.list_topics(cat.zone, timeout=30).topics.get(cat.zone)
     if meta is None or meta.error is not None:
-        return  # a new namespace
-    others = sorted(set(read_zones(settings, cat)) - {name})
+        return {}
+    return read_zones(settings, cat)
+
+
+def _refuse_another_zone(cat: Catalogue, published: dict[str, ZoneObject], name: str) -> None:
+    """Refuse a zone in a namespace that already runs another: the processors follow the newest zone
+    record whatever its name, so a second zone would silently replace the first under them."""
+    others = sorted(set(published) - {name})
     if others:
         raise ValueError(
             f"namespace {cat.namespace} already runs zone {', '.join(others)}: one namespace runs one zone "
@@ -250,7 +262,8 @@ def apply_zone(
     """Creates what is missing for ``zone``; applying the same zone again changes nothing."""
     plan = plan_zone(zone, cat, secure=secure)
     admin = ClientFactory(settings, "rax-zone-apply").admin()
-    _refuse_another_zone(admin, settings, cat, zone.name)  # before anything is created
+    published = _published(admin, settings, cat)
+    _refuse_another_zone(cat, published, zone.name)  # before anything is created
     report = ApplyReport()
     _ensure_topics(admin, plan, zone.topics.replication_factor, report)
     if secure:
@@ -258,6 +271,6 @@ def apply_zone(
             raise ValueError("a secured cluster needs a credentials file for the identities it creates")
         report.created_users += ensure_users(admin, plan.users, credentials)
         _ensure_acls(admin, plan, report)
-    _publish_zone(settings, cat, zone, settings.username or "operator", report)
+    _publish_zone(settings, cat, zone, settings.username or "operator", report, published.get(zone.name))
     log.info("zone %s applied: %s", zone.name, report)
     return report
