@@ -9,6 +9,7 @@ from ops.zone import ZoneFileError, apply_zone, load_zone_file, plan_zone
 from ops.zone.explain import explain_escalation
 from ops.zone.identities import rotate_password
 from ops.zone.plan import region_user
+from ops.zone.subscriptions import subscription_warnings
 from schemas.topics import Catalogue
 from schemas.zone import Zone
 from streams.runtime import ClientFactory
@@ -42,6 +43,8 @@ def check(path: str, namespace: str) -> None:
     click.echo(
         f"  {len(plan.topics)} topics, {len(plan.users)} identities, {len(plan.acls)} ACLs (when secured)"
     )
+    for warning in subscription_warnings(zone):
+        click.secho(f"  warning: {warning}", fg="yellow")
 
 
 @command.command("explain")
@@ -52,6 +55,8 @@ def explain(path: str) -> None:
     click.echo(f"zone {zone.name}: escalation (常态→专项)")
     for line in explain_escalation(zone):
         click.echo(f"  {line}")
+    for warning in subscription_warnings(zone):
+        click.secho(f"  warning: {warning}", fg="yellow")
 
 
 @command.command("apply")

@@ -24,6 +24,7 @@ from confluent_kafka.admin import (
 
 from ops.zone.identities import ensure_users
 from ops.zone.plan import AclRule, ZonePlan, plan_zone
+from ops.zone.subscriptions import subscription_warnings
 from ops.zone.zone_topic import read_zones
 from schemas.codec import encode
 from schemas.kafka_settings import KafkaSettings
@@ -264,7 +265,7 @@ def apply_zone(
     admin = ClientFactory(settings, "rax-zone-apply").admin()
     published = _published(admin, settings, cat)
     _refuse_another_zone(cat, published, zone.name)  # before anything is created
-    report = ApplyReport()
+    report = ApplyReport(warnings=subscription_warnings(zone))
     _ensure_topics(admin, plan, zone.topics.replication_factor, report)
     if secure:
         if credentials is None:
