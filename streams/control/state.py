@@ -88,6 +88,8 @@ class RequestState(TypedDict):
     delivered_at: float  # when the app delivered it (its clock)
     respond_by: float
     parties: dict[str, PartyState]
+    #: the request's whole content, hashed (``request_digest``); absent in threads stored before it was kept
+    digest: NotRequired[str]
 
 
 class EntryState(TypedDict):

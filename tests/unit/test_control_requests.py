@@ -192,6 +192,30 @@ def test_a_request_id_is_its_requesters_and_names_one_request() -> None:
     assert kept["requester"] == LX and sorted(kept["parties"]) == [RC]
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"person": "another person"},
+        {"legal_basis": "another approval"},
+        {"details": "now a red saloon"},
+        {"checkpoint_id": "500153-K0002"},
+        {"window_from": datetime(2026, 1, 1, 9, tzinfo=UTC)},
+        {"operator": "510521-0099"},
+    ],
+)
+def test_a_request_changed_in_any_field_is_refused_not_dropped(change: dict[str, Any]) -> None:
+    h = Harness(ZONE)
+    window = {
+        "window_from": datetime(2026, 1, 1, 8, tzinfo=UTC),
+        "window_to": datetime(2026, 1, 1, 10, tzinfo=UTC),
+    }
+    req = request(LX, RC, kind="checkpoint_reads", person="a person", checkpoint_id="500153-K0001", **window)
+    send(h, req)
+    send(h, req.model_copy(update=change))  # the recipient would never see the change
+    ((reason, error),) = letters(h)
+    assert reason == "schema_violation" and "delivered already with other content" in error
+
+
 def test_an_answer_dated_before_its_request_reached_the_region_is_implausible() -> None:
     h = Harness(ZONE)
     req = request(LX, RC)

@@ -22,9 +22,12 @@ them to one inbox partition, where the thread is stored (``requests``). The rule
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import orjson
 
 from schemas.codec import DecodeError, decode_any
 from schemas.dlq import DlqReason, DlqStage
@@ -40,7 +43,15 @@ from streams.control.requests.records import answer_records, answer_refusal, ref
 from streams.control.requests.sealing import answer_keys, request_keys
 from streams.control.state import PartyState, RequestState
 
-__all__ = ["FINAL", "PENDING", "Refused", "RequestResult", "next_status", "process_requests_record"]
+__all__ = [
+    "FINAL",
+    "PENDING",
+    "Refused",
+    "RequestResult",
+    "next_status",
+    "process_requests_record",
+    "request_digest",
+]
 
 PENDING = "pending"
 #: Statuses after which the final-answer deadline is met.
@@ -184,8 +195,14 @@ def _request(
         delivered_at=to_epoch(now),
         respond_by=to_epoch(req.respond_by),
         parties=parties,
+        digest=request_digest(req),
     )
     return RequestResult(req.request_id, state, outputs, "request", req.requester)
+
+
+def request_digest(req: CooperationRequest) -> str:
+    """SHA-256 of everything a request says (its JSON with sorted keys): a re-send has the same one."""
+    return hashlib.sha256(orjson.dumps(req.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def _same_request(req: CooperationRequest, known: RequestState) -> None:
@@ -219,7 +236,8 @@ def _same_request(req: CooperationRequest, known: RequestState) -> None:
         known["respond_by"],
         sorted(known["parties"]),
     )
-    if sent != kept:
+    digest = known.get("digest")  # every field (person, window, details …), not only those stored
+    if sent != kept or (digest is not None and digest != request_digest(req)):
         raise Rejected(
             DlqReason.SCHEMA_VIOLATION,
             DlqStage.VALIDATE,
