@@ -26,20 +26,21 @@ def _opt(form: Mapping[str, str], name: str) -> str | None:
 
 
 def _utc(text: str | None) -> datetime | None:
-    """A ``datetime-local`` field's value, read as UTC (the page says so)."""
+    """A ``datetime-local`` field's value, read as UTC (the page says so); with an offset, that instant."""
     if not text:
         return None
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
+        at = datetime.fromisoformat(text)
     except ValueError:
         raise ActionError(f"not a time: {text!r}") from None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
 def request_of(form: Mapping[str, str], region: str, officer: str, now: datetime) -> CooperationRequest:
     """The request a compose form asks for, sent now by ``officer`` of ``region``."""
-    try:
-        minutes = float(form.get("respond_within") or "60")
-    except ValueError:
+    try:  # nan, inf or a deadline past year 9999 is no deadline either
+        respond_by = now + timedelta(minutes=float(form.get("respond_within") or "60"))
+    except (ValueError, OverflowError):
         raise ActionError("respond within: a number of minutes") from None
     fields: dict[str, Any] = {
         "request_id": str(uuid.uuid4()),
@@ -50,7 +51,7 @@ def request_of(form: Mapping[str, str], region: str, officer: str, now: datetime
         "purpose": form.get("purpose", ""),
         "legal_basis": (form.get("legal_basis") or "").strip(),
         "priority": form.get("priority") or "normal",
-        "respond_by": now + timedelta(minutes=minutes),
+        "respond_by": respond_by,
         "sent_at": now,
         "operator": officer,
         "plate": _opt(form, "plate"),

@@ -61,6 +61,20 @@ def test_a_request_form_becomes_the_officers_request_to_the_partners() -> None:
     assert reads.window_from == datetime(2026, 12, 5, 8, tzinfo=UTC)
 
 
+@pytest.mark.parametrize("within", ["nan", "inf", "-inf", "1e20", "1e300"])
+def test_a_request_form_with_minutes_no_deadline_can_be_is_refused_with_a_reason(within: str) -> None:
+    # a 500 before: timedelta() raised ValueError / OverflowError, not the form's ActionError
+    with pytest.raises(ActionError, match="respond within"):
+        request_of({**REQUEST_FORM, "respond_within": within}, LUXIAN, "o", NOW)
+
+
+def test_a_window_given_with_an_offset_is_that_instant_not_the_same_digits_in_utc() -> None:
+    window = {"kind": "checkpoint_reads", "checkpoint": "K12", "window_from": "2026-12-05T08:00+08:00",
+              "window_to": "2026-12-05T09:00+08:00"}  # fmt: skip
+    reads = request_of({**REQUEST_FORM, **window}, LUXIAN, "o", NOW)
+    assert reads.window_from == datetime(2026, 12, 5, 0, 0, tzinfo=UTC)
+
+
 def test_answers_accept_answer_with_references_or_decline_with_a_reason() -> None:
     base = {"request_id": request(LUXIAN, RONGCHANG).request_id}
     accepted = reply_of({**base, "status": "accepted"}, RONGCHANG, "500153-0007", NOW)
