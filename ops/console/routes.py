@@ -103,8 +103,11 @@ class Routes:
         now = datetime.now(UTC)
         try:
             ack = answer_of(form, self.settings.region, session.officer, self.settings.reject_reasons, now)
-            if self.state.history.get(ack.delivery_id) is None:
+            item = self.state.history.get(ack.delivery_id)
+            if item is None:
                 raise ActionError("unknown delivery")
+            if not item.answerable:  # the control app would dead-letter it: the page offers no such form
+                raise ActionError(f"a {item.kind} delivery is not answered with an acknowledgement")
             await asyncio.to_thread(self.publisher.ack, ack)
         except ActionError as exc:
             return web.json_response({"error": str(exc)}, status=400)

@@ -22,8 +22,10 @@ from ops.console.publisher import Publisher
 from ops.console.render import item_html, page
 from ops.console.review import scorecard_page, trace_page
 from ops.console.state import ConsoleState
+from schemas.acks import Acknowledgement
 from schemas.audit import audit_id
 from schemas.codec import encode
+from schemas.delivery import Delivery
 from schemas.kafka_settings import KafkaSettings
 from schemas.requests import CooperationRequest, RequestAnswer
 from schemas.scorecard import Period
@@ -173,16 +175,27 @@ class _Publisher:
     """Stands in for the Kafka publisher: keeps what would have been sent."""
 
     def __init__(self) -> None:
-        self.sent: list[CooperationRequest | RequestAnswer] = []
+        self.sent: list[CooperationRequest | RequestAnswer | Acknowledgement] = []
 
     def request(self, message: CooperationRequest | RequestAnswer) -> None:
         self.sent.append(message)
 
+    def ack(self, ack: Acknowledgement) -> None:
+        self.sent.append(ack)
 
-async def _posts(tmp_path: Path, role: Role, posts: Sequence[tuple[str, dict[str, str] | None]]) -> list[Any]:
-    state = ConsoleState(_settings(tmp_path), "e")
+
+async def _posts(
+    tmp_path: Path,
+    role: Role,
+    posts: Sequence[tuple[str, dict[str, str] | None]],
+    held: Sequence[Delivery] = (),
+    region: str = LUXIAN,
+) -> list[Any]:
+    state = ConsoleState(_settings(tmp_path, region), "e")
+    for d in held:
+        state.record(encode(d))
     publisher, auth = _Publisher(), Auth(state.settings)
-    session = auth.sessions.start(f"{LUXIAN}-{role.value}", role)
+    session = auth.sessions.start(f"{region}-{role.value}", role)
     out: list[Any] = []
     async with TestClient(TestServer(build_app(state, cast(Publisher, publisher), auth))) as client:
         client.session.cookie_jar.update_cookies({auth.session_cookie: session.token})
@@ -214,6 +227,23 @@ def test_a_reply_names_a_request_delivered_here(tmp_path: Path) -> None:
         )
     )
     assert status == 400 and "not a request" in text and sent == []
+
+
+def test_only_a_delivery_that_owes_an_acknowledgement_is_acknowledged(tmp_path: Path) -> None:
+    # a request, an answer or a breach notice is no delivery the control app takes an ack for: it
+    # dead-letters one, while the console said "sent" and showed the card answered on every tab
+    req = request(LUXIAN, RONGCHANG)
+    asked, reply = (
+        request_delivery(req, RONGCHANG),
+        answer_delivery(answer(req, RONGCHANG, "accepted"), RONGCHANG),
+    )
+    posts = [("/act", {"action": "ack", "delivery_id": d.delivery_id}) for d in (asked, reply)]
+    *answers, sent = asyncio.run(_posts(tmp_path, Role.DUTY_OFFICER, posts, (asked, reply), RONGCHANG))
+    assert [s for s, _ in answers] == [400, 400] and sent == []
+    assert all("not answered with an acknowledgement" in text for _, text in answers)
+    assert (
+        not (tmp_path / "journal.jsonl").exists() or "answer" not in (tmp_path / "journal.jsonl").read_text()
+    )
 
 
 def test_a_trace_needs_a_supervisor_and_an_audit_identity(tmp_path: Path) -> None:
