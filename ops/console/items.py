@@ -72,7 +72,7 @@ def item_of(raw: bytes, region: str, policy: DeadlinePolicy) -> Item | None:
     try:
         d = decode(raw, Delivery)
     except DecodeError:
-        return _generic(raw)
+        return _generic(raw, region)
     if d.recipient != region:  # not this region's: never shown, whatever topic it came from
         return None
     item = Item(d.delivery_id, d.kind.value, d.owner, _ms(d.produced_at), None, d.kind.value)
@@ -207,13 +207,15 @@ def _generic_fields(data: dict[str, Any], item: Item) -> None:
         item.fields.append((key, text if len(text) <= 300 else text[:300] + "…"))
 
 
-def _generic(raw: bytes) -> Item | None:
+def _generic(raw: bytes, region: str) -> Item | None:
     """A record of a kind this console does not know yet (e.g. cooperation requests): its top-level fields."""
     try:
         data: Any = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
     if not isinstance(data, dict) or not isinstance(data.get("delivery_id"), str):
+        return None
+    if data.get("recipient", region) != region:  # another region's, as for a delivery that decodes
         return None
     produced = data.get("produced_at")
     try:

@@ -126,6 +126,9 @@ def test_unknown_kind_is_shown_generically_and_garbage_not_at_all() -> None:
     assert "&lt;b&gt;" in item_html(item, "c", Role.DUTY_OFFICER, REASONS)  # escaped on the page
     assert item_of(b"not json", "500153", DeadlinePolicy()) is None
     assert item_of(b'{"kind": "x"}', "500153", DeadlinePolicy()) is None
+    # a kind (or version) this console does not know is still another region's if it names it
+    other = b'{"delivery_id": "ab13", "kind": "newer", "recipient": "510521", "owner": "510000"}'
+    assert item_of(other, "500153", DeadlinePolicy()) is None
 
 
 def test_card_marks_misread_characters_and_offers_answers_by_role() -> None:
