@@ -216,6 +216,20 @@ def test_a_request_changed_in_any_field_is_refused_not_dropped(change: dict[str,
     assert reason == "schema_violation" and "delivered already with other content" in error
 
 
+def test_an_answer_id_sent_again_with_other_content_is_refused_not_dropped() -> None:
+    h = Harness(ZONE)
+    req = request(LX, RC)
+    send(h, req)
+    accepted = answer(req, RC, "accepted")
+    send(h, accepted)
+    send(h, accepted)  # a retry: once, silently
+    send(h, accepted.model_copy(update={"status": AnswerStatus.DECLINED, "reason": "no checkpoint there"}))
+    ((reason, error),) = letters(h)  # the decline never reached the requester, and nobody was told
+    assert reason == "schema_violation" and "a changed answer needs a new answer id" in error
+    statuses = [d["answer"]["status"] for d in delivered(h, LX) if d["kind"] == "request_answer"]
+    assert statuses == ["accepted"]
+
+
 def test_an_answer_dated_before_its_request_reached_the_region_is_implausible() -> None:
     h = Harness(ZONE)
     req = request(LX, RC)

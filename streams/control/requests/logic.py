@@ -200,9 +200,11 @@ def _request(
     return RequestResult(req.request_id, state, outputs, "request", req.requester)
 
 
-def request_digest(req: CooperationRequest) -> str:
-    """SHA-256 of everything a request says (its JSON with sorted keys): a re-send has the same one."""
-    return hashlib.sha256(orjson.dumps(req.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)).hexdigest()
+def request_digest(message: CooperationRequest | RequestAnswer) -> str:
+    """SHA-256 of everything a request or answer says (its JSON, keys sorted): a re-send has the same."""
+    return hashlib.sha256(
+        orjson.dumps(message.model_dump(mode="json"), option=orjson.OPT_SORT_KEYS)
+    ).hexdigest()
 
 
 def _same_request(req: CooperationRequest, known: RequestState) -> None:
@@ -272,7 +274,15 @@ def _answer(
             DlqStage.VALIDATE,
             f"request {answer.request_id} of {state['requester']} was not addressed to {answer.region}",
         )
+    digest, digests = request_digest(answer), party.get("digests", {})
     if answer.answer_id in party["answers"]:
+        if digests.get(answer.answer_id, digest) != digest:
+            raise Rejected(
+                DlqReason.SCHEMA_VIOLATION,
+                DlqStage.VALIDATE,
+                f"answer {answer.answer_id} was delivered already with other content: a changed answer "
+                "needs a new answer id",
+            )
         return RequestResult(answer.request_id, None)
     status = next_status(party["status"], answer.status)
     if status is None:
@@ -315,6 +325,7 @@ def _answer(
     new_party = PartyState(**party)
     new_party["status"] = status
     new_party["answers"] = [*party["answers"], answer.answer_id]
+    new_party["digests"] = {**digests, answer.answer_id: digest}
     if party["received_at"] is None:
         new_party["received_at"] = to_epoch(received)
     if status in FINAL and party["answered_at"] is None:
