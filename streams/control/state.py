@@ -73,7 +73,7 @@ class PartyState(TypedDict):
     answered_at: float | None  # final answer (answered / declined), on the app's clock
     answers: list[str]  # answer ids applied, so a re-sent answer changes nothing
     breached: list[str]  # BreachStage values already raised
-    #: answer id → its content hashed (``message_digest``); absent for answers stored before it was kept
+    #: answer id → its content hashed (``request_digest``); absent for answers stored before it was kept
     digests: NotRequired[dict[str, str]]
 
 
