@@ -188,3 +188,18 @@ def test_a_seal_key_rotation_mid_stream_loses_nothing(tmp_path: Path) -> None:
     for d in (before, after):
         opened = open_delivery(d, lookup)
         assert opened.match is not None and opened.match.plate == PLATE
+
+
+def test_an_envelope_naming_the_regions_sign_key_is_not_opened_and_stops_no_reader(tmp_path: Path) -> None:
+    """The key id comes from the record: one of the region's sign key ids (public, in the zone) must read
+    as a key not held, an ``OpenError`` every reader handles, not a store error that stops the sink."""
+    store = KeyStore(tmp_path / "keys")
+    store.create("510521", datetime(2024, 1, 1, tzinfo=UTC))
+    sign = next(k for k in store.keys("510521") if k.purpose is KeyPurpose.SIGN)
+    sealed = _sealed()
+    assert sealed.sealed is not None
+    moved = sealed.model_copy(update={"sealed": sealed.sealed.model_copy(update={"key_id": sign.key_id})})
+    lookup = SealKeyLookup(store, "510521")
+    assert lookup(sign.key_id) is None
+    with pytest.raises(OpenError, match="not held"):
+        opened_body(moved.model_dump_json().encode(), lookup)
