@@ -65,7 +65,8 @@ def make_blind(entry: WatchlistEntry, key: MatchingKey, zone: Zone, now: datetim
 def open_entry_details(delivery: Delivery, keys: PrivateKeyLookup) -> dict[str, Any] | None:
     """The blind entry's details in a delivery of its match (None when the owner sealed none for it).
 
-    Raises ``OpenError`` when they are sealed to a key not held or do not open for this delivery.
+    Raises ``OpenError`` when they are sealed to a key not held, do not open for this delivery, or are
+    not a JSON object with a string ``plate`` (and ``description``, if any).
     """
     envelope = delivery.entry_details
     if envelope is None:
@@ -78,7 +79,20 @@ def open_entry_details(delivery: Delivery, keys: PrivateKeyLookup) -> dict[str, 
             f"entry details of {delivery.delivery_id} are sealed to key {envelope.key_id}, not held"
         )
     aad = details_aad(delivery.match.entry_id, delivery.recipient)
-    details: dict[str, Any] = orjson.loads(open_sealed(envelope, private, aad=aad))
+    body = open_sealed(envelope, private, aad=aad)
+    try:
+        details = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        details = None
+    # the owner (another region) sealed them: check their form before a reader shows them
+    if (
+        not isinstance(details, dict)
+        or not isinstance(details.get("plate"), str)
+        or not isinstance(details.get("description", ""), str)
+    ):
+        raise OpenError(
+            f"entry details of {delivery.delivery_id} are not an entry's details (plate, description)"
+        )
     return details
 
 

@@ -16,9 +16,9 @@ from pydantic import ValidationError
 from ops.zone import load_zone_file
 from schemas.audit import AuditRecord
 from schemas.blind import dump_matching_keys, load_matching_keys, new_matching_key
-from schemas.blind_entries import make_blind, open_entry_details, with_entry_details
+from schemas.blind_entries import details_aad, make_blind, open_entry_details, with_entry_details
 from schemas.codec import decode, encode
-from schemas.crypto import public_record
+from schemas.crypto import OpenError, public_record, seal
 from schemas.delivery import Delivery
 from schemas.matching import Match
 from schemas.plates.lookalikes import LOOKALIKE_CLASSES
@@ -214,3 +214,24 @@ def test_a_matching_key_file_round_trips_and_hides_its_secret_in_reprs() -> None
     data = dump_matching_keys([KEY])
     assert load_matching_keys(data) == (KEY,)
     assert KEY.secret.get_secret_value() not in repr(KEY)
+
+
+@pytest.mark.parametrize(
+    "body", [b'"a string"', b"[1, 2]", b'{"plate": 5}', b"not json", b'{"description": []}']
+)
+def test_entry_details_that_are_not_a_plate_and_description_are_refused_not_a_readers_crash(
+    body: bytes,
+) -> None:
+    """The owner seals the details (another region): what opens must still be checked before it is shown."""
+    e = _blind()
+    (raw,) = _on(_run(e, PLATE), CAT.out("510521"))
+    partner = open_delivery(decode(raw, Delivery), _lookup("510521"))
+    aad = details_aad(e.entry_id, "510521")
+    public = PRIVATE["510521"].public_key()
+    kid = next(k.key_id for k in ZONE.keys if k.region == "510521")
+    crafted = partner.model_copy(
+        update={"entry_details": seal(body, public, recipient="510521", key_id=kid, aad=aad)}
+    )
+    with pytest.raises(OpenError, match="not an entry's details"):
+        open_entry_details(crafted, _lookup("510521"))
+    assert with_entry_details(crafted, _lookup("510521")) == crafted  # shown with the token, as unopened
