@@ -41,6 +41,7 @@ from schemas.matching import Match, MatchKind, match_id
 from schemas.recipients import decide_recipients, in_scope
 from schemas.seal_policy import hides_plates, seal_decisions
 from schemas.sealed_delivery import seal_delivery
+from schemas.sharing import RedactField
 from schemas.times import TimeBounds, hit_time_problem
 from schemas.topics import Catalogue, TopicKind
 from schemas.zone import Zone
@@ -310,7 +311,14 @@ class HitPipeline:
                 delivery = match_delivery(match, d, now)
                 notice = encode(DeliveryNotice.of(delivery))
                 if seal_key is not None:
-                    details = next((e for e in facts.details if e.recipient == d.recipient), None)
+                    # the owner sealed the details under the redactions of its placing time; they cannot
+                    # be read here to strip, so they are withheld when the redactions of now (both
+                    # sides') remove the description
+                    details = (
+                        None
+                        if RedactField.DESCRIPTION in d.redact
+                        else next((e for e in facts.details if e.recipient == d.recipient), None)
+                    )
                     delivery = seal_delivery(delivery, seal_key, details)
                     result.sealed[d.recipient] += 1
                 body = encode(delivery)

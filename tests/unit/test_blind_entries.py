@@ -235,3 +235,23 @@ def test_entry_details_that_are_not_a_plate_and_description_are_refused_not_a_re
     with pytest.raises(OpenError, match="not an entry's details"):
         open_entry_details(crafted, _lookup("510521"))
     assert with_entry_details(crafted, _lookup("510521")) == crafted  # shown with the token, as unopened
+
+
+def test_a_description_the_delivery_must_redact_is_not_forwarded_in_the_entry_details() -> None:
+    """The details were sealed under the agreement of the placing time; the match is disclosed under the
+    redactions of now (both sides'): once those remove the description, the details must not carry it."""
+    e = _blind()
+    redacting = tuple(
+        a.model_copy(update={"redact": (*a.redact, "description")})
+        if (a.owner, a.recipient) == ("500153", "510521")
+        else a
+        for a in ZONE.agreements
+    )
+    later = Zone.model_validate({**ZONE.model_dump(), "agreements": redacting})
+    (raw,) = _on(_run(e, PLATE, zone=later), CAT.out("510521"))
+    partner = open_delivery(decode(raw, Delivery), _lookup("510521"))
+    assert partner.match is not None and partner.match.description is None
+    details = open_entry_details(partner, _lookup("510521")) or {}
+    assert "description" not in details
+    shown = with_entry_details(partner, _lookup("510521")).match
+    assert shown is not None and shown.description is None and "丰田".encode() not in encode(shown)
