@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,6 +34,29 @@ _dir_option = click.option(
     help="The region's key store; default $RAX_HOME/keys. Private keys are written 0600 in 0700 dirs.",
 )
 _region_option = click.option("--region", required=True, help="The region's GB/T 2260 code.")
+
+#: the longest overlap (days) or activation delay (minutes) taken: a century, well inside timedelta
+_MAX_DELAY = 36_500.0
+
+
+def _finite(_ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """``value`` if it is a number (FloatRange lets NaN through: it compares false both ways)."""
+    if not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number", param=param)
+    return value
+
+
+def _delay_option(
+    name: str, default: float, help: str
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        name,
+        type=click.FloatRange(min=0, max=_MAX_DELAY),
+        default=default,
+        show_default=True,
+        callback=_finite,
+        help=help,
+    )
 
 
 def _rows(records: tuple[RegionKey, ...]) -> None:
@@ -77,12 +101,10 @@ def list_keys(region: str, directory: str | None) -> None:
 @command.command(name="rotate")
 @_region_option
 @_dir_option
-@click.option(
+@_delay_option(
     "--overlap",
-    type=click.FloatRange(min=0),
-    default=7.0,
-    show_default=True,
-    help="Days the replaced keys stay valid beside the new ones (records in flight still open/verify).",
+    7.0,
+    "Days the replaced keys stay valid beside the new ones (records in flight still open/verify).",
 )
 @click.option(
     "--purpose",
@@ -167,19 +189,11 @@ def mac_list(region: str, directory: str | None) -> None:
 @mac.command(name="rotate")
 @_region_option
 @_dir_option
-@click.option(
-    "--overlap",
-    type=click.FloatRange(min=0),
-    default=7.0,
-    show_default=True,
-    help="Days the replaced key stays valid beside the new one (records in flight still verify).",
+@_delay_option(
+    "--overlap", 7.0, "Days the replaced key stays valid beside the new one (records in flight still verify)."
 )
-@click.option(
-    "--activate",
-    type=click.FloatRange(min=0),
-    default=10.0,
-    show_default=True,
-    help="Minutes until the new key is used: the time to export it to the processors' store.",
+@_delay_option(
+    "--activate", 10.0, "Minutes until the new key is used: the time to export it to the processors' store."
 )
 def mac_rotate(region: str, directory: str | None, overlap: float, activate: float) -> None:
     """Add a MAC key valid ACTIVATE minutes from now; the replaced key ends OVERLAP days after that.

@@ -152,3 +152,22 @@ def test_the_exported_keys_load_into_the_zone(tmp_path: Path) -> None:
 
 def test_a_zone_file_without_keys_loads_unchanged() -> None:
     assert load_zone_file(ROOT / "ops/zones/chuanyu.yaml").keys == ()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("rotate", "--overlap", "nan"),
+        ("rotate", "--overlap", "1e12"),
+        ("mac", "rotate", "--overlap", "inf"),
+        ("mac", "rotate", "--activate", "nan"),
+    ],
+)
+def test_an_overlap_or_activation_that_is_no_duration_is_refused_with_a_message(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    _cli(tmp_path, "create", "--region", "510000")
+    _cli(tmp_path, "mac", "create", "--region", "510000")
+    result = CliRunner().invoke(main, ["keys", *args, "--region", "510000", "--dir", str(tmp_path / "keys")])
+    assert result.exit_code == 2 and "Invalid value" in result.output, result.output
+    assert len(KeyStore(tmp_path / "keys").keys("510000")) == 2  # nothing rotated
