@@ -57,10 +57,19 @@ class EvidenceRead(WirePart):
 
 
 def operation_id(
-    trigger: EscalationTrigger, plate: str, colour: str, first_event: str, last_event: str
+    trigger: EscalationTrigger,
+    plate: str,
+    colour: str,
+    first_event: str,
+    last_event: str,
+    entries: tuple[str, ...] = (),
 ) -> str:
-    """The deterministic id of an operation: the same evidence processed again opens the same id."""
-    return digest_id("operation", trigger.value, plate, colour, first_event, last_event)
+    """The deterministic id of an operation: the same evidence processed again opens the same id.
+
+    ``entries``: the watchlist entries its evidence matched (sorted, each once): two entries on one
+    plate matched by the same reads open two operations (two owners), which must not share an id.
+    """
+    return digest_id("operation", trigger.value, plate, colour, first_event, last_event, *entries)
 
 
 class Operation(WireModel):
@@ -71,7 +80,9 @@ class Operation(WireModel):
     ``TemporaryAgreement``.
     """
 
-    operation_id: DigestId = Field(description="operation_id(trigger, plate, colour, first, last read).")
+    operation_id: DigestId = Field(
+        description="operation_id(trigger, plate, colour, first, last read, entries)."
+    )
     trigger: EscalationTrigger = Field(description="The rule that opened it.")
     plate: ShortText = Field(description="The plate concerned.")
     plate_colour: ColourField | None = Field(default=None, description="Its colour, if read.")

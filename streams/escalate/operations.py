@@ -66,7 +66,9 @@ def build_operation(
         regions |= zone.neighbours(last.region)
     colour = PlateColour(lead.colour) if lead.colour else None
     return Operation(
-        operation_id=operation_id(firing.trigger, lead.plate, lead.colour, first.event_id, last.event_id),
+        operation_id=operation_id(
+            firing.trigger, lead.plate, lead.colour, first.event_id, last.event_id, _entries(firing)
+        ),
         trigger=firing.trigger,
         plate=lead.plate,
         plate_colour=colour,
@@ -93,6 +95,11 @@ def build_operation(
         detail=firing.detail,
         blind=blind or any(s.blind for s in firing.evidence),
     )
+
+
+def _entries(firing: Firing) -> tuple[str, ...]:
+    """The entries ``firing``'s evidence matched, sorted: part of its operation's id."""
+    return tuple(sorted({s.entry_id for s in firing.evidence if s.entry_id}))
 
 
 def consent(zone: Zone, op: Operation, recipient: str, at: datetime) -> tuple[Disclosure, list[str]]:

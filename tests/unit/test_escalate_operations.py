@@ -19,7 +19,7 @@ from schemas.operation import EscalationTrigger
 from schemas.topics import Catalogue
 from schemas.zone import Zone
 from streams.escalate.operations import build_operation, deliver
-from streams.escalate.rules import Firing
+from streams.escalate.rules import Firing, VehicleState, observe
 from streams.escalate.seen import Seen
 from tests.support.hotpath import EXAMPLE_ZONE
 
@@ -138,3 +138,22 @@ def test_the_documented_escalation_block_loads_in_a_zone_file(tmp_path: Path) ->
     rules = load_zone_file(path).escalation
     assert rules is not None and rules.multi_region is not None and rules.multi_region.min_regions == 3
     assert rules.border is not None and rules.cloned_plate is not None and len(rules.checkpoints) == 2
+
+
+def test_two_entries_on_one_plate_matched_by_one_read_open_two_operations_with_their_own_ids(
+    zone: Zone,
+) -> None:
+    # 四川 and 重庆 both watchlist the plate: one read at the border matches both entries, each rule fires
+    # per entry, and each operation (its own owner, entry, close) must have its own id and deliveries
+    rules = EscalationRules(border=BorderRule(checkpoints=("RC-1",)))
+    event = str(uuid.uuid4())
+    reads = [
+        Seen(event, "川A12345", "blue", "500153", "RC-1", T0, str(uuid.uuid4()), owner, "drugs", "urgent")
+        for owner in ("510000", "500000")
+    ]
+    state = VehicleState()
+    firings = [f for read in reads for f in observe(state, read, rules, {})]
+    ops = [build_operation(f, zone, rules, NOW) for f in firings]
+    assert [op.owner for op in ops] == ["510000", "500000"]
+    assert ops[0].operation_id != ops[1].operation_id
+    assert build_operation(firings[0], zone, rules, NOW).operation_id == ops[0].operation_id  # stable
