@@ -47,7 +47,9 @@ class MultiRegionRule(WirePart):
         default=3600, gt=0, le=7 * 86400, description="Pass-time window the matches must lie in."
     )
     priorities: tuple[Priority, ...] = Field(
-        default=tuple(Priority), description="Entry priorities the rule applies to (default: all)."
+        default=tuple(Priority),
+        min_length=1,  # none: a rule that never fires, declared as if it did
+        description="Entry priorities the rule applies to (default: all).",
     )
 
 
@@ -56,7 +58,9 @@ class BorderRule(WirePart):
 
     checkpoints: tuple[ShortText, ...] = Field(min_length=1, description="The border checkpoints (kkbh).")
     priorities: tuple[Priority, ...] = Field(
-        default=(Priority.URGENT, Priority.HIGH), description="Entry priorities that open an operation."
+        default=(Priority.URGENT, Priority.HIGH),
+        min_length=1,
+        description="Entry priorities that open an operation.",
     )
     cooldown_s: float = Field(
         default=3600,
@@ -118,7 +122,9 @@ class ConvoyRule(WirePart):
         default=3600, gt=0, le=86400, description="Pass-time window the passes together must lie in."
     )
     priorities: tuple[Priority, ...] = Field(
-        default=tuple(Priority), description="Entry priorities the rule applies to (default: all)."
+        default=tuple(Priority),
+        min_length=1,  # none: a rule that never fires, declared as if it did
+        description="Entry priorities the rule applies to (default: all).",
     )
 
 

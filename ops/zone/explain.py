@@ -32,10 +32,12 @@ def explain_escalation(zone: Zone) -> list[str]:
     sited = {s.checkpoint_id for s in rules.checkpoints}
     if (r := rules.multi_region) is not None:
         by = f" or at {r.min_checkpoints} checkpoints" if r.min_checkpoints else ""
+        # with min_checkpoints, N-1 regions do open one when they span that many checkpoints
+        fewer = f" at fewer than {r.min_checkpoints} checkpoints" if r.min_checkpoints else ""
         lines.append(
             f"(a) multi_region: an entry of {_priorities(r.priorities)} matched in {r.min_regions} regions"
             f"{by} within {_span(r.window_s)} of pass time opens an operation led by the entry's owner, "
-            f"for the owner and every region that read it; {r.min_regions - 1} regions do not"
+            f"for the owner and every region that read it; {r.min_regions - 1} regions{fewer} do not"
         )
     if (b := rules.border) is not None:
         lines.append(

@@ -11,7 +11,7 @@ from ops.cli.zone_cmd import command
 from ops.demo.escalation import DEMO_RULES
 from ops.zone import load_zone_file
 from ops.zone.explain import explain_escalation
-from schemas.escalation import ClonedPlateRule, EscalationRules
+from schemas.escalation import ClonedPlateRule, EscalationRules, MultiRegionRule
 from tests.support.hotpath import EXAMPLE_ZONE
 
 
@@ -59,3 +59,28 @@ def test_a_checkpoint_no_region_lists_is_named_as_a_likely_typo() -> None:
         zone.model_copy(update={"escalation": rules.model_copy(update={"border": typo})})
     )
     assert "warning: escalation names checkpoints no region lists (a typo?): 440300-HUANGANG" in lines
+
+
+def test_the_near_miss_of_a_multi_region_rule_with_checkpoints_is_said_right() -> None:
+    # 2 regions at 5 checkpoints do open one: "2 regions do not" would be false
+    rules = EscalationRules(multi_region=MultiRegionRule(min_regions=3, min_checkpoints=5))
+    zone = load_zone_file(EXAMPLE_ZONE).model_copy(update={"escalation": rules})
+    text = explain_escalation(zone)[0]
+    assert "in 3 regions or at 5 checkpoints" in text
+    assert text.endswith("2 regions at fewer than 5 checkpoints do not")
+
+
+def test_a_rule_for_no_priority_is_refused_not_explained_as_priority_nothing(tmp_path: Path) -> None:
+    data = yaml.safe_load(EXAMPLE_ZONE.read_text())
+    path = tmp_path / "zone.yaml"
+    rules: dict[str, dict[str, object]] = {
+        "multi_region": {},
+        "border": {"checkpoints": ["RC-1"]},
+        "convoy": {},
+    }
+    for name, rule in rules.items():
+        data["escalation"] = {name: {**rule, "priorities": []}}
+        path.write_text(yaml.safe_dump(data, allow_unicode=True))
+        result = CliRunner().invoke(command, ["explain", str(path)])
+        assert result.exit_code != 0, result.output
+        assert f"escalation.{name}.priorities" in result.output
