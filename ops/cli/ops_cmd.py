@@ -49,6 +49,19 @@ def _known(
     return known
 
 
+#: the longest temporary agreement asked for: a year (an operation expires after 30 days by default, and
+#: the processor refuses one outliving its operation)
+MAX_HOURS = 366 * 24.0
+
+
+def _hours(hours: float) -> float:
+    """``--hours`` if an agreement may last that long: after now (one ending at once or before is only
+    dead-lettered by the processor, which the region never reads), finite and within ``MAX_HOURS``."""
+    if not 0 < hours <= MAX_HOURS:  # NaN too
+        raise click.BadParameter(f"{hours:g}: must be more than 0 and at most {MAX_HOURS:g}")
+    return hours
+
+
 @click.group("ops")
 def command() -> None:
     """Special operations (专项) opened by escalations, as delivered to a region (`rax.out.<region>`)."""
@@ -208,7 +221,14 @@ def _check_owned_and_open(
 )
 @click.option("--purpose", required=True, help="A purpose every member's agreement with REGION lists.")
 @click.option("--basis", "legal_basis", required=True, help="The legal basis it rests on (audited).")
-@click.option("--hours", type=float, default=72, show_default=True, help="How long it lasts at most.")
+@click.option(
+    "--hours",
+    type=float,
+    default=72,
+    show_default=True,
+    callback=lambda _ctx, _param, hours: _hours(hours),
+    help=f"How long it lasts at most (more than 0, at most {MAX_HOURS:g}).",
+)
 @click.option("--operator", default=None, help="Police number of the officer issuing it.")
 @click.option("--no-check", is_flag=True, help="Send without first reading the region's out topic.")
 @click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")

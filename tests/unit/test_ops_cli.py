@@ -139,3 +139,17 @@ def test_list_and_show_print_what_was_delivered(
     assert shown.exit_code == 0, shown.output
     body = orjson.loads(shown.output)
     assert body["status"] == "open" and len(body["operation"]["evidence"]) == 2
+
+
+@pytest.mark.parametrize("hours", ["0", "-1", "inf", "nan", "1e12"])
+def test_an_agreement_that_never_or_cannot_be_in_force_is_refused_before_sending(
+    cli: tuple[CliRunner, list[Any], dict[str, KnownOperation]], monkeypatch: pytest.MonkeyPatch, hours: str
+) -> None:
+    # expiring now or before is refused by the processor in a dead letter the region never sees; inf or
+    # a huge figure crashed with a traceback (timedelta overflow)
+    runner, sent, _ = cli
+    monkeypatch.setattr("ops.cli.ops_cmd.agree_operation", lambda *a, **_k: sent.append(a))
+    args = ["ops", "agree", "0" * 32, "--region", OWNER, "--category", "drugs", "--purpose", "interception"]
+    result = runner.invoke(main, [*args, "--basis", "法", "--no-check", "--hours", hours])
+    assert result.exit_code == 2 and "--hours" in result.output and result.exception is not None
+    assert sent == []
