@@ -354,7 +354,7 @@ class EscalateProcessor:
         if zone is None:
             return self._skip(ctx, "no_rules")
         cmd = decode(rec.value() or b"", OperationClose)  # decoded once already, in stage 1
-        value = ops.get(cmd.operation_id)
+        value = self._live(ctx, scope, cmd.operation_id)
         now = datetime.fromtimestamp(ctx.now, UTC)
         try:
             kept = close(Kept.from_json(value) if value else None, cmd, now)
@@ -376,7 +376,7 @@ class EscalateProcessor:
         if zone is None:
             return self._skip(ctx, "no_rules")
         cmd = decode(rec.value() or b"", TemporaryAgreement)  # decoded once already, in stage 1
-        value = ops.get(cmd.operation_id)
+        value = self._live(ctx, scope, cmd.operation_id)
         now = datetime.fromtimestamp(ctx.now, UTC)
         kept = Kept.from_json(value) if value else None
         ends_at = (kept.opened if kept else ctx.now) + self.settings.operation_expiry_s
@@ -437,13 +437,24 @@ class EscalateProcessor:
             # operations expire even when the zone dropped its rules since they opened
             ops = ctx.store(_OPS, scope)
             for op_id, value in list(ops.items()):
-                if not expired(value["opened"], ctx.now, self.settings.operation_expiry_s):
-                    continue
-                ops.delete(op_id)
-                if value["closure"] is None:  # nobody closed it: it ends as expired
-                    self._count(ctx, scope, value["operation"]["trigger"], EXPIRED, {})
-                else:
-                    ctx.after_commit(self._refresh)
+                if expired(value["opened"], ctx.now, self.settings.operation_expiry_s):
+                    self._expire(ctx, scope, op_id, value)
+
+    def _live(self, ctx: Context, scope: Scope, op_id: str) -> Any:
+        """The kept operation ``op_id`` of ``scope``, or None; one past its life that the sweep has not
+        reached yet ends as expired now, so a close or an agreement after its expiry finds it gone."""
+        value = ctx.store(_OPS, scope).get(op_id)
+        if value is not None and expired(value["opened"], ctx.now, self.settings.operation_expiry_s):
+            self._expire(ctx, scope, op_id, value)
+            return None
+        return value
+
+    def _expire(self, ctx: Context, scope: Scope, op_id: str, value: Any) -> None:
+        ctx.store(_OPS, scope).delete(op_id)
+        if value["closure"] is None:  # nobody closed it: it ends as expired
+            self._count(ctx, scope, value["operation"]["trigger"], EXPIRED, {})
+        else:
+            ctx.after_commit(self._refresh)
 
     def _sweep_vehicles(self, ctx: Context, budget: int) -> None:
         """Look at up to ``budget`` plates of the sweeps in progress and delete those whose reads and marks

@@ -201,6 +201,19 @@ def test_an_operation_nobody_closes_expires_and_is_counted_as_such() -> None:
     assert late.reason == DlqReason.UNKNOWN_REFERENCE
 
 
+def test_a_close_after_the_operation_expired_is_refused_even_before_the_sweep_reached_it() -> None:
+    p, stores = processor()
+    now = time.time()
+    op_id, kept = _opened(p, stores, now)
+    turn(p, stores, [kept], now)
+    after = now + p.settings.operation_expiry_s + 1  # no tick since: the sweep has not run
+    late = _letter(_close(p, stores, op_id, "500000", "confirmed", after))
+    assert late.reason == DlqReason.UNKNOWN_REFERENCE
+    assert op_id not in stores.get("operations", (CAT.escalate_inbox, 0))
+    outcomes = p.outcomes["cloned_plate"]["outcomes"]
+    assert outcomes["expired"] == 1 and outcomes["confirmed"] == 0
+
+
 def test_a_read_whose_inbox_partition_this_worker_holds_is_decided_at_once_the_others_forwarded() -> None:
     p, stores = processor()
     p.inbox_partitions = 2
