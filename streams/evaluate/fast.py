@@ -5,15 +5,17 @@ hit, an acknowledgement or an audit record, and the evaluator needs three to eig
 take a record in its canonical wire form (what ``schemas.codec.encode`` writes) and return those fields
 with the types and normalisation the models give them (UTC instants as epoch seconds, event ids stripped
 and lower-cased); for anything else — not JSON, not an object, a field missing, of another type, an
-alias, a time without an offset — they return ``None`` and ``decode.py`` validates the record whole, so
-a record whose counted fields are wrong is refused with the model's reason. The fields the counting does
-not use (a plate's form, an operator's id) are not checked: validating those is the processors' work
+alias, a time without an offset or in another form, another ``schema_version`` — they return ``None``
+and ``decode.py`` validates the record whole, so a record whose counted fields are wrong is refused with
+the model's reason. The fields the counting does not use (a plate's form, an operator's id) are not
+checked: validating those is the processors' work
 (``docs/evaluate.md``, "Decoding").
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -28,6 +30,13 @@ _OUTCOMES = frozenset(o.value for o in Outcome)
 _KINDS = frozenset({*(k.value for k in DeliveryKind), TRACE_KIND, FORGED_KIND})
 _ACTS = frozenset(a.value for a in AuditAct)
 _DECISIONS = frozenset({"disclosed", "refused"})
+#: the wire contract version the models read (``WireModel.schema_version``): another is the model's to refuse
+_VERSION = 1
+#: an instant as ``encode`` writes it, or with a numeric offset; anything else Python's ``fromisoformat``
+#: also reads (a week date, the basic format, an offset with seconds) is the model's to judge
+_INSTANT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
 
 #: (checkpoint id, region, pass time)
 HitFields = tuple[str, str, float]
@@ -42,18 +51,21 @@ def _object(value: bytes | None) -> dict[str, Any] | None:
         obj = orjson.loads(value)
     except orjson.JSONDecodeError:
         return None
-    return obj if isinstance(obj, dict) else None
+    if not isinstance(obj, dict):
+        return None
+    version = obj.get("schema_version", _VERSION)
+    return obj if type(version) is int and version == _VERSION else None
 
 
 def _instant(text: object) -> float | None:
-    """An ISO 8601 time with its offset as epoch seconds; ``None`` for anything the model must judge."""
-    if not isinstance(text, str) or len(text) < 20:
+    """An ISO 8601 time with its offset as epoch seconds; ``None`` for anything the model must judge
+    (another form, or an instant outside the years 1-9999: the model's ``implausible_time``)."""
+    if not isinstance(text, str) or _INSTANT.fullmatch(text) is None:
         return None
     try:
-        t = datetime.fromisoformat(text)
-    except ValueError:
+        return datetime.fromisoformat(text).astimezone(UTC).timestamp()
+    except (ValueError, OverflowError):
         return None
-    return None if t.tzinfo is None else t.timestamp()
 
 
 def _text(obj: dict[str, Any], name: str) -> str | None:

@@ -20,7 +20,7 @@ from streams.evaluate.ledger import Ledger
 from streams.evaluate.publish import Publisher
 from streams.evaluate.requests import act_reply, request_events
 from tests.support.evaluate import MONDAY, R1, R3, scripted_week
-from tests.unit.models_factories import ack, audit_record
+from tests.unit.models_factories import ack, audit_record, hit
 
 CAT = Catalogue("rax")
 
@@ -163,3 +163,59 @@ def test_an_act_record_of_an_answer_is_a_reply_and_a_refusal_asks_nobody() -> No
     ]
     [refusal] = [f for f in audits if f.subject_id == R3]
     assert refusal.decision == "refused" and disclosure(refusal) is None and act_reply(refusal) is None
+
+
+def _hit_on(region: str, change: dict[str, object]) -> bytes:
+    return orjson.dumps({**orjson.loads(encode(hit(region=region))), **change})
+
+
+@pytest.mark.parametrize(
+    ("topic", "value", "reason"),
+    [
+        # a version the evaluator does not know: its fields may mean something else
+        (CAT.in_hits("510521"), _hit_on("510521", {"schema_version": 2}), DlqReason.UNSUPPORTED_VERSION),
+        (
+            CAT.in_acks("500153"),
+            orjson.dumps({**orjson.loads(encode(ack())), "schema_version": 99}),
+            DlqReason.UNSUPPORTED_VERSION,
+        ),
+        (
+            CAT.audit,
+            orjson.dumps({**orjson.loads(encode(audit_record())), "schema_version": 2}),
+            DlqReason.UNSUPPORTED_VERSION,
+        ),
+        # times the model refuses, which Python's fromisoformat reads: an ISO week date, the basic format,
+        # an offset in seconds, an instant outside the years 1-9999
+        (
+            CAT.in_hits("510521"),
+            _hit_on("510521", {"pass_time": "2024-W18-3T00:30:00+00:00"}),
+            DlqReason.SCHEMA_VIOLATION,
+        ),
+        (
+            CAT.in_hits("510521"),
+            _hit_on("510521", {"pass_time": "20240501T003000+0000"}),
+            DlqReason.SCHEMA_VIOLATION,
+        ),
+        (
+            CAT.in_hits("510521"),
+            _hit_on("510521", {"pass_time": "2024-05-01T00:30:00+00:00:30"}),
+            DlqReason.SCHEMA_VIOLATION,
+        ),
+        (
+            CAT.in_hits("510521"),
+            _hit_on("510521", {"pass_time": "9999-12-31T23:59:59-01:00"}),
+            DlqReason.IMPLAUSIBLE_TIME,
+        ),
+        (
+            CAT.audit,
+            orjson.dumps({**orjson.loads(encode(audit_record())), "at": "2024-W18-3T00:30:00Z"}),
+            DlqReason.SCHEMA_VIOLATION,
+        ),
+    ],
+)
+def test_a_record_the_model_refuses_is_refused_though_its_counted_fields_read_fast(
+    topic: str, value: bytes, reason: DlqReason
+) -> None:
+    with pytest.raises(BadRecord) as caught:
+        Ingest(CAT, Ledger()).add(RecordRef(topic, 0, 0, 1.0), value)
+    assert caught.value.reason is reason
