@@ -37,6 +37,11 @@ _VERSION = 1
 _INSTANT = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
 )
+#: the forms of the ids and regions the counting keys on (``EventId`` once normalised, ``DigestId``,
+#: ``RegionCode``): another is the model's to refuse
+_EVENT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_DIGEST_ID = re.compile(r"[0-9a-f]{32}")
+_REGION = re.compile(r"[0-9]{6}")
 
 #: (checkpoint id, region, pass time)
 HitFields = tuple[str, str, float]
@@ -73,6 +78,12 @@ def _text(obj: dict[str, Any], name: str) -> str | None:
     return v if isinstance(v, str) and v and v.isprintable() and len(v) <= 128 else None
 
 
+def _formed(obj: dict[str, Any], name: str, form: re.Pattern[str]) -> str | None:
+    """``_text`` of a field that must match ``form`` (an id or a region code)."""
+    v = _text(obj, name)
+    return v if v is not None and form.fullmatch(v) is not None else None
+
+
 def hit_fields(value: bytes | None) -> HitFields | None:
     """A checkpoint hit's checkpoint, region and pass time."""
     obj = _object(value)
@@ -87,11 +98,12 @@ def ack_fields(value: bytes | None) -> AckFields | None:
     obj = _object(value)
     if obj is None:
         return None
-    ack, did, region = _text(obj, "ack_id"), _text(obj, "delivery_id"), _text(obj, "region")
+    ack, did, region = _text(obj, "ack_id"), _formed(obj, "delivery_id", _DIGEST_ID), _text(obj, "region")
     outcome = obj.get("outcome")
     if ack is None or did is None or region is None or outcome not in _OUTCOMES:
         return None
-    return ack.strip().lower(), did, region, str(outcome)
+    ack = ack.strip().lower()
+    return None if _EVENT_ID.fullmatch(ack) is None else (ack, did, region, str(outcome))
 
 
 class AuditFields:
@@ -131,9 +143,10 @@ def audit_fields(value: bytes | None) -> AuditFields | None:
     obj = _object(value)
     if obj is None:
         return None
-    for name in ("delivery_id", "recipient", "owner", "subject_id"):
-        if _text(obj, name) is None:
-            return None
+    if _text(obj, "subject_id") is None or _formed(obj, "delivery_id", _DIGEST_ID) is None:
+        return None
+    if _formed(obj, "recipient", _REGION) is None or _formed(obj, "owner", _REGION) is None:
+        return None
     if obj.get("kind") not in _KINDS or obj.get("decision") not in _DECISIONS:
         return None
     act, hit_region, plates = obj.get("act"), obj.get("hit_region"), obj.get("plates", ())

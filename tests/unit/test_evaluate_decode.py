@@ -219,3 +219,23 @@ def test_a_record_the_model_refuses_is_refused_though_its_counted_fields_read_fa
     with pytest.raises(BadRecord) as caught:
         Ingest(CAT, Ledger()).add(RecordRef(topic, 0, 0, 1.0), value)
     assert caught.value.reason is reason
+
+
+@pytest.mark.parametrize(
+    ("topic", "change"),
+    [
+        (CAT.in_acks("500153"), {"ack_id": "not-a-uuid"}),  # the ledger's key of an answer
+        (CAT.in_acks("500153"), {"delivery_id": "zz"}),  # the delivery it answers
+        (CAT.audit, {"delivery_id": "x"}),  # the ledger's key of a delivery
+        (CAT.audit, {"recipient": "abc"}),  # whose scorecard it counts in
+        (CAT.audit, {"owner": "abc"}),
+    ],
+)
+def test_an_id_or_region_the_model_refuses_is_refused_though_it_reads_fast(
+    topic: str, change: dict[str, object]
+) -> None:
+    base = ack() if topic != CAT.audit else audit_record()
+    value = orjson.dumps({**orjson.loads(encode(base)), **change})
+    with pytest.raises(BadRecord) as caught:
+        Ingest(CAT, Ledger()).add(RecordRef(topic, 0, 0, 1.0), value)
+    assert caught.value.reason is DlqReason.SCHEMA_VIOLATION
