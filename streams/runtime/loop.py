@@ -103,6 +103,8 @@ class StreamLoop(TransactionSteps):
         self.progress = Progress(self.metrics, name)
         self._isolate: dict[Scope, int] = {}  # process one record per transaction up to this offset
         self._failed: dict[tuple[str, int, int], int] = {}  # record -> failed single transactions
+        #: record -> what the processor raised on it alone (its dead letter then keeps the value)
+        self._raised: dict[tuple[str, int, int], str] = {}
         self._delivery_errors: list[KafkaError] = []
         self._offsets_to_send: tuple[list[TopicPartition], Any] | None = None
         self._last_tick = 0.0
@@ -117,6 +119,7 @@ class StreamLoop(TransactionSteps):
         self.screen = Screen(
             name, settings.max_input_bytes, self.dead_letters, self.auth, self.metrics.forged, self._failed
         )
+        self.screen.raised = self._raised
         self.screen.audit_topic = cat.audit  # a forged record is audited where it is refused
         self.screen.rest = self.rest
         keys_group = f"{cat.processor_prefix}{name}-zone-keys"  # never joined: plain assignment
@@ -340,7 +343,9 @@ class StreamLoop(TransactionSteps):
         except Exception as exc:  # the processor raised: isolate the batch's records
             if self._settle(stop, later=batch):
                 log.exception("processing a batch of %d records failed", len(batch))
-                self._failed_batch(batch, stop, exc, record_caused=True)
+                self._failed_batch(
+                    batch, stop, exc, record_caused=True, raised=f"{type(exc).__name__}: {exc}"
+                )
             return
         if not self._settle(stop, later=batch):
             return  # the previous batch failed: this one was rewound with it and is processed again

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: (topic, partition, offset) of a record -> how many single-record transactions of it failed
 FailedRecords = dict[tuple[str, int, int], int]
+#: (topic, partition, offset) of a record -> what the processor raised when it was processed alone
+FailedWhy = dict[tuple[str, int, int], str]
 
 
 class Screen:
@@ -48,6 +50,8 @@ class Screen:
         self.sigs = sigs
         self.rest = rest
         self.audit_topic = audit_topic  # where a forged record is audited (None: only dead-lettered)
+        #: what the processor raised on a record alone: its dead letter keeps the value, to replay after a fix
+        self.raised: FailedWhy = {}
 
     def __call__(self, batch: list[Message], ctx: Context) -> list[Message]:
         """The records of ``batch`` to process; the others dead-lettered into ``ctx``."""
@@ -62,7 +66,12 @@ class Screen:
         for m in batch:
             value = m.value()
             topic = m.topic() or ""
-            if retried and self.failed.get((topic, m.partition() or 0, m.offset() or 0), 0) >= 1:
+            if retried and self.failed.get(where := (topic, m.partition() or 0, m.offset() or 0), 0) >= 1:
+                why = self.raised.pop(where, None)
+                if why is not None:  # the processor raised on it: the record itself is safe to write
+                    error = f"processing it raised {why}"
+                    ctx.dead_letter(m, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, error[:1000])
+                    continue
                 ctx.out.append(
                     self.dead_letters.stub(
                         m, DlqReason.PROCESSING_ERROR, DlqStage.PROCESS, "its transaction failed twice alone"

@@ -49,6 +49,7 @@ class TransactionSteps:
     _to_restore: set[Scope]
     _isolate: dict[Scope, int]
     _failed: dict[tuple[str, int, int], int]
+    _raised: dict[tuple[str, int, int], str]
     _delivery_errors: list[KafkaError]
     #: the open transaction's input offsets and the group metadata to send them with, until it commits
     _offsets_to_send: tuple[list[TopicPartition], Any] | None
@@ -146,11 +147,13 @@ class TransactionSteps:
         record_caused: bool,
         later: Sequence[Message] = (),
         written: set[Scope] | None = None,
+        raised: str | None = None,
     ) -> None:
         """Abort (or replace the producer), rewind (``batch``, then ``later``: consumed after it), restore
         the stores the transaction changed (``written``: those it sent; those changed since and not sent
         yet; and those of the records' partitions; timers' may touch any), and isolate ``batch``'s
-        records or back off."""
+        records or back off. ``raised``: what the processor raised (not Kafka), kept for a lone record's
+        dead letter."""
         err = exc.args[0] if isinstance(exc, KafkaException) else None
         log.warning("transaction of %d records failed: %s", len(batch), err or exc)
         self._offsets_to_send = None  # never carried into the next transaction
@@ -169,6 +172,8 @@ class TransactionSteps:
                 m = batch[0]
                 where = (m.topic() or "", m.partition() or 0, m.offset() or 0)
                 self._failed[where] = self._failed.get(where, 0) + 1
+                if raised is not None:
+                    self._raised[where] = raised
             for m in batch:
                 scope = (m.topic() or "", m.partition() or 0)
                 self._isolate[scope] = max(self._isolate.get(scope, -1), m.offset() or 0)
