@@ -63,8 +63,10 @@ def explain_escalation(zone: Zone) -> list[str]:
         lines.append(
             f"(d) convoy: two watchlisted vehicles (entries of {_priorities(v.priorities)}) passing "
             f"{v.min_checkpoints} checkpoints together, at most {_span(v.gap_s)} apart at each, within "
-            f"{_span(v.window_s)}; opens an operation led by the more urgent entry's owner, for both "
-            f"owners and the regions that read them; {v.min_checkpoints - 1} checkpoints do not"
+            f"{_span(v.window_s)}, in one order (the same vehicle ahead at each, the same checkpoint "
+            f"sequence); opens an operation led by the more urgent entry's owner, for both "
+            f"owners and the regions that read them; {v.min_checkpoints - 1} checkpoints do not, nor "
+            f"passes where the two change places"
         )
     lines.append(f"checkpoint sites: {len(sited)}")
     listed = {c for r in zone.regions for c in r.checkpoints}

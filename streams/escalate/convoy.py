@@ -5,13 +5,14 @@ its checkpoint (``convoy|<checkpoint>``): ``pass_by`` keeps that checkpoint's re
 (``window_s`` behind the newest, at most ``MAX_PASSES``: matches arrive in any order, keyed by match id)
 and pairs the new one with every other plate's pass within ``gap_s`` of its own pass time. Each pair
 is forwarded keyed by the two plates (``convoy|<a>|<b>``): ``together`` keeps the pair's passes together
-and fires once when they span ``min_checkpoints`` checkpoints within ``window_s``. Windows are in pass
-time, as in ``rules``; marks and dedup by event ids make a re-sent or replayed pass count once.
+and fires once when those travelling in one order (``in_order``) span ``min_checkpoints`` checkpoints
+within ``window_s``. Windows are in pass time, as in ``rules``; marks and dedup by event ids make a
+re-sent or replayed pass count once.
 """
 
 from __future__ import annotations
 
-from bisect import insort
+from bisect import bisect_left, insort
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,7 @@ from schemas.operation import EscalationTrigger
 from streams.escalate.rules import Firing
 from streams.escalate.seen import Seen
 
-__all__ = ["MAX_PASSES", "Pair", "Passes", "pair_key", "pass_by", "pass_key", "together"]
+__all__ = ["MAX_PASSES", "Pair", "Passes", "in_order", "pair_key", "pass_by", "pass_key", "together"]
 
 #: most passes kept per checkpoint: a pass is kept ``window_s`` behind the checkpoint's newest, so that
 #: one arriving late still meets its partner, and a busy checkpoint must not grow its list (read and
@@ -120,7 +121,8 @@ class Pair:
 
 
 def together(pair: Pair, a: Seen, b: Seen, rule: ConvoyRule) -> Firing | None:
-    """Add a pass together to ``pair``; the firing when the pair now spans ``min_checkpoints``."""
+    """Add a pass together to ``pair``; the firing when its passes in one order (``in_order``) now span
+    ``min_checkpoints``."""
     if any(x.event_id == a.event_id and y.event_id == b.event_id for x, y in pair.together):
         return None
     pair.together.append((a, b))
@@ -128,15 +130,52 @@ def together(pair: Pair, a: Seen, b: Seen, rule: ConvoyRule) -> Firing | None:
     newest = pair.newest
     pair.together = [p for p in pair.together if min(p[0].t, p[1].t) >= newest - rule.window_s]
     at = max(a.t, b.t)
-    checkpoints = {x.checkpoint for x, _ in pair.together}
+    chain = in_order(pair.together)
+    checkpoints = {x.checkpoint for x, _ in chain}
     if len(checkpoints) < rule.min_checkpoints or pair.fired_until >= at:
         return None
-    reads = {(s.event_id, s.entry_id): s for p in pair.together for s in p}
+    reads = {(s.event_id, s.entry_id): s for p in chain for s in p}
     evidence = tuple(sorted(reads.values(), key=lambda s: (s.t, s.event_id)))
     pair.fired_until = evidence[-1].t + rule.window_s
-    gaps = [abs(x.t - y.t) for x, y in pair.together]
+    gaps = [abs(x.t - y.t) for x, y in chain]
     detail = (
-        f"{a.plate} and {b.plate} passed {len(checkpoints)} checkpoints together "
+        f"{a.plate} and {b.plate} passed {len(checkpoints)} checkpoints together in one order "
         f"(at most {max(gaps):.0f} s apart, rule: {rule.gap_s:g} s) within {rule.window_s:g} s"
     )
     return Firing(EscalationTrigger.CONVOY, evidence, detail)
+
+
+def in_order(passes: list[tuple[Seen, Seen]]) -> list[tuple[Seen, Seen]]:
+    """The passes together that count: the longest chain of them with one leader throughout (either
+    vehicle; a pass at the same second fits both) along which both vehicles' pass times rise (so both
+    pass its checkpoints in the same sequence). Of the two leaders, the chain spanning more checkpoints
+    (then the longer, then the first vehicle's)."""
+    chains = [
+        _rising([p for p in passes if p[0].t <= p[1].t]),
+        _rising([p for p in passes if p[1].t <= p[0].t]),
+    ]
+    return max(chains, key=lambda c: (len({x.checkpoint for x, _ in c}), len(c)))
+
+
+def _rising(passes: list[tuple[Seen, Seen]]) -> list[tuple[Seen, Seen]]:
+    """The longest chain of ``passes`` along which both vehicles' pass times strictly rise (O(n log n))."""
+    # by the first vehicle's time, and at one such time by the second's falling: a chain rising in the
+    # second's time then rises in the first's too (a longest strictly increasing subsequence)
+    ordered = sorted(passes, key=lambda p: (p[0].t, -p[1].t, p[0].event_id, p[1].event_id))
+    tails: list[int] = []  # the chain of each length ending lowest: the index of its last pass
+    lows: list[float] = []  # and that pass's second time
+    before: list[int] = []
+    for j, (_, y) in enumerate(ordered):
+        n = bisect_left(lows, y.t)
+        before.append(tails[n - 1] if n else -1)
+        if n == len(tails):
+            tails.append(j)
+            lows.append(y.t)
+        else:
+            tails[n], lows[n] = j, y.t
+    chain: list[tuple[Seen, Seen]] = []
+    j = tails[-1] if tails else -1
+    while j >= 0:
+        chain.append(ordered[j])
+        j = before[j]
+    return chain[::-1]

@@ -97,6 +97,26 @@ def test_convoy_near_misses() -> None:
     assert drive([*slow, seen(A, "K2", 4000), seen(B, "K2", 4005)]) == []  # outside the window
 
 
+def test_two_vehicles_changing_places_or_passing_checkpoints_in_another_sequence_are_no_convoy() -> None:
+    """Together means one order: the same leader at every checkpoint, the same checkpoint sequence."""
+    swapped = [seen(A, "K0", 0), seen(B, "K0", 10), seen(B, "K1", 600), seen(A, "K1", 610)]
+    assert drive([*swapped, seen(A, "K2", 1200), seen(B, "K2", 1210)]) == []  # B ahead at K1 only
+    # A drives K0, K1, K2 and B K2, K1, K0, each pass within seconds of A's, B behind A at each
+    reverse = [seen(A, "K0", 0), seen(A, "K1", 5), seen(A, "K2", 10)]
+    assert drive([*reverse, seen(B, "K2", 12), seen(B, "K1", 14), seen(B, "K0", 16)]) == []
+
+
+def test_either_vehicle_may_lead_and_a_pass_out_of_order_is_left_out_of_the_count() -> None:
+    fired = drive([x for i in range(3) for x in (seen(B, f"K{i}", i * 600), seen(A, f"K{i}", i * 600 + 5))])
+    assert [f.trigger for f in fired] == [EscalationTrigger.CONVOY]  # B ahead throughout
+    reads = [seen(A, "K0", 0), seen(B, "K0", 5), seen(B, "K1", 600), seen(A, "K1", 605)]
+    reads += [x for i in (2, 3) for x in (seen(A, f"K{i}", i * 600), seen(B, f"K{i}", i * 600 + 5))]
+    fired = drive(reads)  # A ahead at K0, K2, K3: fires at K3, without K1
+    assert [f.trigger for f in fired] == [EscalationTrigger.CONVOY]
+    assert [s.checkpoint for s in fired[0].evidence] == ["K0", "K0", "K2", "K2", "K3", "K3"]
+    assert "3 checkpoints together in one order" in fired[0].detail
+
+
 def test_a_re_sent_pass_counts_once_and_pairs_nothing() -> None:
     reads = convoy(checkpoints=2)
     assert drive([*reads, reads[-1], reads[-2]]) == []
