@@ -69,15 +69,15 @@ class Passes:
 
 def pass_by(passes: Passes, seen: Seen, rule: ConvoyRule) -> list[tuple[Seen, Seen]]:
     """Add ``seen`` to its checkpoint's ``passes``; return it paired (canonical order) with each other
-    vehicle's pass within ``gap_s`` of it. A re-sent pass (same event and entry) pairs nothing, nor does
-    one too late to be kept (see ``_too_late``)."""
+    plate's pass within ``gap_s`` of it (one plate read with two colours is one car, never a pair). A
+    re-sent pass (same event and entry) pairs nothing, nor does one too late to be kept (``_too_late``)."""
     if any(s.event_id == seen.event_id and s.entry_id == seen.entry_id for s in passes.seen):
         return []
     if _too_late(passes, seen, rule):
         return []
     pairs: dict[tuple[str, str], tuple[Seen, Seen]] = {}
     for other in passes.seen:
-        if _vehicle(other) == _vehicle(seen) or abs(other.t - seen.t) > rule.gap_s:
+        if other.plate == seen.plate or abs(other.t - seen.t) > rule.gap_s:
             continue
         a, b = sorted((seen, other), key=_vehicle)
         pairs.setdefault((a.event_id, b.event_id), (a, b))  # one pair per two reads, whatever the entries
@@ -122,7 +122,9 @@ class Pair:
 
 def together(pair: Pair, a: Seen, b: Seen, rule: ConvoyRule) -> Firing | None:
     """Add a pass together to ``pair``; the firing when its passes in one order (``in_order``) now span
-    ``min_checkpoints``."""
+    ``min_checkpoints``. Two reads of one plate (whatever their colours) are one car: never a pair."""
+    if a.plate == b.plate:  # forwarded before pass_by refused them: kept nowhere, fires nothing
+        return None
     if any(x.event_id == a.event_id and y.event_id == b.event_id for x, y in pair.together):
         return None
     pair.together.append((a, b))

@@ -50,7 +50,7 @@ def escalate_metrics(registry: CollectorRegistry) -> EscalateMetrics:
         skipped=Counter(
             "skipped",
             "Inputs not escalated, by reason (undecodable, impersonation, no_rules, closed_already, "
-            "unknown_inbox_kind).",
+            "unknown_inbox_kind, same_plate).",
             ["reason"],
             namespace=ns,
             subsystem=sub,

@@ -314,6 +314,8 @@ class EscalateProcessor:
         if rules is None or rules.convoy is None or zone is None:
             return self._skip(ctx, "no_rules")
         a, b = (Seen.from_row(r) for r in orjson.loads(rec.value() or b"[]"))
+        if a.plate == b.plate:  # one car read with two colours, forwarded by an older version: no pair
+            return self._skip(ctx, "same_plate")
         store = ctx.store(_CONVOYS, (rec.topic() or "", rec.partition() or 0))
         key = pair_key(a, b)
         pair = Pair.from_json(store.get(key))

@@ -16,8 +16,10 @@ from schemas.escalation import ConvoyRule, EscalationRules
 from schemas.matching import match_id
 from schemas.operation import EscalationTrigger
 from schemas.topics import Catalogue
+from streams.escalate.closing import KIND_HEADER
 from streams.escalate.config import EscalateSettings
 from streams.escalate.convoy import MAX_PASSES, Pair, Passes, pair_key, pass_by, together
+from streams.escalate.intake import TOGETHER, together_record
 from streams.escalate.processor import EscalateProcessor
 from streams.escalate.rules import Firing
 from streams.escalate.seen import Seen
@@ -115,6 +117,23 @@ def test_either_vehicle_may_lead_and_a_pass_out_of_order_is_left_out_of_the_coun
     assert [f.trigger for f in fired] == [EscalationTrigger.CONVOY]
     assert [s.checkpoint for s in fired[0].evidence] == ["K0", "K0", "K2", "K2", "K3", "K3"]
     assert "3 checkpoints together in one order" in fired[0].detail
+
+
+def test_one_plate_read_with_two_colours_is_never_a_convoy_with_itself() -> None:
+    """One camera reports no colour, another blue (or blue against yellow): one car, not two."""
+    reads = [
+        s._replace(colour=colour)
+        for i in range(3)
+        for s, colour in ((seen(A, f"K{i}", i * 600), "blue"), (seen(A, f"K{i}", i * 600 + 2), ""))
+    ]
+    assert drive(reads) == []
+    assert drive([s._replace(colour="yellow" if s.colour else "blue") for s in reads]) == []
+    x, y = seen(A, "K0", 0), seen(A, "K0", 2)._replace(colour="")
+    assert together(Pair(), x, y, ConvoyRule(min_checkpoints=2)) is None  # a pair an older version sent
+    pair = Pair()
+    for i in range(2):
+        together(pair, seen(A, f"K{i}", i * 600), seen(A, f"K{i}", i * 600 + 1)._replace(colour=""), RULE)
+    assert pair.together == []
 
 
 def test_a_re_sent_pass_counts_once_and_pairs_nothing() -> None:
@@ -262,3 +281,13 @@ def test_the_processor_opens_one_convoy_operation_for_two_owners_entries_across_
     assert not [
         o for o in _until_quiet(p2, stores2, third, time.time()) if o.topic.startswith(CAT.out_prefix)
     ]
+
+
+def test_the_processor_skips_a_pair_of_one_plate_an_older_version_forwarded() -> None:
+    p, stores = _processor()
+    x, y = seen(A, "K0", 0), seen(A, "K0", 2)._replace(colour="")
+    o = together_record(CAT, x, y)
+    out = _turn(p, stores, [Record(o.topic, o.value, 0, 0, o.key, [(KIND_HEADER, TOGETHER)])], time.time())
+    assert out == []
+    assert dict(stores.get("convoys", (CAT.escalate_inbox, 0)).items()) == {}
+    assert p.metrics.skipped.labels("same_plate")._value.get() == 1
