@@ -87,7 +87,10 @@ class ClonedPlateRule(WirePart):
         description="Closer checkpoints are never compared (site errors, clock skew between cameras).",
     )
     window_s: float = Field(
-        default=6 * 3600, gt=0, le=86400, description="Reads further apart in pass time are not compared."
+        default=6 * 3600,
+        gt=0,
+        le=86400,
+        description="Only reads less than this apart in pass time are compared (this far apart: not).",
     )
     min_confidence: float = Field(
         default=0.8,

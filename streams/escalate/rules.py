@@ -281,7 +281,7 @@ def _cloned(
         if s.trusted
         and s.colour == seen.colour
         and s.checkpoint in sites
-        and abs(s.t - seen.t) <= rule.window_s
+        and abs(s.t - seen.t) < rule.window_s  # less than the window apart (docs, `rax zone explain`)
         and s.event_id != seen.event_id
     ]
     # each track holds `corroborating_checkpoints` distinct reads, ``seen`` in one and the other read in

@@ -201,6 +201,16 @@ def test_clone_near_misses() -> None:
     assert run(CLONE, [read("CD-1", 0), read("CQ-1", 7 * 3600)])[0] == []  # outside the window
 
 
+def test_clone_compares_reads_less_than_the_window_apart_not_exactly_the_window() -> None:
+    """docs/escalation.md and `rax zone explain`: "less than window_s apart"."""
+    rule = CLONE.cloned_plate
+    assert rule is not None
+    rules = EscalationRules(cloned_plate=rule.model_copy(update={"window_s": 600}))
+    assert run(rules, [read("CD-1", 0), read("CQ-1", 600)])[0] == []  # exactly the window apart
+    fired, _ = run(rules, [read("CD-1", 0), read("CQ-1", 599)])
+    assert [f.trigger for f in fired] == [EscalationTrigger.CLONED_PLATE]
+
+
 def test_clone_uses_the_sites_road_factor() -> None:
     sites = dict(SITES)
     sites["CQ-1"] = sites["CQ-1"].model_copy(update={"road_factor": 1.0})

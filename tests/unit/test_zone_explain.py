@@ -22,6 +22,7 @@ def test_every_declared_rule_is_explained_with_its_parameters() -> None:
     assert [line[:3] for line in lines[:3]] == ["(a)", "(c)", "(d)"]
     assert "matched in 2 regions within 6 h" in text and "1 regions do not" in text
     assert "faster than 200 km/h" in text and "read at 2 checkpoints" in text
+    assert "less than 6 h apart" in text  # as the rule compares (rules._cloned) and docs/escalation.md
     assert "passing 3 checkpoints together, at most 10 s apart" in text
     assert "in one order (the same vehicle ahead at each" in text
     assert lines[3] == "checkpoint sites: 5"
