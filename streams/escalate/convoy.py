@@ -34,8 +34,9 @@ def pass_key(checkpoint: str) -> str:
     return f"convoy|{checkpoint}"
 
 
-def _vehicle(s: Seen) -> tuple[str, str]:
-    return s.plate, s.colour
+def _vehicle(s: Seen) -> str:
+    """A vehicle is its plate: one read without a colour (a camera that reports none) is the same car."""
+    return s.plate
 
 
 def _order(s: Seen) -> tuple[float, str, str]:
@@ -43,9 +44,10 @@ def _order(s: Seen) -> tuple[float, str, str]:
 
 
 def pair_key(a: Seen, b: Seen) -> str:
-    """The inbox key of two vehicles seen together (in a canonical order)."""
+    """The inbox key of two vehicles seen together (their plates, in a canonical order): passes read
+    with a colour and without one meet in one pair."""
     first, second = sorted((_vehicle(a), _vehicle(b)))
-    return f"convoy|{first[0]}/{first[1]}|{second[0]}/{second[1]}"
+    return f"convoy|{first}|{second}"
 
 
 @dataclass

@@ -136,6 +136,13 @@ def test_one_plate_read_with_two_colours_is_never_a_convoy_with_itself() -> None
     assert pair.together == []
 
 
+def test_two_vehicles_read_with_a_colour_at_one_checkpoint_and_without_at_another_are_one_pair() -> None:
+    """A camera that reports no colour splits no convoy: the pair is the two plates, whatever the colours."""
+    reads = [s._replace(colour="") if s.checkpoint == "K1" and s.plate == B else s for s in convoy()]
+    assert pair_key(reads[0], reads[1]) == pair_key(reads[2], reads[3])
+    assert [f.trigger for f in drive(reads)] == [EscalationTrigger.CONVOY]
+
+
 def test_a_re_sent_pass_counts_once_and_pairs_nothing() -> None:
     reads = convoy(checkpoints=2)
     assert drive([*reads, reads[-1], reads[-2]]) == []
