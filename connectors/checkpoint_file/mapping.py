@@ -9,6 +9,8 @@ import orjson
 
 __all__ = ["LineError", "csv_fields", "json_fields", "parse_header"]
 
+_BOM = b"\xef\xbb\xbf"
+
 
 class LineError(ValueError):
     """A line that cannot be read as a record at all (bad quoting, not JSON, wrong column count)."""
@@ -35,7 +37,7 @@ def csv_fields(header: list[str], line: bytes, encoding: str, delimiter: str) ->
 def json_fields(line: bytes) -> dict[str, Any]:
     """The fields of one JSON-lines record; raises LineError."""
     try:
-        obj = orjson.loads(line)
+        obj = orjson.loads(line.removeprefix(_BOM))  # a file's first line may start with a UTF-8 BOM
     except orjson.JSONDecodeError as exc:
         raise LineError(f"invalid JSON: {exc}") from None
     if not isinstance(obj, dict):

@@ -8,6 +8,8 @@ import orjson
 
 __all__ = ["BodyError", "body_records"]
 
+_BOM = b"\xef\xbb\xbf"
+
 
 class BodyError(ValueError):
     """A request body that is not one pass record or a batch of them."""
@@ -16,7 +18,7 @@ class BodyError(ValueError):
 def body_records(body: bytes, max_records: int) -> list[tuple[Any, bytes]]:
     """(fields, raw bytes) per record of a JSON object, an array, or ``{"records": [...]}``."""
     try:
-        data = orjson.loads(body)
+        data = orjson.loads(body.removeprefix(_BOM))  # clients that write UTF-8 with a BOM send one
     except orjson.JSONDecodeError as exc:
         raise BodyError(f"invalid JSON: {exc}") from None
     if isinstance(data, dict) and isinstance(data.get("records"), list):

@@ -1,0 +1,37 @@
+"""The checkpoint-file source read without Kafka: headers, blank lines, BOMs; and the HTTP body's BOM."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from connectors.checkpoint_file import CheckpointFileConfig, CheckpointFileSource
+from connectors.checkpoint_http.logic import body_records
+from connectors.sdk import SourceContext, SourceRecord
+
+BOM = b"\xef\xbb\xbf"
+LINE = '{"kkbh":"510000-K1","hphm":"川A%05d","gcsj":"2024-05-01 08:30:00"}\n'
+
+
+def _read(directory: Path, pattern: str) -> list[SourceRecord]:
+    config = CheckpointFileConfig(directory=directory, pattern=pattern)
+    source = CheckpointFileSource(config, SourceContext("510000", "test", logging.getLogger("test.kk")))
+    source.setup(None)
+    try:
+        return list(source.poll(0.0).records)
+    finally:
+        source.stop()
+
+
+def _plates(records: list[SourceRecord]) -> list[object]:
+    return [r.value.get("plate") if isinstance(r.value, dict) else r.error for r in records]
+
+
+def test_a_json_lines_file_that_starts_with_a_bom_loses_no_record(tmp_path: Path) -> None:
+    (tmp_path / "kk.jsonl").write_bytes(BOM + (LINE % 1 + LINE % 2).encode())
+    assert _plates(_read(tmp_path, "*.jsonl")) == ["川A00001", "川A00002"]
+
+
+def test_an_http_body_that_starts_with_a_bom_is_read() -> None:
+    ((fields, _),) = body_records(BOM + (LINE % 1).encode(), 10)
+    assert fields["hphm"] == "川A00001"
