@@ -7,6 +7,8 @@ from typing import Any
 
 import orjson
 
+from connectors.sdk.csv_header import header_names
+
 __all__ = ["LineError", "csv_fields", "json_fields", "parse_header"]
 
 _BOM = b"\xef\xbb\xbf"
@@ -17,9 +19,13 @@ class LineError(ValueError):
 
 
 def parse_header(line: bytes, encoding: str, delimiter: str) -> list[str]:
-    """The column names of a CSV header line, lower-cased and stripped (a UTF-8 BOM is dropped)."""
+    """The column names of a CSV header line, lower-cased and stripped (a UTF-8 BOM is dropped);
+    raises LineError when a name occurs twice."""
     text = line.decode(encoding, errors="strict").lstrip("\ufeff")
-    return [name.strip().lower() for name in next(csv.reader([text], delimiter=delimiter))]
+    try:
+        return header_names(next(csv.reader([text], delimiter=delimiter)))
+    except ValueError as exc:
+        raise LineError(str(exc)) from None
 
 
 def csv_fields(header: list[str], line: bytes, encoding: str, delimiter: str) -> dict[str, Any]:

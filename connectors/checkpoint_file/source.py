@@ -31,7 +31,7 @@ class CheckpointFileSource(Source[CheckpointFileConfig]):
         cfg = self.config
         self.tail = DirectoryTail(cfg.directory, cfg.pattern, scan_interval=cfg.scan_interval_s)
         self.tail.restore((position or {}).get("files", {}))
-        self._headers: dict[str, list[str]] = {}
+        self._headers: dict[str, tuple[int, list[str]]] = {}
 
     def poll(self, timeout: float) -> Batch:
         lines = self.tail.read(self.config.max_batch)
@@ -65,12 +65,10 @@ class CheckpointFileSource(Source[CheckpointFileConfig]):
         cfg = self.config
         try:
             if self._is_csv(line.path):
-                if line.offset == 0:
-                    self._headers[line.fid] = parse_header(line.data, cfg.encoding, cfg.delimiter)
+                start, header = self._header(line)
+                if line.offset == start:
                     return None
-                fields: dict[str, Any] = csv_fields(
-                    self._header(line), line.data, cfg.encoding, cfg.delimiter
-                )
+                fields: dict[str, Any] = csv_fields(header, line.data, cfg.encoding, cfg.delimiter)
             else:
                 fields = json_fields(line.data)
         except (LineError, UnicodeDecodeError) as exc:
@@ -82,13 +80,16 @@ class CheckpointFileSource(Source[CheckpointFileConfig]):
         )
         return SourceRecord(value=value, raw=line.data, origin=origin)
 
-    def _header(self, line: Line) -> list[str]:
-        header = self._headers.get(line.fid)
-        if header is None:
+    def _header(self, line: Line) -> tuple[int, list[str]]:
+        """Where the file's header line starts (its first line that is not blank) and its names.
+
+        Read again for a line at or before it: the file was truncated and written anew.
+        """
+        known = self._headers.get(line.fid)
+        if known is None or line.offset <= known[0]:
             first = self.tail.first_line(line.fid)
             if first is None:
                 raise LineError(f"{line.path} has no CSV header line")
-            header = self._headers[line.fid] = parse_header(
-                first, self.config.encoding, self.config.delimiter
-            )
-        return header
+            names = parse_header(first.data, self.config.encoding, self.config.delimiter)
+            known = self._headers[line.fid] = (first.offset, names)
+        return known

@@ -88,15 +88,22 @@ class DirectoryTail:
             self._files[fid] = entry
         self._scan(force=True)
 
-    def first_line(self, fid: str) -> bytes | None:
-        """The first complete line of a followed file (a CSV header), or None."""
+    def first_line(self, fid: str) -> Line | None:
+        """The first complete line of a followed file that is not blank (a CSV header), or None.
+
+        Blank lines before it are skipped, as ``read`` hands them over and sources skip them.
+        """
         entry = self._files.get(fid)
         handle = entry and (entry.handle or self._open(entry))
-        if not handle:
+        if not entry or not handle:
             return None
         handle.seek(0)
-        line = handle.readline(self.chunk)
-        return line.rstrip(b"\r\n") if line.endswith(b"\n") else None
+        offset = 0
+        while (line := handle.readline(self.chunk)).endswith(b"\n"):
+            if line.strip():
+                return Line(line.rstrip(b"\r\n"), fid, entry.path, offset)
+            offset += len(line)
+        return None
 
     def __enter__(self) -> DirectoryTail:
         return self

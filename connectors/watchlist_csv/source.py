@@ -6,6 +6,7 @@ import csv
 from typing import Any, ClassVar
 
 from connectors.sdk import Batch, Position, RecordKind, Source, SourceRecord
+from connectors.sdk.csv_header import header_names
 from connectors.sdk.tail import DirectoryTail
 from connectors.watchlist_csv.blind import Blinder
 from connectors.watchlist_csv.config import WatchlistCsvConfig
@@ -32,7 +33,7 @@ class WatchlistCsvSource(Source[WatchlistCsvConfig]):
         self.tail = DirectoryTail(path.parent, path.name, scan_interval=1.0)
         self.tail.restore((position or {}).get("files", {}))
         self.joiner = RecordJoiner(ord(self.config.delimiter))
-        self.header: list[str] | None = None
+        self.headers: dict[str, tuple[int, list[str]]] = {}
         self.blinder = Blinder.load(self.config.blind_keys, self.config.zone_file)
 
     def poll(self, timeout: float) -> Batch:
@@ -67,21 +68,31 @@ class WatchlistCsvSource(Source[WatchlistCsvConfig]):
             raise ValueError(f"expected one CSV record, found {len(rows)}")
         return rows[0]
 
+    def _header(self, rec: CsvRecord) -> tuple[int, list[str]]:
+        """Where the file's header starts (its first record, after any blank lines) and its names.
+
+        Read again for a record at or before it: the file was truncated and written anew.
+        """
+        known = self.headers.get(rec.fid)
+        if known is None or rec.offset <= known[0]:
+            first = self.tail.first_line(rec.fid)  # None: ``rec`` is the file's one line, with no newline
+            start = rec.offset if first is None else first.offset
+            data = first.data if first is not None and first.offset != rec.offset else rec.data
+            known = self.headers[rec.fid] = (start, header_names(self._row(data)))
+        return known
+
     def _record(self, rec: CsvRecord) -> SourceRecord | None:
         if rec.error is not None:
             return SourceRecord(value=None, raw=rec.data, origin=rec.origin, error=rec.error)
         try:
-            if rec.offset == 0:
-                self.header = [c.strip().lower() for c in self._row(rec.data)]
+            start, header = self._header(rec)
+            if rec.offset == start:
                 return None
-            if self.header is None:
-                first = self.tail.first_line(rec.fid)
-                self.header = [c.strip().lower() for c in self._row(first or b"")]
             row = self._row(rec.data)
-            if len(row) != len(self.header):
-                raise ValueError(f"line has {len(row)} fields, the header has {len(self.header)}")
+            if len(row) != len(header):
+                raise ValueError(f"line has {len(row)} fields, the header has {len(header)}")
             text = rec.data.decode(self.config.encoding)
-            value = command_fields(dict(zip(self.header, row, strict=True)), self.context.region, text)
+            value = command_fields(dict(zip(header, row, strict=True)), self.context.region, text)
             if self.blinder is not None:
                 value = self.blinder.command(value)
         except (ValueError, csv.Error) as exc:

@@ -35,3 +35,17 @@ def test_a_json_lines_file_that_starts_with_a_bom_loses_no_record(tmp_path: Path
 def test_an_http_body_that_starts_with_a_bom_is_read() -> None:
     ((fields, _),) = body_records(BOM + (LINE % 1).encode(), 10)
     assert fields["hphm"] == "川A00001"
+
+
+def test_blank_lines_before_the_csv_header_are_skipped(tmp_path: Path) -> None:
+    text = "\r\n\nkkbh,hphm,gcsj\r\n510000-K1,川A00001,2024-05-01 08:30:00\r\n"
+    (tmp_path / "kk.csv").write_text(text, encoding="utf-8")
+    assert _plates(_read(tmp_path, "*.csv")) == ["川A00001"]
+
+
+def test_a_header_naming_a_column_twice_dead_letters_its_lines_instead_of_picking_one(tmp_path: Path) -> None:
+    text = "kkbh,hphm,gcsj,hphm\n510000-K1,川A00001,2024-05-01 08:30:00,川A99999\n"
+    (tmp_path / "kk.csv").write_text(text, encoding="utf-8")
+    records = _read(tmp_path, "*.csv")
+    assert [r.value for r in records] == [None, None]  # the header and the line, each with the reason
+    assert all(r.error and "'hphm' more than once" in r.error for r in records)

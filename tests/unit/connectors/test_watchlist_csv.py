@@ -176,3 +176,19 @@ def test_a_hong_kong_personalised_mark_is_placed_with_its_issuer_column_and_refu
     fields = command_fields(dict(zip(header, values, strict=True)), "510000", "line")
     with pytest.raises(ValidationError, match="plate_issuer hong_kong"):
         PlaceCommand.model_validate(fields)
+
+
+def test_a_header_naming_a_column_twice_refuses_every_line_not_one_of_the_values(tmp_path: Path) -> None:
+    path = tmp_path / "wl.csv"  # a second plate column: which plate is the entry's cannot be told
+    path.write_text(f"{HEADER},plate\n" + ",".join([*_row(1), "川B99999"]) + "\n", encoding="utf-8")
+    records = _read(path)
+    assert [r.value for r in records] == [None, None]
+    assert all(r.error and "'plate' more than once" in r.error for r in records)
+
+
+def test_blank_lines_before_the_header_are_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "wl.csv"
+    path.write_text("\n\r\n" + _csv([_row(1), _row(2)]), encoding="utf-8")
+    records = _read(path)
+    assert [r.error for r in records] == [None, None]
+    assert records[0].origin.endswith("(line 4)")
