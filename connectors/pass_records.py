@@ -41,6 +41,8 @@ def hit_fields(fields: dict[str, Any], *, region: str, source_id: str, received_
         if english is None or value is None or (isinstance(value, str) and not value.strip()):
             continue
         out[english] = value.strip() if isinstance(value, str) else value
+    if "confidence" in out:
+        out["confidence"] = _fraction(out["confidence"])
     out.setdefault("region", region)
     out.setdefault("source", source_id)
     out.setdefault("received_at", received_at)
@@ -49,3 +51,15 @@ def hit_fields(fields: dict[str, Any], *, region: str, source_id: str, received_
         out["event_id"] = stable_event_id(*identity)
     out.pop("schema_version", None)
     return out
+
+
+def _fraction(value: Any) -> Any:
+    """A confidence as the wire model has it, 0..1: platforms that write a percentage (``95``, ``"87.5"``)
+    have it divided by 100; anything else is left for the model to judge (and refuse)."""
+    if isinstance(value, bool):
+        return value
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return value
+    return number / 100 if 1 < number <= 100 else value

@@ -122,7 +122,8 @@ class CheckpointHit(WireModel):
         default=None,
         ge=0,
         le=1,
-        description="Reader's confidence in the plate text, 0..1 (a 0..100 reading is divided by 100).",
+        description="Reader's confidence in the plate text, 0..1 (the checkpoint connectors divide a "
+        "platform's 0..100 reading by 100).",
     )
     image_ref: str | None = Field(
         default=None,

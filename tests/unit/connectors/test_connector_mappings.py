@@ -53,6 +53,24 @@ def test_an_english_json_line_becomes_a_hit_and_keeps_its_event_id() -> None:
     assert _hit(json_fields(line.encode())).event_id == eid
 
 
+@pytest.mark.parametrize(
+    ("given", "kept"), [(0.87, 0.87), (1, 1.0), ("0.5", 0.5), (95, 0.95), ("87.5", 0.875), (100, 1.0)]
+)
+def test_a_confidence_read_as_a_percentage_is_a_fraction_on_the_wire(given: object, kept: float) -> None:
+    line = f'{{"checkpoint_id":"K1","plate":"渝BD12345","pass_time":"{NOW}"}}'
+    assert _hit({**json_fields(line.encode()), "confidence": given}).confidence == pytest.approx(kept)
+
+
+@pytest.mark.parametrize("given", [150, -1, "high"])
+def test_a_confidence_that_is_no_fraction_nor_percentage_is_refused(given: object) -> None:
+    line = f'{{"checkpoint_id":"K1","plate":"渝BD12345","pass_time":"{NOW}"}}'
+    fields = {**json_fields(line.encode()), "confidence": given}
+    with pytest.raises(Rejection, match="confidence"):
+        validate(
+            RecordKind.HITS, hit_fields(fields, region="510000", source_id="t", received_at=NOW), "510000"
+        )
+
+
 def test_the_event_id_is_the_same_for_the_same_pass() -> None:
     fields = {"kkbh": "K1", "hphm": "川A12345", "gcsj": "2024-05-01 08:30:00", "cdbh": "1"}
     assert _hit(fields).event_id == _hit(dict(fields)).event_id
