@@ -48,6 +48,7 @@ from schemas.zone import Zone
 from streams.hotpath.confusion import certainty
 from streams.hotpath.corrected import corrections
 from streams.hotpath.dedup import DedupWindow
+from streams.hotpath.matcher import MatchResult
 from streams.hotpath.seen import SeenPlates
 from streams.hotpath.watchlist_state import EntryFacts, WatchlistState
 from streams.runtime import DeadLetterBuilder, InRecord, Outgoing
@@ -59,6 +60,9 @@ Sighting = tuple[str, str, str | None, str, float]
 
 log = logging.getLogger(__name__)
 
+
+#: Kinds of match, best first: past the fan-out cap the best are delivered
+_KIND_RANK = {"exact": 0, "misread": 1, "partial": 2}
 
 #: The bounds on a read's times before any zone is loaded (the zone's ``times`` once one is).
 _DEFAULT_BOUNDS = TimeBounds()
@@ -249,20 +253,28 @@ class HitPipeline:
         zone = batch.zone
         if zone is None:
             raise RuntimeError("no zone loaded: cannot decide recipients")
-        if len(found) > self._max_fanout:
-            self._dead(
-                result,
-                msg,
-                DlqReason.PROCESSING_ERROR,
-                DlqStage.PROCESS,
-                f"matched {len(found)} entries (more than {self._max_fanout}): check partial patterns",
-            )
-            return
         model = hit.model()
+        found = self._capped([f for f in found if in_scope(f[1].scope, region)], msg, result)
         fixed = corrections(model)
         for m, facts in found:
-            if in_scope(facts.scope, model.region):
-                self._emit_match(model, m.kind, m.score, m.edits, facts, zone, batch.now, result, fixed)
+            self._emit_match(model, m.kind, m.score, m.edits, facts, zone, batch.now, result, fixed)
+
+    def _capped(
+        self, found: list[tuple[MatchResult, EntryFacts]], msg: InRecord, result: BatchResult
+    ) -> list[tuple[MatchResult, EntryFacts]]:
+        """The best ``max_fanout`` of a hit's in-scope matches (exact, misread, partial); the rest are
+        reported as one dead letter, so a runaway partial pattern floods no one and costs no exact match."""
+        if len(found) <= self._max_fanout:
+            return found
+        self._dead(
+            result,
+            msg,
+            DlqReason.PROCESSING_ERROR,
+            DlqStage.PROCESS,
+            f"matched {len(found)} entries (more than {self._max_fanout}): delivered the best "
+            f"{self._max_fanout}, check partial patterns",
+        )
+        return sorted(found, key=lambda f: _KIND_RANK[f[0].kind])[: self._max_fanout]
 
     def _emit_match(
         self,

@@ -275,3 +275,28 @@ def test_deliveries_are_deterministic_across_replays() -> None:
     second = _pipeline(e).process([msg], NOW)
     assert [o.key for o in first.out] == [o.key for o in second.out]
     assert encode(decode(first.out[1].value or b"", Delivery)) == second.out[1].value
+
+
+def test_past_the_fanout_cap_the_best_matches_are_delivered_and_the_rest_reported() -> None:
+    # a runaway partial pattern placed 40 times must not cost the exact match of a wanted vehicle
+    wanted = _entry("510521", tolerance=0)
+    runaway = [_entry("510521", plate="川A1*", tolerance=0) for _ in range(40)]
+    p = HitPipeline(CAT, WatchlistState(), lambda: ZONE, max_fanout=32)
+    for e in (*runaway, wanted):
+        p.watchlist.upsert(e)
+    r = p.process([_hit("510521")], NOW)
+    matches = [decode(o.value or b"", Match) for o in _on(r.out, CAT.matches)]
+    assert len(matches) == 32 and matches[0].entry_id == wanted.entry_id
+    assert r.matches == {"exact": 1, "partial": 31}
+    (dead,) = _on(r.out, CAT.dlq("hotpath"))
+    assert "41 entries" in parse_dlq_headers(dead.headers).error
+
+
+def test_entries_out_of_scope_do_not_count_towards_the_fanout_cap() -> None:
+    elsewhere = [_entry("510521", plate="川A1*", tolerance=0, scope=["500000"]) for _ in range(40)]
+    wanted = _entry("510521", tolerance=0)
+    p = HitPipeline(CAT, WatchlistState(), lambda: ZONE, max_fanout=32)
+    for e in (*elsewhere, wanted):
+        p.watchlist.upsert(e)
+    r = p.process([_hit("510521")], NOW)
+    assert r.matches == {"exact": 1} and r.dlq == {}
