@@ -22,6 +22,7 @@ and hit count) is done once a batch, not once a hit.
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -157,9 +158,16 @@ class HitPipeline:
     def forget(self, topic: str, partition: int) -> None:
         self._dedup.pop((topic, partition), None)
 
-    def rebuild(self, topic: str, partition: int, sightings: Iterable[Sighting]) -> int:
-        """Replays the sightings of a partition's dedup changelog into a fresh window (on assignment)."""
+    def rebuild(
+        self, topic: str, partition: int, sightings: Iterable[Sighting], now: float | None = None
+    ) -> int:
+        """Replays the sightings of a partition's dedup changelog into a fresh window (on assignment).
+
+        The window's clock is the wall clock (``now``) during the replay as it was live: a read dated in
+        the future must not carry the watermark past it and evict the passes still within the window.
+        """
         window = self.dedup(topic, partition)
+        window.horizon = time.time() if now is None else now
         return window.rebuild(sightings)
 
     def silent_checkpoints(self, since: float) -> dict[str, int]:

@@ -300,3 +300,19 @@ def test_entries_out_of_scope_do_not_count_towards_the_fanout_cap() -> None:
         p.watchlist.upsert(e)
     r = p.process([_hit("510521")], NOW)
     assert r.matches == {"exact": 1} and r.dlq == {}
+
+
+def test_a_window_rebuilt_from_its_changelog_answers_as_the_live_one_despite_a_future_read() -> None:
+    # a camera 200 s ahead (within skew_s) must not, after a restart, evict the passes still in the window
+    entries = (_entry("510521"), _entry("510521", plate="川B99999"))
+    live = _pipeline(*entries)
+    first = _hit("510521", pass_time="2024-05-01T00:30:03Z")
+    ahead = _hit("510521", plate="川B99999", pass_time="2024-05-01T00:33:20Z")  # same partition
+    r = live.process([first, ahead], NOW)
+    ((tp, sightings),) = r.sightings.items()
+    rebuilt = _pipeline(*entries)
+    rebuilt.rebuild(*tp, sightings, now=NOW.timestamp())
+    same_pass = _hit("510521", pass_time="2024-05-01T00:30:04Z")  # another camera, one second later
+    assert live.process([same_pass], NOW).duplicates["510521"] == 1
+    again = rebuilt.process([same_pass], NOW)
+    assert again.duplicates["510521"] == 1 and _deliveries(again.out, "510521") == []
