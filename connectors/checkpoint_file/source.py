@@ -10,7 +10,7 @@ from connectors.checkpoint_file.config import CheckpointFileConfig
 from connectors.checkpoint_file.mapping import LineError, csv_fields, json_fields, parse_header
 from connectors.pass_records import hit_fields, is_unread
 from connectors.sdk import Batch, Position, RecordKind, Source, SourceRecord
-from connectors.sdk.tail import DirectoryTail, Line
+from connectors.sdk.tail import DirectoryTail, Line, too_long
 
 __all__ = ["CheckpointFileSource"]
 
@@ -62,6 +62,10 @@ class CheckpointFileSource(Source[CheckpointFileConfig]):
         if not line.data.strip():
             return None
         origin = f"{os.path.basename(line.path)}:{line.offset}"
+        if line.too_long:
+            return SourceRecord(
+                value=None, raw=line.data, origin=origin, error=too_long(line, self.tail.chunk)
+            )
         cfg = self.config
         try:
             if self._is_csv(line.path):

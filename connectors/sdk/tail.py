@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["DirectoryTail", "Line"]
+__all__ = ["DirectoryTail", "Line", "too_long"]
 
 _HEAD = 256
 log = logging.getLogger(__name__)
@@ -32,6 +32,14 @@ class Line:
     fid: str
     path: str
     offset: int
+    #: the line's length when it is longer than the tail reads at once (``data`` is then its first
+    #: ``chunk`` bytes, the rest skipped): its source refuses it; 0 for every complete line
+    too_long: int = 0
+
+
+def too_long(line: Line, chunk: int) -> str:
+    """The dead letter's error for a line longer than the tail reads at once."""
+    return f"line of {line.too_long} bytes is longer than the {chunk} bytes a line may have: not read"
 
 
 @dataclass
@@ -167,7 +175,10 @@ class DirectoryTail:
         data = handle.read(min(self.chunk, size - entry.offset))
         end = data.rfind(b"\n")
         if end < 0:
-            return  # a line still being written
+            # longer than a read: skipped whole and handed over cut (to refuse), then the file goes on
+            if len(data) >= self.chunk and self._skip_long_line(entry, handle, data, out):
+                self._read_file(entry, limit, out)
+            return  # else a line still being written
         pos = entry.offset
         for raw in data[: end + 1].splitlines(keepends=True):
             if len(out) >= limit:
@@ -175,6 +186,21 @@ class DirectoryTail:
             out.append(Line(raw.rstrip(b"\r\n"), entry.fid, entry.path, pos))
             pos += len(raw)
         entry.offset = pos
+
+    def _skip_long_line(self, entry: _File, handle: IO[bytes], head: bytes, out: list[Line]) -> bool:
+        """A line longer than ``chunk``: once its newline is written, hand over its first ``chunk`` bytes
+        marked ``too_long`` and move past it (a line too long to read must not stop the file for good);
+        False while it has no newline yet."""
+        pos = entry.offset + len(head)
+        while block := handle.read(self.chunk):
+            newline = block.find(b"\n")
+            if newline >= 0:
+                end = pos + newline + 1
+                out.append(Line(head, entry.fid, entry.path, entry.offset, too_long=end - entry.offset))
+                entry.offset = end
+                return True
+            pos += len(block)
+        return False
 
     def _by_age(self) -> list[_File]:
         def age(entry: _File) -> tuple[float, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from connectors.sdk.tail import Line
+from connectors.sdk.tail import Line, too_long
 
 __all__ = ["CsvRecord", "RecordJoiner", "still_quoted"]
 
@@ -77,8 +77,9 @@ class RecordJoiner:
     a one-shot read refuses what is still open.
     """
 
-    def __init__(self, delimiter: int, max_lines: int = 100) -> None:
+    def __init__(self, delimiter: int, max_lines: int = 100, chunk: int = 1 << 20) -> None:
         self.delimiter = delimiter
+        self.chunk = chunk  # the tail's: the longest line it hands over whole
         self.max_lines = max_lines
         self._open: dict[str, _Open] = {}
         self._numbers: dict[str, int] = {}
@@ -98,6 +99,14 @@ class RecordJoiner:
         return self._add(line, self._number(line))
 
     def _add(self, line: Line, number: int | None) -> list[CsvRecord]:
+        if line.too_long:  # refused alone; a record it would have continued is refused before it
+            out = (
+                self._refuse(line.fid, "a quoted field runs into a line too long")
+                if line.fid in self._open
+                else []
+            )
+            why = too_long(line, self.chunk)
+            return [*out, CsvRecord(line.data, line.fid, line.path, line.offset, number, number, error=why)]
         current = self._open.get(line.fid)
         if current is None:
             if not line.data.strip():

@@ -32,7 +32,7 @@ class WatchlistCsvSource(Source[WatchlistCsvConfig]):
         path = self.config.path
         self.tail = DirectoryTail(path.parent, path.name, scan_interval=1.0)
         self.tail.restore((position or {}).get("files", {}))
-        self.joiner = RecordJoiner(ord(self.config.delimiter))
+        self.joiner = RecordJoiner(ord(self.config.delimiter), chunk=self.tail.chunk)
         self.headers: dict[str, tuple[int, list[str]]] = {}
         self.blinder = Blinder.load(self.config.blind_keys, self.config.zone_file)
 

@@ -13,12 +13,12 @@ BOM = b"\xef\xbb\xbf"
 LINE = '{"kkbh":"510000-K1","hphm":"川A%05d","gcsj":"2024-05-01 08:30:00"}\n'
 
 
-def _read(directory: Path, pattern: str) -> list[SourceRecord]:
+def _read(directory: Path, pattern: str, polls: int = 1) -> list[SourceRecord]:
     config = CheckpointFileConfig(directory=directory, pattern=pattern)
     source = CheckpointFileSource(config, SourceContext("510000", "test", logging.getLogger("test.kk")))
     source.setup(None)
     try:
-        return list(source.poll(0.0).records)
+        return [r for _ in range(polls) for r in source.poll(0.0).records]
     finally:
         source.stop()
 
@@ -49,3 +49,15 @@ def test_a_header_naming_a_column_twice_dead_letters_its_lines_instead_of_pickin
     records = _read(tmp_path, "*.csv")
     assert [r.value for r in records] == [None, None]  # the header and the line, each with the reason
     assert all(r.error and "'hphm' more than once" in r.error for r in records)
+
+
+def test_a_line_longer_than_the_tail_reads_is_dead_lettered_and_the_lines_after_it_read(
+    tmp_path: Path,
+) -> None:
+    long = '{"kkbh":"510000-K1","hphm":"川A00009","note":"' + "x" * (2 << 20) + '"}\n'
+    (tmp_path / "kk.jsonl").write_text(LINE % 1 + long + LINE % 2, encoding="utf-8")
+    records = _read(tmp_path, "*.jsonl", polls=3)
+    assert _plates(records)[0] == "川A00001" and _plates(records)[2] == "川A00002"
+    assert (
+        records[1].value is None and records[1].error and "longer than the 1048576 bytes" in records[1].error
+    )

@@ -83,3 +83,20 @@ def test_files_outside_the_pattern_are_ignored(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_bytes(b"x\n")
     with _tail(tmp_path) as tail:
         assert _texts(tail) == []
+
+
+def test_a_line_longer_than_a_read_is_handed_over_cut_once_it_ends_and_the_file_goes_on(
+    tmp_path: Path,
+) -> None:
+    f = tmp_path / "a.csv"
+    f.write_bytes(b"one\n" + b"x" * 50)
+    tail = DirectoryTail(tmp_path, "*.csv", scan_interval=0, chunk=16)
+    assert _texts(tail) == ["one"]
+    assert tail.read(10) == []  # no newline yet: the long line may still be being written
+    with f.open("ab") as out:
+        out.write(b"yy\ntwo\n")
+    long, two = tail.read(10)
+    assert long.too_long == 53 and long.data == b"x" * 16 and long.offset == 4
+    assert (two.data, two.too_long) == (b"two", 0)
+    assert tail.read(10) == []
+    tail.close()

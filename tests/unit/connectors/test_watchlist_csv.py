@@ -166,6 +166,14 @@ def test_a_refused_line_says_which_line_and_why(tmp_path: Path) -> None:
     assert bad.origin.endswith("(line 3)") and bad.error == "line has 3 fields, the header has 21"
 
 
+def test_a_line_longer_than_the_tail_reads_is_refused_alone(tmp_path: Path) -> None:
+    path = tmp_path / "wl.csv"
+    path.write_text(_csv([_row(1), _row(9, description="x" * (2 << 20)), _row(2)]), encoding="utf-8")
+    first, long, second = _read(path)
+    assert (first.error, second.error) == (None, None)
+    assert long.value is None and long.error and "longer than the 1048576 bytes" in long.error
+
+
 def test_a_hong_kong_personalised_mark_is_placed_with_its_issuer_column_and_refused_without() -> None:
     header = HEADER.replace("plate,", "plate,plate_issuer,", 1).split(",")
     values = _row(1)
