@@ -180,11 +180,12 @@ class DirectoryTail:
                 self._read_file(entry, limit, out)
             return  # else a line still being written
         pos = entry.offset
-        for raw in data[: end + 1].splitlines(keepends=True):
+        # lines end at LF (a CRLF's CR is stripped); a bare CR is inside a line (splitlines would cut there)
+        for raw in data[: end + 1].split(b"\n")[:-1]:
             if len(out) >= limit:
                 break
-            out.append(Line(raw.rstrip(b"\r\n"), entry.fid, entry.path, pos))
-            pos += len(raw)
+            out.append(Line(raw.removesuffix(b"\r"), entry.fid, entry.path, pos))
+            pos += len(raw) + 1
         entry.offset = pos
 
     def _skip_long_line(self, entry: _File, handle: IO[bytes], head: bytes, out: list[Line]) -> bool:

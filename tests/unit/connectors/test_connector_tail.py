@@ -100,3 +100,14 @@ def test_a_line_longer_than_a_read_is_handed_over_cut_once_it_ends_and_the_file_
     assert (two.data, two.too_long) == (b"two", 0)
     assert tail.read(10) == []
     tail.close()
+
+
+def test_a_bare_carriage_return_is_inside_a_line_and_crlf_ends_one(tmp_path: Path) -> None:
+    (tmp_path / "a.csv").write_bytes(b"one\rstill one\r\ntwo\n\x0bthree\x0c\n")
+    tail = _tail(tmp_path)
+    assert [(line.data, line.offset) for line in tail.read(10)] == [
+        (b"one\rstill one", 0),
+        (b"two", 15),
+        (b"\x0bthree\x0c", 19),
+    ]
+    tail.close()
