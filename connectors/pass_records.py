@@ -28,7 +28,8 @@ def is_unread(fields: dict[str, Any]) -> bool:
 
 
 def hit_fields(fields: dict[str, Any], *, region: str, source_id: str, received_at: str) -> dict[str, Any]:
-    """CheckpointHit fields from a source record's fields (validated later by the runtime).
+    """CheckpointHit fields from a source record's fields (validated later by the runtime); raises
+    ValueError when two of its names for one field (``hphm`` and ``plate``) give different values.
 
     Unknown columns (vehicle colour, brand, extra image urls …) are dropped; empty values are absent.
     The region defaults to the connector's. The event id is the source's own when it sends one, else
@@ -36,11 +37,15 @@ def hit_fields(fields: dict[str, Any], *, region: str, source_id: str, received_
     pass exported twice, keeps its id.
     """
     out: dict[str, Any] = {}
+    named: dict[str, str] = {}  # English field -> the source's name that gave it
     for name, value in fields.items():
         english = _KNOWN.get(name)
         if english is None or value is None or (isinstance(value, str) and not value.strip()):
             continue
-        out[english] = value.strip() if isinstance(value, str) else value
+        value = value.strip() if isinstance(value, str) else value
+        if english in out and out[english] != value:  # e.g. both hphm and plate: which one is meant?
+            raise ValueError(f"{named[english]} and {name} both give {english}, with different values")
+        out[english], named[english] = value, name
     if "confidence" in out:
         out["confidence"] = _fraction(out["confidence"])
     out.setdefault("region", region)

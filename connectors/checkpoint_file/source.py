@@ -79,9 +79,12 @@ class CheckpointFileSource(Source[CheckpointFileConfig]):
             return SourceRecord(value=None, raw=line.data, origin=origin, error=str(exc))
         if is_unread(fields):
             return _UNREAD
-        value = hit_fields(
-            fields, region=self.context.region, source_id=self.context.source_id, received_at=received_at
-        )
+        try:
+            value = hit_fields(
+                fields, region=self.context.region, source_id=self.context.source_id, received_at=received_at
+            )
+        except ValueError as exc:
+            return SourceRecord(value=None, raw=line.data, origin=origin, error=str(exc))
         return SourceRecord(value=value, raw=line.data, origin=origin)
 
     def _header(self, line: Line) -> tuple[int, list[str]]:

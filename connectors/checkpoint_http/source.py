@@ -75,8 +75,12 @@ class CheckpointHttpSource(Source[CheckpointHttpConfig]):
                     dropped.append(i)
                     continue
                 ctx = self.context
-                value = hit_fields(lowered, region=ctx.region, source_id=ctx.source_id, received_at=now)
-                records.append(SourceRecord(value, raw, origin))
+                try:
+                    value = hit_fields(lowered, region=ctx.region, source_id=ctx.source_id, received_at=now)
+                except ValueError as exc:
+                    records.append(SourceRecord(None, raw, origin, error=str(exc)))
+                else:
+                    records.append(SourceRecord(value, raw, origin))
             index.append(i)
         try:
             outcomes = await self.ingest.submit(records)

@@ -61,3 +61,12 @@ def test_a_line_longer_than_the_tail_reads_is_dead_lettered_and_the_lines_after_
     assert (
         records[1].value is None and records[1].error and "longer than the 1048576 bytes" in records[1].error
     )
+
+
+def test_two_names_for_one_field_with_different_values_are_refused_not_picked(tmp_path: Path) -> None:
+    text = '{"kkbh":"510000-K1","hphm":"川A00001","plate":"川B99999","gcsj":"2024-05-01 08:30:00"}\n'
+    text += '{"kkbh":"510000-K1","hphm":"川A00002","plate":"川A00002","gcsj":"2024-05-01 08:30:00"}\n'
+    (tmp_path / "kk.jsonl").write_text(text, encoding="utf-8")
+    refused, same = _read(tmp_path, "*.jsonl")
+    assert refused.value is None and refused.error == "hphm and plate both give plate, with different values"
+    assert isinstance(same.value, dict) and same.value["plate"] == "川A00002"
