@@ -52,6 +52,8 @@ def load_zone_file(path: str | Path) -> Zone:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ZoneFileError(str(path), [f"(file): cannot read it: {exc.strerror}"]) from None
+    except UnicodeDecodeError as exc:
+        raise ZoneFileError(str(path), [f"(file): not UTF-8 text: byte {exc.start}: {exc.reason}"]) from None
     except yaml.YAMLError as exc:
         raise ZoneFileError(str(path), [f"(yaml): {exc}"]) from None
     return parse_zone(data, str(path))

@@ -81,3 +81,12 @@ def test_the_border_rule_names_sited_checkpoints_of_members() -> None:
     assert rules is not None and rules.border is not None
     member_checkpoints = {c for r in YUEGANGAO.regions for c in r.checkpoints}
     assert set(rules.border.checkpoints) == member_checkpoints == {s.checkpoint_id for s in rules.checkpoints}
+
+
+@pytest.mark.parametrize("subcommand", ["check", "explain"])
+def test_a_zone_file_that_is_not_utf8_is_rejected_with_a_message(subcommand: str, tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: chuanyu\nregions: [{code: '510000', name: Sichuan\xe9}]\n".encode("latin-1"))
+    result = CliRunner().invoke(command, [subcommand, str(path)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "not UTF-8 text" in result.output, result.output
