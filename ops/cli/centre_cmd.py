@@ -17,6 +17,7 @@ from ops.cli.common import (
     fail,
     kafka_options,
     keys_option,
+    namespace_option,
     rax_home,
     resolve_kafka,
     seal_keys,
@@ -55,7 +56,7 @@ command.add_command(officers)
 @command.command("tail")
 @kafka_options
 @click.option("--region", required=True, help="The centre's region (GB/T 2260 code).")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @click.option(
     "--json", "as_json", is_flag=True, help="One JSON object per delivery instead of the live view."
 )
@@ -163,7 +164,7 @@ def _render(region: str, recent: deque[dict[str, object]], shown: int, duplicate
 )
 @click.option("--operator", required=True, help="Police number of the officer answering.")
 @click.option("--note", default=None, help="Free text for the owner.")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @authentication_options
 def ack(
     bootstrap: str | None,
@@ -197,7 +198,7 @@ def ack(
 @click.option("--url", required=True, help="The centre's endpoint: each delivery is POSTed there as JSON.")
 @click.option("--token", envvar="RAX_CENTRE_TOKEN", default=None, help="Bearer token for the endpoint.")
 @click.option("--name", default="sink", show_default=True, help="Sink name: its consumer group.")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @click.option(
     "--metrics-port",
     type=int,

@@ -14,9 +14,11 @@ from ops.kafka import LocalCluster
 from ops.keys import KeyStore, SealKeyLookup
 from schemas.kafka_settings import KafkaSettings
 from schemas.regions import UnknownRegion, check_region
+from schemas.topics import Catalogue
 
 __all__ = [
     "cache_dir",
+    "check_namespace",
     "fail",
     "kafka_options",
     "keys_option",
@@ -99,10 +101,23 @@ def region_code(code: str) -> str:
         fail(str(exc))
 
 
+def check_namespace(_ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``value`` if it can name a namespace (``Catalogue``'s rule): a usage error, not a traceback, if not."""
+    try:
+        Catalogue(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param=param) from None
+    return value
+
+
 def namespace_option(f: click.decorators.FC) -> click.decorators.FC:
     """--namespace: the exchange's topic namespace (default rax)."""
     return click.option(
-        "--namespace", default="rax", show_default=True, help="Topic namespace of the exchange."
+        "--namespace",
+        default="rax",
+        show_default=True,
+        callback=check_namespace,
+        help="Topic namespace of the exchange.",
     )(f)
 
 

@@ -18,7 +18,7 @@ from connectors.sdk import FatalError, Runtime, RuntimeConfig
 from connectors.sdk.http_config import HttpIntakeConfig
 from connectors.sdk.options import OptionSpec, option_specs
 from connectors.sdk.tokens import TOKEN_ENV
-from ops.cli.common import fail, kafka_options, resolve_kafka
+from ops.cli.common import check_namespace, fail, kafka_options, resolve_kafka
 
 __all__ = ["command"]
 
@@ -61,7 +61,8 @@ def _click_option(spec: OptionSpec) -> click.Option:
 
 _RUNTIME_OPTIONS: list[tuple[list[str], dict[str, Any]]] = [
     (["--region"], {"required": True, "help": "GB/T 2260 code of the region the connector publishes as."}),
-    (["--namespace"], {"default": "rax", "show_default": True, "help": "Topic namespace."}),
+    (["--namespace"], {"default": "rax", "show_default": True, "callback": check_namespace,
+                       "help": "Topic namespace."}),
     (["--state-dir"], {"type": click.Path(path_type=Path), "help": "Where the resume position is stored."}),
     (["--metrics-port"], {"type": int, "help": "Serve /metrics on this port (0: any free port)."}),
     (["--metrics-host"], {"default": "127.0.0.1", "show_default": True, "help": "/metrics address."}),

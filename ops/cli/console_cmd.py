@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, rax_home, resolve_kafka
 from ops.console import ConsoleServer, ConsoleSettings, OfficerError, OfficerFile, Role
 from schemas.regions import UnknownRegion, check_region
 
@@ -38,7 +38,7 @@ _FILE = click.option(
 @click.command("console")
 @kafka_options
 @click.option("--region", required=True, help="The centre's region (GB/T 2260 code); use its own identity.")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8443, show_default=True, help="Port (0: any free port, printed).")
 @_FILE

@@ -9,7 +9,7 @@ import click
 import orjson
 from click.decorators import FC
 
-from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, rax_home, resolve_kafka
 from ops.dlq import DeadRecord, ReplayRefused, read_dead_letters, replay
 from ops.zone.plan import region_user
 from schemas.kafka_settings import KafkaSettings
@@ -42,7 +42,7 @@ def _options(f: FC) -> FC:
     f = click.option("--offset", "offsets", type=int, multiple=True, help="Only these DLQ offsets.")(f)
     f = click.option("--source-topic", default=None, help="Only records that came from this topic.")(f)
     f = click.option("--reason", default=None, help="Only this reason (rax.dlq.reason).")(f)
-    f = click.option("--namespace", default="rax", show_default=True, help="Topic namespace.")(f)
+    f = namespace_option(f)
     f = click.option(
         "--region",
         default=None,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from ops.cli.common import fail, kafka_options, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 
 __all__ = ["command", "parse_since", "since_option"]
 
@@ -40,7 +40,7 @@ def command() -> None:
 
 @command.command("rebuild")
 @kafka_options
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @since_option
 @click.option("--dry-run", is_flag=True, help="Recompute and print the count, publish nothing.")
 def rebuild(

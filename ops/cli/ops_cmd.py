@@ -15,6 +15,7 @@ from ops.cli.common import (
     fail,
     kafka_options,
     keys_option,
+    namespace_option,
     resolve_kafka,
     seal_keys,
 )
@@ -78,7 +79,7 @@ def command() -> None:
     help="Which operations.",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per operation.")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @keys_option
 def list_(
     bootstrap: str | None,
@@ -114,7 +115,7 @@ def list_(
 @kafka_options
 @click.argument("operation_id")
 @click.option("--region", required=True, help="The region whose deliveries are read (GB/T 2260 code).")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @keys_option
 def show(
     bootstrap: str | None,
@@ -151,7 +152,7 @@ def show(
     is_flag=True,
     help="Send without first reading the region's out topic for the operation (owner, still open).",
 )
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @keys_option
 @authentication_options
 def close(
@@ -231,7 +232,7 @@ def _check_owned_and_open(
 )
 @click.option("--operator", default=None, help="Police number of the officer issuing it.")
 @click.option("--no-check", is_flag=True, help="Send without first reading the region's out topic.")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @keys_option
 @authentication_options
 def agree(

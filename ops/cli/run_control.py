@@ -8,7 +8,7 @@ import click
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
-from ops.cli.common import fail, kafka_options, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.control.config import ControlSettings, DeadlinePolicy
 from streams.control.processor import ControlProcessor
@@ -32,7 +32,7 @@ def _rules(values: tuple[str, ...], option: str) -> dict[str, float]:
 
 @click.command("control")
 @kafka_options
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @click.option("--zone", "zone_name", default=None, help="Zone to serve; default: the one on the zone topic.")
 @click.option(
     "--worker-id",

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from prometheus_client import CollectorRegistry
 
-from ops.cli.common import kafka_options, resolve_kafka
+from ops.cli.common import kafka_options, namespace_option, resolve_kafka
 from ops.cli.run_loop import lower_priority, mac_options, run_processor, web_options
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
@@ -22,7 +22,7 @@ NICE = 0
 
 @click.command("escalate")
 @kafka_options
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @click.option(
     "--worker-id",
     default="0",

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from prometheus_client import CollectorRegistry
 
-from ops.cli.common import fail, kafka_options, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.evaluate_cmd import parse_since, since_option
 from ops.cli.run_loop import web_options
 from ops.kafka.ports import free_port
@@ -19,7 +19,7 @@ __all__ = ["command"]
 
 @click.command("evaluate")
 @kafka_options
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @since_option
 @click.option("--tick", type=float, default=5.0, show_default=True, help="Seconds between publishing passes.")
 @click.option(

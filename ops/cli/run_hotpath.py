@@ -8,7 +8,7 @@ from typing import Any
 import click
 from prometheus_client import CollectorRegistry
 
-from ops.cli.common import kafka_options, resolve_kafka
+from ops.cli.common import kafka_options, namespace_option, resolve_kafka
 from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.processor import HotpathProcessor
@@ -19,7 +19,7 @@ __all__ = ["command"]
 
 @click.command("hotpath")
 @kafka_options
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @click.option(
     "--worker-id",
     default="0",

@@ -8,7 +8,7 @@ import click
 
 from connectors.sdk import FatalError, Runtime, RuntimeConfig
 from connectors.watchlist_csv import WatchlistCsvConfig, WatchlistCsvSource
-from ops.cli.common import fail, kafka_options, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 
 __all__ = ["command"]
 
@@ -24,7 +24,7 @@ def command() -> None:
 @command.command("load")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--region", required=True, help="GB/T 2260 code of the owner region (publishes as it).")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace.")
+@namespace_option
 @click.option(
     "--encoding",
     default="utf-8",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ops.cli.common import fail, kafka_options, rax_home, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, rax_home, resolve_kafka
 from ops.zone import ZoneFileError, apply_zone, load_zone_file, plan_zone
 from ops.zone.explain import explain_escalation
 from ops.zone.identities import rotate_password
@@ -31,7 +31,7 @@ def _load(path: str) -> Zone:
 
 @command.command("check")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 def check(path: str, namespace: str) -> None:
     """Validate a zone file and print what applying it would create."""
     zone = _load(path)
@@ -61,7 +61,7 @@ def explain(path: str) -> None:
 
 @command.command("apply")
 @click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @kafka_options
 def apply(
     path: str,
@@ -104,7 +104,7 @@ def apply(
 
 @command.command("rotate")
 @click.argument("identity")
-@click.option("--namespace", default="rax", show_default=True, help="Topic namespace of the exchange.")
+@namespace_option
 @kafka_options
 def rotate(
     identity: str,
