@@ -6,8 +6,9 @@ from typing import Any
 
 import click
 from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
-from ops.cli.common import kafka_options, namespace_option, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.run_loop import lower_priority, mac_options, run_processor, web_options
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
@@ -57,17 +58,20 @@ def command(
     """Open special operations from every region's reads and matches, by the zone's escalation rules."""
     if nice:
         lower_priority(nice)
-    runtime = RuntimeSettings(
-        kafka=resolve_kafka(bootstrap, username, password, ssl_ca),
-        namespace=namespace,
-        worker_id=worker_id,
-        batch_size=batch_size,
-        max_input_bytes=256 * 1024,
-        web_host=web_host,
-        web_port=web_port,
-        **protection,
-    )
-    settings = EscalateSettings(runtime=runtime)
+    try:
+        runtime = RuntimeSettings(
+            kafka=resolve_kafka(bootstrap, username, password, ssl_ca),
+            namespace=namespace,
+            worker_id=worker_id,
+            batch_size=batch_size,
+            max_input_bytes=256 * 1024,
+            web_host=web_host,
+            web_port=web_port,
+            **protection,
+        )
+        settings = EscalateSettings(runtime=runtime)
+    except ValidationError as exc:
+        fail(f"invalid settings: {exc}")
     registry = CollectorRegistry()
     factory = ClientFactory(runtime.kafka, f"rax-escalate-{worker_id}")
     run_processor(EscalateProcessor(settings, factory, registry), runtime, registry)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
 from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.evaluate_cmd import parse_since, since_option
@@ -56,17 +57,20 @@ def command(
     from streams.runtime import ClientFactory
 
     kafka = resolve_kafka(bootstrap, username, password, ssl_ca)
-    settings = EvaluateSettings(
-        kafka=kafka,
-        namespace=namespace,
-        since=parse_since(since),
-        run_id=uuid.uuid4().hex[:12],
-        tick_s=tick,
-        web_host=web_host,
-        web_port=6066 if web_port is None else web_port or free_port(),
-        data_dir=data_dir or Path(tempfile.mkdtemp(prefix="rax-evaluate-")),
-        rest_key=rest_key,
-    )
+    try:
+        settings = EvaluateSettings(
+            kafka=kafka,
+            namespace=namespace,
+            since=parse_since(since),
+            run_id=uuid.uuid4().hex[:12],
+            tick_s=tick,
+            web_host=web_host,
+            web_port=6066 if web_port is None else web_port or free_port(),
+            data_dir=data_dir or Path(tempfile.mkdtemp(prefix="rax-evaluate-")),
+            rest_key=rest_key,
+        )
+    except ValidationError as exc:
+        fail(f"invalid settings: {exc}")
     inputs = existing_inputs(ClientFactory(kafka, "rax-evaluate"), Catalogue(namespace))
     if not inputs:
         fail(f"no input topics of namespace {namespace}: apply the zone first (`rax zone apply`)")

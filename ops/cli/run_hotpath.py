@@ -7,8 +7,9 @@ from typing import Any
 
 import click
 from prometheus_client import CollectorRegistry
+from pydantic import ValidationError
 
-from ops.cli.common import kafka_options, namespace_option, resolve_kafka
+from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.run_loop import mac_options, run_processor, web_options
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.processor import HotpathProcessor
@@ -76,23 +77,26 @@ def command(
     protection: dict[str, Any],
 ) -> None:
     """Dedup, match and fan out every region's checkpoint hits, exactly once."""
-    runtime = RuntimeSettings(
-        kafka=resolve_kafka(bootstrap, username, password, ssl_ca),
-        namespace=namespace,
-        worker_id=worker_id,
-        batch_size=batch_size,
-        batch_timeout_s=batch_timeout,
-        max_input_bytes=64 * 1024,
-        web_host=web_host,
-        web_port=web_port,
-        **protection,
-    )
-    settings = HotpathSettings(
-        runtime=runtime,
-        dedup_window_s=dedup_window,
-        known_window_s=known_window,
-        matching_keys=matching_keys,
-    )
+    try:
+        runtime = RuntimeSettings(
+            kafka=resolve_kafka(bootstrap, username, password, ssl_ca),
+            namespace=namespace,
+            worker_id=worker_id,
+            batch_size=batch_size,
+            batch_timeout_s=batch_timeout,
+            max_input_bytes=64 * 1024,
+            web_host=web_host,
+            web_port=web_port,
+            **protection,
+        )
+        settings = HotpathSettings(
+            runtime=runtime,
+            dedup_window_s=dedup_window,
+            known_window_s=known_window,
+            matching_keys=matching_keys,
+        )
+    except ValidationError as exc:
+        fail(f"invalid settings: {exc}")
     if matching_keys is not None and runtime.rest_key is None:
         # blind matches are deduplicated like any other: without --rest-key their plates reach the dedup
         # changelog in clear, and with them which plates are on the owners' watchlists
