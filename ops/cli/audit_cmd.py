@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import orjson
+from pydantic import TypeAdapter, ValidationError
 
 from ops.audit import AuditIndex, Query, TraceSubject, run_trace
 from ops.cli.common import fail, kafka_options, namespace_option, rax_home, region_code, resolve_kafka
+from schemas.base import ShortText
 from schemas.topics import Catalogue
 
 __all__ = ["command"]
@@ -18,6 +21,24 @@ __all__ = ["command"]
 @click.group("audit")
 def command() -> None:
     """The disclosure log (rax.audit): who received what, on which basis, and what they did."""
+
+
+_SHORT_TEXT: TypeAdapter[str] = TypeAdapter(ShortText)
+
+
+def _operator(_ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``value`` if the trace's audit record can carry it as its actor (one line, 1-128 characters)."""
+    try:
+        return _SHORT_TEXT.validate_python(value)
+    except ValidationError:
+        raise click.BadParameter(f"one line of 1 to 128 characters, got {value!r}", param=param) from None
+
+
+def _seconds(_ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """``value`` if it is a finite number of seconds above 0."""
+    if not (math.isfinite(value) and value > 0):
+        raise click.BadParameter(f"{value} is not a finite number of seconds above 0", param=param)
+    return value
 
 
 def _index_path(namespace: str, given: Path | None) -> Path:
@@ -59,10 +80,22 @@ def index(
 @click.option("--request", "request_id", default=None, help="Trace a cooperation request id.")
 @click.option("--operation", default=None, help="Trace a special operation id.")
 @click.option("--as-region", "region", required=True, help="The region on whose behalf the log is read.")
-@click.option("--operator", required=True, help="Police number or id of the person asking (audited).")
+@click.option(
+    "--operator",
+    required=True,
+    callback=_operator,
+    help="Police number or id of the person asking (audited).",
+)
 @click.option("--since", type=click.DateTime(), default=None, help="Only records from this time (UTC).")
 @click.option("--json", "as_json", is_flag=True, help="The timeline and every region's part as JSON.")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds for the whole scan.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=120.0,
+    show_default=True,
+    callback=_seconds,
+    help="Seconds for the whole scan.",
+)
 @click.option(
     "--index",
     "index_path",
