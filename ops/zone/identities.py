@@ -6,7 +6,7 @@ import secrets
 from pathlib import Path
 
 import orjson
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import (
     AdminClient,
     ScramCredentialInfo,
@@ -17,9 +17,13 @@ from confluent_kafka.admin import (
 
 from ops.kafka.private import private_dir, write_private
 
-__all__ = ["ensure_users", "rotate_password"]
+__all__ = ["UnknownIdentity", "ensure_users", "rotate_password"]
 
 _ITERATIONS = 8192
+
+
+class UnknownIdentity(LookupError):
+    """The cluster has no SCRAM identity of that name: rotating it would create one."""
 
 
 def _load(credentials: Path) -> dict[str, str]:
@@ -70,8 +74,24 @@ def ensure_users(admin: AdminClient, users: list[str], credentials: Path) -> lis
     return created
 
 
+def _exists(admin: AdminClient, user: str) -> bool:
+    described = admin.describe_user_scram_credentials([user])
+    assert isinstance(described, dict)  # one future per user when users are named
+    try:
+        described[user].result()
+    except KafkaException as exc:
+        if exc.args[0].code() == KafkaError.RESOURCE_NOT_FOUND:
+            return False
+        raise
+    return True
+
+
 def rotate_password(admin: AdminClient, user: str, credentials: Path) -> str:
-    """Gives ``user`` a new password at once (old sessions keep running until they re-authenticate)."""
+    """Gives ``user`` a new password at once (old sessions keep running until they re-authenticate).
+
+    Only an existing identity: a mistyped name (``UnknownIdentity``) must not become a new login."""
+    if not _exists(admin, user):
+        raise UnknownIdentity(f"no identity {user} on the cluster (`rax zone apply` creates them)")
     password = secrets.token_urlsafe(24)
     _upsert(admin, {user: password})
     _save(credentials, _load(credentials) | {user: password})

@@ -130,6 +130,24 @@ def test_rotated_password_replaces_the_old_one(
     assert err is not None and err.code() in (KafkaError._AUTHENTICATION, KafkaError._MSG_TIMED_OUT), err
 
 
+def test_rotating_an_identity_that_does_not_exist_creates_no_login(
+    secured: tuple[LocalCluster, dict[str, str], Catalogue], tmp_path: Path
+) -> None:
+    from ops.zone.identities import UnknownIdentity, rotate_password
+
+    cluster = secured[0]
+    typo = region_user("51052")  # 510521 with its last digit lost
+    credentials = tmp_path / "credentials.json"
+    admin = ClientFactory(cluster.settings(), "test-secure").admin()
+    with pytest.raises(UnknownIdentity):
+        rotate_password(admin, typo, credentials)
+    assert not credentials.exists()
+    described = admin.describe_user_scram_credentials([typo])
+    assert isinstance(described, dict)
+    with pytest.raises(KafkaException):
+        described[typo].result()  # RESOURCE_NOT_FOUND: no identity was made
+
+
 def test_a_region_cannot_change_acls_or_read_broker_configs(
     secured: tuple[LocalCluster, dict[str, str], Catalogue],
 ) -> None:
