@@ -12,6 +12,7 @@ from click.decorators import FC
 from ops.cli.common import fail, kafka_options, namespace_option, rax_home, resolve_kafka
 from ops.dlq import DeadRecord, ReplayRefused, read_dead_letters, replay
 from ops.zone.plan import region_user
+from schemas.dlq import DlqReason
 from schemas.kafka_settings import KafkaSettings
 from schemas.topics import DLQ_COMPONENTS, REGION_DLQ_COMPONENTS, Catalogue
 
@@ -41,7 +42,12 @@ def _options(f: FC) -> FC:
     )(f)
     f = click.option("--offset", "offsets", type=int, multiple=True, help="Only these DLQ offsets.")(f)
     f = click.option("--source-topic", default=None, help="Only records that came from this topic.")(f)
-    f = click.option("--reason", default=None, help="Only this reason (rax.dlq.reason).")(f)
+    f = click.option(
+        "--reason",
+        type=click.Choice([r.value for r in DlqReason]),
+        default=None,
+        help="Only this reason (rax.dlq.reason).",
+    )(f)
     f = namespace_option(f)
     f = click.option(
         "--region",

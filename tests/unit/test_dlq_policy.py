@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
 from ops.cli.dlq_cmd import _selector
+from ops.cli.dlq_cmd import command as dlq_command
 from ops.dlq.policy import decide
 from ops.dlq.replay import DeadRecord
 from schemas.dlq import DeadLetter, DlqReason, DlqStage
@@ -88,3 +90,12 @@ def test_a_partition_and_an_offset_choose_one_dead_letter() -> None:
     records = [DeadRecord(p, 0, None, b"v", letter) for p in (0, 1, 2)]
     assert [r.partition for r in records if _selector(None, None, (0,))(r)] == [0, 1, 2]
     assert [r.partition for r in records if _selector(None, None, (0,), 1)(r)] == [1]
+
+
+@pytest.mark.parametrize("subcommand", ["list", "replay"])
+def test_an_unknown_reason_is_a_usage_error_not_an_empty_answer(subcommand: str) -> None:
+    result = CliRunner().invoke(
+        dlq_command, [subcommand, "hotpath", "--reason", "schema_violaton", "--bootstrap", "127.0.0.1:1"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for '--reason'" in result.output and "schema_violation" in result.output
