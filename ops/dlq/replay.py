@@ -87,7 +87,10 @@ def read_dead_letters(
         group_id=f"{cat.operator_prefix}dlq"
     )
     try:
-        parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        meta = consumer.list_topics(topic, timeout=10).topics[topic]
+        if meta.error is not None:  # a region not in the zone, or a namespace never applied
+            raise RuntimeError(f"cannot read {topic}: {meta.error.str()}")
+        parts = meta.partitions
         consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
         done: set[int] = set()
         out: list[DeadRecord] = []

@@ -49,3 +49,14 @@ def test_replay_sends_the_chosen_dead_letters_back(kafka: KafkaSettings, catalog
     assert all(m.key() == b"plate" for m in back)
     headers = [dict(m.headers() or []) for m in back]
     assert all(h[REPLAY_HEADER].startswith(cat.dlq("hotpath").encode()) for h in headers)
+
+
+def test_listing_a_dead_letter_topic_that_does_not_exist_says_so(
+    kafka: KafkaSettings, catalogue: Catalogue
+) -> None:
+    apply_example_zone(kafka, catalogue)
+    base = ["--namespace", catalogue.namespace, "--bootstrap", kafka.bootstrap_servers]
+    # 440300 (深圳) is a valid region, but not a member of the example zone: it has no DLQ topics
+    listed = CliRunner().invoke(main, ["dlq", "list", "connector", "--region", "440300", *base])
+    assert listed.exit_code == 1 and isinstance(listed.exception, SystemExit), listed.output
+    assert f"cannot read {catalogue.dlq('connector', '440300')}" in listed.output
