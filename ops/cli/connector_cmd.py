@@ -19,6 +19,7 @@ from connectors.sdk.http_config import HttpIntakeConfig
 from connectors.sdk.options import OptionSpec, option_specs
 from connectors.sdk.tokens import TOKEN_ENV
 from ops.cli.common import check_namespace, fail, kafka_options, resolve_kafka
+from ops.zone.strict_yaml import strict_load
 
 __all__ = ["command"]
 
@@ -111,9 +112,14 @@ def _make_run(name: str) -> click.Command:
             opts.pop("bootstrap"), opts.pop("username"), opts.pop("password"), opts.pop("ssl_ca")
         )
         config_file, producer_set = opts.pop("config_file"), opts.pop("producer_set")
-        fields: dict[str, Any] = (
-            yaml.safe_load(config_file.read_text(encoding="utf-8")) if config_file else {}
-        )
+        try:
+            fields: dict[str, Any] = (
+                strict_load(config_file.read_text(encoding="utf-8")) if config_file else {}
+            )
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+            fail(f"config file {config_file} cannot be read: {exc}")
+        if not isinstance(fields, dict):
+            fail(f"config file {config_file}: a mapping of the connector's settings is expected")
         for spec in specs:
             value = opts.pop(spec.field, None)
             if value is not None and value != ():

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from ops.zone.strict_yaml import strict_load
 from schemas.zone import Zone
 
 __all__ = ["ZoneFileError", "load_zone_file", "parse_zone"]
@@ -49,7 +50,7 @@ def load_zone_file(path: str | Path) -> Zone:
     """The zone declared in ``path``."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = strict_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ZoneFileError(str(path), [f"(file): cannot read it: {exc.strerror}"]) from None
     except UnicodeDecodeError as exc:

@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 
 from ops.cli.zone_cmd import command
-from ops.zone import load_zone_file
+from ops.zone import ZoneFileError, load_zone_file
+from ops.zone.strict_yaml import strict_load
 from schemas.audit import AuditReason
 from schemas.disclosure import ConsentSide, may_disclose_match
 from schemas.regions import registry
@@ -90,3 +91,13 @@ def test_a_zone_file_that_is_not_utf8_is_rejected_with_a_message(subcommand: str
     result = CliRunner().invoke(command, [subcommand, str(path)])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
     assert "not UTF-8 text" in result.output, result.output
+
+
+def test_a_key_given_twice_in_a_zone_file_is_refused_not_overwritten(tmp_path: Path) -> None:
+    text = (Path(__file__).parents[2] / "ops" / "zones" / "chuanyu.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "twice.yaml"
+    path.write_text(text.replace("name: ", "name: twice\nname: ", 1), encoding="utf-8")
+    with pytest.raises(ZoneFileError, match="found the key 'name' twice"):
+        load_zone_file(path)
+    merged = "base: &b {a: 1, b: 2}\nover:\n  <<: *b\n  a: 3\n"  # a merge key may still be overridden
+    assert strict_load(merged)["over"] == {"a": 3, "b": 2}
