@@ -71,8 +71,8 @@ def disclosure(f: AuditFields) -> Disclosure | None:
     if f.decision != Decision.DISCLOSED or f.act is not None:
         return None
     sighting = None
-    if f.hit_region is not None and f.plate is not None:
-        sighting = (f.subject_id, f.hit_region, f.source_time, f.plate)
+    if f.hit_region is not None:
+        sighting = (f.subject_id, f.hit_region, f.source_time)
     return Disclosure(f.delivery_id, f.kind, f.recipient, f.owner, f.subject_id, f.at, sighting)
 
 
@@ -103,7 +103,7 @@ def match_of(value: bytes | None) -> MatchFact:
         kind=m.kind.value,
         action=m.action.value,
         priority=m.priority.value,
-        sighting=(m.entry_id, hit.region, hit.pass_time.timestamp(), hit.plate),
+        sighting=(m.entry_id, hit.region, hit.pass_time.timestamp()),
     )
 
 

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 __all__ = ["Answer", "Disclosure", "MatchFact", "Read", "RequestFact", "RequestReply", "SightingKey"]
 
-#: what ties a disclosure to its match: (entry id, hit region, pass time, plate)
-SightingKey = tuple[str, str, float, str]
+#: what ties a disclosure to its match: (entry id, hit region, pass time); not the plate, which the audit
+#: record of a sealed delivery or a blind entry leaves out (the delivery id then picks the match)
+SightingKey = tuple[str, str, float]
 
 
 @dataclass(frozen=True, slots=True)

@@ -201,7 +201,7 @@ class Ledger:
         return dirty if d.sighting is None else [*dirty, (d.sighting[1], d.at)]
 
     def match_for(self, d: Disclosure) -> MatchFact | None:
-        """The match a disclosure delivered (joined on entry, hit region, pass time, plate and its id)."""
+        """The match a disclosure delivered (joined on entry, hit region and pass time, then its id)."""
         if d.sighting is None:
             return None
         for m in self._matches_at.get(d.sighting, ()):

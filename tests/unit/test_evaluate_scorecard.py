@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from schemas.audit import AuditRecord
+from schemas.codec import decode, encode
 from schemas.scorecard import CheckpointStatus, Period
 from schemas.topics import Catalogue
 from streams.evaluate.decode import BadRecord
@@ -142,6 +144,30 @@ def test_a_replay_in_any_order_with_repeats_gives_identical_scorecards(
     ledger, publisher, _ = _feed(mixed)
     assert publisher.changed(ledger, full=True) == expected
     assert len(expected) == len(week[1].known()) > 0
+
+
+def _sealed(r: Rec) -> Rec:
+    """A match's audit record as the hot path writes it for a delivery sealed to its recipient's key:
+    without the plate (``schemas.match_records.match_audit``)."""
+    if r.topic != CAT.audit:
+        return r
+    rec = decode(r.value, AuditRecord)
+    if rec.kind != "match" or rec.recipient != B:
+        return r
+    sealed = rec.model_copy(update={"plates": (), "sealed_to": "k-500000"})
+    return Rec(r.topic, r.key, encode(sealed), r.timestamp)
+
+
+def test_a_sealed_delivery_is_held_to_its_matchs_deadlines(week: tuple[Ledger, Publisher, int]) -> None:
+    """An audit record without the plate still names the match it delivered (its delivery id): B's
+    urgent intercepts owe a 10 min acknowledgement and a final outcome whether or not they were sealed."""
+    ledger, _, _ = _feed(_with_offsets([_sealed(r) for r in scripted_week(CAT)]))
+    for region in (A, B):
+        assert scorecard(ledger, region, Period.WEEK, int(T0)) == scorecard(
+            week[0], region, Period.WEEK, int(T0)
+        )
+    tuesday = scorecard(ledger, B, Period.DAY, int(T0) + DAY)
+    assert (tuesday.acknowledge.breaches, tuesday.answer.owed, tuesday.checkpoints[0].matches) == (1, 2, 2)
 
 
 def test_a_refused_recipient_was_not_asked_and_a_region_asked_nothing_has_no_scorecard(
