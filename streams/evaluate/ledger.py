@@ -154,6 +154,7 @@ class Ledger:
         if q.sent < self.since or q.requester in offered:
             return []
         offered[q.requester] = q
+        self.as_of = max(self.as_of, q.sent)  # read, chosen or not: the clock is the same in any order
         chosen, owner = self.requests.get(key), self._delivered_for.get(key)
         if owner is not None and q.requester != owner:
             return []  # delivered for another region: this one reused its id, and was refused
@@ -169,7 +170,7 @@ class Ledger:
     def _choose(self, key: tuple[str, str], q: RequestFact) -> None:
         self.requests[key] = q
         self.requested_of[(q.recipient, _hour(q.sent))].append(key)
-        self._seen(q.sent)
+        self.events += 1
 
     def _unchoose(self, key: tuple[str, str], q: RequestFact) -> None:
         del self.requests[key]

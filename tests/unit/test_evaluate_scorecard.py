@@ -229,6 +229,25 @@ def test_a_request_id_reused_by_another_region_counts_only_as_the_request_delive
     assert ledger.requests[("r7", B)] == real
 
 
+def test_a_reused_request_id_moves_the_clock_whichever_topic_is_read_first() -> None:
+    """The clock deadlines are judged at (``as_of``) is the latest event read, so a refused reuse of a
+    request id read last must move it as it does when read first: the same events, the same scorecard."""
+    real = RequestFact("r7", A, B, T0 + 3600, T0 + 7200)
+    delivered = _delivered("r7", T0 + 3601)
+    forged = RequestFact("r7", "520000", B, T0 + 3 * 3600, T0 + 3 * 3600 + 5)
+    cards = []
+    for steps in ((real, delivered, forged), (forged, real, delivered), (delivered, forged, real)):
+        ledger = Ledger(T0)
+        for step in steps:
+            if isinstance(step, Disclosure):
+                ledger.add_disclosure(step)
+            else:
+                ledger.add_request(step)
+        cards.append(scorecard(ledger, B, Period.DAY, int(T0)))
+    assert cards[0] == cards[1] == cards[2]
+    assert cards[0].requests is not None and cards[0].requests.breaches == 1  # unanswered at 03:00
+
+
 def test_an_answers_later_copy_wins_in_any_order() -> None:
     """An aborted transaction's copy of an act record (seen read-uncommitted) is followed by its retry's."""
     thu = T0 + 3 * DAY
