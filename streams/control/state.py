@@ -55,6 +55,8 @@ class DeliveryState(TypedDict):
     entry: str | None  # watchlist entry id (matches)
     received_at: float | None  # when the app received the first answer (any outcome), on its own clock
     outcome: str | None  # the latest final outcome
+    #: when the app received the first final outcome, on its own clock; absent in states stored before
+    outcome_at: NotRequired[float]
     acks: list[str]  # ack ids applied, so a re-sent ack changes nothing
     breached: list[str]  # BreachStage values already raised
     #: cooperation requests: when the final answer is due (epoch s); the outcome stage is due then

@@ -216,6 +216,32 @@ def test_a_deadline_breach_fires_once_across_a_restart() -> None:
     )  # since the restart
 
 
+def test_answers_received_after_their_deadlines_breach_even_when_decided_before_the_tick() -> None:
+    h = Harness(ZONE)
+    d = match_delivery("500153", produced_at=datetime.now(UTC))  # acknowledge in 10 min, outcome in 1 h
+    announce(h, d)
+    h.now = d.produced_at.timestamp() + 4000  # both answers come late, before any tick has fired
+    for outcome in (Outcome.RECEIVED, Outcome.INTERCEPTED):
+        h.send(h.cat.in_acks("500153"), d.delivery_id.encode(), encode(answer(d, "500153", outcome)))
+    h.restart()  # the late answers are in the restored state; the deadlines are rebuilt from it
+    h.tick(h.now + 1)
+    h.tick(h.now + 1)
+    stages = [orjson.loads(o.value or b"")["breach"]["stage"] for o in h.out(h.cat.out(d.owner))]
+    assert stages == ["acknowledge", "outcome"]
+    assert h.store("deliveries")[d.delivery_id]["breached"] == ["acknowledge", "outcome"]
+
+
+def test_answers_received_in_time_raise_no_breach() -> None:
+    h = Harness(ZONE)
+    d = match_delivery("500153", produced_at=datetime.now(UTC))
+    announce(h, d)
+    h.now = d.produced_at.timestamp() + 599
+    for outcome in (Outcome.RECEIVED, Outcome.INTERCEPTED):
+        h.send(h.cat.in_acks("500153"), d.delivery_id.encode(), encode(answer(d, "500153", outcome)))
+    h.tick(h.now + 4000)
+    assert h.out(h.cat.out(d.owner)) == []
+
+
 def test_revocation_drops_what_was_derived_and_assignment_rebuilds_it() -> None:
     h = Harness(ZONE)
     announce(h, match_delivery("500153", produced_at=datetime.now(UTC)))

@@ -22,7 +22,7 @@ from streams.control.common import Output, from_epoch, to_epoch
 from streams.control.config import DeadlinePolicy
 from streams.control.state import DeliveryState
 
-__all__ = ["BreachResult", "Due", "DueQueue", "breach", "due_items", "with_breached"]
+__all__ = ["BreachResult", "Due", "DueQueue", "answered_at", "breach", "due_items", "with_breached"]
 
 Due = tuple[float, str, str]  # (due epoch seconds, delivery id, BreachStage)
 
@@ -30,16 +30,31 @@ Due = tuple[float, str, str]  # (due epoch seconds, delivery id, BreachStage)
 _DID_NOT = {BreachStage.ACKNOWLEDGE: "acknowledge", BreachStage.OUTCOME: "report an outcome"}
 
 
+def answered_at(state: DeliveryState, stage: BreachStage) -> float | None:
+    """When the app received the answer ``stage`` asks for (its clock), None while there is none; an
+    outcome stored before its time was kept counts as given in time."""
+    if stage == BreachStage.ACKNOWLEDGE:
+        return state["received_at"]
+    return None if state["outcome"] is None else state.get("outcome_at", float("-inf"))
+
+
+def _in_time(state: DeliveryState, stage: BreachStage, due: float) -> bool:
+    answered = answered_at(state, stage)
+    return answered is not None and answered <= due
+
+
 def due_items(policy: DeadlinePolicy, did: str, state: DeliveryState) -> list[Due]:
-    """The deadlines a delivery is still owed (stages already answered or breached left out)."""
+    """The deadlines a delivery is still owed (stages answered in time or breached left out): an answer
+    received after its deadline breaches it still, even if it was decided before the timer fired."""
     items: list[Due] = []
     for stage in owed(state):
-        answered = state["received_at"] if stage == BreachStage.ACKNOWLEDGE else state["outcome"]
-        if answered is None and stage.value not in state["breached"]:
-            due = state["delivered_at"] + policy.seconds(stage, state["action"], state["priority"])
-            respond_by = state.get("respond_by")
-            if respond_by is not None:  # a request: the requester's deadline for the final answer
-                due = respond_by if stage == BreachStage.OUTCOME else min(due, respond_by)
+        if stage.value in state["breached"]:
+            continue
+        due = state["delivered_at"] + policy.seconds(stage, state["action"], state["priority"])
+        respond_by = state.get("respond_by")
+        if respond_by is not None:  # a request: the requester's deadline for the final answer
+            due = respond_by if stage == BreachStage.OUTCOME else min(due, respond_by)
+        if not _in_time(state, stage, due):
             items.append((due, did, stage.value))
     return items
 
@@ -79,11 +94,11 @@ def breach(
     catalogue: Catalogue,
     now: datetime,
 ) -> BreachResult | None:
-    """The breach of ``item`` if its answer is still missing at ``now``, else None."""
+    """The breach of ``item`` if at ``now`` its answer is missing or was received after it was due, else
+    None."""
     due, did, stage_name = item
     stage = BreachStage(stage_name)
-    answered = state["received_at"] if stage == BreachStage.ACKNOWLEDGE else state["outcome"]
-    if answered is not None or stage_name in state["breached"] or due > to_epoch(now):
+    if _in_time(state, stage, due) or stage_name in state["breached"] or due > to_epoch(now):
         return None
     owner = state["owner"]
     notice = DeadlineBreach(

@@ -152,4 +152,6 @@ def apply_ack(
     previous = state["outcome"]
     if ack.outcome in FINAL_OUTCOMES:
         new["outcome"] = ack.outcome.value
+        if previous is None:
+            new["outcome_at"] = to_epoch(received)
     return AckResult(ack.delivery_id, new, ack, seconds, previous)
