@@ -85,6 +85,16 @@ def test_only_the_owner_replaces_or_withdraws() -> None:
     assert err.value.reason == DlqReason.NOT_AUTHORISED
 
 
+def test_another_regions_command_is_refused_even_under_a_command_id_the_entry_knows() -> None:
+    entries: dict[str, Any] = {}
+    run(entries, place())  # the owner's command id is now remembered by the entry
+    for command in (place(entry=entry_data(owner="500153")), withdraw(command_id=COMMAND_ID, owner="500153")):
+        with pytest.raises(Rejected) as err:  # not a re-send of the owner's command: an impersonation
+            run(entries, command, "500153")
+        assert err.value.reason == DlqReason.NOT_AUTHORISED
+    assert entries[ENTRY_ID]["owner"] == "510521" and entries[ENTRY_ID]["status"] == "active"
+
+
 def test_expiry_tombstones_an_active_entry_once_due() -> None:
     entries: dict[str, Any] = {}
     run(entries, place())

@@ -87,6 +87,18 @@ def _check_approval(approval: Approval, command: PlaceCommand | WithdrawCommand)
         )
 
 
+def _check_owner(command: PlaceCommand | WithdrawCommand, entry_id: str, state: EntryState | None) -> None:
+    """Only the owner may replace or withdraw an entry; judged before the re-send check, so another
+    region's command is refused even under a command id the entry remembers."""
+    if state is not None and state["owner"] != command.region:
+        raise Rejected(
+            DlqReason.NOT_AUTHORISED,
+            DlqStage.VALIDATE,
+            f"entry {entry_id} belongs to region {state['owner']}: only its owner may "
+            f"{'replace' if isinstance(command, PlaceCommand) else 'withdraw'} it, not {command.region}",
+        )
+
+
 def _remember(state: EntryState | None, command_id: str) -> list[str]:
     return [*(state["commands"] if state else []), command_id][-_REMEMBERED:]
 
@@ -99,12 +111,6 @@ def _place(
     partials: PartialGate | None = None,
 ) -> WatchlistResult:
     entry = command.entry
-    if state is not None and state["owner"] != entry.owner:
-        raise Rejected(
-            DlqReason.NOT_AUTHORISED,
-            DlqStage.VALIDATE,
-            f"entry {entry.entry_id} belongs to region {state['owner']}, not {entry.owner}",
-        )
     if partials is not None and entry.plate is not None:  # a blind entry is never partial
         policy, active_of = partials
         refusal = partial_refusal(
@@ -151,12 +157,6 @@ def _withdraw(command: WithdrawCommand, state: EntryState | None, cat: Catalogue
             DlqStage.VALIDATE,
             f"withdraws entry {command.entry_id}, never placed",
         )
-    if state["owner"] != command.owner:
-        raise Rejected(
-            DlqReason.NOT_AUTHORISED,
-            DlqStage.VALIDATE,
-            f"entry {command.entry_id} belongs to region {state['owner']}: only its owner may withdraw it",
-        )
     result = WatchlistResult(op=command.op)
     if state["status"] == ACTIVE:
         result.outputs.append(Output(cat.watchlist, command.entry_id.encode(), None))
@@ -198,6 +198,7 @@ def process_command(
             f"keyed {key!r:.80}, not by the entry id of its {command.op} ({entry_id})",
         )
     state = entries.get(entry_id)
+    _check_owner(command, entry_id, state)
     if state is not None and command.command_id in state["commands"]:
         return WatchlistResult(op=command.op, duplicate=True)
     problem = command_time_problem(command, bounds or TimeBounds(), received or now)
