@@ -37,6 +37,7 @@ __all__ = [
     "Delivery",
     "DeliveryKind",
     "MatchNotice",
+    "alert_subject",
     "delivery_id",
     "kind_for_alert",
     "payload_field",
@@ -50,7 +51,9 @@ def delivery_id(source_event_id: str, subject_id: str, recipient: str) -> str:
     joined by 0x1F (``schemas.base.digest_id``). The parts, by kind:
 
     * match: the hit's ``event_id``, the watchlist ``entry_id``, the recipient region;
-    * alert (any msgType): the alert's ``identifier``, its ``sender``, the recipient region;
+    * alert (any msgType): the alert's ``identifier``, its ``sender_region`` and ``sender``
+      (``alert_subject``: two regions' messages of one sender and identifier are two messages), the
+      recipient region;
     * deadline breach: the ``breach_id``, the breached ``delivery_id``, the recipient region.
     * operation: the ``operation_id``, its ``trigger``, the recipient region.
     * operation closed: the ``operation_id``, ``"closed"``, the recipient region.
@@ -61,6 +64,13 @@ def delivery_id(source_event_id: str, subject_id: str, recipient: str) -> str:
     event for two recipients gives two ids.
     """
     return digest_id(source_event_id, subject_id, recipient)
+
+
+def alert_subject(sender_region: str, sender: str) -> str:
+    """The subject part of an alert's delivery id: the region that issued it and its CAP sender. A
+    region names its own ``sender`` freely, so without the region another region could reuse a sender
+    and identifier and take over the ids of the first region's deliveries."""
+    return f"{sender_region}/{sender}"
 
 
 class DeliveryKind(StrEnum):
@@ -262,7 +272,8 @@ class Delivery(WireModel):
         if self.match is not None:
             return delivery_id(self.match.hit_event_id, self.match.entry_id, self.recipient)
         if self.alert is not None:
-            return delivery_id(self.alert.identifier, self.alert.sender, self.recipient)
+            subject = alert_subject(self.alert.sender_region, self.alert.sender)
+            return delivery_id(self.alert.identifier, subject, self.recipient)
         if self.breach is not None:
             return delivery_id(self.breach.breach_id, self.breach.delivery_id, self.recipient)
         if self.operation is not None:

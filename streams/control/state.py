@@ -16,9 +16,11 @@ __all__ = [
 ]
 
 
-def message_key(sender: str, identifier: str) -> str:
-    """The store key of a CAP message: its sender and identifier (neither can contain a space)."""
-    return f"{sender} {identifier}"
+def message_key(sender: str, identifier: str, region: str | None = None) -> str:
+    """The store key of a CAP message: the region that issued it, its sender and identifier (none can
+    contain a space). Without ``region``: the key that names the first region to use that sender and
+    identifier, kept so that another region's reference to it is refused as not its own."""
+    return f"{sender} {identifier}" if region is None else f"{region} {sender} {identifier}"
 
 
 class MessageState(TypedDict):

@@ -23,7 +23,7 @@ from schemas.alerts import Alert
 from schemas.base import stable_event_id
 from schemas.cap import Reference
 from schemas.codec import encode
-from schemas.delivery import Delivery, DeliveryKind, MatchNotice, delivery_id
+from schemas.delivery import Delivery, DeliveryKind, MatchNotice, alert_subject, delivery_id
 from schemas.inbox import InboxKind, inbox_headers
 from schemas.kafka_settings import KafkaSettings
 from schemas.matching import match_id
@@ -119,7 +119,11 @@ def test_cap_examples_alert_update_cancel_reach_exactly_the_right_regions(env: E
     for identifier, deliveries in got.items():
         if identifier.endswith(tag):
             for d in deliveries:
-                assert d["delivery_id"] == delivery_id(identifier, d["alert"]["sender"], d["recipient"])
+                assert d["delivery_id"] == delivery_id(
+                    identifier,
+                    alert_subject(d["alert"]["sender_region"], d["alert"]["sender"]),
+                    d["recipient"],
+                )
     audit = [orjson.loads(m.value()) for m in consume_all(env.kafka, env.cat.audit)]
     homeland = {a["recipient"]: a["reason"] for a in audit if a["subject_id"] == f"43b080713727-{tag}"}
     assert homeland["510000"] == "owner"
@@ -392,7 +396,7 @@ def test_a_delivery_not_acknowledged_in_time_raises_one_breach_to_the_owner(env:
     answer = Delivery.model_validate(next(d for d in got[answered.identifier] if d["recipient"] == "500153"))
     publish(env.kafka, env.cat.in_acks("500153"),
             [(answer.delivery_id.encode(), encode(ack(answer, "500153", Outcome.RECEIVED)))])  # fmt: skip
-    silent_id = delivery_id(silent.identifier, silent.sender, "500153")
+    silent_id = delivery_id(silent.identifier, alert_subject(silent.sender_region, silent.sender), "500153")
 
     def breaches(of: str) -> list[Any]:
         out = [orjson.loads(m.value()) for m in consume_all(env.kafka, env.cat.out("510521"))]

@@ -10,7 +10,7 @@ from schemas.acks import Acknowledgement, BreachStage, DeadlineBreach, breach_id
 from schemas.alerts import Alert
 from schemas.audit import AuditRecord, audit_id
 from schemas.base import WireModel
-from schemas.delivery import Delivery, MatchNotice, delivery_id
+from schemas.delivery import Delivery, MatchNotice, alert_subject, delivery_id
 from schemas.hits import CheckpointHit
 from schemas.matching import Match, match_id
 from schemas.watchlist import PlaceCommand, WatchlistEntry, WithdrawCommand
@@ -255,7 +255,7 @@ def match_delivery(recipient: str = "500153", **over: Any) -> Delivery:
 def alert_delivery(recipient: str = "500153") -> Delivery:
     a = alert()
     return Delivery(
-        delivery_id=delivery_id(a.identifier, a.sender, recipient),
+        delivery_id=delivery_id(a.identifier, alert_subject(a.sender_region, a.sender), recipient),
         recipient=recipient,
         kind="alert",  # type: ignore[arg-type]
         owner=a.sender_region,

@@ -12,7 +12,7 @@ import pytest
 from ops.zone import load_zone_file
 from schemas.alerts import Alert
 from schemas.codec import encode
-from schemas.delivery import delivery_id
+from schemas.delivery import alert_subject, delivery_id
 from schemas.dlq import DlqReason
 from schemas.topics import Catalogue
 from streams.control.alerts.logic import AlertResult, expired, priority_of, process_alert
@@ -65,7 +65,7 @@ def test_an_alert_is_delivered_and_audited_per_recipient() -> None:
         ("510000", "refused", "no_agreement"),
     }
     out = next(o for o in result.outputs if o.topic == CAT.out("510521"))
-    assert out.key.decode() == delivery_id(a.identifier, a.sender, "510521")
+    assert out.key.decode() == delivery_id(a.identifier, alert_subject(a.sender_region, a.sender), "510521")
 
 
 def test_a_resent_alert_changes_nothing() -> None:
@@ -153,7 +153,29 @@ def test_an_unresolved_reference_names_the_message_it_waits_for() -> None:
     first = alert()
     with pytest.raises(Unresolved) as err:
         Tables().run(update_of(first, ident="U-1"))
-    assert err.value.waiting_for == f"{first.sender} {first.identifier}"
+    assert err.value.waiting_for == f"{first.sender_region} {first.sender} {first.identifier}"
+
+
+def test_another_region_reusing_a_sender_and_identifier_sends_its_own_message_and_takes_over_nothing() -> (
+    None
+):
+    """A region names its CAP sender freely: reusing another region's sender and identifier must neither
+    silence that region's alert as a re-send nor give the two messages one set of delivery ids."""
+    t, forged = Tables(), alert(sender_region="500153")
+    real = alert()
+    assert forged.sender == real.sender and forged.identifier == real.identifier
+    first = t.run(forged)
+    second = t.run(real)  # read after the forgery, in the same partition
+    assert not second.duplicate and recipients(second)
+    ids = {o.key for o in first.outputs} & {o.key for o in second.outputs}
+    assert not ids, "the two regions' messages share delivery ids"
+    foreign = alert(identifier="U-9", msg_type="Cancel", references=[real.as_reference()],
+                    sent=real.sent + timedelta(minutes=1), sender_region="500000")  # fmt: skip
+    with pytest.raises(Rejected):  # 500000 sent no such message: not its own to cancel
+        t.run(foreign)
+    cancel = alert(identifier="U-10", msg_type="Cancel", references=[real.as_reference()],
+                   sent=real.sent + timedelta(minutes=1))  # fmt: skip
+    assert recipients(t.run(cancel))  # the real sender cancels its own, though another used its name first
 
 
 def test_priority_follows_urgency_and_ack_and_error_messages_are_not_exchanged() -> None:

@@ -13,7 +13,7 @@ from ops.zone import load_zone_file
 from schemas.acks import Acknowledgement, Outcome
 from schemas.base import stable_event_id
 from schemas.codec import encode
-from schemas.delivery import Delivery, delivery_id
+from schemas.delivery import Delivery, alert_subject, delivery_id
 from schemas.delivery_notice import DeliveryNotice
 from schemas.dlq import parse_dlq_headers
 from schemas.inbox import InboxKind, inbox_headers
@@ -58,7 +58,8 @@ def test_an_alert_is_rekeyed_by_region_into_the_inbox_and_its_deliveries_come_ba
     assert recipients(h, a.identifier) == ["500000", "500153", "510521"]
     announced = [o for o in inbox[1:] if headers(o)["rax.ctl.kind"] == b"notice"]
     assert sorted(o.key or b"" for o in announced) == sorted(
-        delivery_id(a.identifier, a.sender, r).encode() for r in ("500000", "500153", "510521")
+        delivery_id(a.identifier, alert_subject(a.sender_region, a.sender), r).encode()
+        for r in ("500000", "500153", "510521")
     )
     assert set(h.store("deliveries")) == {(o.key or b"").decode() for o in announced}
     h.send(h.cat.in_alerts("510521"), a.identifier.encode(), encode(a))  # re-sent: a duplicate

@@ -86,16 +86,23 @@ def _decode(raw: bytes | None, topic_region: str) -> Alert:
     return alert
 
 
+def _first_use(
+    messages: Mapping[str, MessageState], sender: str, identifier: str, region: str
+) -> MessageState | None:
+    """The message of ``sender`` and ``identifier`` as first used (``message_key`` without a region): a
+    region's own one stored by a version that kept no region in the key, or another region's (which
+    ``_threads_of`` then refuses as not this region's to update); None if nobody used them."""
+    return messages.get(message_key(sender, identifier))
+
+
 def _threads_of(alert: Alert, messages: Mapping[str, MessageState]) -> list[str]:
     """The threads an Update or Cancel refers to; raises ``Unresolved`` or ``Rejected``."""
     roots: list[str] = []
     for ref in alert.references:
-        seen = messages.get(message_key(ref.sender, ref.identifier))
+        own = message_key(ref.sender, ref.identifier, alert.sender_region)
+        seen = messages.get(own) or _first_use(messages, ref.sender, ref.identifier, alert.sender_region)
         if seen is None:
-            raise Unresolved(
-                f"refers to {ref.sender},{ref.identifier}, which is not known",
-                waiting_for=message_key(ref.sender, ref.identifier),
-            )
+            raise Unresolved(f"refers to {ref.sender},{ref.identifier}, which is not known", waiting_for=own)
         if abs(seen["sent"] - to_epoch(ref.sent)) > 0.0005:
             raise Rejected(
                 DlqReason.UNKNOWN_REFERENCE,
@@ -178,8 +185,10 @@ def process_alert(
     was judged when it arrived.
     """
     alert = _decode(raw, topic_region)
-    key = message_key(alert.sender, alert.identifier)
-    if key in messages:
+    # a message is its region's: another region reusing its sender and identifier sends another message
+    key = message_key(alert.sender, alert.identifier, alert.sender_region)
+    first = _first_use(messages, alert.sender, alert.identifier, alert.sender_region)
+    if key in messages or (first is not None and first["region"] == alert.sender_region):
         return AlertResult(alert=alert, duplicate=True)
     if alert.msg_type != MsgType.CANCEL and expired(alert, now):
         raise Rejected(
@@ -217,6 +226,8 @@ def process_alert(
     result.messages[key] = MessageState(
         thread=own_root, sent=to_epoch(alert.sent), region=alert.sender_region, msg_type=alert.msg_type.value
     )
+    if first is None:  # the first to use this sender and identifier: named under them alone too
+        result.messages[message_key(alert.sender, alert.identifier)] = result.messages[key]
     for root in roots or [key]:
         before = threads.get(root)
         cancel = alert.msg_type == MsgType.CANCEL

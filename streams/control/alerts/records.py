@@ -24,7 +24,7 @@ import orjson
 from schemas.alerts import Alert
 from schemas.audit import AuditReason, AuditRecord, audit_id, basis_problem
 from schemas.codec import encode
-from schemas.delivery import Delivery, delivery_id, kind_for_alert
+from schemas.delivery import Delivery, alert_subject, delivery_id, kind_for_alert
 from schemas.delivery_notice import DeliveryNotice
 from schemas.disclosure import Disclosure
 from schemas.keys import RegionKey
@@ -57,7 +57,8 @@ class AlertRecords:
 
     def delivery_id(self, recipient: str) -> str:
         """The id of the alert's delivery to ``recipient``."""
-        return delivery_id(self.alert.identifier, self.alert.sender, recipient)
+        a = self.alert
+        return delivery_id(a.identifier, alert_subject(a.sender_region, a.sender), recipient)
 
     def delivery(self, did: str, decision: Disclosure, key: RegionKey | None = None) -> tuple[bytes, bytes]:
         """The delivery of the alert to ``decision.recipient`` (a disclosure) and its inbox notice;
