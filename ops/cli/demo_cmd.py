@@ -88,16 +88,20 @@ def _apply(zone: Zone, settings: KafkaSettings) -> None:
 def _publish_watchlists(
     settings: KafkaSettings, roles: DemoRoles, scenes: Scenarios, per_region: int, protection: DemoProtection
 ) -> tuple[list[str], int]:
-    """Sends the sample and scenario placements (the blind owners' samples blind); the sample plates
-    (the simulators read them) and how many placements were sent."""
+    """Sends the sample and scenario placements (the blind owners' samples blind); the plates of the
+    samples placed in clear (the simulators read them; the script's alerts and request name them: a
+    blind entry's plate named there would be on rax.out.* and rax.audit in clear) and how many
+    placements were sent."""
     producer = _producer(settings, protection)
-    samples = sample_placements(list(roles.owners), per_region, roles.sources)
-    for cmd in [*protection.place(samples, datetime.now(UTC)), *scenes.placements]:
+    samples = protection.place(
+        sample_placements(list(roles.owners), per_region, roles.sources), datetime.now(UTC)
+    )
+    for cmd in [*samples, *scenes.placements]:
         producer.produce(DEFAULT.in_watchlist(cmd.entry.owner), encode(cmd), cmd.entry.entry_id.encode())
     producer.flush(30)
     sent = len(samples) + len(scenes.placements)
     click.echo(f"{sent} watchlist placements sent")
-    return [c.entry.plate for c in samples if c.entry.plate], sent
+    return [c.entry.plate for c in samples if c.entry.plate], sent  # a blind entry has no plate
 
 
 def _ports(base: int, simulators: int) -> tuple[int, int, int, list[int]]:
