@@ -108,6 +108,26 @@ def test_update_reaches_earlier_recipients_again_plus_its_own_scope_and_cancel_r
         t.run(late)
 
 
+def test_a_cancel_goes_under_the_agreement_a_region_first_received_the_thread_under() -> None:
+    t = Tables()
+    first = alert(sender_region="500000", category="fugitive", target_regions=["510000"], info=[])
+    t.run(first)
+    (root,) = t.threads
+    original = t.threads[root]["recipients"]["510000"][0]
+    # a newer agreement, first by id, is the basis of the Update
+    newer = next(iter(ZONE.agreements_between("500000", "510000"))).model_copy(
+        update={"agreement_id": "0-newer"}
+    )
+    t.zone = ZONE.model_copy(update={"agreements": (*ZONE.agreements, newer)})
+    update = update_of(first, ident="U-2", sender_region="500000", category="fugitive", info=[])
+    assert "510000" in recipients(t.run(update))
+    cancel = update_of(first, update, ident="C-3", msg_type="Cancel", sender_region="500000",
+                       category="fugitive", info=[])  # fmt: skip
+    audits = [orjson.loads(o.value) for o in t.run(cancel).outputs if o.topic == CAT.audit]
+    (told,) = [a for a in audits if a["recipient"] == "510000"]
+    assert told["agreement_id"] == original != "0-newer"
+
+
 def test_an_unknown_reference_is_unresolved_and_a_wrong_sent_time_is_rejected() -> None:
     t, first = Tables(), alert()
     with pytest.raises(Unresolved):

@@ -236,6 +236,7 @@ def process_alert(
             category=before["category"] if before else alert.category.value,
             cancelled=cancel or bool(before and before["cancelled"]),
             expires=before["expires"] if cancel and before else _expires(alert),
-            recipients={**(before["recipients"] if before else {}), **recipients},
+            # a region keeps the basis it first received the thread under (a Cancel goes under it)
+            recipients={**recipients, **(before["recipients"] if before else {})},
         )
     return result
