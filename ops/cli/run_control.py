@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.run_loop import mac_options, run_processor, web_options
+from schemas.codec import readable
 from streams.control.config import ControlSettings, DeadlinePolicy
 from streams.control.processor import ControlProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
@@ -96,7 +97,7 @@ def command(
         )
         settings = ControlSettings(runtime=runtime, zone=zone_name, deadlines=deadlines, park_s=park_seconds)
     except ValidationError as exc:
-        fail(f"invalid settings: {exc}")
+        fail("invalid " + readable(exc, "settings").removeprefix("not a valid "))  # no pydantic URL
     registry = CollectorRegistry()
     factory = ClientFactory(kafka, f"rax-control-{worker_id}")
     run_processor(ControlProcessor(settings, factory, registry), runtime, registry)

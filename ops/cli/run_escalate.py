@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.run_loop import lower_priority, mac_options, run_processor, web_options
+from schemas.codec import readable
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
@@ -71,7 +72,7 @@ def command(
         )
         settings = EscalateSettings(runtime=runtime)
     except ValidationError as exc:
-        fail(f"invalid settings: {exc}")
+        fail("invalid " + readable(exc, "settings").removeprefix("not a valid "))  # no pydantic URL
     registry = CollectorRegistry()
     factory = ClientFactory(runtime.kafka, f"rax-escalate-{worker_id}")
     run_processor(EscalateProcessor(settings, factory, registry), runtime, registry)

@@ -14,6 +14,7 @@ from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.evaluate_cmd import parse_since, since_option
 from ops.cli.run_loop import web_options
 from ops.kafka.ports import free_port
+from schemas.codec import readable
 
 __all__ = ["command"]
 
@@ -70,7 +71,7 @@ def command(
             rest_key=rest_key,
         )
     except ValidationError as exc:
-        fail(f"invalid settings: {exc}")
+        fail("invalid " + readable(exc, "settings").removeprefix("not a valid "))  # no pydantic URL
     inputs = existing_inputs(ClientFactory(kafka, "rax-evaluate"), Catalogue(namespace))
     if not inputs:
         fail(f"no input topics of namespace {namespace}: apply the zone first (`rax zone apply`)")

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
 from ops.cli.run_loop import mac_options, run_processor, web_options
+from schemas.codec import readable
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.processor import HotpathProcessor
 from streams.runtime import ClientFactory, RuntimeSettings
@@ -96,7 +97,7 @@ def command(
             matching_keys=matching_keys,
         )
     except ValidationError as exc:
-        fail(f"invalid settings: {exc}")
+        fail("invalid " + readable(exc, "settings").removeprefix("not a valid "))  # no pydantic URL
     if matching_keys is not None and runtime.rest_key is None:
         # blind matches are deduplicated like any other: without --rest-key their plates reach the dedup
         # changelog in clear, and with them which plates are on the owners' watchlists
