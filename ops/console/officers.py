@@ -14,7 +14,7 @@ from ops.console.passwords import MIN_LENGTH, hash_password, verify_password
 
 __all__ = ["Officer", "OfficerError", "OfficerFile", "Role"]
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,63}")  # fullmatch: `$` would let a final "\n" in
 # a fixed hash to verify against when the name is unknown, so a login takes as long either way
 _DUMMY = hash_password("not a password of anyone", memory_kib=8 * 1024)
 
@@ -68,7 +68,7 @@ class OfficerFile:
 
     def add(self, name: str, role: Role, password: str) -> Officer:
         """Adds or replaces ``name``'s account; the file is written 0600 (it holds password hashes)."""
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise OfficerError(f"officer name {name!r}: 2-64 letters, digits, '.', '_' or '-'")
         if len(password) < MIN_LENGTH:
             raise OfficerError(f"password: at least {MIN_LENGTH} characters")

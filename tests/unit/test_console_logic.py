@@ -57,6 +57,15 @@ def test_officer_file_is_private_and_authenticates(tmp_path: Path) -> None:
         f.add("<script>", Role.VIEWER, "a long password")
 
 
+def test_an_officer_name_ending_in_a_newline_is_refused(tmp_path: Path) -> None:
+    # `$` matches before a final newline: "x1\n" went into the file, the list and every answer's operator
+    f = OfficerFile(tmp_path / "officers.json")
+    for name in ("510521-0815\n", "x1\n"):
+        with pytest.raises(OfficerError, match="name"):
+            f.add(name, Role.VIEWER, "a long password")
+    assert f.load() == {}
+
+
 def test_roles() -> None:
     assert not Role.VIEWER.may_answer and Role.DUTY_OFFICER.may_answer
     assert Role.SUPERVISOR.may_cancel and not Role.DUTY_OFFICER.may_cancel
