@@ -66,7 +66,11 @@ class Auth:
             )
             resp.headers["Retry-After"] = str(int(wait) + 1)
             return resp
-        officer = await asyncio.to_thread(self.officers.authenticate, name, password)
+        self.limiter.begin(address, name)  # counted before the check: concurrent guesses are throttled too
+        try:
+            officer = await asyncio.to_thread(self.officers.authenticate, name, password)
+        finally:
+            self.limiter.end(address, name)
         if officer is None:
             self.limiter.failed(address, name)
             return await self.login_form(request, "Unknown officer or wrong password.", 401)

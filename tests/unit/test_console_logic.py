@@ -274,3 +274,45 @@ def test_only_the_owners_operations_can_be_closed_and_with_a_known_outcome() -> 
     assert cmd.operator == "500153-0815" and cmd.outcome.value == "confirmed"
     with pytest.raises(ActionError, match="outcome"):
         close_of({**form, "outcome": "done"}, "500153", "o", NOW)
+
+
+def test_login_limiter_counts_the_checks_still_running() -> None:
+    lim = LoginLimiter(failures=2, window_s=60, clock=Clock())
+    lim.begin("10.0.0.1", "o1")
+    lim.begin("10.0.0.2", "o1")
+    assert lim.retry_after("10.0.0.3", "o1") > 0  # two guesses at o1 in flight: a third waits
+    lim.end("10.0.0.1", "o1")
+    assert lim.retry_after("10.0.0.3", "o1") == 0
+
+
+def test_concurrent_wrong_passwords_are_throttled_after_the_allowance(tmp_path: Path) -> None:
+    # the limiter was asked before the (slow, one at a time) password check and told of the failure
+    # after it, so a burst of sign-ins all passed the check: 12 guesses, no 429
+    import asyncio
+    import re
+    from typing import cast
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from ops.console import ConsoleSettings
+    from ops.console.app import build_app
+    from ops.console.auth import Auth
+    from ops.console.publisher import Publisher
+    from ops.console.state import ConsoleState
+    from schemas.kafka_settings import KafkaSettings
+
+    settings = ConsoleSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"), region="510521",
+                               officers=tmp_path / "o.json", journal=tmp_path / "j.jsonl")  # fmt: skip
+    auth = Auth(settings)
+    auth.officers.add("510521-0815", Role.DUTY_OFFICER, "a long password")
+
+    async def burst() -> list[int]:
+        app = build_app(ConsoleState(settings, "e"), cast(Publisher, object()), auth)
+        async with TestClient(TestServer(app)) as client:
+            form = await (await client.get("/login")).text()
+            csrf = re.findall(r'name="csrf" value="([^"]+)"', form)[0]
+            data = {"csrf": csrf, "officer": "510521-0815", "password": "not the password"}
+            posts = [client.post("/login", data=data, allow_redirects=False) for _ in range(12)]
+            return sorted(r.status for r in await asyncio.gather(*posts))
+
+    assert asyncio.run(burst()) == [401] * 5 + [429] * 7
