@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ops.cli.common import fail, kafka_options, namespace_option, rax_home, resolve_kafka
-from ops.console import ConsoleServer, ConsoleSettings, OfficerError, OfficerFile, Role
+from ops.console import ConsoleServer, ConsoleSettings, Officer, OfficerError, OfficerFile, Role
 from schemas.regions import UnknownRegion, check_region
 
 __all__ = ["console", "officers"]
@@ -24,6 +24,14 @@ def _region(code: str) -> str:
 
 def _officers_path(region: str, path: Path | None) -> Path:
     return path or rax_home() / "console" / f"officers-{region}.json"
+
+
+def _accounts(path: Path) -> dict[str, Officer]:
+    """The officers of ``path``; a file that cannot be read is said, not a traceback."""
+    try:
+        return OfficerFile(path).load()
+    except OfficerError as exc:
+        fail(str(exc))
 
 
 _FILE = click.option(
@@ -88,7 +96,7 @@ def console(
     """Serve the region's command-centre console: live deliveries, answers, alerts (docs/console.md)."""
     region = _region(region)
     officers = _officers_path(region, path)
-    if not OfficerFile(officers).load():
+    if not _accounts(officers):
         fail(f"no officers in {officers}: add one with `rax centre officers add NAME --region {region}`")
     extra: dict[str, object] = {}
     if sign and keys is None:
@@ -157,7 +165,11 @@ def add(name: str, region: str, role: str, password: str, path: Path | None) -> 
 @_FILE
 def remove(name: str, region: str, path: Path | None) -> None:
     """Remove an officer (open sessions last until they expire; restart the console to end them now)."""
-    if not OfficerFile(_officers_path(_region(region), path)).remove(name):
+    try:
+        removed = OfficerFile(_officers_path(_region(region), path)).remove(name)
+    except OfficerError as exc:
+        fail(str(exc))
+    if not removed:
         fail(f"no officer {name}")
     click.echo(f"removed {name}")
 
@@ -167,5 +179,5 @@ def remove(name: str, region: str, path: Path | None) -> None:
 @_FILE
 def list_(region: str, path: Path | None) -> None:
     """List the officers and their roles."""
-    for o in OfficerFile(_officers_path(_region(region), path)).load().values():
+    for o in _accounts(_officers_path(_region(region), path)).values():
         click.echo(f"{o.name}\t{o.role.value}")

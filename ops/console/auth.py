@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from ops.console.config import ConsoleSettings
-from ops.console.officers import OfficerFile
+from ops.console.officers import OfficerError, OfficerFile
 from ops.console.ratelimit import LoginLimiter
 from ops.console.render import login_page
 from ops.console.sessions import Session, Sessions, same_token
 
 __all__ = ["SESSION_COOKIE", "Auth"]
+
+log = logging.getLogger(__name__)
 
 # cookies are per host, not per port: two consoles on one host (the demo) must not share a name
 SESSION_COOKIE = "rax_session_{region}"
@@ -69,6 +72,11 @@ class Auth:
         self.limiter.begin(address, name)  # counted before the check: concurrent guesses are throttled too
         try:
             officer = await asyncio.to_thread(self.officers.authenticate, name, password)
+        except OfficerError as exc:  # the administrator's to fix: nobody signs in until then
+            log.error("sign-in refused: %s", exc)
+            return await self.login_form(
+                request, "The officers file cannot be read; call the administrator.", 503
+            )
         finally:
             self.limiter.end(address, name)
         if officer is None:

@@ -20,7 +20,8 @@ _DUMMY = hash_password("not a password of anyone", memory_kib=8 * 1024)
 
 
 class OfficerError(ValueError):
-    """An account that cannot be made as asked (bad name, short password, unknown role)."""
+    """An account that cannot be made as asked (bad name, short password, unknown role), or an officers
+    file that cannot be read."""
 
 
 class Role(StrEnum):
@@ -63,8 +64,12 @@ class OfficerFile:
     def load(self) -> dict[str, Officer]:
         if not self.path.exists():
             return {}
-        raw = orjson.loads(self.path.read_bytes())
-        return {n: Officer(n, Role(o["role"]), o["hash"]) for n, o in raw.get("officers", {}).items()}
+        try:
+            raw = orjson.loads(self.path.read_bytes())
+            accounts = raw.get("officers", {}).items()
+            return {n: Officer(n, Role(o["role"]), str(o["hash"])) for n, o in accounts}
+        except (OSError, ValueError, LookupError, TypeError, AttributeError) as exc:  # corrupt, hand-edited
+            raise OfficerError(f"the officers file {self.path} cannot be read: {exc!r}") from None
 
     def add(self, name: str, role: Role, password: str) -> Officer:
         """Adds or replaces ``name``'s account; the file is written 0600 (it holds password hashes)."""

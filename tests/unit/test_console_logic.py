@@ -316,3 +316,45 @@ def test_concurrent_wrong_passwords_are_throttled_after_the_allowance(tmp_path: 
             return sorted(r.status for r in await asyncio.gather(*posts))
 
     assert asyncio.run(burst()) == [401] * 5 + [429] * 7
+
+
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"officers": {"x1": {"role": "god", "hash": "h"}}}'])
+def test_an_unreadable_officers_file_is_said_not_a_traceback(tmp_path: Path, content: str) -> None:
+    # a corrupt or hand-edited file was a traceback in every `officers` command and a 500 at sign-in
+    import asyncio
+    import re
+    from typing import cast
+
+    from aiohttp.test_utils import TestClient, TestServer
+    from click.testing import CliRunner
+
+    from ops.cli import main
+    from ops.console import ConsoleSettings
+    from ops.console.app import build_app
+    from ops.console.auth import Auth
+    from ops.console.publisher import Publisher
+    from ops.console.state import ConsoleState
+    from schemas.kafka_settings import KafkaSettings
+
+    (tmp_path / "o.json").write_text(content)
+    f = ["--region", "510521", "--file", str(tmp_path / "o.json")]
+    for args in (["list", *f], ["remove", "x1", *f], ["add", "x2", *f]):
+        out = CliRunner().invoke(main, ["centre", "officers", *args], env={"RAX_OFFICER_PASSWORD": "a" * 12})
+        assert out.exit_code == 1 and "cannot be read" in out.output and out.exception is not None
+        assert isinstance(out.exception, SystemExit)
+    assert (tmp_path / "o.json").read_text() == content  # left as it was, for the administrator
+    settings = ConsoleSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"), region="510521",
+                               officers=tmp_path / "o.json", journal=tmp_path / "j.jsonl")  # fmt: skip
+
+    async def sign_in() -> tuple[int, str]:
+        auth = Auth(settings)
+        app = build_app(ConsoleState(settings, "e"), cast(Publisher, object()), auth)
+        async with TestClient(TestServer(app)) as client:
+            csrf = re.findall(r'name="csrf" value="([^"]+)"', await (await client.get("/login")).text())[0]
+            data = {"csrf": csrf, "officer": "x1", "password": "a long password"}
+            resp = await client.post("/login", data=data, allow_redirects=False)
+            assert not auth.limiter._running  # the check in flight was ended
+            return resp.status, await resp.text()
+
+    status, text = asyncio.run(sign_in())
+    assert status == 503 and "officers file cannot be read" in text
