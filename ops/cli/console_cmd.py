@@ -48,7 +48,8 @@ _FILE = click.option(
 @click.option("--region", required=True, help="The centre's region (GB/T 2260 code); use its own identity.")
 @namespace_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=int, default=8443, show_default=True, help="Port (0: any free port, printed).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8443, show_default=True,
+              help="Port (0: any free port, printed).")  # fmt: skip
 @_FILE
 @click.option("--zone", "zone_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="The zone file: its reject reasons are offered.")  # fmt: skip
@@ -62,7 +63,8 @@ _FILE = click.option(
               help="The region's key store (rax keys create): sealed deliveries are opened.")  # fmt: skip
 @click.option("--sign", is_flag=True,
               help="Sign what is published with the sign key of --keys (rax.sig; alerts too).")  # fmt: skip
-@click.option("--session-idle", type=float, default=900, show_default=True, help="Idle sign-out, seconds.")
+@click.option("--session-idle", type=click.FloatRange(0, min_open=True), default=900, show_default=True,
+              help="Idle sign-out, seconds.")  # fmt: skip
 @click.option("--scorecards-url", default=None,
               help="The evaluation app's web address (http://HOST:9404): the scorecard page.")  # fmt: skip
 @click.option("--audit-username", default=None,

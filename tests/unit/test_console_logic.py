@@ -358,3 +358,16 @@ def test_an_unreadable_officers_file_is_said_not_a_traceback(tmp_path: Path, con
 
     status, text = asyncio.run(sign_in())
     assert status == 503 and "officers file cannot be read" in text
+
+
+@pytest.mark.parametrize("option", [["--session-idle", "0"], ["--session-idle", "-5"], ["--port", "70000"]])
+def test_console_options_out_of_range_are_usage_errors(tmp_path: Path, option: list[str]) -> None:
+    # they reached ConsoleSettings and ended in a pydantic traceback
+    from click.testing import CliRunner
+
+    from ops.cli import main
+
+    OfficerFile(tmp_path / "o.json").add("510521-0815", Role.VIEWER, "a long password")
+    args = ["centre", "console", "--region", "510521", "--bootstrap", "127.0.0.1:1"]
+    out = CliRunner().invoke(main, [*args, "--file", str(tmp_path / "o.json"), *option])
+    assert out.exit_code == 2 and "Invalid value" in out.output, out.output
