@@ -151,7 +151,7 @@ class ConsoleState:
         limit = self.settings.live_items
         if last_event_id and "-" in last_event_id:
             epoch, _, seq = last_event_id.rpartition("-")
-            if epoch == self.epoch and seq.isdigit():
+            if epoch == self.epoch and seq.isascii() and seq.isdigit() and len(seq) < 20:  # not "²"
                 return self.history.after(int(seq), limit)
         return self.history.after(0, limit)
 

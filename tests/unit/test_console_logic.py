@@ -371,3 +371,18 @@ def test_console_options_out_of_range_are_usage_errors(tmp_path: Path, option: l
     args = ["centre", "console", "--region", "510521", "--bootstrap", "127.0.0.1:1"]
     out = CliRunner().invoke(main, [*args, "--file", str(tmp_path / "o.json"), *option])
     assert out.exit_code == 2 and "Invalid value" in out.output, out.output
+
+
+@pytest.mark.parametrize("seq", ["²", "9" * 5000])
+def test_a_last_event_id_that_is_no_number_resends_the_newest(tmp_path: Path, seq: str) -> None:
+    # str.isdigit() holds for "²" and int() refuses it (and 5000 digits): the event stream's handler
+    # raised after its headers were sent, a traceback in the log and the tab's stream cut
+    from ops.console import ConsoleSettings
+    from ops.console.state import ConsoleState
+    from schemas.kafka_settings import KafkaSettings
+
+    settings = ConsoleSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"), region="500153",
+                               officers=tmp_path / "o.json", journal=tmp_path / "j.jsonl")  # fmt: skip
+    state = ConsoleState(settings, "e")
+    state.record(encode(match_delivery()))
+    assert len(state.backlog(f"e-{seq}")) == 1 and len(state.backlog("e-1")) == 0
