@@ -79,10 +79,12 @@ class Routes:
                 await resp.write(self._sse(Event("item", item, item.seq), session))
             while queue in self.state.queues or not queue.empty():
                 try:
-                    event = await asyncio.wait_for(queue.get(), _HEARTBEAT_S)
+                    event: Event | None = await asyncio.wait_for(queue.get(), _HEARTBEAT_S)
                 except TimeoutError:
-                    if self.sessions.get(session.token, touch=False) is None:
-                        break  # session over: the page learns it when the stream is refused
+                    event = None
+                if self.sessions.get(session.token, touch=False) is None:
+                    break  # session over (also on a busy feed): the page learns it when refused
+                if event is None:
                     await resp.write(b": keep-alive\n\n")
                     continue
                 if event.kind == "end":

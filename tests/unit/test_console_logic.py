@@ -386,3 +386,46 @@ def test_a_last_event_id_that_is_no_number_resends_the_newest(tmp_path: Path, se
     state = ConsoleState(settings, "e")
     state.record(encode(match_delivery()))
     assert len(state.backlog(f"e-{seq}")) == 1 and len(state.backlog("e-1")) == 0
+
+
+def test_a_busy_event_stream_ends_with_its_session(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the session was checked only when no event came for a heartbeat: on a region with a delivery every
+    # few seconds, a signed-out (or idle) tab's stream went on showing new deliveries
+    import asyncio
+    from typing import cast
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from ops.console import ConsoleSettings
+    from ops.console import routes as console_routes
+    from ops.console.app import build_app
+    from ops.console.auth import Auth
+    from ops.console.publisher import Publisher
+    from ops.console.state import ConsoleState
+    from schemas.kafka_settings import KafkaSettings
+
+    monkeypatch.setattr(console_routes, "_HEARTBEAT_S", 0.3)
+    settings = ConsoleSettings(kafka=KafkaSettings(bootstrap_servers="127.0.0.1:9"), region="500153",
+                               officers=tmp_path / "o.json", journal=tmp_path / "j.jsonl")  # fmt: skip
+    state, auth = ConsoleState(settings, "e"), Auth(settings)
+    session = auth.sessions.start("500153-0815", Role.VIEWER)
+
+    async def feed() -> None:
+        for n in range(1, 60):
+            state.record(b'{"delivery_id": "d%d", "recipient": "500153", "kind": "future"}' % n)
+            if n == 5:
+                auth.sessions.end(session.token)  # signed out from another tab
+            await asyncio.sleep(0.05)
+
+    async def stream() -> bytes:
+        app = build_app(state, cast(Publisher, object()), auth)
+        async with TestClient(TestServer(app)) as client:
+            client.session.cookie_jar.update_cookies({auth.session_cookie: session.token})
+            resp = await client.get("/events")
+            feeding = asyncio.create_task(feed())
+            body = await resp.content.read()  # the feed goes on for 3 s, the session ends after 0.25
+            await feeding
+            return body
+
+    body = asyncio.run(stream())
+    assert body.count(b"event: item") <= 6  # at most one delivery after the sign-out
