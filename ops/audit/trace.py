@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from confluent_kafka import KafkaException
+
 from ops.audit.index import AuditIndex
 from ops.audit.query import Query
 from ops.audit.record import record_trace
@@ -38,6 +40,8 @@ def run_trace(
         record_trace(
             settings, cat, query, region, operator, f"{len(found.records)} records of {found.scanned} scanned"
         )
+    except KafkaException as exc:  # e.g. no broker answers the metadata request: said, as promised above
+        raise RuntimeError(f"Kafka: {exc.args[0].str() if exc.args else exc}") from exc
     finally:
         if idx is not None:
             idx.close()

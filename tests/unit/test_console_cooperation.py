@@ -261,3 +261,22 @@ def test_the_pages_of_a_supervisor_and_a_console_without_an_evaluation_app(tmp_p
     assert 'id="to-scorecard"' in live and 'id="to-trace"' in live and 'id="request"' in live
     assert "No evaluation app configured" in card
     assert 'id="trace-value"' in trace and "--audit-username" in trace
+
+
+def test_a_trace_with_kafka_unreachable_says_so(tmp_path: Path) -> None:
+    # the scan's metadata request raised KafkaException, not the RuntimeError run_trace promises: a 500
+    nowhere = KafkaSettings(bootstrap_servers="127.0.0.1:9")
+    state = ConsoleState(_settings(tmp_path, RONGCHANG, audit_kafka=nowhere, trace_timeout_s=1), "e")
+    auth = Auth(state.settings)
+    session = auth.sessions.start(f"{RONGCHANG}-0001", Role.SUPERVISOR)
+
+    async def trace() -> tuple[int, str]:
+        app = build_app(state, cast(Publisher, object()), auth)
+        async with TestClient(TestServer(app)) as client:
+            client.session.cookie_jar.update_cookies({auth.session_cookie: session.token})
+            form = {"csrf": session.csrf, "subject": "plate", "value": "川A12345"}
+            resp = await client.post("/trace", data=form)
+            return resp.status, await resp.text()
+
+    status, text = asyncio.run(trace())
+    assert status == 503 and "not traced" in text
