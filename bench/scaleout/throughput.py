@@ -7,12 +7,28 @@ import os
 import time
 from typing import Any
 
-from bench.common import metric_total, proc_cpu_seconds
+from bench.common import Progress, metric_total, proc_cpu_seconds
 from bench.hotpath.procs import Run, Workers
 from bench.hotpath.throughput import timed
 from bench.scaleout.timeline import read_events, restores
 
-__all__ = ["phase_throughput"]
+__all__ = ["measured_window", "phase_throughput"]
+
+INTERVAL = 0.25  # seconds between samples of the workers' counts
+
+
+def measured_window(progress: Progress) -> tuple[tuple[float, int, float], tuple[float, int, float]]:
+    """The samples the rate is timed between; an error that says what to change if there are none.
+
+    With few ``--hits`` the workers count them all within one sample, and no rate can be timed.
+    """
+    window = progress.window()
+    if window is None:
+        raise RuntimeError(
+            f"{progress.done:,} hits were counted within one {INTERVAL} s sample, too few to time a rate: "
+            "run with more --hits (100,000 or more)"
+        )
+    return window
 
 
 def phase_throughput(run: Run, workers: Workers) -> dict[str, Any]:
@@ -38,14 +54,13 @@ def phase_throughput(run: Run, workers: Workers) -> dict[str, Any]:
         workers.sample_memory()
 
     progress, summary = timed(
-        run, count, pids, on_sample, alive=workers.alive, max_seconds=args.stage_timeout, interval=0.25
+        run, count, pids, on_sample, alive=workers.alive, max_seconds=args.stage_timeout, interval=INTERVAL
     )
     if not progress.finished:
         raise RuntimeError(
             f"the hot path stopped early ({progress.stopped_early}):\n{run.log_tail('hotpath-0')}"
         )
-    window = progress.window()
-    assert window is not None
+    window = measured_window(progress)
     first, end = (progress.samples.index(s) for s in window)
     events = [e for i in range(len(pids)) for e in read_events(run.tmp / f"hotpath-{i}.log", f"bench-{i}")]
     rebalances = restores(sorted(events, key=lambda e: e.at), rows[first][0] - 60, rows[end][0])
