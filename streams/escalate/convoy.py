@@ -20,8 +20,19 @@ from schemas.escalation import ConvoyRule
 from schemas.operation import EscalationTrigger
 from streams.escalate.rules import Firing
 from streams.escalate.seen import Seen
+from streams.runtime.stores import Store
 
-__all__ = ["MAX_PASSES", "Pair", "Passes", "in_order", "pair_key", "pass_by", "pass_key", "together"]
+__all__ = [
+    "MAX_PASSES",
+    "Pair",
+    "Passes",
+    "in_order",
+    "pair_key",
+    "pass_by",
+    "pass_key",
+    "sweep_convoys",
+    "together",
+]
 
 #: most passes kept per checkpoint: a pass is kept ``window_s`` behind the checkpoint's newest, so that
 #: one arriving late still meets its partner, and a busy checkpoint must not grow its list (read and
@@ -183,3 +194,13 @@ def _rising(passes: list[tuple[Seen, Seen]]) -> list[tuple[Seen, Seen]]:
         chain.append(ordered[j])
         j = before[j]
     return chain[::-1]
+
+
+def sweep_convoys(passes: Store, pairs: Store, cutoff: float) -> None:
+    """Delete the checkpoints' passes and the pairs whose newest read is older than ``cutoff`` (pass time)."""
+    for key, value in list(passes.items()):
+        if Passes.from_json(value).newest < cutoff:
+            passes.delete(key)
+    for key, value in list(pairs.items()):
+        if Pair.from_json(value).newest < cutoff:
+            pairs.delete(key)

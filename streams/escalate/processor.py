@@ -54,7 +54,7 @@ from streams.escalate.closing import (
     kept_record,
 )
 from streams.escalate.config import EscalateSettings
-from streams.escalate.convoy import Pair, Passes, pair_key, pass_by, pass_key, together
+from streams.escalate.convoy import Pair, Passes, pair_key, pass_by, pass_key, sweep_convoys, together
 from streams.escalate.geo import Sites
 from streams.escalate.intake import (
     AGREE,
@@ -435,7 +435,9 @@ class EscalateProcessor:
         for scope in sorted(self._scopes):
             if rules is not None:
                 self._sweeps[scope] = Sweep({_STORE: ctx.store(_STORE, scope)}, (_STORE,))
-                self._sweep_convoys(ctx, scope, ctx.now - horizon_s(rules))
+                sweep_convoys(
+                    ctx.store(_PASSES, scope), ctx.store(_CONVOYS, scope), ctx.now - horizon_s(rules)
+                )
             # operations expire even when the zone dropped its rules since they opened
             ops = ctx.store(_OPS, scope)
             for op_id, value in list(ops.items()):
@@ -483,15 +485,6 @@ class EscalateProcessor:
                     store.delete(plate)
             if sweep.done:
                 del self._sweeps[scope]
-
-    def _sweep_convoys(self, ctx: Context, scope: Scope, cutoff: float) -> None:
-        passes, pairs = ctx.store(_PASSES, scope), ctx.store(_CONVOYS, scope)
-        for key, value in list(passes.items()):
-            if Passes.from_json(value).newest < cutoff:
-                passes.delete(key)
-        for key, value in list(pairs.items()):
-            if Pair.from_json(value).newest < cutoff:
-                pairs.delete(key)
 
     # ---- web and end ---------------------------------------------------------------------------
     def views(self) -> dict[str, Callable[[], Any]]:

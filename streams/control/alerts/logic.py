@@ -86,9 +86,7 @@ def _decode(raw: bytes | None, topic_region: str) -> Alert:
     return alert
 
 
-def _first_use(
-    messages: Mapping[str, MessageState], sender: str, identifier: str, region: str
-) -> MessageState | None:
+def _first_use(messages: Mapping[str, MessageState], sender: str, identifier: str) -> MessageState | None:
     """The message of ``sender`` and ``identifier`` as first used (``message_key`` without a region): a
     region's own one stored by a version that kept no region in the key, or another region's (which
     ``_threads_of`` then refuses as not this region's to update); None if nobody used them."""
@@ -100,7 +98,7 @@ def _threads_of(alert: Alert, messages: Mapping[str, MessageState]) -> list[str]
     roots: list[str] = []
     for ref in alert.references:
         own = message_key(ref.sender, ref.identifier, alert.sender_region)
-        seen = messages.get(own) or _first_use(messages, ref.sender, ref.identifier, alert.sender_region)
+        seen = messages.get(own) or _first_use(messages, ref.sender, ref.identifier)
         if seen is None:
             raise Unresolved(f"refers to {ref.sender},{ref.identifier}, which is not known", waiting_for=own)
         if abs(seen["sent"] - to_epoch(ref.sent)) > 0.0005:
@@ -187,7 +185,7 @@ def process_alert(
     alert = _decode(raw, topic_region)
     # a message is its region's: another region reusing its sender and identifier sends another message
     key = message_key(alert.sender, alert.identifier, alert.sender_region)
-    first = _first_use(messages, alert.sender, alert.identifier, alert.sender_region)
+    first = _first_use(messages, alert.sender, alert.identifier)
     if key in messages or (first is not None and first["region"] == alert.sender_region):
         return AlertResult(alert=alert, duplicate=True)
     if alert.msg_type != MsgType.CANCEL and expired(alert, now):
