@@ -25,6 +25,7 @@ fires nothing twice. ``tick`` deletes plates whose reads left every window and e
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -70,12 +71,14 @@ from streams.escalate.intake import (
     take_command,
     together_record,
 )
+from streams.escalate.journal import ReadJournal
 from streams.escalate.metrics import EscalateMetrics, escalate_metrics
 from streams.escalate.operations import build_operation, deliver
 from streams.escalate.rules import VEHICLE_CODEC, Firing, VehicleState, horizon_s, observe, stale
 from streams.escalate.seen import Seen
 from streams.escalate.temporary import TEMP, InForce, accept, end_records, flow, flow_outputs, plate_records
 from streams.runtime import ClientFactory, Context, GlobalTables, InRecord, Scope, Stores, StoreSpec
+from streams.runtime.stores import Store
 from streams.runtime.sweep import Sweep
 from streams.runtime.tables import newer_zone
 
@@ -84,7 +87,13 @@ __all__ = ["EscalateProcessor"]
 log = logging.getLogger(__name__)
 
 _STORE, _OPS, _OUTCOMES = "vehicles", "operations", "outcomes"
+_READS = "reads"  # plain reads journaled a chunk per transaction (``journal``), not a state write each
 _PASSES, _CONVOYS = "passes", "convoys"  # the convoy rule's: keyed by checkpoint, and by pair
+
+
+def _log(store: Store, plate: str, state: VehicleState) -> None:
+    state.logged = True
+    store[plate] = state
 
 
 def _not_blind(firing: Firing) -> bool:
@@ -114,6 +123,7 @@ class EscalateProcessor:
         self._sweeps: dict[Scope, Sweep] = {}  # the passes over the plates in progress, a slice a tick
         self.inbox_partitions: int | None = None  # learnt by start: None forwards every read
         self.outcomes: dict[str, Any] = hit_rates([])  # a snapshot the web thread reads whole
+        self.journal = ReadJournal()
 
     # ---- the zone ------------------------------------------------------------------------------
     def _apply(self, msg: Message) -> None:
@@ -158,7 +168,8 @@ class EscalateProcessor:
         inbox = self.cat.escalate_inbox
         specs = [StoreSpec(_STORE, lambda topic: topic == inbox, VEHICLE_CODEC)]
         specs += [
-            StoreSpec(name, lambda topic: topic == inbox) for name in (_OPS, _OUTCOMES, _PASSES, _CONVOYS)
+            StoreSpec(name, lambda topic: topic == inbox)
+            for name in (_OPS, _OUTCOMES, _PASSES, _CONVOYS, _READS)
         ]
         return specs
 
@@ -166,10 +177,15 @@ class EscalateProcessor:
         if scope[0] == self.cat.escalate_inbox:
             self._scopes.add(scope)
             self._stores = stores
+            reads, vehicles = stores.get(_READS, scope), stores.get(_STORE, scope)
+            count = self.journal.rebuild(reads, vehicles, scope, time.time(), self.rules)
+            if count:
+                log.info("%d reads of %s[%d] put back from its journal", count, *scope)
             self._refresh()
 
     def revoked(self, scope: Scope) -> None:
         self._scopes.discard(scope)
+        self.journal.forget(scope)
         self._refresh()
 
     def _refresh(self) -> None:
@@ -250,11 +266,23 @@ class EscalateProcessor:
         if rules is None or zone is None:
             return self._skip(ctx, "no_rules")
         store = ctx.store(_STORE, scope)
-        state: VehicleState = store.get(seen.plate) or VehicleState()
+        state: VehicleState | None = store.get(seen.plate)
+        if seen.is_match:
+            rows = None
+        else:  # the journal's chunk first: whatever happens next, this scope is restored if it fails
+            rows = self.journal.rows(ctx.store(_READS, scope), scope, ctx, 2 * horizon_s(rules))
+        known = state is not None
+        if state is None:
+            state = VehicleState()
         firings = observe(state, seen, rules, self.sites)
         if seen.is_match and state.agreements:
             self._flow(match, state, zone, ctx)
-        store[seen.plate] = state  # logged: a state changed in place is written at the commit
+        if rows is not None and any(s is seen for s in state.hits):
+            rows.append(seen.row())  # kept: journaled (not a re-sent read, not one too late)
+        if rows is None or firings:
+            _log(store, seen.plate, state)  # a state changed in place is written at the commit
+        elif not known:
+            store.load(seen.plate, state)  # in memory only: its reads are in the journal
         if firings:  # a plate a blind entry matched: whatever it opens (a clone too) is sealed to everyone
             self._open(firings, zone, rules, ctx, blind=state.blind)
 
@@ -404,7 +432,7 @@ class EscalateProcessor:
         if state.empty():
             store.delete(plate)
         else:
-            store[plate] = state
+            _log(store, plate, state)
 
     def _count(self, ctx: Context, scope: Scope, rule: str, outcome: str, refusals: dict[str, int]) -> None:
         counts = ctx.store(_OUTCOMES, scope)
@@ -482,7 +510,7 @@ class EscalateProcessor:
             for _, plate in items:
                 state: VehicleState | None = store.get(plate)
                 if state is not None and stale(state, now, cutoff):
-                    store.delete(plate)
+                    store.delete(plate) if state.logged else store.unload(plate)
             if sweep.done:
                 del self._sweeps[scope]
 

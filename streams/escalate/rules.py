@@ -30,6 +30,7 @@ __all__ = [
     "VehicleState",
     "late_s",
     "observe",
+    "settle",
     "stale",
 ]
 
@@ -68,6 +69,9 @@ class VehicleState:
     # kept apart from the matches: with no multi-region rule a match is dropped at the plate's next read,
     # and a clone on the plate must still be sealed
     blind_until: float = -1.0
+    # whether the state was ever written to the store's changelog (restored from it, or assigned): a plate
+    # only ever read plainly lives in memory and in the read journal (``streams.escalate.journal``)
+    logged: bool = field(default=False, compare=False, repr=False)
 
     @property
     def newest(self) -> float:
@@ -96,6 +100,7 @@ class VehicleState:
             dict(data["f"]),
             dict(data.get("a", {})),
             float(data.get("b", -1.0)),  # a state written before blind marks: its kept matches tell
+            logged=True,
         )
 
     def empty(self) -> bool:
@@ -218,6 +223,13 @@ def _evict(state: VehicleState, rules: EscalationRules) -> None:
     floor = newest - late_s(rules)
     if state.fired and min(state.fired.values()) < floor:
         state.fired = {k: until for k, until in state.fired.items() if until >= floor}
+
+
+def settle(state: VehicleState, rules: EscalationRules) -> None:
+    """Order a state's reads and drop what left its windows, after reads were put back into it unordered
+    (``streams.escalate.journal``)."""
+    state.hits.sort(key=_order)
+    _evict(state, rules)
 
 
 def _mark(state: VehicleState, key: str, at: float, until: float) -> bool:
