@@ -71,29 +71,21 @@ from streams.escalate.intake import (
     take_command,
     together_record,
 )
-from streams.escalate.journal import ReadJournal
 from streams.escalate.metrics import EscalateMetrics, escalate_metrics
 from streams.escalate.operations import build_operation, deliver
-from streams.escalate.rules import VEHICLE_CODEC, Firing, VehicleState, horizon_s, observe, stale
+from streams.escalate.rules import VEHICLE_CODEC, Firing, VehicleState, horizon_s
 from streams.escalate.seen import Seen
 from streams.escalate.temporary import TEMP, InForce, accept, end_records, flow, flow_outputs, plate_records
+from streams.escalate.vehicles import READS, VEHICLES, Vehicles, log_state
 from streams.runtime import ClientFactory, Context, GlobalTables, InRecord, Scope, Stores, StoreSpec
-from streams.runtime.stores import Store
-from streams.runtime.sweep import Sweep
 from streams.runtime.tables import newer_zone
 
 __all__ = ["EscalateProcessor"]
 
 log = logging.getLogger(__name__)
 
-_STORE, _OPS, _OUTCOMES = "vehicles", "operations", "outcomes"
-_READS = "reads"  # plain reads journaled a chunk per transaction (``journal``), not a state write each
+_OPS, _OUTCOMES = "operations", "outcomes"
 _PASSES, _CONVOYS = "passes", "convoys"  # the convoy rule's: keyed by checkpoint, and by pair
-
-
-def _log(store: Store, plate: str, state: VehicleState) -> None:
-    state.logged = True
-    store[plate] = state
 
 
 def _not_blind(firing: Firing) -> bool:
@@ -120,10 +112,9 @@ class EscalateProcessor:
         self._scopes: set[Scope] = set()
         self._stores: Stores | None = None
         self._swept_at = 0.0
-        self._sweeps: dict[Scope, Sweep] = {}  # the passes over the plates in progress, a slice a tick
         self.inbox_partitions: int | None = None  # learnt by start: None forwards every read
         self.outcomes: dict[str, Any] = hit_rates([])  # a snapshot the web thread reads whole
-        self.journal = ReadJournal()
+        self.vehicles = Vehicles()
 
     # ---- the zone ------------------------------------------------------------------------------
     def _apply(self, msg: Message) -> None:
@@ -166,10 +157,10 @@ class EscalateProcessor:
 
     def store_specs(self) -> list[StoreSpec]:
         inbox = self.cat.escalate_inbox
-        specs = [StoreSpec(_STORE, lambda topic: topic == inbox, VEHICLE_CODEC)]
+        specs = [StoreSpec(VEHICLES, lambda topic: topic == inbox, VEHICLE_CODEC)]
         specs += [
             StoreSpec(name, lambda topic: topic == inbox)
-            for name in (_OPS, _OUTCOMES, _PASSES, _CONVOYS, _READS)
+            for name in (_OPS, _OUTCOMES, _PASSES, _CONVOYS, READS)
         ]
         return specs
 
@@ -177,15 +168,12 @@ class EscalateProcessor:
         if scope[0] == self.cat.escalate_inbox:
             self._scopes.add(scope)
             self._stores = stores
-            reads, vehicles = stores.get(_READS, scope), stores.get(_STORE, scope)
-            count = self.journal.rebuild(reads, vehicles, scope, time.time(), self.rules)
-            if count:
-                log.info("%d reads of %s[%d] put back from its journal", count, *scope)
+            self.vehicles.assigned(scope, stores, time.time(), self.rules)
             self._refresh()
 
     def revoked(self, scope: Scope) -> None:
         self._scopes.discard(scope)
-        self.journal.forget(scope)
+        self.vehicles.revoked(scope)
         self._refresh()
 
     def _refresh(self) -> None:
@@ -265,24 +253,9 @@ class EscalateProcessor:
         rules, zone = self.rules, self.zone
         if rules is None or zone is None:
             return self._skip(ctx, "no_rules")
-        store = ctx.store(_STORE, scope)
-        state: VehicleState | None = store.get(seen.plate)
-        if seen.is_match:
-            rows = None
-        else:  # the journal's chunk first: whatever happens next, this scope is restored if it fails
-            rows = self.journal.rows(ctx.store(_READS, scope), scope, ctx, 2 * horizon_s(rules))
-        known = state is not None
-        if state is None:
-            state = VehicleState()
-        firings = observe(state, seen, rules, self.sites)
+        state, firings = self.vehicles.observe(seen, scope, ctx, rules, self.sites)
         if seen.is_match and state.agreements:
             self._flow(match, state, zone, ctx)
-        if rows is not None and any(s is seen for s in state.hits):
-            rows.append(seen.row())  # kept: journaled (not a re-sent read, not one too late)
-        if rows is None or firings:
-            _log(store, seen.plate, state)  # a state changed in place is written at the commit
-        elif not known:
-            store.load(seen.plate, state)  # in memory only: its reads are in the journal
         if firings:  # a plate a blind entry matched: whatever it opens (a clone too) is sealed to everyone
             self._open(firings, zone, rules, ctx, blind=state.blind)
 
@@ -420,7 +393,7 @@ class EscalateProcessor:
 
     def _temp(self, rec: InRecord, ctx: Context) -> None:
         """A temporary agreement (or its end) kept with the plate, in the plate's partition."""
-        store = ctx.store(_STORE, (rec.topic() or "", rec.partition() or 0))
+        store = ctx.store(VEHICLES, (rec.topic() or "", rec.partition() or 0))
         plate = (rec.key() or b"").decode()
         state: VehicleState = store.get(plate) or VehicleState()
         change = orjson.loads(rec.value() or b"{}")
@@ -432,7 +405,7 @@ class EscalateProcessor:
         if state.empty():
             store.delete(plate)
         else:
-            _log(store, plate, state)
+            log_state(store, plate, state)
 
     def _count(self, ctx: Context, scope: Scope, rule: str, outcome: str, refusals: dict[str, int]) -> None:
         counts = ctx.store(_OUTCOMES, scope)
@@ -451,10 +424,10 @@ class EscalateProcessor:
     def tick(self, ctx: Context) -> None:
         if self.zone is None:
             return
-        if not self._sweeps and ctx.now - self._swept_at >= self.settings.sweep_s:
+        if not self.vehicles.sweeps and ctx.now - self._swept_at >= self.settings.sweep_s:
             self._start_sweep(ctx)
-        if self._sweeps:
-            self._sweep_vehicles(ctx, self.settings.sweep_chunk)
+        if self.vehicles.sweeps:
+            self.vehicles.sweep(ctx, self.rules, self.settings.sweep_chunk)
 
     def _start_sweep(self, ctx: Context) -> None:
         """Every ``sweep_s``: note the plates to look at, sweep convoys and expire operations (few)."""
@@ -462,7 +435,7 @@ class EscalateProcessor:
         self._swept_at = ctx.now
         for scope in sorted(self._scopes):
             if rules is not None:
-                self._sweeps[scope] = Sweep({_STORE: ctx.store(_STORE, scope)}, (_STORE,))
+                self.vehicles.start_sweep(scope, ctx)
                 sweep_convoys(
                     ctx.store(_PASSES, scope), ctx.store(_CONVOYS, scope), ctx.now - horizon_s(rules)
                 )
@@ -487,32 +460,6 @@ class EscalateProcessor:
             self._count(ctx, scope, value["operation"]["trigger"], EXPIRED, {})
         else:
             ctx.after_commit(self._refresh)
-
-    def _sweep_vehicles(self, ctx: Context, budget: int) -> None:
-        """Look at up to ``budget`` plates of the sweeps in progress and delete those whose reads and marks
-        all left every window: a sweep of a million plates in one tick stalled the loop ~6.5 s
-        (bench_hotpath.py --escalate, 2026-12-06), so it is spread over ticks, ``sweep_chunk`` plates
-        each. A plate read again meanwhile is judged as it is then; a scope given up is dropped."""
-        rules = self.rules
-        if rules is None:
-            self._sweeps.clear()
-            return
-        now, cutoff = ctx.now, ctx.now - horizon_s(rules)
-        for scope, sweep in list(self._sweeps.items()):
-            if budget <= 0:
-                break
-            if scope not in self._scopes:
-                del self._sweeps[scope]
-                continue
-            items = sweep.take(budget)
-            budget -= len(items)
-            store = ctx.store(_STORE, scope)
-            for _, plate in items:
-                state: VehicleState | None = store.get(plate)
-                if state is not None and stale(state, now, cutoff):
-                    store.delete(plate) if state.logged else store.unload(plate)
-            if sweep.done:
-                del self._sweeps[scope]
 
     # ---- web and end ---------------------------------------------------------------------------
     def views(self) -> dict[str, Callable[[], Any]]:
