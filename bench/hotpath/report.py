@@ -68,7 +68,9 @@ def verdicts(result: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
             )
         )
     if "escalate" in result:
-        beside = result["throughput"]["hot path + escalate"]["progress"]["rate_per_s"]
+        timing = result["throughput"]["hot path + escalate"]["progress"]
+        # over the samples after the escalate worker's first read (it starts once the watchlist is loaded)
+        beside = timing.get("rate_beside_per_s") or timing["rate_per_s"]
         share = round(beside / hot, 3) if hot else 0.0
         esc = result["escalate"]["phase_3"]["read_to_escalation_ms"].get("p99", float("inf"))
         out += [

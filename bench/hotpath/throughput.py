@@ -44,13 +44,31 @@ def timed(
     return progress, summary
 
 
-def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
-    """Starts the workers, waits for the watchlist to load, then times every pre-produced hit."""
+def phase_hotpath(
+    run: Run,
+    workers: Workers,
+    on_ready: Callable[[], None] | None = None,
+    beside: Callable[[], float] | None = None,
+) -> dict[str, Any]:
+    """Starts the workers, waits for the watchlist to load, then times every pre-produced hit.
+
+    ``on_ready`` runs once the watchlist is loaded, before timing (it starts what runs beside the hot
+    path); ``beside`` counts that process's records at each sample, and the hot path's rate is then also
+    given over the samples from its first record on (``rate_beside_per_s``)."""
     args, world = run.args, run.world
     workers.start()
     ready = workers.wait_ready(world.entries, args.stage_timeout)
     loads = ", ".join(f"{r['load_seconds']} s" for r in ready)
     print(f"  watchlist loaded in {loads} (from process start)", flush=True)
+    if on_ready is not None:
+        on_ready()
+    others: list[float] = []
+
+    def sample() -> None:
+        workers.sample_memory()
+        if beside is not None:
+            others.append(beside())
+
     spy = start_py_spy(run, workers.procs[0].pid, "throughput") if args.py_spy else None
     threads_before = thread_cpu_seconds(workers.procs[0].pid)
     waits_before = thread_runqueue_wait_seconds(workers.procs[0].pid)
@@ -61,7 +79,7 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
             [p.pid for p in workers.procs],
             alive=workers.alive,
             max_seconds=args.stage_timeout,
-            on_sample=workers.sample_memory,
+            on_sample=sample,
             interval=0.25,  # each scrape costs the worker's GIL a little: not too often
         )
     finally:
@@ -83,6 +101,8 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
         raise RuntimeError(
             f"the hot path stopped early ({progress.stopped_early}):\n{run.log_tail('hotpath-0')}"
         )
+    if beside is not None:
+        timing["rate_beside_per_s"] = _rate_beside(progress.samples, others)
     return {
         "progress": timing,
         "load_average_1m": round(os.getloadavg()[0], 2),
@@ -105,6 +125,19 @@ def phase_hotpath(run: Run, workers: Workers) -> dict[str, Any]:
             "aborts": workers.total("rax_hotpath_transaction_aborts_total"),
         },
     }
+
+
+def _rate_beside(samples: list[tuple[float, int, float]], others: list[float]) -> float | None:
+    """The hot path's records per second from the first sample at which the other process had read a
+    record to the last sample with progress (None if they never overlapped)."""
+    first = next((i for i, n in enumerate(others) if n > 0), None)
+    if first is None or first >= len(samples):
+        return None
+    last = next(i for i, s in enumerate(samples) if s[1] == samples[-1][1])
+    if last <= first:
+        return None
+    (t0, n0, _), (t1, n1, _) = samples[first], samples[last]
+    return round((n1 - n0) / (t1 - t0), 1)
 
 
 def phase_baseline(run: Run, name: str, role: str, *extra: str, max_seconds: float) -> dict[str, Any]:
