@@ -77,6 +77,8 @@ def alert_of(
         raise ActionError(f"unknown message type {msg_type!r}")
     plates = [p.strip() for p in form.get("plates", "").replace("，", ",").split(",") if p.strip()]
     headline = form.get("headline", "").strip()
+    if not headline and msg_type != "Cancel":  # a cancel says all it needs by naming the earlier alert
+        raise ActionError(f"{msg_type}: give it a headline (what the partner centres should look for)")
     try:
         return Alert.model_validate(
             {

@@ -210,6 +210,22 @@ def test_alert_update_and_cancel_name_an_earlier_alert_of_this_centre() -> None:
     assert c.msg_type.value == "Cancel" and c.references[0].identifier == a.identifier
 
 
+def test_an_alert_or_update_without_a_headline_is_refused_a_cancel_needs_none() -> None:
+    form = {"msg_type": "Alert", "headline": "  ", "plates": "川A12345", "category": "stolen_vehicle"}
+    with pytest.raises(ActionError, match="headline"):
+        alert_of(form, "510521", "zhihui@510521.rax", "510521-0815", {}, NOW)
+    a = alert_of({**form, "headline": "被盗车辆"}, "510521", "zhihui@510521.rax", "o", {}, NOW)
+    earlier = {a.identifier: a.as_reference()}
+    with pytest.raises(ActionError, match="headline"):
+        alert_of(
+            {**form, "msg_type": "Update", "references": a.identifier}, "510521", "s@x", "o", earlier, NOW
+        )
+    c = alert_of(
+        {**form, "msg_type": "Cancel", "references": a.identifier}, "510521", "s@x", "o", earlier, NOW
+    )
+    assert c.msg_type.value == "Cancel"
+
+
 def test_alert_delivery_item() -> None:
     d = alert_delivery("500153")
     item = item_of(encode(d), "500153", DeadlinePolicy())
@@ -318,6 +334,16 @@ def test_concurrent_wrong_passwords_are_throttled_after_the_allowance(tmp_path: 
     assert asyncio.run(burst()) == [401] * 5 + [429] * 7
 
 
+def test_an_officers_file_others_may_read_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    officers = OfficerFile(tmp_path / "o.json")
+    officers.add("510521-0815", Role.DUTY_OFFICER, "a long password")
+    (tmp_path / "o.json").chmod(0o644)  # copied by hand, say: the hashes readable by every account
+    with pytest.raises(OfficerError, match=r"open to others .*chmod 600"):
+        officers.authenticate("510521-0815", "a long password")
+    (tmp_path / "o.json").chmod(0o600)
+    assert officers.authenticate("510521-0815", "a long password") is not None
+
+
 @pytest.mark.parametrize("content", ["{not json", "[]", '{"officers": {"x1": {"role": "god", "hash": "h"}}}'])
 def test_an_unreadable_officers_file_is_said_not_a_traceback(tmp_path: Path, content: str) -> None:
     # a corrupt or hand-edited file was a traceback in every `officers` command and a 500 at sign-in
@@ -337,6 +363,7 @@ def test_an_unreadable_officers_file_is_said_not_a_traceback(tmp_path: Path, con
     from schemas.kafka_settings import KafkaSettings
 
     (tmp_path / "o.json").write_text(content)
+    (tmp_path / "o.json").chmod(0o600)  # its content is what is wrong, not its mode (below)
     f = ["--region", "510521", "--file", str(tmp_path / "o.json")]
     for args in (["list", *f], ["remove", "x1", *f], ["add", "x2", *f]):
         out = CliRunner().invoke(main, ["centre", "officers", *args], env={"RAX_OFFICER_PASSWORD": "a" * 12})
