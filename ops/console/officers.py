@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -64,6 +65,15 @@ class OfficerFile:
     def load(self) -> dict[str, Officer]:
         if not self.path.exists():
             return {}
+        try:
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+        except OSError as exc:
+            raise OfficerError(f"the officers file {self.path} cannot be read: {exc!r}") from None
+        if mode & 0o077:  # password hashes, for anyone with a shell on the host to crack at leisure
+            raise OfficerError(
+                f"the officers file {self.path} cannot be read: it is open to others (mode {mode:o}) and "
+                "holds password hashes; chmod 600 it"
+            )
         try:
             raw = orjson.loads(self.path.read_bytes())
             accounts = raw.get("officers", {}).items()
