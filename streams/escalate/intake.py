@@ -20,7 +20,6 @@ else dead-letters it).
 from __future__ import annotations
 
 from collections.abc import Container
-from functools import lru_cache
 from typing import NamedTuple
 
 import orjson
@@ -128,11 +127,11 @@ class Taken(NamedTuple):
         return Outgoing(cat.escalate_inbox, self.key, orjson.dumps(self.seen.row()), headers, partition)
 
 
-@lru_cache(maxsize=1 << 16)
 def partition_of(key: bytes, partitions: int) -> int:
     """The partition of ``key`` as the runtime's producers place it (``murmur2_random``, Java's default
-    partitioner), so stage 1 knows whether this worker holds the inbox partition of a read (cached: a
-    vehicle is read again and again)."""
+    partitioner), so stage 1 knows whether this worker holds the inbox partition of a read. Not cached:
+    a vehicle's next read comes minutes later, past any cache of a few seconds of traffic, and a cache
+    miss cost 2.5 µs where the hash costs 1.4 µs (2026-12-08, 300,000 plates)."""
     return murmur2_partition(key, partitions)
 
 

@@ -40,6 +40,8 @@ class Vehicles:
     def __init__(self) -> None:
         self.journal = ReadJournal()
         self.sweeps: dict[Scope, Sweep] = {}  # the passes over the plates in progress, a slice a tick
+        self._rules: EscalationRules | None = None  # the rules ``_retention_s`` is for (asked per read)
+        self._retention_s = 0.0
 
     def observe(
         self, seen: Seen, scope: Scope, ctx: Context, rules: EscalationRules, sites: dict[str, CheckpointSite]
@@ -50,7 +52,9 @@ class Vehicles:
         if seen.is_match:
             rows = None
         else:  # the journal's chunk first: whatever happens next, this scope is restored if it fails
-            rows = self.journal.rows(ctx.store(READS, scope), scope, ctx, 2 * horizon_s(rules))
+            if rules is not self._rules:
+                self._rules, self._retention_s = rules, 2 * horizon_s(rules)
+            rows = self.journal.rows(ctx.store(READS, scope), scope, ctx, self._retention_s)
         known = state is not None
         if state is None:
             state = VehicleState()
