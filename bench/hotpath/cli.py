@@ -94,6 +94,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=0,
         help="with --escalate: run the escalate worker at this lower CPU priority (its --nice)",
     )
+    p.add_argument(
+        "--escalate-defer",
+        action="store_true",
+        help="with --escalate: the escalate worker yields to the hot path while it is behind (--defer-to)",
+    )
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument(
         "--out",

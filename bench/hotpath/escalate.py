@@ -88,6 +88,8 @@ class Escalator:
         cmd = [sys.executable, "-m", "ops.cli", "-v", "run", "escalate", "--bootstrap", self.run.bootstrap]
         cmd += ["--namespace", self.run.cat.namespace, "--worker-id", "bench-e0"]
         cmd += ["--web-port", str(self.port), "--nice", str(self.run.args.escalate_nice)]
+        if self.run.args.escalate_defer:
+            cmd += ["--defer-to", "hotpath"]
         self.proc = self.run.spawn("escalate", cmd)
 
     def alive(self) -> bool:

@@ -53,6 +53,22 @@ BATCH_TIMEOUT_S = 0.1
     "get the CPU first and escalation catches up after a surge (its lag: rax_runtime_lag_records). "
     "0 keeps the priority.",
 )
+@click.option(
+    "--defer-to",
+    type=click.Choice(["hotpath"]),
+    default=None,
+    help="On cores shared with the hot path: pause while its group is more than --defer-lag records behind "
+    "(a surge), so that escalation takes no CPU from deliveries then; every read is still escalated, after "
+    "(at most --defer-max seconds later). Off by default.",
+)
+@click.option("--defer-lag", type=click.IntRange(0), default=20_000, show_default=True, help="see --defer-to")
+@click.option(
+    "--defer-max",
+    type=click.FloatRange(1, 3600),
+    default=300.0,
+    show_default=True,
+    help="Longest one deferral lasts, seconds, whatever the hot path's lag.",
+)
 @web_options
 @mac_options
 def command(
@@ -65,6 +81,9 @@ def command(
     batch_size: int,
     batch_timeout: float,
     nice: int,
+    defer_to: str | None,
+    defer_lag: int,
+    defer_max: float,
     web_host: str,
     web_port: int | None,
     protection: dict[str, Any],
@@ -79,6 +98,9 @@ def command(
             worker_id=worker_id,
             batch_size=batch_size,
             batch_timeout_s=batch_timeout,
+            defer_to=defer_to,
+            defer_lag=defer_lag,
+            defer_max_s=defer_max,
             max_input_bytes=256 * 1024,
             web_host=web_host,
             web_port=web_port,

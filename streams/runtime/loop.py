@@ -29,6 +29,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
@@ -39,6 +40,7 @@ from streams.runtime.at_rest import rest_protection
 from streams.runtime.clients import ClientFactory
 from streams.runtime.context import Context
 from streams.runtime.deadletter import DeadLetterBuilder
+from streams.runtime.deferral import Deferral, group_lag
 from streams.runtime.heap import HeapKeeper
 from streams.runtime.inflight import InflightCommit
 from streams.runtime.macs import CAUSES, MacKeyring, RecordAuthenticator
@@ -124,6 +126,11 @@ class StreamLoop(TransactionSteps):
         self.screen.rest = self.rest
         keys_group = f"{cat.processor_prefix}{name}-zone-keys"  # never joined: plain assignment
         self.screen.sigs = self.sigs = verifier_for(settings, cat, self.factory, keys_group)
+        self.deferral: Deferral | None = None
+        if settings.defer_to is not None:
+            group = f"{cat.processor_prefix}{settings.defer_to}"
+            lag = partial(group_lag, self.factory.admin(), group, settings.call_timeout_s)
+            self.deferral = Deferral(lag, group, settings.defer_lag, settings.defer_max_s)
 
     # ---- health --------------------------------------------------------------------------------
     def not_healthy(self) -> list[str]:
@@ -295,6 +302,9 @@ class StreamLoop(TransactionSteps):
         self.metrics.last_turn = time.monotonic()
         self.processor.between_batches()
         size = 1 if self._isolate else self.settings.batch_size
+        if self.deferral is not None:  # yielding to another processor: partitions paused, or not
+            held = self.deferral.hold(self._consumer)
+            self.metrics.deferring.labels(self.processor.name).set(1 if held else 0)
         try:
             msgs = self._consumer.consume(size, self.settings.batch_timeout_s)
         except KafkaException as exc:

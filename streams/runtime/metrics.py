@@ -26,6 +26,7 @@ class RuntimeMetrics:
     loop_age: Gauge
     restores: Counter
     forged: Counter
+    deferring: Gauge
     last_turn: float = field(default_factory=time.monotonic)
 
 
@@ -73,8 +74,16 @@ def runtime_metrics(registry: CollectorRegistry, processor: str) -> RuntimeMetri
             ["processor", "region", "cause"],
             **kw,
         ),
+        deferring=Gauge(
+            "deferring",
+            "1 while the loop's partitions are paused, yielding to another processor that is behind "
+            "(RuntimeSettings.defer_to), else 0.",
+            ["processor"],
+            **kw,
+        ),
     )
     m.loop_age.labels(processor).set_function(lambda: time.monotonic() - m.last_turn)
+    m.deferring.labels(processor).set(0)
     for outcome in ("committed", "aborted", "producer_replaced"):
         m.transactions.labels(processor, outcome)
     return m

@@ -79,6 +79,21 @@ class RuntimeSettings(BaseModel):
         10_000, ge=3000, le=300_000, description="How long the group waits for a silent worker."
     )
     tick_s: float = Field(1.0, gt=0, le=60, description="How often timers (deadlines, expiries) are checked.")
+    defer_to: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9_-]{0,31}$",
+        description="Another processor (its name, e.g. hotpath) this one yields to on shared cores: its "
+        "partitions are paused while that processor's group is more than defer_lag records behind "
+        "(streams/runtime/deferral.py).",
+    )
+    defer_lag: int = Field(20_000, ge=0, description="The lag of defer_to's group above which this waits.")
+    defer_max_s: float = Field(
+        300.0,
+        gt=0,
+        le=3600,
+        description="Longest one deferral lasts, whatever the lag (a stopped processor "
+        "must not stop this one for good).",
+    )
     stall_s: float = Field(
         60.0, gt=0, description="/health answers 503 when the loop has not turned for this long."
     )
