@@ -95,9 +95,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="with --escalate: run the escalate worker at this lower CPU priority (its --nice)",
     )
     p.add_argument(
-        "--escalate-defer",
-        action="store_true",
-        help="with --escalate: the escalate worker yields to the hot path while it is behind (--defer-to)",
+        "--escalate-no-defer",
+        dest="escalate_defer",
+        action="store_false",
+        help="with --escalate: the escalate worker without --defer-to hotpath (which it has by default, "
+        "as in this repository's one-host deployments: docker-compose.yml and rax demo)",
     )
     p.add_argument("--seed", type=int, default=2024)
     p.add_argument(

@@ -133,7 +133,9 @@ def _start(
     group.start_rax("control", "run", "control", *b, "--web-port", str(control_port), *rest)
     blind = ("--matching-keys", str(matching)) if matching is not None else ()
     group.start_rax("hotpath", "run", "hotpath", *b, "--metrics-port", str(hotpath_port), *blind, *rest)
-    group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port), *rest)
+    # one machine for everything: escalation yields while the hot path is behind (docs/runtime.md)
+    defer = ("--defer-to", "hotpath")
+    group.start_rax("escalate", "run", "escalate", *b, "--web-port", str(escalate_port), *defer, *rest)
     b = ["--bootstrap", settings.bootstrap_servers]
     # the evaluation app's web (scorecards, /metrics) on base + 3
     group.start_rax("evaluate", "run", "evaluate", *b, "--web-port", str(base + 3), "--tick", "2", *rest)

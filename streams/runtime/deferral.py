@@ -38,7 +38,7 @@ class Deferral:
 
     def __init__(
         self,
-        lag: Callable[[], int],
+        lag: Callable[[], int | None],
         group: str,
         max_lag: int,
         max_s: float,
@@ -52,6 +52,7 @@ class Deferral:
         self._since: float | None = None  # when the current deferral began
         self._gave_up = False  # a deferral ran its longest and the group has not caught up since
         self._paused = False
+        self._known = True  # the last lag asked was answered (a failure is logged once, not each second)
         self.lag = 0
 
     @property
@@ -74,7 +75,11 @@ class Deferral:
         now = self._clock()
         if now - self._checked >= self.check_s:
             self._checked = now
-            self.lag = self._ask()
+            lag = self._ask()
+            if lag is None and self._known:
+                log.warning("the lag of %s cannot be asked: not deferring until it can", self.group)
+            self._known = lag is not None
+            self.lag = lag or 0
             self._decide(now)
         elif self._since is not None and now - self._since >= self.max_s:
             self._decide(now)
@@ -94,20 +99,26 @@ class Deferral:
             self._gave_up = behind  # no new deferral until it has caught up once
 
 
-def group_lag(admin: AdminClient, group: str, timeout_s: float) -> int:
-    """``group``'s lag now (``lag_of`` its committed offsets and their partitions' ends); 0 if it cannot
-    be asked (the loop then does not defer)."""
+def group_lag(admin: AdminClient, group: str, timeout_s: float) -> int | None:
+    """``group``'s lag now (``lag_of`` its committed offsets and their partitions' ends); None if it cannot
+    be asked. A partition whose end cannot be read (its topic deleted since the group committed) is left
+    out, not the whole answer."""
     try:
         request = [ConsumerGroupTopicPartitions(group)]
         got = admin.list_consumer_group_offsets(request, request_timeout=timeout_s)
         parts = got[group].result(timeout_s).topic_partitions or []
-        committed = {(tp.topic, tp.partition): tp.offset for tp in parts}
+        committed = {(tp.topic, tp.partition): tp.offset for tp in parts if tp.error is None}
         if not committed:
             return 0
         wanted = {TopicPartition(t, p): OffsetSpec.latest() for t, p in committed}
         futures = admin.list_offsets(wanted, request_timeout=timeout_s)
-        ends = {(tp.topic, tp.partition): f.result(timeout_s).offset for tp, f in futures.items()}
     except (KafkaException, TimeoutError) as exc:
-        log.warning("the lag of %s is unknown (%s): not deferring", group, exc)
-        return 0
+        log.debug("the lag of %s is unknown: %s", group, exc)
+        return None
+    ends: dict[tuple[str, int], int] = {}
+    for tp, future in futures.items():
+        try:
+            ends[(tp.topic, tp.partition)] = future.result(timeout_s).offset
+        except (KafkaException, TimeoutError):
+            continue
     return lag_of(committed, ends)

@@ -42,6 +42,13 @@ def test_a_group_lag_counts_the_partitions_it_committed(kafka: KafkaSettings, ca
     assert group_lag(admin, group, 10) == 15  # partition 1 never committed: not counted
     _commit(kafka, group, [TopicPartition(topic, 0, 20)])
     assert group_lag(admin, group, 10) == 0
+    gone = f"{catalogue.namespace}.gone"  # a topic the group committed on, deleted since
+    for fut in admin.create_topics([NewTopic(gone, 1, 1)], operation_timeout=30).values():
+        fut.result()
+    _commit(kafka, group, [TopicPartition(gone, 0, 0), TopicPartition(topic, 0, 10)])
+    for fut in admin.delete_topics([gone], operation_timeout=30).values():
+        fut.result()
+    assert group_lag(admin, group, 10) == 10  # the deleted topic's partition left out, not the answer
 
 
 def test_a_loop_waits_while_the_group_it_defers_to_is_behind_and_then_processes_everything(

@@ -57,3 +57,16 @@ def test_one_deferral_lasts_at_most_its_longest_then_none_until_the_group_caught
     assert not d.due()  # caught up once
     clock.t = 15.0
     assert d.due()  # behind again: defers again
+
+
+def test_a_lag_that_cannot_be_asked_means_no_deferral() -> None:
+    clock = Clock()
+    answers = iter([5000, None, None, 5000])
+    d = Deferral(lambda: next(answers), "rax-hotpath", 1000, 60.0, check_s=1.0, clock=clock)
+    assert d.due()
+    clock.t = 1.0
+    assert not d.due()  # unknown: resumes rather than wait on an answer that may never come
+    clock.t = 2.0
+    assert not d.due()
+    clock.t = 3.0
+    assert d.due()
