@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
-from ops.cli.run_loop import lower_priority, mac_options, run_processor, web_options
+from ops.cli.run_loop import batch_timeout_option, lower_priority, mac_options, run_processor, web_options
 from schemas.codec import readable
 from streams.escalate.config import EscalateSettings
 from streams.escalate.processor import EscalateProcessor
@@ -35,14 +35,10 @@ BATCH_TIMEOUT_S = 0.1
     help="Stable id of this worker (names its transactional id); unique per running worker.",
 )
 @click.option("--batch-size", type=int, default=2000, show_default=True, help="Most records per transaction.")
-@click.option(
-    "--batch-timeout",
-    type=click.FloatRange(0.001, 5.0),
-    default=BATCH_TIMEOUT_S,
-    show_default=True,
-    help="Longest wait, seconds, for a batch to fill (one batch, one transaction): five times the hot "
-    "path's, as an escalation may take a second where a delivery has a quarter of one; fewer "
-    "transactions cost the worker and the brokers less per read.",
+@batch_timeout_option(
+    BATCH_TIMEOUT_S,
+    "five times the hot path's, as an escalation may take a second where a delivery has a quarter of one; "
+    "fewer transactions cost the worker and the brokers less per read.",
 )
 @click.option(
     "--nice",

@@ -10,7 +10,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from ops.cli.common import fail, kafka_options, namespace_option, resolve_kafka
-from ops.cli.run_loop import mac_options, run_processor, web_options
+from ops.cli.run_loop import batch_timeout_option, mac_options, run_processor, web_options
 from schemas.codec import readable
 from streams.hotpath.config import HotpathSettings
 from streams.hotpath.processor import HotpathProcessor
@@ -29,13 +29,8 @@ __all__ = ["command"]
     help="Stable id of this worker (names its transactional id); unique per running worker.",
 )
 @click.option("--batch-size", type=int, default=5000, show_default=True, help="Most hits per transaction.")
-@click.option(
-    "--batch-timeout",
-    type=click.FloatRange(0.001, 5.0),
-    default=0.02,
-    show_default=True,
-    help="Longest wait, seconds, for a batch to fill (one batch, one transaction): longer means fewer, "
-    "larger transactions at moderate load and more read-to-delivery latency.",
+@batch_timeout_option(
+    0.02, "longer means fewer, larger transactions at moderate load and more read-to-delivery latency."
 )
 @click.option(
     "--dedup-window",

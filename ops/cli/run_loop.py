@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from ops.cli.common import fail
 from streams.runtime import Processor, RuntimeSettings, StreamLoop
 from streams.runtime.settings import MacPolicy, SigPolicy
 
-__all__ = ["lower_priority", "mac_options", "run_processor", "web_options"]
+__all__ = ["batch_timeout_option", "lower_priority", "mac_options", "run_processor", "web_options"]
 
 
 def web_options(f: click.decorators.FC) -> click.decorators.FC:
@@ -40,6 +41,17 @@ def web_options(f: click.decorators.FC) -> click.decorators.FC:
         help="Address of the web endpoints.",
     )(f)
     return f
+
+
+def batch_timeout_option(default: float, why: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    """--batch-timeout: the longest wait for a batch to fill, ``default`` seconds; ``why`` that default."""
+    return click.option(
+        "--batch-timeout",
+        type=click.FloatRange(0.001, 5.0),
+        default=default,
+        show_default=True,
+        help=f"Longest wait, seconds, for a batch to fill (one batch, one transaction): {why}",
+    )
 
 
 def mac_options(f: click.decorators.FC) -> click.decorators.FC:

@@ -55,10 +55,6 @@ class Deferral:
         self._known = True  # the last lag asked was answered (a failure is logged once, not each second)
         self.lag = 0
 
-    @property
-    def deferring(self) -> bool:
-        return self._since is not None
-
     def hold(self, consumer: Consumer) -> bool:
         """Pause ``consumer``'s assigned partitions while ``due``, resume them after; whether paused.
         Asked every turn: a rebalance hands partitions out unpaused."""

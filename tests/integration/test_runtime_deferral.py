@@ -3,8 +3,6 @@ the loop's partitions paused while that group is behind and resumed once it caug
 
 from __future__ import annotations
 
-import time
-
 from confluent_kafka import TopicPartition
 from confluent_kafka.admin import NewTopic
 
@@ -68,11 +66,21 @@ def test_a_loop_waits_while_the_group_it_defers_to_is_behind_and_then_processes_
         kafka=kafka, namespace=cat.namespace, worker_id="deferring", defer_to="other", defer_lag=10
     )
     loop = StreamLoop(processor, runtime)
+
+    def gauge() -> float | None:
+        return loop.registry.get_sample_value("rax_runtime_deferring", {"processor": "hotpath"})
+
     with running_loop(loop):
-        time.sleep(5)  # joined, assigned, and paused all along
-        deferring = loop.registry.get_sample_value("rax_runtime_deferring", {"processor": "hotpath"})
-        assert processor.counted == [] and deferring == 1
+        # the deferral is decided before every consume, the first one included: once the partition is
+        # assigned and the gauge says paused, no record of it can be handed out until the gauge drops
+        wait_for(lambda: (source, 0) in loop._assigned and gauge() == 1, 60, "assigned and paused")
+        assert processor.counted == []
+        committed = ClientFactory(kafka, "test-peek").consumer(loop.group_id)
+        try:
+            assert committed.committed([TopicPartition(source, 0)], timeout=10)[0].offset < 0  # none
+        finally:
+            committed.close()
         _commit(kafka, other, [TopicPartition(source, 0, 25)])  # 5 behind: within the bound
         wait_for(lambda: len(processor.counted) == 30, 60, "every record processed after the deferral")
-        assert loop.registry.get_sample_value("rax_runtime_deferring", {"processor": "hotpath"}) == 0
+        assert gauge() == 0
     assert sorted(processor.counted) == list(range(30))
